@@ -1,0 +1,13 @@
+/* semio: everything in one include. */
+#ifndef SEMIO_SEMIO_H
+#define SEMIO_SEMIO_H
+
+#include "semio/common.h"
+#include "semio/image.h"
+#include "semio/probe.h"
+#include "semio/sampler.h"
+#include "semio/signs.h"
+#include "semio/study.h"
+#include "semio/writer.h"
+
+#endif

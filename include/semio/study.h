@@ -1,0 +1,134 @@
+/*
+ * The study: one SQLite database (WAL) that every stage reads and writes, plus a
+ * cache folder beside it for sampled frames and views. Stages are idempotent: each
+ * records what it finished and skips it next time.
+ */
+#ifndef SEMIO_STUDY_H
+#define SEMIO_STUDY_H
+
+#include "semio/common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct SemioStudy SemioStudy;
+
+/** Called as a stage advances: `done` of `total` items, `item` names the current one. */
+typedef void (*SemioProgressFn)(void *user, const char *stage, int64_t done, int64_t total,
+                                const char *item);
+
+/** Opens (creating if needed) the study database at `path`; the cache is PATH minus ".db" + ".cache". */
+int semio_study_open(SemioStudy **out, const char *path, SemioError *err);
+void semio_study_close(SemioStudy **s);
+
+const char *semio_study_path(const SemioStudy *s);
+const char *semio_study_cache_dir(const SemioStudy *s);
+
+/* ---- ingest ------------------------------------------------------------ */
+
+typedef struct SemioIngestSettings {
+    /** POSIX extended regex with one group that captures the patient id from the
+     *  file name; default "^([^@]+)@" (the pilot's <patient>@<date>@<id>@sz_vN.mp4). */
+    const char *patient_regex;
+    SemioProgressFn progress;
+    void *progress_user;
+    /** Called for each file that could not be ingested; the rest go on. */
+    void (*on_error)(void *user, const char *path, const char *message);
+    void *error_user;
+} SemioIngestSettings;
+
+void semio_ingest_default_settings(SemioIngestSettings *s);
+
+typedef struct SemioIngestReport {
+    int added;      /**< new recordings probed */
+    int unchanged;  /**< already known with the same size and modification time */
+    int changed;    /**< known but modified since: re-probed, old samples dropped */
+    int failed;     /**< stored with status "error" (unreadable, not a video...) */
+    int no_patient; /**< file names the patient rule did not match (the stem was used) */
+} SemioIngestReport;
+
+/**
+ * Ingests recordings: each path is a file or a folder searched recursively for
+ * video files. One transaction per file.
+ */
+int semio_ingest(SemioStudy *s, const char *const *paths, size_t npaths,
+                 const SemioIngestSettings *set, SemioIngestReport *rep, SemioError *err);
+
+typedef struct SemioLabelsReport {
+    int rows;         /**< data rows read */
+    int new_videos;   /**< rows whose recording is not (yet) in the study: "no file" */
+    int sign_columns; /**< columns recognized as signs */
+    int values_set;   /**< sign values stored or changed */
+    int unchanged;    /**< sign values already stored as they are */
+} SemioLabelsReport;
+
+/**
+ * Ingests a label CSV in the pilot study's format: `file_name`, one column per sign
+ * (yes/no/empty = unknown), `start_time`/`end_time` (M:SS), other columns kept.
+ * All rows or none: any error leaves the study as it was.
+ */
+int semio_ingest_labels(SemioStudy *s, const char *csv_path, const SemioIngestSettings *set,
+                        SemioLabelsReport *rep, SemioError *err);
+
+/* ---- segment ----------------------------------------------------------- */
+
+typedef struct SemioSegmentSettings {
+    double window;      /**< seconds; 0 = one segment per whole recording (the pilot) */
+    double overlap;     /**< seconds shared by consecutive windows */
+    int within_labels;  /**< only inside the labeled seizure bounds */
+    double margin;      /**< seconds added around the labeled bounds */
+    const char *name;   /**< name of the segment set; NULL = derived from the settings */
+} SemioSegmentSettings;
+
+void semio_segment_default_settings(SemioSegmentSettings *s);
+
+typedef struct SemioSegmentReport {
+    char set_name[128];
+    int videos;       /**< recordings segmented now */
+    int segments;     /**< segments created now */
+    int skipped;      /**< recordings already segmented in this set */
+    int unusable;     /**< recordings without frames or bounds, left out (see status) */
+} SemioSegmentReport;
+
+int semio_segment(SemioStudy *s, const SemioSegmentSettings *set, SemioSegmentReport *rep,
+                  SemioError *err);
+
+/* ---- sample ------------------------------------------------------------ */
+
+typedef struct SemioSampleSettings {
+    int frames;          /**< frames per segment (default 60) */
+    double fps;          /**< > 0: this many frames per second, capped at `frames` */
+    int64_t max_pixels;  /**< pixel budget per frame (default 602112) */
+    int quality;         /**< JPEG quality (default 90) */
+    int threads;         /**< decoder threads, 0 = auto */
+    const char *segments;/**< segment set name; NULL = the newest */
+    SemioProgressFn progress;
+    void *progress_user;
+    volatile int *stop;  /**< set to non-zero to stop after the current segment */
+} SemioSampleSettings;
+
+void semio_sample_default_settings(SemioSampleSettings *s);
+
+typedef struct SemioSampleReport {
+    char key[64];          /**< the sampling's name in the cache, e.g. "n60-p602112-q90" */
+    int segments_done;     /**< sampled now */
+    int segments_skipped;  /**< sampled before with the same settings */
+    int segments_partial;  /**< some frames could not be decoded */
+    int segments_failed;   /**< nothing could be sampled */
+    int64_t frames_written;
+    int64_t frames_reused; /**< already in the cache from an overlapping window */
+} SemioSampleReport;
+
+int semio_sample(SemioStudy *s, const SemioSampleSettings *set, SemioSampleReport *rep,
+                 SemioError *err);
+
+/* ---- status ------------------------------------------------------------ */
+
+/** A JSON summary of the study (recordings, labels, segments, samples, problems). */
+int semio_status_json(SemioStudy *s, char **json, SemioError *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,50 @@
+/*
+ * Writing recordings through libav's encoders: the phantom study, the test
+ * recordings and the benchmarks all make their videos with this.
+ */
+#ifndef SEMIO_WRITER_H
+#define SEMIO_WRITER_H
+
+#include "semio/common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct SemioWriterSettings {
+    int width, height;
+    int fps_num, fps_den;     /**< nominal frame rate */
+    int vfr;                  /**< frame times are given freely (millisecond time base) */
+    const char *video_codec;  /**< encoder name: "libx264" (default), "mpeg4", ... */
+    int gop;                  /**< frames between keyframes */
+    int bframes;              /**< most B-frames in a row (0 = none) */
+    int quality;              /**< x264 CRF or mpeg4 qscale; 0 = encoder default */
+    const char *preset;       /**< x264 preset ("veryfast" default) */
+    int threads;              /**< encoder threads; 0 = auto */
+    int audio_rate;           /**< 0 = no audio track */
+    int audio_channels;
+    int rotation;             /**< clockwise degrees stored in the display matrix */
+} SemioWriterSettings;
+
+void semio_writer_default_settings(SemioWriterSettings *s);
+
+typedef struct SemioWriter SemioWriter;
+
+/** Creates `path`; the container follows the extension (.mp4, .mkv, .avi, ...). */
+int semio_writer_open(SemioWriter **w, const char *path, const SemioWriterSettings *s,
+                      SemioError *err);
+
+/** Adds one RGB24 picture shown at `seconds` (times must increase). */
+int semio_writer_video(SemioWriter *w, const uint8_t *rgb, int stride, double seconds,
+                       SemioError *err);
+
+/** Adds interleaved float samples in [-1, 1] (n per channel). */
+int semio_writer_audio(SemioWriter *w, const float *samples, int n, SemioError *err);
+
+/** Flushes the encoders, writes the trailer and frees w. */
+int semio_writer_close(SemioWriter **w, SemioError *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,203 @@
+/* semio_probe: one recording's facts, with the frame count taken from its packets. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <json-c/json.h>
+#include <libavutil/display.h>
+
+#include "media/demux.h"
+#include "media/frame_index.h"
+#include "semio/probe.h"
+#include "util/error.h"
+
+int semio_demux_open(AVFormatContext **out, int *video, const char *path, SemioError *err)
+{
+    struct stat stbuf;
+    *out = NULL;
+    *video = -1;
+    if (stat(path, &stbuf) != 0)
+        return semio_fail(err, SEMIO_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    if (S_ISDIR(stbuf.st_mode))
+        return semio_fail(err, SEMIO_ERR_INVALID, "%s: is a directory, not a recording", path);
+    if (stbuf.st_size == 0)
+        return semio_fail(err, SEMIO_ERR_FORMAT, "%s: file is empty (0 bytes)", path);
+
+    AVFormatContext *fmt = avformat_alloc_context();
+    if (!fmt)
+        return semio_fail(err, SEMIO_ERR_NOMEM, "%s: out of memory", path);
+    /* Containers such as AVI store no presentation times for B-frames: have libavformat
+     * derive them from the picture types, so frame order is known before decoding. */
+    fmt->flags |= AVFMT_FLAG_GENPTS;
+    int r = avformat_open_input(&fmt, path, NULL, NULL);
+    if (r < 0)
+        return semio_fail(err, SEMIO_ERR_FORMAT, "%s: not a recording FFmpeg can open: %s", path,
+                          SEMIO_AVERR(r));
+    if ((r = avformat_find_stream_info(fmt, NULL)) < 0) {
+        avformat_close_input(&fmt);
+        return semio_fail(err, SEMIO_ERR_FORMAT, "%s: cannot read stream information: %s", path,
+                          SEMIO_AVERR(r));
+    }
+    r = av_find_best_stream(fmt, AVMEDIA_TYPE_VIDEO, -1, -1, NULL, 0);
+    /* Cover art is a "video" stream of one picture; it is not a recording. */
+    if (r >= 0 && !(fmt->streams[r]->disposition & AV_DISPOSITION_ATTACHED_PIC))
+        *video = r;
+    *out = fmt;
+    return 0;
+}
+
+int semio_demux_rotation(const AVStream *st)
+{
+    const uint8_t *m = av_stream_get_side_data(st, AV_PKT_DATA_DISPLAYMATRIX, NULL);
+    if (!m)
+        return 0;
+    double ccw = av_display_rotation_get((const int32_t *)m); /* counter-clockwise degrees */
+    if (isnan(ccw))
+        return 0;
+    int cw = (int)lround(-ccw) % 360;
+    if (cw < 0)
+        cw += 360;
+    return ((cw + 45) / 90 * 90) % 360;
+}
+
+static void copy_str(char *dst, size_t size, const char *src)
+{
+    snprintf(dst, size, "%s", src ? src : "");
+}
+
+/* Frame timing facts from the index: duration, VFR, and a frame rate from the median gap. */
+static void probe_timing(SemioProbe *p, const SemioFrameIndex *idx)
+{
+    if (idx->count < 2)
+        return;
+    double tb = av_q2d(idx->time_base);
+    int64_t n = idx->count - 1, lo = INT64_MAX, hi = 0;
+    for (int64_t i = 0; i < n; i++) {
+        int64_t d = idx->pts[i + 1] - idx->pts[i];
+        if (d < lo)
+            lo = d;
+        if (d > hi)
+            hi = d;
+    }
+    double mean = (double)(idx->pts[n] - idx->pts[0]) / (double)n;
+    p->duration = mean * tb * (double)idx->count;
+    /* Timestamps are integers: allow one tick of rounding on top of 1%. */
+    p->vfr = (double)(hi - lo) > 0.01 * mean + 1.0;
+}
+
+int semio_probe(const char *path, SemioProbe *p, SemioError *err)
+{
+    memset(p, 0, sizeof(*p));
+    p->declared_frames = -1;
+    AVFormatContext *fmt = NULL;
+    int video, ret = semio_demux_open(&fmt, &video, path, err);
+    if (ret < 0)
+        return ret;
+
+    struct stat stbuf;
+    if (stat(path, &stbuf) == 0)
+        p->size = stbuf.st_size;
+    copy_str(p->container, sizeof(p->container), fmt->iformat->name);
+    char *comma = strchr(p->container, ',');
+    if (comma)
+        *comma = '\0';
+    if (fmt->duration != AV_NOPTS_VALUE)
+        p->duration = (double)fmt->duration / AV_TIME_BASE;
+
+    for (unsigned i = 0; i < fmt->nb_streams; i++) {
+        const AVCodecParameters *par = fmt->streams[i]->codecpar;
+        if (par->codec_type != AVMEDIA_TYPE_AUDIO)
+            continue;
+        if (p->audio_streams++ == 0) {
+            copy_str(p->audio_codec, sizeof(p->audio_codec), avcodec_get_name(par->codec_id));
+            p->audio_rate = par->sample_rate;
+            p->audio_channels = par->ch_layout.nb_channels;
+        }
+    }
+    if (video < 0) {
+        avformat_close_input(&fmt);
+        return 0;
+    }
+
+    AVStream *st = fmt->streams[video];
+    p->has_video = 1;
+    copy_str(p->video_codec, sizeof(p->video_codec), avcodec_get_name(st->codecpar->codec_id));
+    p->width = st->codecpar->width;
+    p->height = st->codecpar->height;
+    p->rotation = semio_demux_rotation(st);
+    p->avg_fps = st->avg_frame_rate.den ? av_q2d(st->avg_frame_rate) : 0;
+    p->real_fps = st->r_frame_rate.den ? av_q2d(st->r_frame_rate) : 0;
+    p->declared_frames = st->nb_frames > 0 ? st->nb_frames : -1;
+    p->reorders = st->codecpar->video_delay > 0;
+
+    SemioFrameIndex idx;
+    ret = semio_frame_index_build(&idx, fmt, video, path, err);
+    avformat_close_input(&fmt);
+    if (ret < 0)
+        return ret;
+    p->frame_count = idx.count;
+    p->keyframes = idx.nkeys;
+    probe_timing(p, &idx);
+
+    size_t w = 0;
+    if (idx.truncated)
+        w += (size_t)snprintf(p->warning + w, sizeof(p->warning) - w,
+                              "reading stopped after frame %lld: %s; ", (long long)idx.count,
+                              idx.read_error);
+    if (idx.corrupt_packets && w < sizeof(p->warning))
+        w += (size_t)snprintf(p->warning + w, sizeof(p->warning) - w, "%lld corrupt packets; ",
+                              (long long)idx.corrupt_packets);
+    if (p->declared_frames >= 0 && p->declared_frames != p->frame_count && w < sizeof(p->warning))
+        w += (size_t)snprintf(p->warning + w, sizeof(p->warning) - w,
+                              "container declares %lld frames but %lld were found; ",
+                              (long long)p->declared_frames, (long long)p->frame_count);
+    if (p->frame_count == 0 && w < sizeof(p->warning))
+        w += (size_t)snprintf(p->warning + w, sizeof(p->warning) - w, "no readable video frames; ");
+    if (w >= 2 && w < sizeof(p->warning))
+        p->warning[w - 2] = '\0';
+    semio_frame_index_free(&idx);
+    return 0;
+}
+
+char *semio_probe_to_json(const SemioProbe *p)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "container", json_object_new_string(p->container));
+    json_object_object_add(o, "size", json_object_new_int64(p->size));
+    json_object_object_add(o, "has_video", json_object_new_boolean(p->has_video));
+    if (p->has_video) {
+        json_object_object_add(o, "video_codec", json_object_new_string(p->video_codec));
+        json_object_object_add(o, "width", json_object_new_int(p->width));
+        json_object_object_add(o, "height", json_object_new_int(p->height));
+        json_object_object_add(o, "rotation", json_object_new_int(p->rotation));
+        json_object_object_add(o, "avg_fps", json_object_new_double(p->avg_fps));
+        json_object_object_add(o, "real_fps", json_object_new_double(p->real_fps));
+        json_object_object_add(o, "frame_count", json_object_new_int64(p->frame_count));
+        json_object_object_add(o, "declared_frames",
+                               p->declared_frames >= 0 ? json_object_new_int64(p->declared_frames)
+                                                       : NULL);
+        json_object_object_add(o, "keyframes", json_object_new_int64(p->keyframes));
+        json_object_object_add(o, "vfr", json_object_new_boolean(p->vfr));
+        json_object_object_add(o, "b_frames", json_object_new_boolean(p->reorders));
+    }
+    json_object_object_add(o, "duration", json_object_new_double(p->duration));
+    json_object_object_add(o, "audio_streams", json_object_new_int(p->audio_streams));
+    if (p->audio_streams) {
+        json_object_object_add(o, "audio_codec", json_object_new_string(p->audio_codec));
+        json_object_object_add(o, "audio_rate", json_object_new_int(p->audio_rate));
+        json_object_object_add(o, "audio_channels", json_object_new_int(p->audio_channels));
+    }
+    json_object_object_add(o, "warning", p->warning[0] ? json_object_new_string(p->warning) : NULL);
+    char *s = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+                                                           JSON_C_TO_STRING_NOSLASHESCAPE));
+    json_object_put(o);
+    return s;
+}
+
+void semio_free(void *ptr)
+{
+    free(ptr);
+}

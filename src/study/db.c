@@ -1,0 +1,231 @@
+/* Opens the study database and keeps its schema; every stage's tables live here. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "study/db.h"
+#include "util/error.h"
+#include "util/fs.h"
+
+#define SCHEMA_VERSION 1
+
+static const char schema[] =
+    "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);\n"
+    /* One row per recording, keyed by file name because label files refer to it. */
+    "CREATE TABLE videos(\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  file_name TEXT NOT NULL UNIQUE,\n"
+    "  patient TEXT NOT NULL,\n"
+    "  path TEXT,\n"
+    "  size INTEGER, mtime_ns INTEGER,\n"
+    "  status TEXT NOT NULL CHECK (status IN ('ok','no_file','no_video','error')),\n"
+    "  error TEXT,\n"
+    "  changed INTEGER NOT NULL DEFAULT 0,\n"
+    "  container TEXT, video_codec TEXT, width INTEGER, height INTEGER, rotation INTEGER,\n"
+    "  duration REAL, avg_fps REAL, real_fps REAL, frame_count INTEGER,\n"
+    "  declared_frames INTEGER, vfr INTEGER, b_frames INTEGER, keyframes INTEGER,\n"
+    "  audio_streams INTEGER, audio_codec TEXT, audio_rate INTEGER, audio_channels INTEGER,\n"
+    "  warning TEXT, probe_json TEXT, probed_at TEXT,\n"
+    "  seizure_start REAL, seizure_end REAL\n"
+    ");\n"
+    "CREATE TABLE label_sources(id INTEGER PRIMARY KEY, path TEXT NOT NULL,\n"
+    "  rows INTEGER NOT NULL, ingested_at TEXT NOT NULL);\n"
+    /* value: 1 yes, 0 no, NULL unknown (an empty cell is never 'no'). */
+    "CREATE TABLE labels(\n"
+    "  video_id INTEGER NOT NULL REFERENCES videos(id) ON DELETE CASCADE,\n"
+    "  sign TEXT NOT NULL,\n"
+    "  value INTEGER CHECK (value IN (0, 1)),\n"
+    "  source_id INTEGER REFERENCES label_sources(id),\n"
+    "  PRIMARY KEY (video_id, sign));\n"
+    "CREATE TABLE label_fields(\n"
+    "  video_id INTEGER NOT NULL REFERENCES videos(id) ON DELETE CASCADE,\n"
+    "  name TEXT NOT NULL, value TEXT,\n"
+    "  PRIMARY KEY (video_id, name));\n"
+    "CREATE TABLE segment_sets(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,\n"
+    "  window REAL NOT NULL, overlap REAL NOT NULL, within_labels INTEGER NOT NULL,\n"
+    "  margin REAL NOT NULL, created_at TEXT NOT NULL);\n"
+    "CREATE TABLE segments(\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  set_id INTEGER NOT NULL REFERENCES segment_sets(id) ON DELETE CASCADE,\n"
+    "  video_id INTEGER NOT NULL REFERENCES videos(id) ON DELETE CASCADE,\n"
+    "  ordinal INTEGER NOT NULL,\n"
+    "  start_s REAL NOT NULL, end_s REAL NOT NULL,\n"
+    "  UNIQUE (set_id, video_id, ordinal));\n"
+    "CREATE TABLE samplings(id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE,\n"
+    "  frames INTEGER NOT NULL, fps REAL NOT NULL, max_pixels INTEGER NOT NULL,\n"
+    "  quality INTEGER NOT NULL, created_at TEXT NOT NULL);\n"
+    "CREATE TABLE samples(\n"
+    "  segment_id INTEGER NOT NULL REFERENCES segments(id) ON DELETE CASCADE,\n"
+    "  sampling_id INTEGER NOT NULL REFERENCES samplings(id) ON DELETE CASCADE,\n"
+    "  status TEXT NOT NULL CHECK (status IN ('ok','partial','failed')),\n"
+    "  first_frame INTEGER, last_frame INTEGER, requested INTEGER NOT NULL,\n"
+    "  written INTEGER NOT NULL, width INTEGER, height INTEGER,\n"
+    "  note TEXT, error TEXT, sampled_at TEXT NOT NULL,\n"
+    "  PRIMARY KEY (segment_id, sampling_id));\n"
+    "CREATE TABLE frames(\n"
+    "  segment_id INTEGER NOT NULL, sampling_id INTEGER NOT NULL,\n"
+    "  ordinal INTEGER NOT NULL, frame_index INTEGER NOT NULL, time_s REAL NOT NULL,\n"
+    "  path TEXT NOT NULL, corrupt INTEGER NOT NULL DEFAULT 0,\n"
+    "  PRIMARY KEY (segment_id, sampling_id, ordinal),\n"
+    "  FOREIGN KEY (segment_id, sampling_id) REFERENCES samples(segment_id, sampling_id)\n"
+    "    ON DELETE CASCADE);\n"
+    "CREATE INDEX segments_by_video ON segments(video_id);\n";
+
+int semio_db_fail(SemioStudy *s, SemioError *err, const char *what)
+{
+    return semio_fail(err, SEMIO_ERR_DB, "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
+}
+
+int semio_db_exec(SemioStudy *s, const char *sql, SemioError *err)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        int r = semio_fail(err, SEMIO_ERR_DB, "%s: %s", s->path, msg ? msg : "database error");
+        sqlite3_free(msg);
+        return r;
+    }
+    return 0;
+}
+
+int semio_db_prepare(SemioStudy *s, sqlite3_stmt **st, const char *sql, SemioError *err)
+{
+    if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK)
+        return semio_db_fail(s, err, "cannot prepare a query");
+    return 0;
+}
+
+int semio_db_begin(SemioStudy *s, SemioError *err)
+{
+    return semio_db_exec(s, "BEGIN IMMEDIATE", err);
+}
+
+int semio_db_commit(SemioStudy *s, SemioError *err)
+{
+    return semio_db_exec(s, "COMMIT", err);
+}
+
+void semio_db_rollback(SemioStudy *s)
+{
+    if (!sqlite3_get_autocommit(s->db))
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+const char *semio_db_now(char buf[32])
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+static int user_version(SemioStudy *s, int *v, SemioError *err)
+{
+    sqlite3_stmt *st;
+    int r = semio_db_prepare(s, &st, "PRAGMA user_version", err);
+    if (r < 0)
+        return r;
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        sqlite3_finalize(st);
+        return semio_fail(err, SEMIO_ERR_DB, "%s: not an SQLite database: %s", s->path,
+                          sqlite3_errmsg(s->db));
+    }
+    *v = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return 0;
+}
+
+static int ensure_schema(SemioStudy *s, SemioError *err)
+{
+    int v = 0, r = user_version(s, &v, err);
+    if (r < 0)
+        return r;
+    if (v == SCHEMA_VERSION)
+        return 0;
+    if (v > SCHEMA_VERSION)
+        return semio_fail(err, SEMIO_ERR_CONFLICT,
+                          "%s: made by a newer semio (schema %d, this one knows %d)", s->path, v,
+                          SCHEMA_VERSION);
+    sqlite3_stmt *st;
+    if ((r = semio_db_prepare(s, &st, "SELECT count(*) FROM sqlite_master", err)) < 0)
+        return r;
+    int tables = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+    sqlite3_finalize(st);
+    if (tables)
+        return semio_fail(err, SEMIO_ERR_CONFLICT,
+                          "%s: an SQLite database that is not a semio study", s->path);
+    char now[32], sql[256];
+    snprintf(sql, sizeof(sql),
+             "INSERT INTO meta VALUES ('created_at', '%s'), ('created_by', 'semio %s');"
+             "PRAGMA user_version = %d;",
+             semio_db_now(now), semio_version(), SCHEMA_VERSION);
+    if ((r = semio_db_begin(s, err)) < 0)
+        return r;
+    if ((r = semio_db_exec(s, schema, err)) < 0 || (r = semio_db_exec(s, sql, err)) < 0 ||
+        (r = semio_db_commit(s, err)) < 0) {
+        semio_db_rollback(s);
+        return r;
+    }
+    return 0;
+}
+
+static char *cache_dir_for(const char *path)
+{
+    size_t n = strlen(path);
+    if (n > 3 && !strcmp(path + n - 3, ".db"))
+        n -= 3;
+    char *dir = malloc(n + 7);
+    if (dir)
+        snprintf(dir, n + 7, "%.*s.cache", (int)n, path);
+    return dir;
+}
+
+int semio_study_open(SemioStudy **out, const char *path, SemioError *err)
+{
+    *out = NULL;
+    SemioStudy *s = calloc(1, sizeof(*s));
+    if (!s || !(s->path = strdup(path)) || !(s->cache_dir = cache_dir_for(path))) {
+        semio_study_close(&s);
+        return semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
+    }
+    int r;
+    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+        SQLITE_OK) {
+        r = semio_fail(err, SEMIO_ERR_DB, "%s: cannot open the study: %s", path,
+                       s->db ? sqlite3_errmsg(s->db) : "out of memory");
+        goto fail;
+    }
+    sqlite3_busy_timeout(s->db, 10000);
+    if ((r = semio_db_exec(s, "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;"
+                              "PRAGMA synchronous = NORMAL;", err)) < 0 ||
+        (r = ensure_schema(s, err)) < 0)
+        goto fail;
+    *out = s;
+    return 0;
+fail:
+    semio_study_close(&s);
+    return r;
+}
+
+void semio_study_close(SemioStudy **ps)
+{
+    SemioStudy *s = *ps;
+    if (!s)
+        return;
+    sqlite3_close(s->db);
+    free(s->path);
+    free(s->cache_dir);
+    free(s);
+    *ps = NULL;
+}
+
+const char *semio_study_path(const SemioStudy *s)
+{
+    return s->path;
+}
+
+const char *semio_study_cache_dir(const SemioStudy *s)
+{
+    return s->cache_dir;
+}

@@ -1,0 +1,31 @@
+/* The study's SQLite database: schema, the SemioStudy struct, small query helpers. */
+#ifndef SEMIO_STUDY_DB_H
+#define SEMIO_STUDY_DB_H
+
+#include <sqlite3.h>
+
+#include "semio/study.h"
+
+struct SemioStudy {
+    sqlite3 *db;
+    char *path;
+    char *cache_dir;
+};
+
+/** Runs one or more statements without results. */
+int semio_db_exec(SemioStudy *s, const char *sql, SemioError *err);
+
+/** Prepares one statement; errors name the study file and SQLite's reason. */
+int semio_db_prepare(SemioStudy *s, sqlite3_stmt **st, const char *sql, SemioError *err);
+
+/** Fails with SQLite's current message for the study, returning SEMIO_ERR_DB. */
+int semio_db_fail(SemioStudy *s, SemioError *err, const char *what);
+
+int semio_db_begin(SemioStudy *s, SemioError *err);
+int semio_db_commit(SemioStudy *s, SemioError *err);
+void semio_db_rollback(SemioStudy *s);
+
+/** The current UTC time as ISO 8601, for *_at columns. */
+const char *semio_db_now(char buf[32]);
+
+#endif

@@ -1,0 +1,318 @@
+/*
+ * semio ingest --labels: expert labels in the pilot study's CSV layout. A whole file
+ * goes in one transaction, so a bad cell leaves the study exactly as it was.
+ */
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "semio/signs.h"
+#include "study/db.h"
+#include "study/labels.h"
+#include "study/patient.h"
+#include "util/csv.h"
+#include "util/error.h"
+
+int semio_parse_clock(const char *text, double *seconds)
+{
+    /* [[H:]M:]S with optional fractional seconds: "3:28", "1:02:03", "75.5". */
+    double part[3];
+    int n = 0;
+    const char *p = text;
+    while (n < 3) {
+        char *end;
+        if (!isdigit((unsigned char)*p))
+            return -1;
+        part[n++] = strtod(p, &end);
+        p = end;
+        if (*p != ':')
+            break;
+        p++;
+    }
+    if (*p != '\0')
+        return -1;
+    for (int i = 1; i < n; i++)
+        if (part[i] >= 60)
+            return -1;
+    double t = 0;
+    for (int i = 0; i < n; i++)
+        t = t * 60 + part[i];
+    *seconds = t;
+    return 0;
+}
+
+int semio_parse_yes_no(const char *text, int *value)
+{
+    /* Returns 1 for a value, 0 for empty (unknown), -1 for anything else. */
+    char buf[16];
+    size_t n = strlen(text);
+    if (n >= sizeof(buf))
+        return -1;
+    memcpy(buf, text, n + 1);
+    semio_trim(buf);
+    if (!buf[0])
+        return 0;
+    if (!strcasecmp(buf, "yes")) {
+        *value = 1;
+        return 1;
+    }
+    if (!strcasecmp(buf, "no")) {
+        *value = 0;
+        return 1;
+    }
+    return -1;
+}
+
+typedef enum ColumnKind { COL_FILE, COL_SIGN, COL_START, COL_END, COL_OTHER } ColumnKind;
+
+static int classify(const SemioCsv *csv, const SemioSignSet *signs, ColumnKind *kind,
+                    const char *path, SemioLabelsReport *rep, SemioError *err)
+{
+    const SemioCsvRow *h = &csv->rows[0];
+    int file_col = -1;
+    for (size_t i = 0; i < h->nfields; i++) {
+        char *name = semio_trim(h->fields[i]);
+        for (size_t j = 0; j < i; j++)
+            if (!strcasecmp(name, h->fields[j]))
+                return semio_fail(err, SEMIO_ERR_FORMAT, "%s: column '%s' appears twice", path,
+                                  name);
+        if (!strcasecmp(name, "file_name")) {
+            kind[i] = COL_FILE;
+            file_col = (int)i;
+        } else if (semio_signs_find(signs, name)) {
+            kind[i] = COL_SIGN;
+            rep->sign_columns++;
+        } else if (!strcasecmp(name, "start_time")) {
+            kind[i] = COL_START;
+        } else if (!strcasecmp(name, "end_time")) {
+            kind[i] = COL_END;
+        } else {
+            kind[i] = COL_OTHER;
+        }
+    }
+    if (file_col < 0)
+        return semio_fail(err, SEMIO_ERR_FORMAT,
+                          "%s: no file_name column; the header must name the recording of each "
+                          "row in a column called file_name", path);
+    return 0;
+}
+
+static int check_rows(const SemioCsv *csv, const ColumnKind *kind, const char *path,
+                      SemioError *err)
+{
+    const SemioCsvRow *h = &csv->rows[0];
+    int file_col = 0;
+    while (kind[file_col] != COL_FILE)
+        file_col++;
+    for (size_t r = 1; r < csv->nrows; r++) {
+        char *name = semio_trim(csv->rows[r].fields[file_col]);
+        if (!name[0])
+            return semio_fail(err, SEMIO_ERR_FORMAT, "%s: data row %zu has an empty file_name",
+                              path, r);
+        if (strchr(name, '/'))
+            return semio_fail(err, SEMIO_ERR_FORMAT,
+                              "%s: data row %zu: file_name '%s' must be a file name, not a path",
+                              path, r, name);
+        for (size_t q = 1; q < r; q++)
+            if (!strcmp(name, csv->rows[q].fields[file_col]))
+                return semio_fail(err, SEMIO_ERR_FORMAT,
+                                  "%s: data rows %zu and %zu both label %s", path, q, r, name);
+        for (size_t c = 0; c < h->nfields; c++) {
+            const char *cell = csv->rows[r].fields[c];
+            int v;
+            double t;
+            if (kind[c] == COL_SIGN && semio_parse_yes_no(cell, &v) < 0)
+                return semio_fail(err, SEMIO_ERR_FORMAT,
+                                  "%s: data row %zu (%s), column %s: '%s' is not yes, no or "
+                                  "empty", path, r, name, h->fields[c], cell);
+            if ((kind[c] == COL_START || kind[c] == COL_END) && *semio_trim(csv->rows[r].fields[c]) &&
+                semio_parse_clock(cell, &t) < 0)
+                return semio_fail(err, SEMIO_ERR_FORMAT,
+                                  "%s: data row %zu (%s), column %s: '%s' is not a time "
+                                  "(M:SS, H:MM:SS or seconds)", path, r, name, h->fields[c], cell);
+        }
+    }
+    return 0;
+}
+
+typedef struct Statements {
+    sqlite3_stmt *find, *add_video, *label, *field, *bounds;
+} Statements;
+
+static int prepare_all(SemioStudy *s, Statements *q, SemioError *err)
+{
+    int r = semio_db_prepare(s, &q->find, "SELECT id FROM videos WHERE file_name = ?", err);
+    if (!r)
+        r = semio_db_prepare(s, &q->add_video,
+                             "INSERT INTO videos(file_name, patient, status) "
+                             "VALUES (?, ?, 'no_file')", err);
+    if (!r)
+        r = semio_db_prepare(s, &q->label,
+                             "INSERT INTO labels(video_id, sign, value, source_id) "
+                             "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(video_id, sign) DO UPDATE "
+                             "SET value = ?3, source_id = ?4 WHERE value IS NOT ?3", err);
+    if (!r)
+        r = semio_db_prepare(s, &q->field,
+                             "INSERT INTO label_fields(video_id, name, value) VALUES (?1, ?2, ?3) "
+                             "ON CONFLICT(video_id, name) DO UPDATE SET value = ?3", err);
+    if (!r)
+        r = semio_db_prepare(s, &q->bounds,
+                             "UPDATE videos SET seizure_start = ?2, seizure_end = ?3 WHERE id = ?1",
+                             err);
+    return r;
+}
+
+static void finalize_all(Statements *q)
+{
+    sqlite3_finalize(q->find);
+    sqlite3_finalize(q->add_video);
+    sqlite3_finalize(q->label);
+    sqlite3_finalize(q->field);
+    sqlite3_finalize(q->bounds);
+}
+
+static int step_done(SemioStudy *s, sqlite3_stmt *st, SemioError *err)
+{
+    int r = sqlite3_step(st);
+    sqlite3_reset(st);
+    return r == SQLITE_DONE ? 0 : semio_db_fail(s, err, "cannot store labels");
+}
+
+static int video_for(SemioStudy *s, Statements *q, const char *name, const regex_t *rule,
+                     int64_t *id, SemioLabelsReport *rep, SemioError *err)
+{
+    sqlite3_bind_text(q->find, 1, name, -1, SQLITE_TRANSIENT);
+    int r = sqlite3_step(q->find);
+    *id = r == SQLITE_ROW ? sqlite3_column_int64(q->find, 0) : -1;
+    sqlite3_reset(q->find);
+    if (r != SQLITE_ROW && r != SQLITE_DONE)
+        return semio_db_fail(s, err, "cannot look up a recording");
+    if (*id >= 0)
+        return 0;
+    char patient[256];
+    semio_patient_of(rule, name, patient, sizeof(patient));
+    sqlite3_bind_text(q->add_video, 1, name, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(q->add_video, 2, patient, -1, SQLITE_TRANSIENT);
+    if ((r = step_done(s, q->add_video, err)) < 0)
+        return r;
+    *id = sqlite3_last_insert_rowid(s->db);
+    rep->new_videos++;
+    return 0;
+}
+
+static int store_row(SemioStudy *s, Statements *q, const SemioCsv *csv, size_t row,
+                     const ColumnKind *kind, int64_t source, const regex_t *rule,
+                     SemioLabelsReport *rep, SemioError *err)
+{
+    const SemioCsvRow *h = &csv->rows[0], *d = &csv->rows[row];
+    int64_t id = -1;
+    int r = 0;
+    for (size_t c = 0; c < h->nfields && id < 0; c++)
+        if (kind[c] == COL_FILE)
+            r = video_for(s, q, d->fields[c], rule, &id, rep, err);
+    double bound[2];
+    int has_bound[2] = { 0, 0 };
+    for (size_t c = 0; r == 0 && c < h->nfields; c++) {
+        const char *cell = d->fields[c];
+        if (kind[c] == COL_SIGN) {
+            int v = 0, known = semio_parse_yes_no(cell, &v);
+            sqlite3_bind_int64(q->label, 1, id);
+            sqlite3_bind_text(q->label, 2, h->fields[c], -1, SQLITE_STATIC);
+            if (known)
+                sqlite3_bind_int(q->label, 3, v);
+            else
+                sqlite3_bind_null(q->label, 3);
+            sqlite3_bind_int64(q->label, 4, source);
+            if ((r = step_done(s, q->label, err)) == 0) {
+                if (sqlite3_changes(s->db))
+                    rep->values_set++;
+                else
+                    rep->unchanged++;
+            }
+        } else if (kind[c] == COL_START || kind[c] == COL_END) {
+            int b = kind[c] == COL_END;
+            has_bound[b] = cell[0] && semio_parse_clock(cell, &bound[b]) == 0;
+        } else if (kind[c] == COL_OTHER) {
+            sqlite3_bind_int64(q->field, 1, id);
+            sqlite3_bind_text(q->field, 2, h->fields[c], -1, SQLITE_STATIC);
+            sqlite3_bind_text(q->field, 3, cell, -1, SQLITE_STATIC);
+            r = step_done(s, q->field, err);
+        }
+    }
+    if (r == 0) {
+        sqlite3_bind_int64(q->bounds, 1, id);
+        for (int b = 0; b < 2; b++) {
+            if (has_bound[b])
+                sqlite3_bind_double(q->bounds, 2 + b, bound[b]);
+            else
+                sqlite3_bind_null(q->bounds, 2 + b);
+        }
+        r = step_done(s, q->bounds, err);
+    }
+    return r;
+}
+
+int semio_ingest_labels(SemioStudy *s, const char *path, const SemioIngestSettings *set,
+                        SemioLabelsReport *rep, SemioError *err)
+{
+    memset(rep, 0, sizeof(*rep));
+    const char *pattern = set && set->patient_regex ? set->patient_regex
+                                                    : SEMIO_DEFAULT_PATIENT_REGEX;
+    SemioCsv csv;
+    SemioSignSet *signs = NULL;
+    ColumnKind *kind = NULL;
+    Statements q = { 0 };
+    regex_t rule;
+    int r = semio_patient_rule(&rule, pattern, err);
+    if (r < 0)
+        return r;
+    if ((r = semio_csv_read(path, &csv, err)) < 0) {
+        regfree(&rule);
+        return r;
+    }
+    if ((r = semio_signs_load(&signs, NULL, err)) < 0)
+        goto done;
+    if (!(kind = calloc(csv.rows[0].nfields, sizeof(*kind)))) {
+        r = semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    if ((r = classify(&csv, signs, kind, path, rep, err)) < 0 ||
+        (r = check_rows(&csv, kind, path, err)) < 0)
+        goto done;
+    if (rep->sign_columns == 0 && semio_csv_column(&csv, "start_time") < 0) {
+        r = semio_fail(err, SEMIO_ERR_FORMAT,
+                       "%s: no sign columns (such as tonic, clonic, figure4) and no start_time: "
+                       "nothing to ingest", path);
+        goto done;
+    }
+    rep->rows = (int)csv.nrows - 1;
+    if ((r = prepare_all(s, &q, err)) < 0 || (r = semio_db_begin(s, err)) < 0)
+        goto done;
+    char now[32];
+    sqlite3_stmt *src;
+    if ((r = semio_db_prepare(s, &src, "INSERT INTO label_sources(path, rows, ingested_at) "
+                                       "VALUES (?, ?, ?)", err)) == 0) {
+        sqlite3_bind_text(src, 1, path, -1, SQLITE_STATIC);
+        sqlite3_bind_int(src, 2, rep->rows);
+        sqlite3_bind_text(src, 3, semio_db_now(now), -1, SQLITE_STATIC);
+        r = sqlite3_step(src) == SQLITE_DONE ? 0 : semio_db_fail(s, err, "cannot record labels");
+        sqlite3_finalize(src);
+    }
+    int64_t source = sqlite3_last_insert_rowid(s->db);
+    for (size_t row = 1; r == 0 && row < csv.nrows; row++)
+        r = store_row(s, &q, &csv, row, kind, source, &rule, rep, err);
+    if (r == 0)
+        r = semio_db_commit(s, err);
+    if (r < 0)
+        semio_db_rollback(s);
+done:
+    finalize_all(&q);
+    free(kind);
+    semio_signs_free(&signs);
+    semio_csv_free(&csv);
+    regfree(&rule);
+    return r;
+}

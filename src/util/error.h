@@ -1,0 +1,19 @@
+/* Internal helpers to fill a SemioError with a message a person can act on. */
+#ifndef SEMIO_UTIL_ERROR_H
+#define SEMIO_UTIL_ERROR_H
+
+#include "semio/common.h"
+
+/** Sets err (if not NULL) and returns code, so callers can `return semio_fail(...)`. */
+int semio_fail(SemioError *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/** Turns an FFmpeg error number into words (thread-safe, into buf). */
+const char *semio_averr(int averr, char *buf, size_t size);
+
+/** Clears err to SEMIO_OK with an empty message. */
+void semio_error_clear(SemioError *err);
+
+#define SEMIO_AVERR(e) semio_averr((e), (char[128]){0}, 128)
+
+#endif

@@ -1,0 +1,25 @@
+/* Files and folders: atomic writes, recursive mkdir, whole-file reads. */
+#ifndef SEMIO_UTIL_FS_H
+#define SEMIO_UTIL_FS_H
+
+#include <stddef.h>
+
+#include "semio/common.h"
+
+/** mkdir -p. */
+int semio_mkdirs(const char *path, SemioError *err);
+
+/** Writes `size` bytes to `path` through a temporary file and rename(2): whole or nothing. */
+int semio_write_atomic(const char *path, const void *data, size_t size, SemioError *err);
+
+/** Reads a whole file into a NUL-terminated malloc'ed buffer. */
+int semio_read_file(const char *path, char **data, size_t *size, SemioError *err);
+
+/** snprintf for paths: fails with a clear error instead of truncating. */
+int semio_path(SemioError *err, char *buf, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/** The last path component (pointer into `path`). */
+const char *semio_basename(const char *path);
+
+#endif

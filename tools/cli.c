@@ -1,0 +1,133 @@
+/* Option parsing, errors and progress shared by the subcommands. */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+volatile int cli_stop_flag;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    cli_stop_flag = 1;
+}
+
+void cli_catch_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+int cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("semio: error: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return 1;
+}
+
+int cli_fail(const SemioError *err, int code)
+{
+    return cli_error("%s", err->message[0] ? err->message : semio_strerror(code));
+}
+
+int cli_double(const char *opt, const char *text, double min, double max, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (errno || end == text || *end || !isfinite(v) || v < min || v > max) {
+        cli_error("--%s: '%s' is not a number between %g and %g", opt, text, min, max);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int cli_int(const char *opt, const char *text, long long min, long long max, long long *out)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(text, &end, 10);
+    if (errno || end == text || *end || v < min || v > max) {
+        cli_error("--%s: '%s' is not a whole number between %lld and %lld", opt, text, min, max);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int cli_common_option(const Command *cmd, int opt, int *status)
+{
+    if (opt == 'h') {
+        fputs(cmd->usage, stdout);
+        *status = 0;
+        return 1;
+    }
+    if (opt == '?' || opt == ':') {
+        fprintf(stderr, "%s", cmd->usage);
+        *status = 2;
+        return 1;
+    }
+    return 0;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+typedef struct ProgressState {
+    double start, last;
+    char stage[32];
+} ProgressState;
+
+void cli_progress(void *user, const char *stage, int64_t done, int64_t total, const char *item)
+{
+    static ProgressState ps; /* the tool's own state; the library keeps none */
+    double t = now_s();
+    if (strcmp(ps.stage, stage) || done == 0) {
+        snprintf(ps.stage, sizeof(ps.stage), "%s", stage);
+        ps.start = t;
+        ps.last = 0;
+    }
+    double el = t - ps.start, rate = el > 0 ? (double)done / el : 0;
+    double eta = rate > 0 ? (double)(total - done) / rate : 0;
+    int tty = isatty(STDERR_FILENO);
+    if (!tty && done != total && t - ps.last < 5.0)
+        return;
+    ps.last = t;
+    int pct = total > 0 ? (int)(100 * done / total) : 100;
+    if (tty) {
+        char bar[21];
+        int fill = pct / 5;
+        for (int i = 0; i < 20; i++)
+            bar[i] = i < fill ? '#' : '.';
+        bar[20] = '\0';
+        const char *name = item ? strrchr(item, '/') : NULL;
+        fprintf(stderr, "\r\033[K%-7s [%s] %lld/%lld %3d%%  %.1f/s  ETA %d:%02d  %.40s", stage,
+                bar, (long long)done, (long long)total, pct, rate, (int)eta / 60, (int)eta % 60,
+                name ? name + 1 : item ? item : "");
+        if (done == total)
+            fputc('\n', stderr);
+    } else {
+        fprintf(stderr, "%s: %lld/%lld (%d%%), %.1f/s, ETA %ds\n", stage, (long long)done,
+                (long long)total, pct, rate, (int)eta);
+    }
+    fflush(stderr);
+    (void)user;
+}

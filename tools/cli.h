@@ -1,0 +1,52 @@
+/* What every semio subcommand shares: the command table, option helpers, progress. */
+#ifndef SEMIO_TOOLS_CLI_H
+#define SEMIO_TOOLS_CLI_H
+
+#include <getopt.h>
+#include <signal.h>
+
+#include "semio/semio.h"
+
+typedef struct Command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+    const char *usage; /* full --help text */
+} Command;
+
+/** Set by SIGINT/SIGTERM; long stages stop cleanly when they see it. */
+extern volatile int cli_stop_flag;
+
+/** Installs the SIGINT/SIGTERM handler that sets cli_stop_flag. */
+void cli_catch_signals(void);
+
+/** Prints "semio: error: MESSAGE" to stderr and returns exit status 1. */
+int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/** Prints err's message (or its code's sentence) and returns exit status 1. */
+int cli_fail(const SemioError *err, int code);
+
+/** Parses numbers from option values; prints a clear error and returns -1 if bad. */
+int cli_double(const char *opt, const char *text, double min, double max, double *out);
+int cli_int(const char *opt, const char *text, long long min, long long max, long long *out);
+
+/**
+ * Handles --help and unknown options uniformly: returns 1 if the command should
+ * exit with *status (help printed or bad option), else 0.
+ */
+int cli_common_option(const Command *cmd, int opt, int *status);
+
+/** A SemioProgressFn: a bar on a terminal, a line every few seconds otherwise. */
+void cli_progress(void *user, const char *stage, int64_t done, int64_t total, const char *item);
+
+const Command *cli_find(const char *name);
+
+int cmd_help(int argc, char **argv);
+int cmd_version(int argc, char **argv);
+int cmd_probe(int argc, char **argv);
+int cmd_ingest(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_segment(int argc, char **argv);
+int cmd_sample(int argc, char **argv);
+
+#endif

@@ -1,0 +1,103 @@
+/* The semio command: a table of subcommands, as git's builtins. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const Command commands[] = {
+    { "help", cmd_help, "show help for semio or one command",
+      "usage: semio help [COMMAND]\n" },
+    { "version", cmd_version, "print the version", "usage: semio version\n" },
+    { "probe", cmd_probe, "print what a recording is, as JSON",
+      "usage: semio probe FILE...\n"
+      "\n"
+      "Prints container, codecs, exact frame count (counted from the packets), frame\n"
+      "rates, rotation, duration and audio streams of each FILE as JSON.\n" },
+    { "ingest", cmd_ingest, "add recordings and labels to a study",
+      "usage: semio ingest --study STUDY.db [--labels LABELS.csv] [--patient-regex RE]\n"
+      "                    [DIR_OR_FILE...]\n"
+      "\n"
+      "Probes every recording (folders are searched for video files) and stores it in\n"
+      "the study, one transaction per file. Ingesting again changes nothing; a file whose\n"
+      "size or modification time changed is re-probed, flagged, and its old samples are\n"
+      "dropped. Labels in the pilot study's CSV layout (file_name, one column per sign\n"
+      "with yes/no/empty, start_time/end_time as M:SS) go in as one transaction; rows\n"
+      "whose recording is not in the study are kept as \"no file\".\n"
+      "\n"
+      "  --study PATH          the study database (created if missing)\n"
+      "  --labels CSV          a label file to ingest\n"
+      "  --patient-regex RE    POSIX extended regex whose first group is the patient id\n"
+      "                        (default '^([^@]+)@': the part before the first '@')\n" },
+    { "status", cmd_status, "summarize a study",
+      "usage: semio status --study STUDY.db [--json]\n" },
+    { "segment", cmd_segment, "cut recordings into the windows questions are about",
+      "usage: semio segment --study STUDY.db [--window SEC --overlap SEC]\n"
+      "                     [--within-labels [--margin SEC]] [--name NAME]\n"
+      "\n"
+      "Default: one segment per whole recording (the pilot study). --window 30\n"
+      "--overlap 5 gives S3-style overlapping windows. --within-labels keeps only the\n"
+      "labeled seizure span (start_time..end_time, widened by --margin).\n" },
+    { "sample", cmd_sample, "decode exact frames of every segment into the cache",
+      "usage: semio sample --study STUDY.db [--frames N] [--fps F] [--max-pixels P]\n"
+      "                    [--quality Q] [--threads T] [--segments NAME]\n"
+      "\n"
+      "Picks N frames per segment evenly from first to last (rounded down, as the pilot\n"
+      "did), or F per second capped at N, decodes exactly those frames, scales them to at\n"
+      "most P pixels keeping the aspect ratio, turns them upright, and writes JPEG files\n"
+      "to the study's cache with each frame's index and time recorded. Resumable.\n"
+      "\n"
+      "  --frames N       frames per segment (default 60)\n"
+      "  --fps F          frames per second instead of N uniform (capped at N)\n"
+      "  --max-pixels P   pixel budget per frame (default 602112)\n"
+      "  --quality Q      JPEG quality 1-100 (default 90)\n"
+      "  --threads T      decoder threads (default: one per core)\n"
+      "  --segments NAME  segment set (default: the newest)\n" },
+};
+
+const Command *cli_find(const char *name)
+{
+    for (size_t i = 0; i < sizeof(commands) / sizeof(*commands); i++)
+        if (!strcmp(commands[i].name, name))
+            return &commands[i];
+    return NULL;
+}
+
+int cmd_help(int argc, char **argv)
+{
+    if (argc > 1) {
+        const Command *c = cli_find(argv[1]);
+        if (!c)
+            return cli_error("no command '%s' (see semio help)", argv[1]);
+        fputs(c->usage, stdout);
+        return 0;
+    }
+    printf("usage: semio COMMAND [OPTIONS]\n\n"
+           "semio asks multimodal models about the semiology of seizure recordings and\n"
+           "measures how well they answer.\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof(commands) / sizeof(*commands); i++)
+        printf("  %-10s %s\n", commands[i].name, commands[i].summary);
+    printf("\nsemio COMMAND --help shows a command's options.\n");
+    return 0;
+}
+
+int cmd_version(int argc, char **argv)
+{
+    printf("semio %s\n", semio_version());
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2)
+        return cmd_help(1, argv) ? 1 : 2;
+    const char *name = argv[1];
+    if (!strcmp(name, "--help") || !strcmp(name, "-h"))
+        name = "help";
+    if (!strcmp(name, "--version"))
+        name = "version";
+    const Command *c = cli_find(name);
+    if (!c)
+        return cli_error("'%s' is not a semio command (see semio help)", name), 2;
+    cli_catch_signals();
+    return c->run(argc - 1, argv + 1);
+}
