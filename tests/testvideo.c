@@ -38,6 +38,31 @@ void testvideo_draw(uint8_t *rgb, int w, int h, int stride, int64_t index)
     }
 }
 
+void testvideo_draw_scene(uint8_t *rgb, int w, int h, int stride, int64_t index)
+{
+    testvideo_draw(rgb, w, h, stride, index);
+    int bh = band_height(h);
+    uint32_t seed = (uint32_t)index * 2654435761u + 1;
+    /* the figure: a box drifting on a slow sine path */
+    int fw = w / 6, fh = h / 4;
+    int fx = (int)((w - fw) * (0.5 + 0.4 * sin((double)index / 40.0)));
+    int fy = 2 * bh + (int)((h - 2 * bh - fh) * (0.5 + 0.3 * cos((double)index / 55.0)));
+    for (int y = 2 * bh; y < h; y++) {
+        uint8_t *row = rgb + (size_t)y * (size_t)stride;
+        for (int x = 0; x < w; x++) {
+            int base = 60 + (x * 90) / w + ((y * 40) / h) + (((x / 64) + (y / 64)) % 2) * 12;
+            int in_fig = x >= fx && x < fx + fw && y >= fy && y < fy + fh;
+            seed = seed * 1664525u + 1013904223u;
+            int noise = (int)(seed >> 29) - 4; /* -4..3 */
+            int v = (in_fig ? 200 - ((x - fx) * 40) / fw : base) + noise;
+            v = v < 0 ? 0 : v > 255 ? 255 : v;
+            row[3 * x] = (uint8_t)v;
+            row[3 * x + 1] = (uint8_t)(in_fig ? v - 40 : v);
+            row[3 * x + 2] = (uint8_t)(in_fig ? v - 60 : v - 10);
+        }
+    }
+}
+
 static int bit_at(const uint8_t *rgb, int stride, int w, int y, int i)
 {
     int x = (2 * i + 1) * w / (2 * TESTVIDEO_BITS);
@@ -76,7 +101,9 @@ double testvideo_time(const SemioWriterSettings *s, int64_t k)
     return t;
 }
 
-int testvideo_make(const char *path, const SemioWriterSettings *s, int64_t frames)
+typedef void (*DrawFn)(uint8_t *, int, int, int, int64_t);
+
+static int make(const char *path, const SemioWriterSettings *s, int64_t frames, DrawFn draw)
 {
     SemioError err = { 0 };
     SemioWriter *w;
@@ -87,8 +114,8 @@ int testvideo_make(const char *path, const SemioWriterSettings *s, int64_t frame
     /* A rotated recording stores the picture turned back; the display matrix rights it. */
     int quarter = s->rotation == 90 || s->rotation == 270;
     SemioImage coded = { 0 }, upright = { 0 };
-    int ret = semio_image_alloc(&coded, s->width, s->height);
-    if (ret == 0)
+    int ret = s->width ? semio_image_alloc(&coded, s->width, s->height) : 0;
+    if (ret == 0 && s->width)
         ret = semio_image_alloc(&upright, quarter ? s->height : s->width,
                                 quarter ? s->width : s->height);
     int stride = coded.stride;
@@ -101,13 +128,16 @@ int testvideo_make(const char *path, const SemioWriterSettings *s, int64_t frame
     int64_t sample = 0;
     for (int64_t k = 0; k < frames && ret == 0; k++) {
         t = testvideo_time(s, k);
-        if (s->rotation) {
-            testvideo_draw(upright.data, upright.width, upright.height, upright.stride, k);
+        if (!s->width) {
+            /* audio only */
+        } else if (s->rotation) {
+            draw(upright.data, upright.width, upright.height, upright.stride, k);
             semio_image_rotate(&upright, (360 - s->rotation) % 360, &coded);
         } else {
-            testvideo_draw(rgb, s->width, s->height, stride, k);
+            draw(rgb, s->width, s->height, stride, k);
         }
-        ret = semio_writer_video(w, rgb, stride, t, &err);
+        if (s->width)
+            ret = semio_writer_video(w, rgb, stride, t, &err);
         for (int i = 0; spf && ret == 0 && i < spf; i++, sample++)
             pcm[i] = 0.2f * (float)sin(2 * M_PI * 440.0 * (double)sample / s->audio_rate);
         if (spf && ret == 0)
@@ -121,4 +151,14 @@ int testvideo_make(const char *path, const SemioWriterSettings *s, int64_t frame
     semio_image_free(&upright);
     free(pcm);
     return ret;
+}
+
+int testvideo_make(const char *path, const SemioWriterSettings *s, int64_t frames)
+{
+    return make(path, s, frames, testvideo_draw);
+}
+
+int testvideo_make_scene(const char *path, const SemioWriterSettings *s, int64_t frames)
+{
+    return make(path, s, frames, testvideo_draw_scene);
 }

@@ -36,7 +36,7 @@ typedef int (*SemioFrameCallback)(void *user, const SemioFrame *frame);
 
 typedef struct SemioSamplerStats {
     int64_t packets_sent;    /**< video packets given to the decoder */
-    int64_t frames_decoded;  /**< pictures the decoder produced */
+    int64_t frames_decoded;  /**< pictures decoded, output or not (the real work) */
     int64_t frames_skipped;  /**< packets sent with non-reference skipping allowed */
     int64_t seeks;
     int64_t frames_out;      /**< frames handed to callbacks */

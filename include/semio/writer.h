@@ -12,12 +12,13 @@ extern "C" {
 #endif
 
 typedef struct SemioWriterSettings {
-    int width, height;
+    int width, height;        /**< 0 x 0: no video track (audio-only file) */
     int fps_num, fps_den;     /**< nominal frame rate */
     int vfr;                  /**< frame times are given freely (millisecond time base) */
     const char *video_codec;  /**< encoder name: "libx264" (default), "mpeg4", ... */
     int gop;                  /**< frames between keyframes */
-    int bframes;              /**< most B-frames in a row (0 = none) */
+    int bframes;              /**< B-frames in a row (0 = none), a fixed pattern... */
+    int bframes_adaptive;     /**< ...unless the encoder may choose fewer (x264 b-adapt) */
     int quality;              /**< x264 CRF or mpeg4 qscale; 0 = encoder default */
     const char *preset;       /**< x264 preset ("veryfast" default) */
     int threads;              /**< encoder threads; 0 = auto */

@@ -13,7 +13,8 @@ int semio_image_alloc(SemioImage *img, int width, int height)
     img->width = width;
     img->height = height;
     img->stride = 3 * width;
-    img->data = malloc((size_t)img->stride * (size_t)height);
+    /* libswscale's SIMD code reads and writes a little past the last pixel. */
+    img->data = malloc((size_t)img->stride * (size_t)height + 64);
     return img->data ? 0 : SEMIO_ERR_NOMEM;
 }
 

@@ -152,8 +152,11 @@ int semio_probe(const char *path, SemioProbe *p, SemioError *err)
                               (long long)idx.corrupt_packets);
     if (p->declared_frames >= 0 && p->declared_frames != p->frame_count && w < sizeof(p->warning))
         w += (size_t)snprintf(p->warning + w, sizeof(p->warning) - w,
-                              "container declares %lld frames but %lld were found; ",
-                              (long long)p->declared_frames, (long long)p->frame_count);
+                              "container declares %lld frames but %lld %s; ",
+                              (long long)p->declared_frames, (long long)p->frame_count,
+                              p->frame_count < p->declared_frames
+                                  ? "could be read (file truncated?)"
+                                  : "were found");
     if (p->frame_count == 0 && w < sizeof(p->warning))
         w += (size_t)snprintf(p->warning + w, sizeof(p->warning) - w, "no readable video frames; ");
     if (w >= 2 && w < sizeof(p->warning))

@@ -4,6 +4,7 @@
  * same index, so a seek that lands somewhere unexpected costs time, never exactness.
  */
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,10 +37,13 @@ struct SemioSampler {
     int64_t pos;         /* last frame the decoder produced */
     int64_t floor;       /* outputs below this are leading pictures of the seek point: dropped */
     int fresh_seek;      /* nothing produced since the last seek */
-    int draining;        /* the demuxer hit its end; the decoder is being flushed */
+    int draining;        /* the decoder has been sent its flush packet */
+    int at_eof;          /* ... because the demuxer reached the end (or a read error) */
 
     const int64_t *targets;
     size_t ntargets;
+    size_t cur;          /* the target being decoded */
+    atomic_llong pictures; /* pictures the decoder allocated: its real work */
     SemioSamplerStats stats;
 };
 
@@ -93,6 +97,14 @@ size_t semio_pick_uniform(int64_t first, int64_t last, size_t n, int64_t *out)
     return n;
 }
 
+/* Counts every picture the decoder decodes, including those flushed before output. */
+static int counting_get_buffer(AVCodecContext *dec, AVFrame *f, int flags)
+{
+    SemioSampler *s = dec->opaque;
+    atomic_fetch_add_explicit(&s->pictures, 1, memory_order_relaxed);
+    return avcodec_default_get_buffer2(dec, f, flags);
+}
+
 static int open_decoder(SemioSampler *s, SemioError *err)
 {
     const AVCodecParameters *par = s->fmt->streams[s->vidx]->codecpar;
@@ -108,6 +120,15 @@ static int open_decoder(SemioSampler *s, SemioError *err)
         s->dec->thread_count = s->set.threads;
         s->dec->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
         s->dec->pkt_timebase = s->fmt->streams[s->vidx]->time_base;
+        s->dec->opaque = s;
+        s->dec->get_buffer2 = counting_get_buffer;
+#if FF_API_THREAD_SAFE_CALLBACKS
+        /* FFmpeg 5 requires it and only warns; the field goes away in 6. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+        s->dec->thread_safe_callbacks = 1;
+#pragma GCC diagnostic pop
+#endif
         r = avcodec_open2(s->dec, codec, NULL);
     }
     if (r < 0)
@@ -232,6 +253,7 @@ void semio_sampler_output_size(const SemioSampler *s, int *w, int *h)
 void semio_sampler_stats(const SemioSampler *s, SemioSamplerStats *stats)
 {
     *stats = s->stats;
+    stats->frames_decoded = atomic_load_explicit(&s->pictures, memory_order_relaxed);
 }
 
 static int is_target(const SemioSampler *s, int64_t k)
@@ -254,6 +276,7 @@ static int seek_to(SemioSampler *s, const SemioKeyframe *key, SemioError *err)
 {
     avcodec_flush_buffers(s->dec);
     s->draining = 0;
+    s->at_eof = 0;
     s->stats.seeks++;
     /* Seeking backward to the keyframe's own pts lands on it: its dts is never later. */
     int64_t ts = key ? key->pts : s->idx.start_pts;
@@ -322,6 +345,16 @@ static int report_missing(SemioSampler *s, int64_t t, const char *why, SemioFram
     return cb(user, &out);
 }
 
+/* Whether the target after the current one will be reached by a seek. */
+static int seeks_after(const SemioSampler *s)
+{
+    if (s->cur + 1 >= s->ntargets)
+        return 1;
+    int64_t t = s->targets[s->cur], next = s->targets[s->cur + 1];
+    const SemioKeyframe *key = semio_frame_index_key_before(&s->idx, next);
+    return key && key->index > t + 1;
+}
+
 /* Feeds the decoder one more video packet (or the end-of-stream flush). */
 static int feed(SemioSampler *s)
 {
@@ -330,9 +363,12 @@ static int feed(SemioSampler *s)
         if (r < 0) {
             /* End of file or a read error (truncation): flush what the decoder holds. */
             s->draining = 1;
+            s->at_eof = 1;
             return avcodec_send_packet(s->dec, NULL);
         }
-        if (s->pkt->stream_index != s->vidx) {
+        /* A packet the demuxer knows is cut short (truncated file) would decode to a
+         * broken picture: leave it out, so its frame is reported instead. */
+        if (s->pkt->stream_index != s->vidx || (s->pkt->flags & AV_PKT_FLAG_CORRUPT)) {
             av_packet_unref(s->pkt);
             continue;
         }
@@ -344,8 +380,16 @@ static int feed(SemioSampler *s)
         s->stats.packets_sent++;
         r = avcodec_send_packet(s->dec, s->pkt);
         av_packet_unref(s->pkt);
-        /* Damaged packets are the decoder's to conceal; the missing frame is reported later. */
-        return r == AVERROR_INVALIDDATA ? 0 : r;
+        if (r == AVERROR_INVALIDDATA)
+            r = 0; /* the decoder conceals; a frame that never comes out is reported later */
+        if (r >= 0 && k == s->targets[s->cur] && seeks_after(s)) {
+            /* Nothing after this packet is needed before the next seek: flush now
+             * instead of feeding packets just to push the target out of the
+             * decoder's reorder and thread delay. */
+            s->draining = 1;
+            r = avcodec_send_packet(s->dec, NULL);
+        }
+        return r;
     }
 }
 
@@ -364,7 +408,6 @@ static int read_target(SemioSampler *s, int64_t t, SemioFrameCallback cb, void *
     for (;;) {
         r = avcodec_receive_frame(s->dec, s->frame);
         if (r == 0) {
-            s->stats.frames_decoded++;
             int64_t k = frame_position(s, s->frame);
             int first = s->fresh_seek;
             s->fresh_seek = 0;
@@ -376,6 +419,8 @@ static int read_target(SemioSampler *s, int64_t t, SemioFrameCallback cb, void *
             if (k == t) {
                 r = deliver(s, k, cb, user);
                 av_frame_unref(s->frame);
+                if (s->draining)
+                    s->positioned = 0; /* flushed early: the next target seeks */
                 return r;
             }
             av_frame_unref(s->frame);
@@ -401,6 +446,8 @@ static int read_target(SemioSampler *s, int64_t t, SemioFrameCallback cb, void *
         }
         if (r == AVERROR_EOF) {
             s->positioned = 0;
+            if (!s->at_eof)
+                return report_missing(s, t, "the decoder dropped it (damaged data)", cb, user);
             char why[320];
             snprintf(why, sizeof(why), "the stream ends after frame %lld%s%s", (long long)s->pos,
                      s->idx.truncated ? " (file truncated: " : "",
@@ -431,8 +478,8 @@ int semio_sampler_read(SemioSampler *s, const int64_t *indices, size_t n, SemioF
     s->targets = indices;
     s->ntargets = n;
     int r = 0;
-    for (size_t i = 0; i < n && r >= 0; i++)
-        r = read_target(s, indices[i], cb, user, err);
+    for (s->cur = 0; s->cur < n && r >= 0; s->cur++)
+        r = read_target(s, indices[s->cur], cb, user, err);
     s->targets = NULL;
     s->ntargets = 0;
     if (r < 0 && err && err->code == SEMIO_OK)

@@ -89,8 +89,11 @@ static int open_video(SemioWriter *w, SemioError *err)
     if (!strcmp(codec->name, "libx264")) {
         av_dict_set(&opts, "preset", s->preset ? s->preset : "veryfast", 0);
         av_dict_set_int(&opts, "crf", s->quality ? s->quality : 23, 0);
-        /* Fixed GOP so tests and benchmarks know the keyframe structure. */
-        av_dict_set(&opts, "x264-params", "scenecut=0:open-gop=0", 0);
+        /* A fixed GOP (and, with B-frames, a fixed IBBBP pattern) so tests and
+         * benchmarks know the structure, as a camera's encoder would make it. */
+        av_dict_set(&opts, "x264-params",
+                    s->bframes_adaptive ? "scenecut=0:open-gop=0"
+                                        : "scenecut=0:open-gop=0:b-adapt=0", 0);
     } else if (s->quality) {
         c->flags |= AV_CODEC_FLAG_QSCALE;
         c->global_quality = FF_QP2LAMBDA * s->quality;
@@ -183,7 +186,12 @@ int semio_writer_open(SemioWriter **out, const char *path, const SemioWriterSett
                        SEMIO_AVERR(r));
         goto fail;
     }
-    if ((r = open_video(w, err)) < 0 || (s->audio_rate > 0 && (r = open_audio(w, err)) < 0))
+    if (s->width <= 0 && s->audio_rate <= 0) {
+        r = semio_fail(err, SEMIO_ERR_INVALID, "%s: neither video nor audio to write", path);
+        goto fail;
+    }
+    if ((s->width > 0 && (r = open_video(w, err)) < 0) ||
+        (s->audio_rate > 0 && (r = open_audio(w, err)) < 0))
         goto fail;
     if ((r = avio_open(&w->fmt->pb, path, AVIO_FLAG_WRITE)) < 0) {
         r = semio_fail(err, SEMIO_ERR_IO, "%s: cannot create: %s", path, SEMIO_AVERR(r));
@@ -210,6 +218,8 @@ int semio_writer_video(SemioWriter *w, const uint8_t *rgb, int stride, double se
                        SemioError *err)
 {
     AVCodecContext *c = w->venc;
+    if (!c)
+        return semio_fail(err, SEMIO_ERR_INVALID, "%s: was opened without video", w->path);
     int64_t pts = llrint(seconds / av_q2d(c->time_base));
     if (w->last_vpts != AV_NOPTS_VALUE && pts <= w->last_vpts)
         return semio_fail(err, SEMIO_ERR_INVALID, "%s: frame time %.6f s does not increase",
@@ -273,7 +283,7 @@ int semio_writer_close(SemioWriter **pw, SemioError *err)
     if (w->fmt && w->fmt->pb) {
         if (w->aenc && r >= 0)
             r = drain_fifo(w, 1, err);
-        if (r >= 0)
+        if (w->venc && r >= 0)
             r = write_packets(w, w->venc, w->vst, NULL, err);
         if (w->aenc && r >= 0)
             r = write_packets(w, w->aenc, w->ast, NULL, err);

@@ -3,12 +3,14 @@
  * is recorded only after all its frames are on disk, so a killed run resumes cleanly.
  * Overlapping windows share frame files.
  */
+#include <dirent.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "semio/image.h"
 #include "semio/sampler.h"
@@ -367,6 +369,25 @@ done:
     return r;
 }
 
+/* A run killed mid-write leaves "NAME.tmpPID" beside the frames: remove them. */
+static void remove_stale_temp(const SemioStudy *s, int64_t video, const char *key)
+{
+    char dir[PATH_MAX];
+    if (semio_path(NULL, dir, sizeof(dir), "%s/frames/v%lld/%s", s->cache_dir,
+                   (long long)video, key) < 0)
+        return;
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        char path[PATH_MAX + 256];
+        if (strstr(e->d_name, ".tmp") &&
+            semio_path(NULL, path, sizeof(path), "%s/%s", dir, e->d_name) == 0)
+            unlink(path);
+    }
+    closedir(d);
+}
+
 int semio_sample(SemioStudy *s, const SemioSampleSettings *set, SemioSampleReport *rep,
                  SemioError *err)
 {
@@ -410,6 +431,7 @@ int semio_sample(SemioStudy *s, const SemioSampleSettings *set, SemioSampleRepor
         if (set->progress)
             set->progress(set->progress_user, "sample", (int64_t)i, (int64_t)n, todo[i].path);
         if (todo[i].video != open_video) {
+            remove_stale_temp(s, todo[i].video, rep->key);
             semio_sampler_close(&sm);
             semio_error_clear(&open_err);
             semio_sampler_open(&sm, todo[i].path, &ss, &open_err);

@@ -94,18 +94,22 @@ int semio_csv_read(const char *path, SemioCsv *csv, SemioError *err)
     }
     struct csv_parser parser;
     Builder b = { .csv = csv };
-    csv_init(&parser, CSV_STRICT_FINI);
+    /* Strict: a stray quote is an error to report, not data to guess at. */
+    csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI);
     size_t done = csv_parse(&parser, p, len, on_field, on_row, &b);
     int perr = done != len ? csv_error(&parser) : 0;
-    if (!perr)
-        csv_fini(&parser, on_field, on_row, &b);
+    if (!perr && csv_fini(&parser, on_field, on_row, &b) != 0)
+        perr = csv_error(&parser);
     csv_free(&parser);
     free_row(&b.cur);
+    size_t line = 1;
+    for (size_t i = 0; perr && i < done && i < len; i++)
+        line += p[i] == '\n';
     free(text);
     if (perr) {
         semio_csv_free(csv);
-        return semio_fail(err, SEMIO_ERR_FORMAT, "%s: not valid CSV: %s", path,
-                          csv_strerror(perr));
+        return semio_fail(err, SEMIO_ERR_FORMAT, "%s: not valid CSV near line %zu: %s", path,
+                          line, csv_strerror(perr));
     }
     if (b.nomem) {
         semio_csv_free(csv);

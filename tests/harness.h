@@ -1,0 +1,75 @@
+/*
+ * A small test harness: each test binary lists its cases; the runner prints one line
+ * per case and "N passed, N failed" at the end. CHECK stops the current case.
+ */
+#ifndef SEMIO_TESTS_HARNESS_H
+#define SEMIO_TESTS_HARNESS_H
+
+#include <stdio.h>
+#include <string.h>
+
+typedef struct TestCase {
+    const char *name;
+    void (*fn)(void);
+} TestCase;
+
+void test_fail(const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/** A fresh folder for this binary's files (removed at exit unless KEEP_TEST_FILES is set). */
+const char *test_dir(void);
+
+/** test_dir()/name; the string lives until the test binary exits. */
+const char *test_path(const char *name);
+
+int test_main(const TestCase *cases, size_t n, int argc, char **argv);
+
+#define CHECK(cond)                                                                   \
+    do {                                                                              \
+        if (!(cond)) {                                                                \
+            test_fail(__FILE__, __LINE__, "%s", #cond);                               \
+            return;                                                                   \
+        }                                                                             \
+    } while (0)
+
+#define CHECK_MSG(cond, ...)                                                          \
+    do {                                                                              \
+        if (!(cond)) {                                                                \
+            test_fail(__FILE__, __LINE__, __VA_ARGS__);                               \
+            return;                                                                   \
+        }                                                                             \
+    } while (0)
+
+#define CHECK_INT(a, b)                                                               \
+    do {                                                                              \
+        long long a_ = (long long)(a), b_ = (long long)(b);                           \
+        if (a_ != b_) {                                                               \
+            test_fail(__FILE__, __LINE__, "%s == %s: %lld != %lld", #a, #b, a_, b_);  \
+            return;                                                                   \
+        }                                                                             \
+    } while (0)
+
+#define CHECK_STR(a, b)                                                               \
+    do {                                                                              \
+        const char *a_ = (a), *b_ = (b);                                              \
+        if (!a_ || !b_ || strcmp(a_, b_)) {                                           \
+            test_fail(__FILE__, __LINE__, "%s == %s: '%s' != '%s'", #a, #b,           \
+                      a_ ? a_ : "(null)", b_ ? b_ : "(null)");                         \
+            return;                                                                   \
+        }                                                                             \
+    } while (0)
+
+/* Checks a library call returned 0, printing its error message otherwise. */
+#define CHECK_OK(call, err)                                                           \
+    do {                                                                              \
+        int r_ = (call);                                                              \
+        if (r_ != 0) {                                                                \
+            test_fail(__FILE__, __LINE__, "%s returned %d: %s", #call, r_,            \
+                      (err).message);                                                 \
+            return;                                                                   \
+        }                                                                             \
+    } while (0)
+
+#define TEST(fn) { #fn, fn }
+
+#endif

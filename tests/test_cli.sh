@@ -1,0 +1,94 @@
+#!/bin/sh
+# Command-line tests: help and option errors, the ingest -> segment -> sample -> status
+# chain, and a sample run killed with SIGKILL or interrupted with SIGINT, then resumed.
+# Usage: tests/test_cli.sh path/to/semio
+set -u
+SEMIO=$(realpath "$1")
+MKCLIP=$(dirname "$SEMIO")/../tests/mkclip
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+passed=0 failed=0
+
+ok() { echo "ok - $1"; passed=$((passed + 1)); }
+bad() { echo "FAIL - $1"; shift; for l in "$@"; do echo "    $l"; done; failed=$((failed + 1)); }
+# expect NAME STATUS COMMAND...: the command exits with STATUS
+expect() {
+  name=$1 want=$2; shift 2
+  "$@" > "$T/out" 2> "$T/err"; got=$?
+  if [ "$got" -eq "$want" ]; then ok "$name"; else bad "$name" "exit $got, wanted $want" "$(head -c 400 "$T/err")"; fi
+}
+# has NAME FILE TEXT: FILE contains TEXT
+has() {
+  if grep -qF -- "$3" "$2"; then ok "$1"; else bad "$1" "'$3' not in:" "$(head -c 600 "$2")"; fi
+}
+
+expect "help" 0 "$SEMIO" help
+has "help lists commands" "$T/out" "sample"
+for c in probe ingest status segment sample; do
+  expect "$c --help" 0 "$SEMIO" "$c" --help
+  has "$c --help shows usage" "$T/out" "usage: semio $c"
+done
+expect "unknown command" 2 "$SEMIO" frobnicate
+has "unknown command named" "$T/err" "'frobnicate' is not a semio command"
+expect "unknown option" 2 "$SEMIO" sample --study x.db --bogus
+expect "bad number" 2 "$SEMIO" sample --study "$T/x.db" --frames many
+has "bad number explained" "$T/err" "--frames: 'many' is not a whole number"
+expect "missing --study" 2 "$SEMIO" segment
+expect "status of nothing" 1 "$SEMIO" status --study "$T/none.db"
+
+mkdir -p "$T/rec"
+for i in 1 2 3 4 5 6; do "$MKCLIP" "$T/rec/K$i@1-1-2024@R$i@sz_v1.mp4" 450 640 360 || exit 1; done
+expect "probe" 0 "$SEMIO" probe "$T/rec/K1@1-1-2024@R1@sz_v1.mp4"
+has "probe counts frames" "$T/out" '"frame_count":450'
+expect "probe of a missing file" 1 "$SEMIO" probe "$T/rec/none.mp4"
+has "probe error names the file" "$T/err" "none.mp4"
+
+S="$T/study.db"
+expect "ingest" 0 "$SEMIO" ingest --study "$S" "$T/rec"
+has "ingest counts" "$T/out" "6 added"
+expect "ingest again" 0 "$SEMIO" ingest --study "$S" "$T/rec"
+has "ingest again changes nothing" "$T/out" "0 added, 6 unchanged"
+printf 'file_name,tonic,start_time,end_time\nK1@1-1-2024@R1@sz_v1.mp4,yes,0:02,0:09\nZ9@x@y@sz_v1.mp4,no,,\n' > "$T/labels.csv"
+expect "ingest labels" 0 "$SEMIO" ingest --study "$S" --labels "$T/labels.csv"
+has "labels without recording" "$T/out" "1 rows without a recording"
+printf 'file_name,tonic\nK1@1-1-2024@R1@sz_v1.mp4,perhaps\n' > "$T/bad.csv"
+expect "bad labels refused" 1 "$SEMIO" ingest --study "$S" --labels "$T/bad.csv"
+has "bad labels explained" "$T/err" "bad.csv: data row 1 (K1@1-1-2024@R1@sz_v1.mp4), column tonic: 'perhaps'"
+expect "segment windows" 0 "$SEMIO" segment --study "$S" --window 4 --overlap 1
+has "segment count" "$T/out" "30 new over 6 recordings"
+
+# SIGKILL in the middle of sampling, then resume: no duplicates, nothing lost.
+"$SEMIO" sample --study "$S" --frames 40 --threads 1 > "$T/kill.out" 2>&1 &
+pid=$!
+n=0
+while [ $n -lt 200 ]; do
+  sleep 0.05
+  "$SEMIO" status --study "$S" > "$T/st.txt" 2>/dev/null
+  grep -qE 'n40-p602112-q90: [1-9][0-9]* segments ok' "$T/st.txt" && break
+  n=$((n + 1))
+done
+kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
+expect "resume after kill -9" 0 "$SEMIO" sample --study "$S" --frames 40 --threads 1
+if grep -qE ' [1-9][0-9]* already done' "$T/out"; then ok "resume skipped finished segments"
+else bad "resume skipped finished segments" "$(cat "$T/out")"; fi
+expect "status" 0 "$SEMIO" status --study "$S"
+has "all segments sampled once" "$T/out" "n40-p602112-q90: 30 segments ok, 0 partial, 0 failed"
+
+# SIGINT: stops after the segment in flight, exits 1, resumes later.
+"$SEMIO" sample --study "$S" --frames 40 --fps 3 --threads 1 > "$T/int.out" 2>&1 &
+pid=$!
+sleep 0.3
+kill -INT $pid 2>/dev/null
+wait $pid; rc=$?
+if [ $rc -eq 1 ] && grep -q "interrupted" "$T/int.out"; then ok "SIGINT stops cleanly"
+elif [ $rc -eq 0 ]; then ok "SIGINT stops cleanly (finished first)"
+else bad "SIGINT stops cleanly" "exit $rc" "$(cat "$T/int.out")"; fi
+expect "resume after SIGINT" 0 "$SEMIO" sample --study "$S" --frames 40 --fps 3 --threads 1
+expect "status json" 0 "$SEMIO" status --study "$S" --json
+has "status json samplings" "$T/out" '"key":"fps3-n40-p602112-q90"'
+frames=$(ls "$T"/study.cache/frames/v*/n40-p602112-q90/*.jpg | wc -l)
+[ "$frames" -gt 0 ] && ok "frames on disk ($frames)" || bad "frames on disk"
+if ls "$T"/study.cache/frames/v*/*/ | grep -q '\.tmp'; then bad "no temporary files left"; else ok "no temporary files left"; fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

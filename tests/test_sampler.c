@@ -1,0 +1,444 @@
+/* Exactness of probing and frame sampling on recordings whose frames carry their index. */
+#include <fcntl.h>
+#include <math.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libavutil/log.h>
+
+#include "harness.h"
+#include "semio/semio.h"
+#include "testvideo.h"
+
+typedef struct Seen {
+    int64_t n, wrong, errors, illegible;
+    int width, height;
+    int64_t first_error;
+    double max_time_error;
+    const SemioWriterSettings *ws;
+} Seen;
+
+static int check_frame(void *user, const SemioFrame *f)
+{
+    Seen *s = user;
+    s->n++;
+    if (f->error) {
+        if (!s->errors++)
+            s->first_error = f->index;
+        return 0;
+    }
+    s->width = f->width;
+    s->height = f->height;
+    int64_t got = testvideo_read(f->rgb, f->width, f->height, f->stride);
+    if (got < 0)
+        s->illegible++;
+    else if (got != f->index)
+        s->wrong++;
+    if (s->ws) {
+        double e = fabs(f->time - testvideo_time(s->ws, f->index));
+        if (e > s->max_time_error)
+            s->max_time_error = e;
+    }
+    return 0;
+}
+
+static void settings(SemioWriterSettings *s, const char *codec, int w, int h, int gop, int bf)
+{
+    semio_writer_default_settings(s);
+    s->video_codec = codec;
+    s->width = w;
+    s->height = h;
+    s->gop = gop;
+    s->bframes = bf;
+    s->preset = "ultrafast";
+}
+
+/* Makes a recording (once per name) and returns its path. */
+static const char *make(const char *name, const SemioWriterSettings *s, int64_t frames)
+{
+    const char *path = test_path(name);
+    if (access(path, F_OK) != 0 && testvideo_make(path, s, frames) != 0)
+        return NULL;
+    return path;
+}
+
+/* Reads `idx` from `path` and checks every frame is exactly the one asked for. */
+static int read_exact(const char *path, const int64_t *idx, size_t n, Seen *seen,
+                      SemioSamplerStats *stats)
+{
+    SemioError err = { 0 };
+    SemioSampler *sm;
+    SemioSamplerSettings ss;
+    semio_sampler_default_settings(&ss);
+    if (semio_sampler_open(&sm, path, &ss, &err) < 0) {
+        printf("    open: %s\n", err.message);
+        return -1;
+    }
+    int r = semio_sampler_read(sm, idx, n, check_frame, seen, &err);
+    if (stats)
+        semio_sampler_stats(sm, stats);
+    semio_sampler_close(&sm);
+    if (r < 0)
+        printf("    read: %s\n", err.message);
+    return r;
+}
+
+static void exact_everywhere(const char *name, const SemioWriterSettings *ws, int64_t frames)
+{
+    const char *path = make(name, ws, frames);
+    CHECK_MSG(path, "could not make %s", name);
+    SemioProbe p;
+    SemioError err = { 0 };
+    CHECK_OK(semio_probe(path, &p, &err), err);
+    CHECK_INT(p.frame_count, frames);
+
+    /* Uniform 60, every frame, a seeded random subset, and repeated backward jumps. */
+    int64_t idx[1024];
+    size_t n = semio_pick_uniform(0, frames - 1, 60, idx);
+    Seen seen = { .ws = ws };
+    CHECK_INT(read_exact(path, idx, n, &seen, NULL), 0);
+    CHECK_INT(seen.n, 60);
+    CHECK_INT(seen.wrong + seen.illegible + seen.errors, 0);
+
+    for (int64_t i = 0; i < frames; i++)
+        idx[i] = i;
+    memset(&seen, 0, sizeof(seen));
+    seen.ws = ws;
+    CHECK_INT(read_exact(path, idx, (size_t)frames, &seen, NULL), 0);
+    CHECK_INT(seen.n, frames);
+    CHECK_INT(seen.wrong + seen.illegible + seen.errors, 0);
+    CHECK_MSG(seen.max_time_error < 0.0011, "frame times off by %.4f s", seen.max_time_error);
+
+    srand(7);
+    for (int round = 0; round < 20; round++) {
+        size_t m = 0;
+        for (int64_t i = 0; i < frames; i++)
+            if (rand() % 17 == 0)
+                idx[m++] = i;
+        memset(&seen, 0, sizeof(seen));
+        CHECK_INT(read_exact(path, idx, m, &seen, NULL), 0);
+        CHECK_INT(seen.wrong + seen.illegible + seen.errors, 0);
+    }
+}
+
+static void h264_mp4_bframes_long_gop(void)
+{
+    SemioWriterSettings s;
+    settings(&s, "libx264", 320, 240, 250, 3);
+    s.audio_rate = 44100;
+    exact_everywhere("h264-long-gop.mp4", &s, 600);
+}
+
+static void mpeg4_avi_bframes(void)
+{
+    SemioWriterSettings s;
+    settings(&s, "mpeg4", 320, 240, 48, 2);
+    exact_everywhere("mpeg4.avi", &s, 300);
+}
+
+static void vfr_mkv(void)
+{
+    SemioWriterSettings s;
+    settings(&s, "libx264", 320, 240, 30, 2);
+    s.vfr = 1;
+    exact_everywhere("vfr.mkv", &s, 240);
+    SemioProbe p;
+    SemioError err = { 0 };
+    CHECK_OK(semio_probe(test_path("vfr.mkv"), &p, &err), err);
+    CHECK(p.vfr);
+}
+
+static void odd_size(void)
+{
+    SemioWriterSettings s;
+    settings(&s, "libx264", 97, 55, 25, 2);
+    exact_everywhere("odd.mkv", &s, 120);
+}
+
+static void rotated_phone_video(void)
+{
+    static const int rot[3] = { 90, 180, 270 };
+    for (int i = 0; i < 3; i++) {
+        SemioWriterSettings s;
+        settings(&s, "libx264", 320, 180, 30, 2);
+        s.rotation = rot[i];
+        char name[32];
+        snprintf(name, sizeof(name), "rot%d.mp4", rot[i]);
+        const char *path = make(name, &s, 90);
+        CHECK(path);
+        SemioProbe p;
+        SemioError err = { 0 };
+        CHECK_OK(semio_probe(path, &p, &err), err);
+        CHECK_INT(p.rotation, rot[i]);
+        int64_t idx[10];
+        size_t n = semio_pick_uniform(0, 89, 10, idx);
+        Seen seen = { 0 };
+        CHECK_INT(read_exact(path, idx, n, &seen, NULL), 0);
+        CHECK_INT(seen.wrong + seen.illegible + seen.errors, 0);
+        CHECK_INT(seen.width, rot[i] == 180 ? 320 : 180);
+        CHECK_INT(seen.height, rot[i] == 180 ? 180 : 320);
+    }
+}
+
+static void skips_work_it_does_not_need(void)
+{
+    SemioWriterSettings s;
+    settings(&s, "libx264", 320, 240, 60, 3);
+    const char *path = make("gop60.mp4", &s, 900);
+    CHECK(path);
+    int64_t idx[60];
+    size_t n = semio_pick_uniform(0, 899, 60, idx);
+    Seen seen = { 0 };
+    SemioSamplerStats st;
+    CHECK_INT(read_exact(path, idx, n, &seen, &st), 0);
+    CHECK_INT(seen.wrong + seen.errors + seen.illegible, 0);
+    /* Targets every 15 frames in GOPs of 60: forward decoding, never a seek per target. */
+    CHECK_MSG(st.seeks <= 16, "%lld seeks", (long long)st.seeks);
+    CHECK_MSG(st.frames_skipped > 0, "non-reference frames were never skipped");
+    CHECK_MSG(st.frames_decoded < 900, "decoded %lld of 900 frames", (long long)st.frames_decoded);
+
+    /* Sparse targets far apart: one seek each, far less than decoding everything. */
+    int64_t far[4] = { 100, 400, 650, 899 };
+    memset(&seen, 0, sizeof(seen));
+    CHECK_INT(read_exact(path, far, 4, &seen, &st), 0);
+    CHECK_INT(seen.wrong + seen.errors + seen.illegible, 0);
+    CHECK_MSG(st.frames_decoded < 4 * 70, "decoded %lld frames", (long long)st.frames_decoded);
+}
+
+static void scaling_keeps_aspect_within_budget(void)
+{
+    int w, h;
+    semio_fit_pixels(1920, 1080, 602112, &w, &h);
+    CHECK(w * h <= 602112);
+    CHECK_INT(w, 1034);
+    CHECK_INT(h, 581);
+    semio_fit_pixels(320, 240, 602112, &w, &h); /* never upscaled */
+    CHECK_INT(w, 320);
+    CHECK_INT(h, 240);
+    semio_fit_pixels(4000, 10, 1000, &w, &h);
+    CHECK(w * h <= 1000 && h >= 1);
+    semio_fit_pixels(1920, 1080, 0, &w, &h);
+    CHECK_INT(w, 1920);
+}
+
+static void uniform_pick_matches_numpy(void)
+{
+    /* numpy.linspace(first, last, n).astype(int), computed with numpy 1.24. */
+    int64_t out[60];
+    CHECK_INT(semio_pick_uniform(0, 5399, 60, out), 60);
+    CHECK_INT(out[0], 0);
+    CHECK_INT(out[1], 91);
+    CHECK_INT(out[2], 183);
+    CHECK_INT(out[30], 2745);
+    CHECK_INT(out[59], 5399);
+    CHECK_INT(semio_pick_uniform(0, 99, 7, out), 7);
+    int64_t want[7] = { 0, 16, 33, 49, 66, 82, 99 };
+    for (int i = 0; i < 7; i++)
+        CHECK_INT(out[i], want[i]);
+    /* Exact float cases numpy rounds down: linspace(0, 29, 30) is 0..29. */
+    CHECK_INT(semio_pick_uniform(0, 29, 30, out), 30);
+    for (int i = 0; i < 30; i++)
+        CHECK_INT(out[i], i);
+    /* Fewer frames than asked: each once, no duplicates. */
+    CHECK_INT(semio_pick_uniform(10, 19, 60, out), 10);
+    for (int i = 0; i < 10; i++)
+        CHECK_INT(out[i], 10 + i);
+    CHECK_INT(semio_pick_uniform(5, 4, 60, out), 0);
+    CHECK_INT(semio_pick_uniform(3, 900, 1, out), 1);
+    CHECK_INT(out[0], 3);
+}
+
+static void truncated_file_samples_what_decodes(void)
+{
+    SemioWriterSettings s;
+    settings(&s, "libx264", 320, 240, 30, 2);
+    const char *full = make("whole.mp4", &s, 300);
+    CHECK(full);
+    const char *cut = test_path("truncated.mp4");
+    struct stat st;
+    CHECK(stat(full, &st) == 0);
+    char cmd[1200];
+    snprintf(cmd, sizeof(cmd), "head -c %lld '%s' > '%s'", (long long)st.st_size * 55 / 100,
+             full, cut);
+    CHECK(system(cmd) == 0);
+    SemioProbe p;
+    SemioError err = { 0 };
+    CHECK_OK(semio_probe(cut, &p, &err), err);
+    CHECK_MSG(p.frame_count > 50 && p.frame_count < 300, "frame_count %lld",
+              (long long)p.frame_count);
+    CHECK_MSG(p.warning[0], "no warning for a truncated file");
+    int64_t idx[20];
+    size_t n = semio_pick_uniform(0, p.frame_count - 1, 20, idx);
+    Seen seen = { 0 };
+    CHECK_INT(read_exact(cut, idx, n, &seen, NULL), 0);
+    CHECK_INT(seen.wrong, 0);
+    CHECK_MSG(seen.n == 20, "every target answered (frame or error)");
+    CHECK_MSG(seen.errors <= 2, "%lld frames lost", (long long)seen.errors);
+}
+
+/* What a sampler reads at each index, as the index drawn in the picture (-1: none). */
+typedef struct Readings {
+    int64_t code[400];
+    int errors;
+} Readings;
+
+static int record_reading(void *user, const SemioFrame *f)
+{
+    Readings *r = user;
+    r->code[f->index] = f->error ? -1 : testvideo_read(f->rgb, f->width, f->height, f->stride);
+    r->errors += f->error != NULL;
+    return 0;
+}
+
+static void corrupt_file_reports_instead_of_crashing(void)
+{
+    SemioWriterSettings s;
+    settings(&s, "libx264", 320, 240, 30, 2);
+    const char *path = make("corrupt.mkv", &s, 300);
+    CHECK(path);
+    /* Overwrite stretches of the file with garbage: packets and container both suffer. */
+    int fd = open(path, O_WRONLY);
+    CHECK(fd >= 0);
+    struct stat st;
+    fstat(fd, &st);
+    char junk[2048];
+    for (size_t i = 0; i < sizeof(junk); i++)
+        junk[i] = (char)(i * 131 + 7);
+    for (int k = 1; k <= 3; k++)
+        CHECK(pwrite(fd, junk, sizeof(junk), st.st_size * k / 4) == (ssize_t)sizeof(junk));
+    close(fd);
+
+    /* Reference: every frame in order, nothing skipped. Then seeking and skipping must
+     * agree with it wherever the reference saw a legible picture. */
+    SemioSampler *sm;
+    SemioSamplerSettings ss;
+    SemioError err = { 0 };
+    semio_sampler_default_settings(&ss);
+    ss.skip_nonref = 0;
+    CHECK_OK(semio_sampler_open(&sm, path, &ss, &err), err);
+    int64_t count = semio_sampler_frame_count(sm);
+    CHECK(count > 100 && count <= 300);
+    int64_t idx[300];
+    for (int64_t i = 0; i < count; i++)
+        idx[i] = i;
+    static Readings ref, fast;
+    memset(&ref, 0, sizeof(ref));
+    CHECK_INT(semio_sampler_read(sm, idx, (size_t)count, record_reading, &ref, &err), 0);
+    semio_sampler_close(&sm);
+    int legible = 0;
+    for (int64_t i = 0; i < count; i++)
+        legible += ref.code[i] >= 0;
+    CHECK_MSG(legible > count / 2, "only %d of %lld frames legible", legible, (long long)count);
+
+    CHECK_OK(semio_sampler_open(&sm, path, NULL, &err), err);
+    srand(11);
+    for (int round = 0; round < 10; round++) {
+        size_t m = 0;
+        for (int64_t i = 0; i < count; i++)
+            if (rand() % 9 == 0)
+                idx[m++] = i;
+        memset(&fast, 0xff, sizeof(fast.code));
+        fast.errors = 0;
+        CHECK_INT(semio_sampler_read(sm, idx, m, record_reading, &fast, &err), 0);
+        for (size_t i = 0; i < m; i++) {
+            int64_t k = idx[i];
+            CHECK_MSG(ref.code[k] < 0 || fast.code[k] < 0 || ref.code[k] == fast.code[k],
+                      "frame %lld: sequential decode shows %lld, sampled shows %lld",
+                      (long long)k, (long long)ref.code[k], (long long)fast.code[k]);
+        }
+    }
+    semio_sampler_close(&sm);
+}
+
+static void bad_inputs_have_clear_errors(void)
+{
+    SemioProbe p;
+    SemioError err = { 0 };
+    CHECK(semio_probe(test_path("missing.mp4"), &p, &err) == SEMIO_ERR_IO);
+    CHECK(strstr(err.message, "missing.mp4"));
+
+    const char *empty = test_path("empty.mp4");
+    FILE *f = fopen(empty, "w");
+    CHECK(f);
+    fclose(f);
+    CHECK(semio_probe(empty, &p, &err) == SEMIO_ERR_FORMAT);
+    CHECK(strstr(err.message, "empty"));
+
+    const char *text = test_path("notes.mp4");
+    f = fopen(text, "w");
+    fputs("these are not the frames you are looking for\n", f);
+    fclose(f);
+    CHECK(semio_probe(text, &p, &err) == SEMIO_ERR_FORMAT);
+    CHECK(strstr(err.message, "notes.mp4"));
+
+    CHECK(semio_probe(test_dir(), &p, &err) == SEMIO_ERR_INVALID);
+
+    /* Audio-only: probes fine, has no video; the sampler refuses it clearly. */
+    SemioWriterSettings s;
+    semio_writer_default_settings(&s);
+    s.width = s.height = 0;
+    s.audio_rate = 16000;
+    const char *audio = make("voice.m4a", &s, 50);
+    CHECK(audio);
+    CHECK_OK(semio_probe(audio, &p, &err), err);
+    CHECK_INT(p.has_video, 0);
+    CHECK_INT(p.audio_streams, 1);
+    CHECK_INT(p.audio_rate, 16000);
+    SemioSampler *sm = NULL;
+    CHECK(semio_sampler_open(&sm, audio, NULL, &err) == SEMIO_ERR_FORMAT);
+    CHECK(strstr(err.message, "no video"));
+    CHECK(sm == NULL);
+}
+
+static void non_ascii_names(void)
+{
+    SemioWriterSettings s;
+    settings(&s, "libx264", 160, 120, 30, 0);
+    const char *path = make("Ünïcødé 患者 clip.mp4", &s, 40);
+    CHECK(path);
+    int64_t idx[5];
+    size_t n = semio_pick_uniform(0, 39, 5, idx);
+    Seen seen = { 0 };
+    CHECK_INT(read_exact(path, idx, n, &seen, NULL), 0);
+    CHECK_INT(seen.wrong + seen.errors + seen.illegible, 0);
+}
+
+static void out_of_range_requests_rejected(void)
+{
+    SemioWriterSettings s;
+    settings(&s, "libx264", 160, 120, 30, 0);
+    const char *path = make("small.mp4", &s, 40);
+    CHECK(path);
+    SemioSampler *sm;
+    SemioError err = { 0 };
+    CHECK_OK(semio_sampler_open(&sm, path, NULL, &err), err);
+    Seen seen = { 0 };
+    int64_t bad[2] = { 5, 40 };
+    CHECK(semio_sampler_read(sm, bad, 2, check_frame, &seen, &err) == SEMIO_ERR_INVALID);
+    int64_t unsorted[2] = { 9, 3 };
+    CHECK(semio_sampler_read(sm, unsorted, 2, check_frame, &seen, &err) == SEMIO_ERR_INVALID);
+    CHECK_INT(seen.n, 0);
+    semio_sampler_close(&sm);
+}
+
+int main(int argc, char **argv)
+{
+    static const TestCase cases[] = {
+        TEST(uniform_pick_matches_numpy),
+        TEST(scaling_keeps_aspect_within_budget),
+        TEST(h264_mp4_bframes_long_gop),
+        TEST(mpeg4_avi_bframes),
+        TEST(vfr_mkv),
+        TEST(odd_size),
+        TEST(rotated_phone_video),
+        TEST(skips_work_it_does_not_need),
+        TEST(truncated_file_samples_what_decodes),
+        TEST(corrupt_file_reports_instead_of_crashing),
+        TEST(bad_inputs_have_clear_errors),
+        TEST(non_ascii_names),
+        TEST(out_of_range_requests_rejected),
+    };
+    av_log_set_level(AV_LOG_QUIET);
+    return test_main(cases, sizeof(cases) / sizeof(*cases), argc, argv);
+}
