@@ -103,7 +103,9 @@ void cli_progress(void *user, const char *stage, int64_t done, int64_t total, co
     if (strcmp(ps.stage, stage) || done == 0) {
         snprintf(ps.stage, sizeof(ps.stage), "%s", stage);
         ps.start = t;
-        ps.last = 0;
+        ps.last = t;
+        if (!isatty(STDERR_FILENO) && done == 0)
+            return; /* logs get a line when there is progress to report */
     }
     double el = t - ps.start, rate = el > 0 ? (double)done / el : 0;
     double eta = rate > 0 ? (double)(total - done) / rate : 0;
