@@ -2,8 +2,6 @@
  * semio ingest --labels: expert labels in the pilot study's CSV layout. A whole file
  * goes in one transaction, so a bad cell leaves the study exactly as it was.
  */
-#include <ctype.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,128 +13,6 @@
 #include "study/patient.h"
 #include "util/csv.h"
 #include "util/error.h"
-
-int semio_parse_clock(const char *text, double *seconds)
-{
-    /* [[H:]M:]S with optional fractional seconds: "3:28", "1:02:03", "75.5". */
-    double part[3];
-    int n = 0;
-    const char *p = text;
-    while (n < 3) {
-        char *end;
-        if (!isdigit((unsigned char)*p))
-            return -1;
-        part[n++] = strtod(p, &end);
-        p = end;
-        if (*p != ':')
-            break;
-        p++;
-    }
-    if (*p != '\0')
-        return -1;
-    for (int i = 1; i < n; i++)
-        if (part[i] >= 60)
-            return -1;
-    double t = 0;
-    for (int i = 0; i < n; i++)
-        t = t * 60 + part[i];
-    *seconds = t;
-    return 0;
-}
-
-int semio_parse_yes_no(const char *text, int *value)
-{
-    /* Returns 1 for a value, 0 for empty (unknown), -1 for anything else. */
-    char buf[16];
-    size_t n = strlen(text);
-    if (n >= sizeof(buf))
-        return -1;
-    memcpy(buf, text, n + 1);
-    semio_trim(buf);
-    if (!buf[0])
-        return 0;
-    if (!strcasecmp(buf, "yes")) {
-        *value = 1;
-        return 1;
-    }
-    if (!strcasecmp(buf, "no")) {
-        *value = 0;
-        return 1;
-    }
-    return -1;
-}
-
-typedef enum ColumnKind { COL_FILE, COL_SIGN, COL_START, COL_END, COL_OTHER } ColumnKind;
-
-static int classify(const SemioCsv *csv, const SemioSignSet *signs, ColumnKind *kind,
-                    const char *path, SemioLabelsReport *rep, SemioError *err)
-{
-    const SemioCsvRow *h = &csv->rows[0];
-    int file_col = -1;
-    for (size_t i = 0; i < h->nfields; i++) {
-        char *name = semio_trim(h->fields[i]);
-        for (size_t j = 0; j < i; j++)
-            if (!strcasecmp(name, h->fields[j]))
-                return semio_fail(err, SEMIO_ERR_FORMAT, "%s: column '%s' appears twice", path,
-                                  name);
-        if (!strcasecmp(name, "file_name")) {
-            kind[i] = COL_FILE;
-            file_col = (int)i;
-        } else if (semio_signs_find(signs, name)) {
-            kind[i] = COL_SIGN;
-            rep->sign_columns++;
-        } else if (!strcasecmp(name, "start_time")) {
-            kind[i] = COL_START;
-        } else if (!strcasecmp(name, "end_time")) {
-            kind[i] = COL_END;
-        } else {
-            kind[i] = COL_OTHER;
-        }
-    }
-    if (file_col < 0)
-        return semio_fail(err, SEMIO_ERR_FORMAT,
-                          "%s: no file_name column; the header must name the recording of each "
-                          "row in a column called file_name", path);
-    return 0;
-}
-
-static int check_rows(const SemioCsv *csv, const ColumnKind *kind, const char *path,
-                      SemioError *err)
-{
-    const SemioCsvRow *h = &csv->rows[0];
-    int file_col = 0;
-    while (kind[file_col] != COL_FILE)
-        file_col++;
-    for (size_t r = 1; r < csv->nrows; r++) {
-        char *name = semio_trim(csv->rows[r].fields[file_col]);
-        if (!name[0])
-            return semio_fail(err, SEMIO_ERR_FORMAT, "%s: data row %zu has an empty file_name",
-                              path, r);
-        if (strchr(name, '/'))
-            return semio_fail(err, SEMIO_ERR_FORMAT,
-                              "%s: data row %zu: file_name '%s' must be a file name, not a path",
-                              path, r, name);
-        for (size_t q = 1; q < r; q++)
-            if (!strcmp(name, csv->rows[q].fields[file_col]))
-                return semio_fail(err, SEMIO_ERR_FORMAT,
-                                  "%s: data rows %zu and %zu both label %s", path, q, r, name);
-        for (size_t c = 0; c < h->nfields; c++) {
-            const char *cell = csv->rows[r].fields[c];
-            int v;
-            double t;
-            if (kind[c] == COL_SIGN && semio_parse_yes_no(cell, &v) < 0)
-                return semio_fail(err, SEMIO_ERR_FORMAT,
-                                  "%s: data row %zu (%s), column %s: '%s' is not yes, no or "
-                                  "empty", path, r, name, h->fields[c], cell);
-            if ((kind[c] == COL_START || kind[c] == COL_END) && *semio_trim(csv->rows[r].fields[c]) &&
-                semio_parse_clock(cell, &t) < 0)
-                return semio_fail(err, SEMIO_ERR_FORMAT,
-                                  "%s: data row %zu (%s), column %s: '%s' is not a time "
-                                  "(M:SS, H:MM:SS or seconds)", path, r, name, h->fields[c], cell);
-        }
-    }
-    return 0;
-}
 
 typedef struct Statements {
     sqlite3_stmt *find, *add_video, *label, *field, *bounds;
@@ -204,20 +80,20 @@ static int video_for(SemioStudy *s, Statements *q, const char *name, const regex
 }
 
 static int store_row(SemioStudy *s, Statements *q, const SemioCsv *csv, size_t row,
-                     const ColumnKind *kind, int64_t source, const regex_t *rule,
+                     const SemioLabelColumn *kind, int64_t source, const regex_t *rule,
                      SemioLabelsReport *rep, SemioError *err)
 {
     const SemioCsvRow *h = &csv->rows[0], *d = &csv->rows[row];
     int64_t id = -1;
     int r = 0;
     for (size_t c = 0; c < h->nfields && id < 0; c++)
-        if (kind[c] == COL_FILE)
+        if (kind[c] == SEMIO_COL_FILE)
             r = video_for(s, q, d->fields[c], rule, &id, rep, err);
     double bound[2];
     int has_bound[2] = { 0, 0 };
     for (size_t c = 0; r == 0 && c < h->nfields; c++) {
         const char *cell = d->fields[c];
-        if (kind[c] == COL_SIGN) {
+        if (kind[c] == SEMIO_COL_SIGN) {
             int v = 0, known = semio_parse_yes_no(cell, &v);
             sqlite3_bind_int64(q->label, 1, id);
             sqlite3_bind_text(q->label, 2, h->fields[c], -1, SQLITE_STATIC);
@@ -232,10 +108,10 @@ static int store_row(SemioStudy *s, Statements *q, const SemioCsv *csv, size_t r
                 else
                     rep->unchanged++;
             }
-        } else if (kind[c] == COL_START || kind[c] == COL_END) {
-            int b = kind[c] == COL_END;
+        } else if (kind[c] == SEMIO_COL_START || kind[c] == SEMIO_COL_END) {
+            int b = kind[c] == SEMIO_COL_END;
             has_bound[b] = cell[0] && semio_parse_clock(cell, &bound[b]) == 0;
-        } else if (kind[c] == COL_OTHER) {
+        } else if (kind[c] == SEMIO_COL_OTHER) {
             sqlite3_bind_int64(q->field, 1, id);
             sqlite3_bind_text(q->field, 2, h->fields[c], -1, SQLITE_STATIC);
             sqlite3_bind_text(q->field, 3, cell, -1, SQLITE_STATIC);
@@ -261,34 +137,18 @@ int semio_ingest_labels(SemioStudy *s, const char *path, const SemioIngestSettin
     memset(rep, 0, sizeof(*rep));
     const char *pattern = set && set->patient_regex ? set->patient_regex
                                                     : SEMIO_DEFAULT_PATIENT_REGEX;
-    SemioCsv csv;
+    SemioLabelCsv lc = { 0 };
     SemioSignSet *signs = NULL;
-    ColumnKind *kind = NULL;
     Statements q = { 0 };
     regex_t rule;
     int r = semio_patient_rule(&rule, pattern, err);
     if (r < 0)
         return r;
-    if ((r = semio_csv_read(path, &csv, err)) < 0) {
-        regfree(&rule);
-        return r;
-    }
-    if ((r = semio_signs_load(&signs, NULL, err)) < 0)
+    if ((r = semio_signs_load(&signs, NULL, err)) < 0 ||
+        (r = semio_label_csv_load(&lc, path, signs, err)) < 0)
         goto done;
-    if (!(kind = calloc(csv.rows[0].nfields, sizeof(*kind)))) {
-        r = semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
-        goto done;
-    }
-    if ((r = classify(&csv, signs, kind, path, rep, err)) < 0 ||
-        (r = check_rows(&csv, kind, path, err)) < 0)
-        goto done;
-    if (rep->sign_columns == 0 && semio_csv_column(&csv, "start_time") < 0) {
-        r = semio_fail(err, SEMIO_ERR_FORMAT,
-                       "%s: no sign columns (such as tonic, clonic, figure4) and no start_time: "
-                       "nothing to ingest", path);
-        goto done;
-    }
-    rep->rows = (int)csv.nrows - 1;
+    rep->sign_columns = lc.sign_columns;
+    rep->rows = (int)lc.csv.nrows - 1;
     if ((r = prepare_all(s, &q, err)) < 0 || (r = semio_db_begin(s, err)) < 0)
         goto done;
     char now[32];
@@ -302,17 +162,16 @@ int semio_ingest_labels(SemioStudy *s, const char *path, const SemioIngestSettin
         sqlite3_finalize(src);
     }
     int64_t source = sqlite3_last_insert_rowid(s->db);
-    for (size_t row = 1; r == 0 && row < csv.nrows; row++)
-        r = store_row(s, &q, &csv, row, kind, source, &rule, rep, err);
+    for (size_t row = 1; r == 0 && row < lc.csv.nrows; row++)
+        r = store_row(s, &q, &lc.csv, row, lc.kind, source, &rule, rep, err);
     if (r == 0)
         r = semio_db_commit(s, err);
     if (r < 0)
         semio_db_rollback(s);
 done:
     finalize_all(&q);
-    free(kind);
+    semio_label_csv_free(&lc);
     semio_signs_free(&signs);
-    semio_csv_free(&csv);
     regfree(&rule);
     return r;
 }
