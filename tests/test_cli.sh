@@ -90,5 +90,20 @@ frames=$(ls "$T"/study.cache/frames/v*/n40-p602112-q90/*.jpg | wc -l)
 [ "$frames" -gt 0 ] && ok "frames on disk ($frames)" || bad "frames on disk"
 if ls "$T"/study.cache/frames/v*/*/ | grep -q '\.tmp'; then bad "no temporary files left"; else ok "no temporary files left"; fi
 
+# eval reproduces the pilot study's published audio table from its published files
+P="$(dirname "$0")/../../shared/fixtures/paper"
+[ -d "$P" ] || P="${SEMIO_SOURCE_ROOT:-.}/../shared/fixtures/paper"
+expect "eval pilot-csv" 0 "$SEMIO" eval --labels "$P/90_FeatureAnnotation.csv" --predictions "$P/AF3_90_audio_feature.csv" --format pilot-csv
+sed '1s/^\xEF\xBB\xBF//; s/\r$//' "$P/audio_base_metrics.csv" > "$T/published.csv"
+if cmp -s "$T/out" "$T/published.csv"; then ok "eval reproduces audio_base_metrics.csv"
+else bad "eval reproduces audio_base_metrics.csv" "$(diff "$T/out" "$T/published.csv")"; fi
+expect "eval markdown" 0 "$SEMIO" eval --labels "$P/90_FeatureAnnotation.csv" --predictions "$P/AF3_90_audio_feature.csv" --resamples 500
+has "eval markdown CI" "$T/out" "| ictal_vocalization | audio | 85 | 53 | 0.765 | 0.850 | 0.708 | 0.773 ["
+expect "eval json to file" 0 "$SEMIO" eval --labels "$P/90_FeatureAnnotation.csv" --predictions "$P/AF3_90_audio_feature.csv" --format json -o "$T/eval.json" --resamples 100
+has "eval json written" "$T/eval.json" '"rules":"pilot"'
+expect "eval bad rules" 2 "$SEMIO" eval --labels a.csv --predictions b.csv --rules lenient
+expect "eval missing predictions" 1 "$SEMIO" eval --labels "$P/90_FeatureAnnotation.csv" --predictions "$T/none.csv"
+has "eval names the missing file" "$T/err" "none.csv"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

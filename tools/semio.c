@@ -52,6 +52,27 @@ static const Command commands[] = {
       "  --quality Q      JPEG quality 1-100 (default 90)\n"
       "  --threads T      decoder threads (default: one per core)\n"
       "  --segments NAME  segment set (default: the newest)\n" },
+    { "eval", cmd_eval, "score answers against labels: the paper's metrics with CIs",
+      "usage: semio eval --labels LABELS.csv --predictions PRED.csv[,PRED2.csv...]\n"
+      "                  [--rules pilot|binary|strict] [--format md|csv|tex|json|pilot-csv]\n"
+      "                  [--resamples B] [--seed S] [--level 0.95] [-o FILE]\n"
+      "\n"
+      "Per sign: accuracy, precision, recall, F1, specificity, balanced accuracy, Cohen's\n"
+      "kappa, support, and the rows left out and why; macro averages over all signs and\n"
+      "per group; 95% confidence intervals from a bootstrap that resamples patients\n"
+      "(10000 resamples, seed 1); with two runs, paired F1 differences and McNemar's\n"
+      "exact test. Predictions use the pilot's layout: file_name plus a column per sign\n"
+      "with yes, no, na, fail or empty; names match label rows without extension.\n"
+      "\n"
+      "Rules for answers that are not yes/no (unknown labels are always left out):\n"
+      "  pilot   (default) as the pilot study scored them: failed answers left out, \"na\"\n"
+      "          a class of its own that is never right; with an \"na\" present,\n"
+      "          precision/recall/F1 are macro averages over the classes present\n"
+      "  binary  \"na\" and failed answers left out; yes/no metrics\n"
+      "  strict  every labeled row counts; \"na\" and failures count as wrong answers\n"
+      "\n"
+      "--format pilot-csv writes the pilot's metrics CSV (Accuracy, Precision, Recall,\n"
+      "F1 Score, Positive Num per sign, three decimals).\n" },
 };
 
 const Command *cli_find(const char *name)

@@ -1,0 +1,196 @@
+/*
+ * Scoring answers against expert labels: per-sign metrics under the pilot study's
+ * rules (or stricter ones), patient-clustered bootstrap confidence intervals, macro
+ * averages per sign group, and paired comparisons of runs.
+ */
+#ifndef SEMIO_EVAL_H
+#define SEMIO_EVAL_H
+
+#include <stdio.h>
+
+#include "semio/common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** An answer about one sign in one recording. */
+typedef enum SemioAnswer {
+    SEMIO_ANSWER_NO = 0,
+    SEMIO_ANSWER_YES = 1,
+    SEMIO_ANSWER_NA = 2,      /**< "not applicable" (verbal_responsiveness: nobody asked) */
+    SEMIO_ANSWER_FAILED = 3,  /**< no usable answer after all retries */
+    SEMIO_ANSWER_MISSING = 4, /**< never asked / absent from the predictions */
+} SemioAnswer;
+
+/** Labels: 1 yes, 0 no, -1 unknown (an empty cell). */
+#define SEMIO_LABEL_UNKNOWN (-1)
+
+/**
+ * How rows that are not a plain yes/no answer are scored. In every rule set rows
+ * with an unknown label, and missing answers, are left out and counted.
+ *
+ * SEMIO_RULES_PILOT (default) reproduces the pilot study's published numbers:
+ *   failed answers are left out; "na" stays in as a class of its own (always wrong).
+ *   With no "na" left, precision/recall/F1/specificity are binary with "yes" as the
+ *   positive class; with an "na" answer present they are macro averages over the
+ *   classes present in labels and answers (scikit-learn's behaviour when a binary
+ *   average is impossible), undefined ratios counting as 0.
+ * SEMIO_RULES_BINARY: "na" and failed answers are both left out; binary metrics.
+ * SEMIO_RULES_STRICT: every labeled row counts; "na" and failed answers count as the
+ *   wrong answer (a false negative on a "yes" label, a false positive on a "no").
+ */
+typedef enum SemioRules {
+    SEMIO_RULES_PILOT = 0,
+    SEMIO_RULES_BINARY = 1,
+    SEMIO_RULES_STRICT = 2,
+} SemioRules;
+
+/** Parses "pilot", "binary" or "strict"; -1 otherwise. */
+int semio_rules_parse(const char *name);
+const char *semio_rules_name(SemioRules rules);
+
+typedef enum SemioMetricId {
+    SEMIO_METRIC_ACCURACY,
+    SEMIO_METRIC_PRECISION,
+    SEMIO_METRIC_RECALL,
+    SEMIO_METRIC_F1,
+    SEMIO_METRIC_SPECIFICITY,
+    SEMIO_METRIC_BALANCED_ACCURACY,
+    SEMIO_METRIC_KAPPA,
+    SEMIO_METRIC_COUNT
+} SemioMetricId;
+
+/** "accuracy", "precision", ... */
+const char *semio_metric_name(SemioMetricId m);
+
+typedef struct SemioMetrics {
+    double value[SEMIO_METRIC_COUNT]; /**< NaN where undefined (kappa with one class) */
+    int64_t support;          /**< rows scored */
+    int64_t positives;        /**< rows labeled yes, whatever their answer (the pilot's "Positive Num") */
+    int64_t tp, fp, tn, fn;   /**< yes-vs-rest counts of the scored rows ("na" is never yes) */
+    int64_t na_answers;       /**< scored rows answered "na" */
+    int64_t excluded_unknown; /**< rows whose label is unknown */
+    int64_t excluded_failed;  /**< failed answers left out */
+    int64_t excluded_na;      /**< "na" answers left out */
+    int64_t excluded_missing; /**< rows with no answer at all */
+    int averaged;             /**< 1 when the pilot's rule macro-averaged over classes */
+} SemioMetrics;
+
+/** Scores n rows of one sign. */
+void semio_score(const int8_t *labels, const uint8_t *answers, size_t n, SemioRules rules,
+                 SemioMetrics *out);
+
+/** A two-sided percentile interval from the bootstrap; `defined` resamples had a value. */
+typedef struct SemioInterval {
+    double lo, hi;
+    int defined;
+} SemioInterval;
+
+/* ---- an evaluation: rows x signs, labels, one or more runs ---------------- */
+
+typedef struct SemioEvalSettings {
+    SemioRules rules;
+    int resamples;       /**< bootstrap resamples of patients (default 10000; 0 = none) */
+    uint64_t seed;       /**< bootstrap seed (default 1) */
+    double level;        /**< confidence level (default 0.95) */
+} SemioEvalSettings;
+
+void semio_eval_default_settings(SemioEvalSettings *s);
+
+typedef struct SemioEval SemioEval;
+
+/**
+ * Starts an evaluation over `nrows` recordings with their patients (clusters for the
+ * bootstrap) and `nsigns` signs; labels[s * nrows + r] is the label of sign s in row r.
+ * group_of_sign[s] names each sign's group ("limb", "facial", "audio"; NULL = none).
+ * Everything is copied.
+ */
+int semio_eval_new(SemioEval **out, size_t nrows, const char *const *row_names,
+                   const char *const *patients, size_t nsigns, const char *const *signs,
+                   const char *const *group_of_sign, const int8_t *labels, SemioError *err);
+void semio_eval_free(SemioEval **ev);
+
+/** Adds a run: answers[s * nrows + r], SemioAnswer values. `provenance` is free text. */
+int semio_eval_add_run(SemioEval *ev, const char *name, const char *provenance,
+                       const uint8_t *answers, SemioError *err);
+
+/** Scores every run and sign, draws the bootstrap, fills everything below. */
+int semio_eval_compute(SemioEval *ev, const SemioEvalSettings *s, SemioError *err);
+
+size_t semio_eval_runs(const SemioEval *ev);
+size_t semio_eval_signs(const SemioEval *ev);
+size_t semio_eval_patients(const SemioEval *ev);
+const char *semio_eval_run_name(const SemioEval *ev, size_t run);
+const char *semio_eval_run_provenance(const SemioEval *ev, size_t run);
+const char *semio_eval_sign(const SemioEval *ev, size_t sign);
+const char *semio_eval_sign_group(const SemioEval *ev, size_t sign);
+const SemioEvalSettings *semio_eval_settings(const SemioEval *ev);
+
+/** Metrics of one run on one sign, and their intervals (valid after compute). */
+const SemioMetrics *semio_eval_metrics(const SemioEval *ev, size_t run, size_t sign);
+const SemioInterval *semio_eval_interval(const SemioEval *ev, size_t run, size_t sign,
+                                         SemioMetricId m);
+
+/** Groups for macro averages: "all", then every group name in catalog order. */
+size_t semio_eval_groups(const SemioEval *ev);
+const char *semio_eval_group(const SemioEval *ev, size_t group);
+
+/** Mean of a metric over the signs of a group where it is defined, with its interval. */
+double semio_eval_macro(const SemioEval *ev, size_t run, size_t group, SemioMetricId m,
+                        SemioInterval *ci);
+
+/** A paired comparison of two runs on one sign. */
+typedef struct SemioComparison {
+    double delta_f1;          /**< F1(b) - F1(a) */
+    SemioInterval delta_ci;   /**< bootstrap interval of the difference (same resamples) */
+    int64_t a_only, b_only;   /**< rows only a (only b) answered correctly */
+    double mcnemar_p;         /**< exact two-sided McNemar p-value */
+} SemioComparison;
+
+int semio_eval_compare(const SemioEval *ev, size_t run_a, size_t run_b, size_t sign,
+                       SemioComparison *out, SemioError *err);
+
+/**
+ * The q-quantile (0..1) of n values with numpy.percentile's default linear
+ * interpolation; reorders the values. NaN when n is 0.
+ */
+double semio_quantile(double *values, size_t n, double q);
+
+/** Exact two-sided McNemar test: binomial(b + c, 1/2) on the discordant pairs. */
+double semio_mcnemar_exact(int64_t b, int64_t c);
+
+/* ---- reading the pilot's CSV files ----------------------------------------- */
+
+/**
+ * Builds an evaluation from a label CSV and prediction CSVs in the pilot's layout
+ * (`file_name` plus a column per sign: yes/no/na/fail or empty). Prediction rows are
+ * matched to label rows by name, ignoring the extension (.wav/.mp4) and treating any
+ * run of characters other than letters and digits as one separator, so the pilot's
+ * renamed audio files find their videos. Only signs present in the predictions are
+ * scored. `patient_regex` as in ingest (NULL = default).
+ */
+int semio_eval_from_csv(SemioEval **out, const char *labels_csv,
+                        const char *const *prediction_csvs, size_t nruns,
+                        const char *patient_regex, SemioError *err);
+
+/* ---- tables ------------------------------------------------------------------ */
+
+typedef enum SemioTableFormat {
+    SEMIO_TABLE_MARKDOWN,
+    SEMIO_TABLE_CSV,
+    SEMIO_TABLE_LATEX,
+    SEMIO_TABLE_JSON,
+    SEMIO_TABLE_PILOT_CSV, /**< the pilot's metrics CSV: rows = metrics, columns = signs */
+} SemioTableFormat;
+
+/** Parses md, csv, tex, json, pilot-csv; -1 otherwise. */
+int semio_table_format_parse(const char *name);
+
+/** Writes the evaluation's tables (after compute). */
+int semio_eval_write(const SemioEval *ev, SemioTableFormat format, FILE *out, SemioError *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,277 @@
+/*
+ * Evaluations from files: a label CSV and prediction CSVs in the pilot study's layout.
+ * Prediction rows find their label rows by a name key that ignores the extension and
+ * punctuation, so "A0002@5-13-2021@UA6693LK@sz_v1.wav" matches the ".mp4" label row.
+ */
+#include <ctype.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "semio/eval.h"
+#include "semio/signs.h"
+#include "study/labels.h"
+#include "study/patient.h"
+#include "util/csv.h"
+#include "util/error.h"
+#include "util/fs.h"
+
+/* Lower case letters and digits, every other run of characters one '_', no extension. */
+static void name_key(const char *name, char *key, size_t size)
+{
+    const char *base = semio_basename(name);
+    const char *dot = strrchr(base, '.');
+    size_t n = dot && dot != base && strlen(dot) <= 6 ? (size_t)(dot - base) : strlen(base);
+    size_t k = 0;
+    int sep = 0;
+    for (size_t i = 0; i < n && k + 2 < size; i++) {
+        unsigned char c = (unsigned char)base[i];
+        if (isalnum(c) || c >= 0x80) {
+            if (sep && k)
+                key[k++] = '_';
+            key[k++] = (char)tolower(c);
+            sep = 0;
+        } else {
+            sep = 1;
+        }
+    }
+    key[k] = '\0';
+}
+
+static int parse_answer(const char *cell, uint8_t *out)
+{
+    char buf[16];
+    snprintf(buf, sizeof(buf), "%s", cell);
+    semio_trim(buf);
+    int v;
+    int known = semio_parse_yes_no(buf, &v);
+    if (known > 0)
+        *out = (uint8_t)v;
+    else if (known == 0)
+        *out = SEMIO_ANSWER_MISSING;
+    else if (!strcasecmp(buf, "na") || !strcasecmp(buf, "n/a"))
+        *out = SEMIO_ANSWER_NA;
+    else if (!strcasecmp(buf, "fail") || !strcasecmp(buf, "failed") || !strcasecmp(buf, "error"))
+        *out = SEMIO_ANSWER_FAILED;
+    else
+        return -1;
+    return 0;
+}
+
+typedef struct Inputs {
+    SemioSignSet *catalog;
+    SemioLabelCsv labels;
+    SemioCsv *preds;
+    size_t npreds;
+    char (*keys)[256];  /* label row -> key */
+    const SemioSign **sign_of_label_col;
+} Inputs;
+
+static void free_inputs(Inputs *in)
+{
+    for (size_t i = 0; i < in->npreds; i++)
+        semio_csv_free(&in->preds[i]);
+    free(in->preds);
+    free(in->keys);
+    free(in->sign_of_label_col);
+    semio_label_csv_free(&in->labels);
+    semio_signs_free(&in->catalog);
+}
+
+static int find_row(const Inputs *in, const char *key)
+{
+    for (size_t r = 1; r < in->labels.csv.nrows; r++)
+        if (!strcmp(in->keys[r], key))
+            return (int)r;
+    return -1;
+}
+
+/* Signs scored: those of the catalog that the labels and some prediction file have. */
+static size_t scored_signs(const Inputs *in, const SemioSign **out)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < semio_signs_count(in->catalog); i++) {
+        const SemioSign *s = semio_signs_get(in->catalog, i);
+        if (semio_csv_column(&in->labels.csv, s->id) < 0)
+            continue;
+        for (size_t p = 0; p < in->npreds; p++)
+            if (semio_csv_column(&in->preds[p], s->id) >= 0) {
+                out[n++] = s;
+                break;
+            }
+    }
+    return n;
+}
+
+/* Fills answers[s * nrows + row] for one prediction file. */
+static int read_run(const Inputs *in, const SemioCsv *pred, const char *path,
+                    const SemioSign **signs, size_t nsigns, uint8_t *answers, SemioError *err)
+{
+    size_t nrows = in->labels.csv.nrows - 1;
+    memset(answers, SEMIO_ANSWER_MISSING, nsigns * nrows);
+    int fcol = semio_csv_column(pred, "file_name");
+    if (fcol < 0)
+        return semio_fail(err, SEMIO_ERR_FORMAT, "%s: no file_name column", path);
+    char *seen = calloc(nrows + 1, 1);
+    if (!seen)
+        return semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
+    int r = 0, unmatched = 0;
+    char first_unmatched[256] = "";
+    for (size_t row = 1; row < pred->nrows && r == 0; row++) {
+        const char *name = semio_trim(pred->rows[row].fields[fcol]);
+        char key[256];
+        name_key(name, key, sizeof(key));
+        int lr = find_row(in, key);
+        if (lr < 0) {
+            if (!unmatched++)
+                snprintf(first_unmatched, sizeof(first_unmatched), "%s", name);
+            continue;
+        }
+        if (seen[lr - 1]) {
+            r = semio_fail(err, SEMIO_ERR_FORMAT,
+                           "%s: data row %zu (%s) predicts %s a second time", path, row, name,
+                           in->labels.csv.rows[lr].fields[in->labels.file_col]);
+            break;
+        }
+        seen[lr - 1] = 1;
+        for (size_t s = 0; s < nsigns; s++) {
+            int c = semio_csv_column(pred, signs[s]->id);
+            if (c < 0)
+                continue;
+            if (parse_answer(pred->rows[row].fields[c], &answers[s * nrows + (size_t)lr - 1])) {
+                r = semio_fail(err, SEMIO_ERR_FORMAT,
+                               "%s: data row %zu (%s), column %s: '%s' is not yes, no, na, "
+                               "fail or empty", path, row, name, signs[s]->id,
+                               pred->rows[row].fields[c]);
+                break;
+            }
+        }
+    }
+    free(seen);
+    if (r == 0 && unmatched)
+        r = semio_fail(err, SEMIO_ERR_FORMAT,
+                       "%s: %d prediction rows match no label row (first: %s); names are "
+                       "matched without extension and punctuation", path, unmatched,
+                       first_unmatched);
+    return r;
+}
+
+static int load_inputs(Inputs *in, const char *labels_csv, const char *const *pred_csvs,
+                       size_t nruns, SemioError *err)
+{
+    int r = semio_signs_load(&in->catalog, NULL, err);
+    if (r == 0)
+        r = semio_label_csv_load(&in->labels, labels_csv, in->catalog, err);
+    if (r < 0)
+        return r;
+    size_t nrows = in->labels.csv.nrows;
+    in->keys = calloc(nrows, sizeof(*in->keys));
+    in->preds = calloc(nruns, sizeof(SemioCsv));
+    if (!in->keys || !in->preds)
+        return semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
+    for (size_t row = 1; row < nrows; row++) {
+        name_key(in->labels.csv.rows[row].fields[in->labels.file_col], in->keys[row],
+                 sizeof(in->keys[row]));
+        int other = find_row(in, in->keys[row]);
+        if (other > 0 && (size_t)other < row)
+            return semio_fail(err, SEMIO_ERR_FORMAT,
+                              "%s: rows %d and %zu name the same recording once extension and "
+                              "punctuation are ignored (%s, %s)", labels_csv, other, row,
+                              in->labels.csv.rows[other].fields[in->labels.file_col],
+                              in->labels.csv.rows[row].fields[in->labels.file_col]);
+    }
+    for (size_t i = 0; i < nruns; i++) {
+        if ((r = semio_csv_read(pred_csvs[i], &in->preds[i], err)) < 0)
+            return r;
+        in->npreds++;
+    }
+    return 0;
+}
+
+int semio_eval_from_csv(SemioEval **out, const char *labels_csv,
+                        const char *const *pred_csvs, size_t nruns, const char *patient_regex,
+                        SemioError *err)
+{
+    *out = NULL;
+    Inputs in = { 0 };
+    regex_t rule;
+    int r = semio_patient_rule(&rule, patient_regex ? patient_regex
+                                                    : SEMIO_DEFAULT_PATIENT_REGEX, err);
+    if (r < 0)
+        return r;
+    const SemioSign **signs = NULL;
+    char **names = NULL, **patients = NULL;
+    const char **sign_ids = NULL, **groups = NULL;
+    int8_t *labels = NULL;
+    uint8_t *answers = NULL;
+    size_t nrows = 0, nsigns = 0;
+    if ((r = load_inputs(&in, labels_csv, pred_csvs, nruns, err)) < 0)
+        goto done;
+    nrows = in.labels.csv.nrows - 1;
+    signs = calloc(semio_signs_count(in.catalog) + 1, sizeof(*signs));
+    if (!signs) {
+        r = semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    nsigns = scored_signs(&in, signs);
+    if (nsigns == 0) {
+        r = semio_fail(err, SEMIO_ERR_FORMAT,
+                       "no sign is both labeled in %s and predicted in the prediction files",
+                       labels_csv);
+        goto done;
+    }
+    names = calloc(nrows + 1, sizeof(char *));
+    patients = calloc(nrows + 1, sizeof(char *));
+    sign_ids = calloc(nsigns, sizeof(char *));
+    groups = calloc(nsigns, sizeof(char *));
+    labels = malloc(nrows * nsigns + 1);
+    answers = malloc(nrows * nsigns + 1);
+    if (!names || !patients || !sign_ids || !groups || !labels || !answers) {
+        r = semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t row = 0; row < nrows && r == 0; row++) {
+        names[row] = in.labels.csv.rows[row + 1].fields[in.labels.file_col];
+        if (!(patients[row] = malloc(256)))
+            r = semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
+        else
+            semio_patient_of(&rule, names[row], patients[row], 256);
+    }
+    for (size_t s = 0; s < nsigns && r == 0; s++) {
+        sign_ids[s] = signs[s]->id;
+        groups[s] = signs[s]->group;
+        int c = semio_csv_column(&in.labels.csv, signs[s]->id);
+        for (size_t row = 0; row < nrows; row++) {
+            int v = 0, known = semio_parse_yes_no(in.labels.csv.rows[row + 1].fields[c], &v);
+            labels[s * nrows + row] = known > 0 ? (int8_t)v : SEMIO_LABEL_UNKNOWN;
+        }
+    }
+    if (r == 0)
+        r = semio_eval_new(out, nrows, (const char *const *)names,
+                           (const char *const *)patients, nsigns, sign_ids, groups, labels, err);
+    for (size_t i = 0; i < nruns && r == 0; i++) {
+        r = read_run(&in, &in.preds[i], pred_csvs[i], signs, nsigns, answers, err);
+        char prov[1100];
+        snprintf(prov, sizeof(prov), "predictions file %s", pred_csvs[i]);
+        const char *base = semio_basename(pred_csvs[i]);
+        if (r == 0)
+            r = semio_eval_add_run(*out, base, prov, answers, err);
+    }
+    if (r < 0)
+        semio_eval_free(out);
+done:
+    for (size_t row = 0; patients && row < nrows; row++)
+        free(patients[row]);
+    free(patients);
+    free(names);
+    free(sign_ids);
+    free(groups);
+    free(signs);
+    free(labels);
+    free(answers);
+    free_inputs(&in);
+    regfree(&rule);
+    return r;
+}

@@ -1,0 +1,498 @@
+/*
+ * An evaluation: labels of many recordings and signs, the answers of one or more runs,
+ * their metrics, and a patient-clustered bootstrap shared by every run so that runs can
+ * be compared pair by pair on the same resamples.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "eval/score.h"
+#include "util/error.h"
+
+typedef struct Run {
+    char *name, *provenance;
+    uint8_t *answers;        /* [sign * nrows + row] */
+    SemioMetrics *metrics;   /* [sign] */
+    SemioInterval *ci;       /* [sign * M + metric] */
+    double *macro;           /* [group * M + metric] */
+    SemioInterval *macro_ci; /* [group * M + metric] */
+    double *f1_boot;         /* [sign * B + resample], kept for paired comparisons */
+} Run;
+
+struct SemioEval {
+    size_t nrows, nsigns, npatients, ngroups, nruns;
+    char **row_names, **patient_names, **signs, **group_names;
+    int *patient;    /* row -> patient index */
+    int *sign_group; /* sign -> group index (0 is "all"), -1 none */
+    int8_t *labels;  /* [sign * nrows + row] */
+    Run *runs;
+    SemioEvalSettings set;
+    int computed;
+};
+
+#define M SEMIO_METRIC_COUNT
+
+void semio_eval_default_settings(SemioEvalSettings *s)
+{
+    s->rules = SEMIO_RULES_PILOT;
+    s->resamples = 10000;
+    s->seed = 1;
+    s->level = 0.95;
+}
+
+static int index_of(char **names, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(names[i], name))
+            return (int)i;
+    return -1;
+}
+
+int semio_eval_new(SemioEval **out, size_t nrows, const char *const *row_names,
+                   const char *const *patients, size_t nsigns, const char *const *signs,
+                   const char *const *group_of_sign, const int8_t *labels, SemioError *err)
+{
+    *out = NULL;
+    SemioEval *ev = calloc(1, sizeof(*ev));
+    if (!ev)
+        return semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
+    ev->nrows = nrows;
+    ev->nsigns = nsigns;
+    semio_eval_default_settings(&ev->set);
+    ev->row_names = calloc(nrows, sizeof(char *));
+    ev->patient_names = calloc(nrows, sizeof(char *));
+    ev->patient = calloc(nrows, sizeof(int));
+    ev->signs = calloc(nsigns, sizeof(char *));
+    ev->group_names = calloc(nsigns + 1, sizeof(char *));
+    ev->sign_group = calloc(nsigns, sizeof(int));
+    ev->labels = malloc(nrows * nsigns + 1);
+    int nomem = !ev->row_names || !ev->patient_names || !ev->patient || !ev->signs ||
+                !ev->group_names || !ev->sign_group || !ev->labels;
+    if (!nomem) {
+        memcpy(ev->labels, labels, nrows * nsigns);
+        nomem = !(ev->group_names[ev->ngroups++] = strdup("all"));
+    }
+    for (size_t r = 0; r < nrows && !nomem; r++) {
+        nomem = !(ev->row_names[r] = strdup(row_names[r]));
+        int p = index_of(ev->patient_names, ev->npatients, patients[r]);
+        if (p < 0 && !nomem) {
+            nomem = !(ev->patient_names[ev->npatients] = strdup(patients[r]));
+            p = (int)ev->npatients++;
+        }
+        ev->patient[r] = p;
+    }
+    for (size_t s = 0; s < nsigns && !nomem; s++) {
+        nomem = !(ev->signs[s] = strdup(signs[s]));
+        const char *g = group_of_sign ? group_of_sign[s] : NULL;
+        ev->sign_group[s] = g ? index_of(ev->group_names, ev->ngroups, g) : -1;
+        if (g && ev->sign_group[s] < 0 && !nomem) {
+            nomem = !(ev->group_names[ev->ngroups] = strdup(g));
+            ev->sign_group[s] = (int)ev->ngroups++;
+        }
+    }
+    if (nomem) {
+        semio_eval_free(&ev);
+        return semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
+    }
+    *out = ev;
+    return 0;
+}
+
+static void free_run(Run *r)
+{
+    free(r->name);
+    free(r->provenance);
+    free(r->answers);
+    free(r->metrics);
+    free(r->ci);
+    free(r->macro);
+    free(r->macro_ci);
+    free(r->f1_boot);
+}
+
+static void free_names(char **names, size_t n)
+{
+    for (size_t i = 0; names && i < n; i++)
+        free(names[i]);
+    free(names);
+}
+
+void semio_eval_free(SemioEval **pev)
+{
+    SemioEval *ev = *pev;
+    if (!ev)
+        return;
+    free_names(ev->row_names, ev->nrows);
+    free_names(ev->patient_names, ev->npatients);
+    free_names(ev->signs, ev->nsigns);
+    free_names(ev->group_names, ev->ngroups);
+    free(ev->patient);
+    free(ev->sign_group);
+    free(ev->labels);
+    for (size_t i = 0; i < ev->nruns; i++)
+        free_run(&ev->runs[i]);
+    free(ev->runs);
+    free(ev);
+    *pev = NULL;
+}
+
+int semio_eval_add_run(SemioEval *ev, const char *name, const char *provenance,
+                       const uint8_t *answers, SemioError *err)
+{
+    for (size_t i = 0; i < ev->nrows * ev->nsigns; i++)
+        if (answers[i] > SEMIO_ANSWER_MISSING)
+            return semio_fail(err, SEMIO_ERR_INVALID, "run %s: answer %d is not a SemioAnswer",
+                              name, answers[i]);
+    Run *runs = realloc(ev->runs, (ev->nruns + 1) * sizeof(Run));
+    if (!runs)
+        return semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
+    ev->runs = runs;
+    Run *r = memset(&runs[ev->nruns], 0, sizeof(Run));
+    r->name = strdup(name);
+    r->provenance = strdup(provenance ? provenance : "");
+    r->answers = malloc(ev->nrows * ev->nsigns + 1);
+    if (!r->name || !r->provenance || !r->answers) {
+        free_run(r);
+        return semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
+    }
+    memcpy(r->answers, answers, ev->nrows * ev->nsigns);
+    ev->nruns++;
+    ev->computed = 0;
+    return 0;
+}
+
+/* ---- the bootstrap ------------------------------------------------------ */
+
+/* xoshiro256** seeded through splitmix64: fast, well tested, and the same everywhere. */
+typedef struct Rng {
+    uint64_t s[4];
+} Rng;
+
+static uint64_t splitmix(uint64_t *x)
+{
+    uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static uint64_t rotl(uint64_t x, int k)
+{
+    return (x << k) | (x >> (64 - k));
+}
+
+static uint64_t rng_next(Rng *g)
+{
+    uint64_t *s = g->s, result = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 45);
+    return result;
+}
+
+/* Uniform in [0, n) without modulo bias (Lemire's multiply-and-reject). */
+static uint32_t rng_below(Rng *g, uint32_t n)
+{
+    uint64_t m = (uint64_t)(uint32_t)(rng_next(g) >> 32) * n;
+    if ((uint32_t)m < n) {
+        uint32_t floor = (uint32_t)(-n) % n;
+        while ((uint32_t)m < floor)
+            m = (uint64_t)(uint32_t)(rng_next(g) >> 32) * n;
+    }
+    return (uint32_t)(m >> 32);
+}
+
+/* Rearranges v so that v[k] is the k-th smallest and nothing before it is larger
+ * (quickselect with a median-of-three pivot: O(n), where sorting was 60% of eval). */
+static double select_kth(double *v, int n, int k)
+{
+    int lo = 0, hi = n - 1;
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        double a = v[lo], b = v[mid], c = v[hi];
+        double pivot = a < b ? (b < c ? b : a < c ? c : a) : (a < c ? a : b < c ? c : b);
+        int i = lo, j = hi;
+        while (i <= j) {
+            while (v[i] < pivot)
+                i++;
+            while (v[j] > pivot)
+                j--;
+            if (i <= j) {
+                double t = v[i];
+                v[i++] = v[j];
+                v[j--] = t;
+            }
+        }
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            break;
+    }
+    return v[k];
+}
+
+double semio_quantile(double *v, size_t count, double q)
+{
+    int n = (int)count;
+    if (n == 0)
+        return NAN;
+    double h = (n - 1) * q;
+    int lo = (int)floor(h);
+    double a = select_kth(v, n, lo);
+    if (lo + 1 >= n)
+        return a;
+    double b = v[lo + 1]; /* the next order statistic: the least of what follows */
+    for (int i = lo + 2; i < n; i++)
+        if (v[i] < b)
+            b = v[i];
+    return a + (h - lo) * (b - a);
+}
+
+/* Percentile interval of the defined values (numpy's default linear interpolation). */
+static SemioInterval interval(double *v, int n, double level)
+{
+    int k = 0;
+    for (int i = 0; i < n; i++)
+        if (!isnan(v[i]))
+            v[k++] = v[i];
+    SemioInterval ci = { NAN, NAN, k };
+    if (k == 0)
+        return ci;
+    ci.lo = semio_quantile(v, (size_t)k, (1 - level) / 2);
+    ci.hi = semio_quantile(v, (size_t)k, 1 - (1 - level) / 2);
+    return ci;
+}
+
+/* Mean of the defined values per_sign[s] over the signs of group g (0: all). */
+static double group_mean(const SemioEval *ev, int g, const double *per_sign)
+{
+    double sum = 0;
+    int n = 0;
+    for (size_t s = 0; s < ev->nsigns; s++) {
+        double v = per_sign[s];
+        if ((g == 0 || ev->sign_group[s] == g) && !isnan(v)) {
+            sum += v;
+            n++;
+        }
+    }
+    return n ? sum / n : NAN;
+}
+
+static int bootstrap_run(SemioEval *ev, Run *run, const uint16_t *mult, int8_t *cells,
+                         SemioError *err)
+{
+    size_t B = (size_t)ev->set.resamples, S = ev->nsigns, G = ev->ngroups, R = ev->nrows;
+    double *vals = malloc(S * M * B * sizeof(double));
+    double *mvals = malloc(G * M * B * sizeof(double));
+    double *point = malloc(S * M * sizeof(double));
+    run->f1_boot = malloc(S * B * sizeof(double));
+    if (!vals || !mvals || !point || !run->f1_boot) {
+        free(vals);
+        free(mvals);
+        free(point);
+        return semio_fail(err, SEMIO_ERR_NOMEM, "out of memory for the bootstrap");
+    }
+    for (size_t s = 0; s < S; s++)
+        for (size_t r = 0; r < R; r++)
+            cells[s * R + r] = (int8_t)semio_cell(ev->labels[s * R + r],
+                                                  run->answers[s * R + r], ev->set.rules, NULL);
+    for (size_t b = 0; b < B; b++) {
+        const uint16_t *w = mult + b * ev->npatients;
+        for (size_t s = 0; s < S; s++) {
+            double c[SEMIO_CELLS] = { 0 }, v[M];
+            const int8_t *cs = cells + s * R;
+            for (size_t r = 0; r < R; r++)
+                if (cs[r] >= 0)
+                    c[cs[r]] += w[ev->patient[r]];
+            semio_metrics_from_cells(c, v);
+            for (int m = 0; m < M; m++) {
+                vals[(s * M + (size_t)m) * B + b] = v[m];
+                point[(size_t)m * S + s] = v[m];
+            }
+            run->f1_boot[s * B + b] = v[SEMIO_METRIC_F1];
+        }
+        for (size_t g = 0; g < G; g++)
+            for (int m = 0; m < M; m++)
+                mvals[(g * M + (size_t)m) * B + b] =
+                    group_mean(ev, (int)g, point + (size_t)m * S);
+    }
+    for (size_t i = 0; i < S * M; i++)
+        run->ci[i] = interval(vals + i * B, (int)B, ev->set.level);
+    for (size_t i = 0; i < G * M; i++)
+        run->macro_ci[i] = interval(mvals + i * B, (int)B, ev->set.level);
+    free(vals);
+    free(mvals);
+    free(point);
+    return 0;
+}
+
+int semio_eval_compute(SemioEval *ev, const SemioEvalSettings *set, SemioError *err)
+{
+    if (set)
+        ev->set = *set;
+    if (ev->set.resamples < 0 || ev->set.resamples > 10000000)
+        return semio_fail(err, SEMIO_ERR_INVALID, "resamples must be between 0 and 10000000");
+    if (!(ev->set.level > 0 && ev->set.level < 1))
+        return semio_fail(err, SEMIO_ERR_INVALID, "confidence level must be between 0 and 1");
+    if ((unsigned)ev->set.rules > SEMIO_RULES_STRICT)
+        return semio_fail(err, SEMIO_ERR_INVALID, "unknown rules");
+    size_t S = ev->nsigns, G = ev->ngroups, B = (size_t)ev->set.resamples;
+    for (size_t i = 0; i < ev->nruns; i++) {
+        Run *run = &ev->runs[i];
+        free(run->metrics);
+        free(run->ci);
+        free(run->macro);
+        free(run->macro_ci);
+        free(run->f1_boot);
+        run->f1_boot = NULL;
+        run->metrics = calloc(S, sizeof(SemioMetrics));
+        run->ci = calloc(S * M, sizeof(SemioInterval));
+        run->macro = calloc(G * M, sizeof(double));
+        run->macro_ci = calloc(G * M, sizeof(SemioInterval));
+        if (!run->metrics || !run->ci || !run->macro || !run->macro_ci)
+            return semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
+        for (size_t s = 0; s < S; s++)
+            semio_score(ev->labels + s * ev->nrows, run->answers + s * ev->nrows, ev->nrows,
+                        ev->set.rules, &run->metrics[s]);
+        double *per_sign = malloc((S + 1) * sizeof(double));
+        if (!per_sign)
+            return semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
+        for (int m = 0; m < M; m++) {
+            for (size_t s = 0; s < S; s++)
+                per_sign[s] = run->metrics[s].value[m];
+            for (size_t g = 0; g < G; g++) {
+                run->macro[g * M + (size_t)m] = group_mean(ev, (int)g, per_sign);
+                run->macro_ci[g * M + (size_t)m] = (SemioInterval){ NAN, NAN, 0 };
+            }
+        }
+        free(per_sign);
+        for (size_t k = 0; k < S * M; k++)
+            run->ci[k] = (SemioInterval){ NAN, NAN, 0 };
+    }
+    if (B == 0 || ev->npatients == 0) {
+        ev->computed = 1;
+        return 0;
+    }
+    /* One set of patient resamples for every run: comparisons are paired. */
+    uint16_t *mult = calloc(B * ev->npatients, sizeof(uint16_t));
+    int8_t *cells = malloc(S * ev->nrows + 1);
+    if (!mult || !cells) {
+        free(mult);
+        free(cells);
+        return semio_fail(err, SEMIO_ERR_NOMEM, "out of memory for the bootstrap");
+    }
+    Rng g;
+    uint64_t x = ev->set.seed;
+    for (int i = 0; i < 4; i++)
+        g.s[i] = splitmix(&x);
+    for (size_t b = 0; b < B; b++)
+        for (size_t i = 0; i < ev->npatients; i++)
+            mult[b * ev->npatients + rng_below(&g, (uint32_t)ev->npatients)]++;
+    int r = 0;
+    for (size_t i = 0; i < ev->nruns && r == 0; i++)
+        r = bootstrap_run(ev, &ev->runs[i], mult, cells, err);
+    free(mult);
+    free(cells);
+    ev->computed = r == 0;
+    return r;
+}
+
+/* ---- results ----------------------------------------------------------- */
+
+size_t semio_eval_runs(const SemioEval *ev) { return ev->nruns; }
+size_t semio_eval_signs(const SemioEval *ev) { return ev->nsigns; }
+size_t semio_eval_patients(const SemioEval *ev) { return ev->npatients; }
+size_t semio_eval_groups(const SemioEval *ev) { return ev->ngroups; }
+const char *semio_eval_group(const SemioEval *ev, size_t g) { return ev->group_names[g]; }
+const char *semio_eval_run_name(const SemioEval *ev, size_t run) { return ev->runs[run].name; }
+const char *semio_eval_sign(const SemioEval *ev, size_t sign) { return ev->signs[sign]; }
+const SemioEvalSettings *semio_eval_settings(const SemioEval *ev) { return &ev->set; }
+
+const char *semio_eval_run_provenance(const SemioEval *ev, size_t run)
+{
+    return ev->runs[run].provenance;
+}
+
+const char *semio_eval_sign_group(const SemioEval *ev, size_t sign)
+{
+    return ev->sign_group[sign] > 0 ? ev->group_names[ev->sign_group[sign]] : "";
+}
+
+const SemioMetrics *semio_eval_metrics(const SemioEval *ev, size_t run, size_t sign)
+{
+    return ev->computed ? &ev->runs[run].metrics[sign] : NULL;
+}
+
+const SemioInterval *semio_eval_interval(const SemioEval *ev, size_t run, size_t sign,
+                                         SemioMetricId m)
+{
+    return ev->computed ? &ev->runs[run].ci[sign * M + m] : NULL;
+}
+
+double semio_eval_macro(const SemioEval *ev, size_t run, size_t group, SemioMetricId m,
+                        SemioInterval *ci)
+{
+    if (!ev->computed)
+        return NAN;
+    if (ci)
+        *ci = ev->runs[run].macro_ci[group * M + m];
+    return ev->runs[run].macro[group * M + m];
+}
+
+double semio_mcnemar_exact(int64_t b, int64_t c)
+{
+    int64_t n = b + c, k = b < c ? b : c;
+    if (n == 0)
+        return 1.0;
+    /* 2 * P(X <= k), X ~ Binomial(n, 1/2), summed in log space for large n. */
+    double sum = 0, logc = 0; /* log C(n, 0) */
+    for (int64_t i = 0; i <= k; i++) {
+        if (i > 0)
+            logc += log((double)(n - i + 1)) - log((double)i);
+        sum += exp(logc - (double)n * M_LN2);
+    }
+    double p = 2 * sum;
+    return p < 1 ? p : 1.0;
+}
+
+int semio_eval_compare(const SemioEval *ev, size_t a, size_t b, size_t sign,
+                       SemioComparison *out, SemioError *err)
+{
+    if (!ev->computed)
+        return semio_fail(err, SEMIO_ERR_INVALID, "compare: compute the evaluation first");
+    if (a >= ev->nruns || b >= ev->nruns || sign >= ev->nsigns)
+        return semio_fail(err, SEMIO_ERR_INVALID, "compare: no such run or sign");
+    memset(out, 0, sizeof(*out));
+    const Run *ra = &ev->runs[a], *rb = &ev->runs[b];
+    out->delta_f1 = rb->metrics[sign].value[SEMIO_METRIC_F1] -
+                    ra->metrics[sign].value[SEMIO_METRIC_F1];
+    size_t R = ev->nrows, B = (size_t)ev->set.resamples;
+    for (size_t r = 0; r < R; r++) {
+        int8_t label = ev->labels[sign * R + r];
+        int ca = semio_cell(label, ra->answers[sign * R + r], ev->set.rules, NULL);
+        int cb = semio_cell(label, rb->answers[sign * R + r], ev->set.rules, NULL);
+        if (ca < 0 || cb < 0)
+            continue; /* a pair needs both answers */
+        int oka = ca == 0 || ca == 4, okb = cb == 0 || cb == 4;
+        out->a_only += oka && !okb;
+        out->b_only += okb && !oka;
+    }
+    out->mcnemar_p = semio_mcnemar_exact(out->a_only, out->b_only);
+    out->delta_ci = (SemioInterval){ NAN, NAN, 0 };
+    if (B && ra->f1_boot && rb->f1_boot) {
+        double *d = malloc(B * sizeof(double));
+        if (!d)
+            return semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
+        for (size_t i = 0; i < B; i++)
+            d[i] = rb->f1_boot[sign * B + i] - ra->f1_boot[sign * B + i];
+        out->delta_ci = interval(d, (int)B, ev->set.level);
+        free(d);
+    }
+    return 0;
+}

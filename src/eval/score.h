@@ -1,0 +1,19 @@
+/* The scoring core shared by single scores and the bootstrap. */
+#ifndef SEMIO_EVAL_SCORE_H
+#define SEMIO_EVAL_SCORE_H
+
+#include "semio/eval.h"
+
+/* A confusion table: cell [label * 3 + answer], label no/yes, answer no/yes/na. */
+#define SEMIO_CELLS 6
+
+/**
+ * The cell a row lands in under `rules`, or -1 when the row is left out; exclusions
+ * and positives are counted into m when m is not NULL.
+ */
+int semio_cell(int8_t label, uint8_t answer, SemioRules rules, SemioMetrics *m);
+
+/** Every metric from a (possibly weighted) confusion table. Returns 1 if macro-averaged. */
+int semio_metrics_from_cells(const double cells[SEMIO_CELLS], double value[SEMIO_METRIC_COUNT]);
+
+#endif

@@ -1,0 +1,368 @@
+/* Evaluation tables: Markdown, CSV, LaTeX, JSON and the pilot study's metrics CSV. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <json-c/json.h>
+
+#include "semio/eval.h"
+#include "util/error.h"
+
+static const char *const format_names[] = { "md", "csv", "tex", "json", "pilot-csv" };
+
+int semio_table_format_parse(const char *name)
+{
+    for (int i = 0; i < 5; i++)
+        if (!strcasecmp(name, format_names[i]))
+            return i;
+    if (!strcasecmp(name, "markdown"))
+        return SEMIO_TABLE_MARKDOWN;
+    if (!strcasecmp(name, "latex"))
+        return SEMIO_TABLE_LATEX;
+    return -1;
+}
+
+/* Python's repr(round(x, 3)): "0.85", "0.434", "11.0", "nan" (what the pilot wrote). */
+static const char *short3(double x, char buf[32])
+{
+    if (isnan(x))
+        return "nan";
+    snprintf(buf, 32, "%.3f", x);
+    char *end = buf + strlen(buf) - 1;
+    while (end > buf && *end == '0' && end[-1] != '.')
+        *end-- = '\0';
+    return buf;
+}
+
+static const char *fixed3(double x, char buf[32])
+{
+    if (isnan(x))
+        return "n/a";
+    snprintf(buf, 32, "%.3f", x);
+    return buf;
+}
+
+static void write_pilot_csv(const SemioEval *ev, FILE *f)
+{
+    static const struct {
+        const char *label;
+        SemioMetricId m;
+    } rows[] = { { "Accuracy", SEMIO_METRIC_ACCURACY }, { "Precision", SEMIO_METRIC_PRECISION },
+                 { "Recall", SEMIO_METRIC_RECALL }, { "F1 Score", SEMIO_METRIC_F1 } };
+    size_t R = semio_eval_runs(ev), S = semio_eval_signs(ev);
+    char b[32];
+    fprintf(f, "%sMetric", R > 1 ? "run," : "");
+    for (size_t s = 0; s < S; s++)
+        fprintf(f, ",%s", semio_eval_sign(ev, s));
+    fputc('\n', f);
+    for (size_t run = 0; run < R; run++) {
+        for (size_t i = 0; i < 5; i++) {
+            if (R > 1)
+                fprintf(f, "%s,", semio_eval_run_name(ev, run));
+            fputs(i < 4 ? rows[i].label : "Positive Num", f);
+            for (size_t s = 0; s < S; s++) {
+                const SemioMetrics *m = semio_eval_metrics(ev, run, s);
+                fprintf(f, ",%s", short3(i < 4 ? m->value[rows[i].m] : (double)m->positives, b));
+            }
+            fputc('\n', f);
+        }
+    }
+}
+
+static const char *excluded(const SemioMetrics *m, char *buf, size_t size)
+{
+    size_t n = 0;
+    buf[0] = '\0';
+    const struct {
+        int64_t v;
+        const char *what;
+    } parts[] = { { m->excluded_unknown, "unknown label" }, { m->excluded_failed, "failed" },
+                  { m->excluded_na, "na" }, { m->excluded_missing, "no answer" } };
+    for (int i = 0; i < 4; i++)
+        if (parts[i].v && n < size)
+            n += (size_t)snprintf(buf + n, size - n, "%s%lld %s", n ? ", " : "",
+                                  (long long)parts[i].v, parts[i].what);
+    return n ? buf : "-";
+}
+
+static void cell_ci(const SemioEval *ev, size_t run, size_t s, SemioMetricId m, char *out,
+                    size_t size)
+{
+    const SemioMetrics *mm = semio_eval_metrics(ev, run, s);
+    const SemioInterval *ci = semio_eval_interval(ev, run, s, m);
+    char a[32], b[32], c[32];
+    if (ci->defined)
+        snprintf(out, size, "%s [%s, %s]", fixed3(mm->value[m], a), fixed3(ci->lo, b),
+                 fixed3(ci->hi, c));
+    else
+        snprintf(out, size, "%s", fixed3(mm->value[m], a));
+}
+
+static void describe(const SemioEval *ev, FILE *f, const char *prefix)
+{
+    const SemioEvalSettings *s = semio_eval_settings(ev);
+    fprintf(f, "%srules: %s; ", prefix, semio_rules_name(s->rules));
+    if (s->resamples)
+        fprintf(f, "%.0f%% CI: bootstrap over %zu patients, %d resamples, seed %llu\n",
+                s->level * 100, semio_eval_patients(ev), s->resamples,
+                (unsigned long long)s->seed);
+    else
+        fprintf(f, "no confidence intervals (0 resamples)\n");
+}
+
+static int best_run(const SemioEval *ev, size_t s, double *best)
+{
+    *best = -INFINITY;
+    for (size_t r = 0; r < semio_eval_runs(ev); r++) {
+        double v = semio_eval_metrics(ev, r, s)->value[SEMIO_METRIC_F1];
+        if (!isnan(v) && v > *best)
+            *best = v;
+    }
+    return *best > -INFINITY;
+}
+
+static void write_markdown(const SemioEval *ev, FILE *f)
+{
+    size_t R = semio_eval_runs(ev), S = semio_eval_signs(ev), G = semio_eval_groups(ev);
+    char a[32], b[32], c[32], d[32], e[32], k[32], ex[160], f1[128];
+    describe(ev, f, "");
+    for (size_t run = 0; run < R; run++) {
+        fprintf(f, "\n### %s\n\n%s\n\n", semio_eval_run_name(ev, run),
+                semio_eval_run_provenance(ev, run));
+        fprintf(f, "| sign | group | n | yes | accuracy | precision | recall | F1 [CI] | "
+                   "specificity | bal. acc. | kappa | left out |\n"
+                   "|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---|\n");
+        for (size_t s = 0; s < S; s++) {
+            const SemioMetrics *m = semio_eval_metrics(ev, run, s);
+            cell_ci(ev, run, s, SEMIO_METRIC_F1, f1, sizeof(f1));
+            fprintf(f, "| %s%s | %s | %lld | %lld | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+                    semio_eval_sign(ev, s), m->averaged ? " (macro)" : "",
+                    semio_eval_sign_group(ev, s), (long long)m->support,
+                    (long long)m->positives, fixed3(m->value[SEMIO_METRIC_ACCURACY], a),
+                    fixed3(m->value[SEMIO_METRIC_PRECISION], b),
+                    fixed3(m->value[SEMIO_METRIC_RECALL], c), f1,
+                    fixed3(m->value[SEMIO_METRIC_SPECIFICITY], d),
+                    fixed3(m->value[SEMIO_METRIC_BALANCED_ACCURACY], e),
+                    fixed3(m->value[SEMIO_METRIC_KAPPA], k), excluded(m, ex, sizeof(ex)));
+        }
+        for (size_t g = 0; g < G; g++) {
+            SemioInterval ci;
+            double v = semio_eval_macro(ev, run, g, SEMIO_METRIC_F1, &ci);
+            fprintf(f, "| **macro %s** | | | | %s | %s | %s | %s", semio_eval_group(ev, g),
+                    fixed3(semio_eval_macro(ev, run, g, SEMIO_METRIC_ACCURACY, NULL), a),
+                    fixed3(semio_eval_macro(ev, run, g, SEMIO_METRIC_PRECISION, NULL), b),
+                    fixed3(semio_eval_macro(ev, run, g, SEMIO_METRIC_RECALL, NULL), c),
+                    fixed3(v, d));
+            if (ci.defined)
+                fprintf(f, " [%s, %s]", fixed3(ci.lo, a), fixed3(ci.hi, b));
+            fprintf(f, " | %s | %s | %s | |\n",
+                    fixed3(semio_eval_macro(ev, run, g, SEMIO_METRIC_SPECIFICITY, NULL), a),
+                    fixed3(semio_eval_macro(ev, run, g, SEMIO_METRIC_BALANCED_ACCURACY, NULL), b),
+                    fixed3(semio_eval_macro(ev, run, g, SEMIO_METRIC_KAPPA, NULL), c));
+        }
+    }
+    if (R < 2)
+        return;
+    fprintf(f, "\n### F1 by run (best per sign in bold)\n\n| sign |");
+    for (size_t run = 0; run < R; run++)
+        fprintf(f, " %s |", semio_eval_run_name(ev, run));
+    fprintf(f, "\n|---|");
+    for (size_t run = 0; run < R; run++)
+        fprintf(f, "---|");
+    fputc('\n', f);
+    for (size_t s = 0; s < S; s++) {
+        double best;
+        int any = best_run(ev, s, &best);
+        fprintf(f, "| %s |", semio_eval_sign(ev, s));
+        for (size_t run = 0; run < R; run++) {
+            int bold = any && semio_eval_metrics(ev, run, s)->value[SEMIO_METRIC_F1] == best;
+            cell_ci(ev, run, s, SEMIO_METRIC_F1, f1, sizeof(f1));
+            fprintf(f, " %s%s%s |", bold ? "**" : "", f1, bold ? "**" : "");
+        }
+        fputc('\n', f);
+    }
+    fprintf(f, "\n### %s vs %s (paired)\n\n| sign | F1 change [CI] | only %s right | "
+               "only %s right | McNemar p |\n|---|---|---:|---:|---:|\n",
+            semio_eval_run_name(ev, 1), semio_eval_run_name(ev, 0), semio_eval_run_name(ev, 0),
+            semio_eval_run_name(ev, 1));
+    for (size_t s = 0; s < S; s++) {
+        SemioComparison cmp;
+        if (semio_eval_compare(ev, 0, 1, s, &cmp, NULL) < 0)
+            continue;
+        fprintf(f, "| %s | %+.3f", semio_eval_sign(ev, s), cmp.delta_f1);
+        if (cmp.delta_ci.defined)
+            fprintf(f, " [%+.3f, %+.3f]", cmp.delta_ci.lo, cmp.delta_ci.hi);
+        fprintf(f, " | %lld | %lld | %.4g |\n", (long long)cmp.a_only, (long long)cmp.b_only,
+                cmp.mcnemar_p);
+    }
+}
+
+static void write_csv(const SemioEval *ev, FILE *f)
+{
+    fprintf(f, "run,sign,group,metric,value,ci_lo,ci_hi,support,positives,left_out_unknown,"
+               "left_out_failed,left_out_na,left_out_missing,macro_over_classes\n");
+    for (size_t run = 0; run < semio_eval_runs(ev); run++) {
+        for (size_t s = 0; s < semio_eval_signs(ev); s++) {
+            const SemioMetrics *m = semio_eval_metrics(ev, run, s);
+            for (int k = 0; k < SEMIO_METRIC_COUNT; k++) {
+                const SemioInterval *ci = semio_eval_interval(ev, run, s, (SemioMetricId)k);
+                fprintf(f, "%s,%s,%s,%s,%.17g,%.17g,%.17g,%lld,%lld,%lld,%lld,%lld,%lld,%d\n",
+                        semio_eval_run_name(ev, run), semio_eval_sign(ev, s),
+                        semio_eval_sign_group(ev, s), semio_metric_name((SemioMetricId)k),
+                        m->value[k], ci->lo, ci->hi, (long long)m->support,
+                        (long long)m->positives, (long long)m->excluded_unknown,
+                        (long long)m->excluded_failed, (long long)m->excluded_na,
+                        (long long)m->excluded_missing, m->averaged);
+            }
+        }
+        for (size_t g = 0; g < semio_eval_groups(ev); g++)
+            for (int k = 0; k < SEMIO_METRIC_COUNT; k++) {
+                SemioInterval ci;
+                double v = semio_eval_macro(ev, run, g, (SemioMetricId)k, &ci);
+                fprintf(f, "%s,macro,%s,%s,%.17g,%.17g,%.17g,,,,,,,\n",
+                        semio_eval_run_name(ev, run), semio_eval_group(ev, g),
+                        semio_metric_name((SemioMetricId)k), v, ci.lo, ci.hi);
+            }
+    }
+}
+
+static void tex_escape(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        if (strchr("_&%$#{}", *s))
+            fputc('\\', f);
+        fputc(*s, f);
+    }
+}
+
+static void write_latex(const SemioEval *ev, FILE *f)
+{
+    size_t R = semio_eval_runs(ev), S = semio_eval_signs(ev);
+    char a[32], b[32], c[32];
+    fprintf(f, "%% semio eval: F1 per sign and run, 95%% bootstrap CI; best per row in bold\n");
+    describe(ev, f, "% ");
+    fprintf(f, "\\begin{tabular}{l");
+    for (size_t r = 0; r < R; r++)
+        fputc('c', f);
+    fprintf(f, "}\n\\toprule\nSign");
+    for (size_t r = 0; r < R; r++) {
+        fputs(" & ", f);
+        tex_escape(f, semio_eval_run_name(ev, r));
+    }
+    fprintf(f, " \\\\\n\\midrule\n");
+    for (size_t s = 0; s < S; s++) {
+        double best;
+        int any = best_run(ev, s, &best);
+        tex_escape(f, semio_eval_sign(ev, s));
+        for (size_t r = 0; r < R; r++) {
+            const SemioMetrics *m = semio_eval_metrics(ev, r, s);
+            const SemioInterval *ci = semio_eval_interval(ev, r, s, SEMIO_METRIC_F1);
+            int bold = any && m->value[SEMIO_METRIC_F1] == best;
+            fprintf(f, " & %s%s", bold ? "\\textbf{" : "", fixed3(m->value[SEMIO_METRIC_F1], a));
+            if (ci->defined)
+                fprintf(f, " {\\scriptsize [%s, %s]}", fixed3(ci->lo, b), fixed3(ci->hi, c));
+            fputs(bold ? "}" : "", f);
+        }
+        fprintf(f, " \\\\\n");
+    }
+    fprintf(f, "\\midrule\nMacro");
+    for (size_t r = 0; r < R; r++)
+        fprintf(f, " & %s", fixed3(semio_eval_macro(ev, r, 0, SEMIO_METRIC_F1, NULL), a));
+    fprintf(f, " \\\\\n\\bottomrule\n\\end{tabular}\n");
+}
+
+static json_object *num(double v)
+{
+    return isnan(v) ? NULL : json_object_new_double(v);
+}
+
+static json_object *metric_obj(double v, const SemioInterval *ci)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "value", num(v));
+    if (ci && ci->defined) {
+        json_object *a = json_object_new_array();
+        json_object_array_add(a, num(ci->lo));
+        json_object_array_add(a, num(ci->hi));
+        json_object_object_add(o, "ci", a);
+    }
+    return o;
+}
+
+static void write_json(const SemioEval *ev, FILE *f)
+{
+    const SemioEvalSettings *set = semio_eval_settings(ev);
+    json_object *root = json_object_new_object(), *runs = json_object_new_array();
+    json_object_object_add(root, "rules", json_object_new_string(semio_rules_name(set->rules)));
+    json_object_object_add(root, "resamples", json_object_new_int(set->resamples));
+    json_object_object_add(root, "seed", json_object_new_int64((int64_t)set->seed));
+    json_object_object_add(root, "level", json_object_new_double(set->level));
+    json_object_object_add(root, "patients", json_object_new_int64((int64_t)semio_eval_patients(ev)));
+    for (size_t r = 0; r < semio_eval_runs(ev); r++) {
+        json_object *run = json_object_new_object(), *signs = json_object_new_array();
+        json_object_object_add(run, "name", json_object_new_string(semio_eval_run_name(ev, r)));
+        json_object_object_add(run, "provenance",
+                               json_object_new_string(semio_eval_run_provenance(ev, r)));
+        for (size_t s = 0; s < semio_eval_signs(ev); s++) {
+            const SemioMetrics *m = semio_eval_metrics(ev, r, s);
+            json_object *o = json_object_new_object(), *mo = json_object_new_object();
+            json_object_object_add(o, "sign", json_object_new_string(semio_eval_sign(ev, s)));
+            json_object_object_add(o, "group", json_object_new_string(semio_eval_sign_group(ev, s)));
+            json_object_object_add(o, "support", json_object_new_int64(m->support));
+            json_object_object_add(o, "positives", json_object_new_int64(m->positives));
+            json_object_object_add(o, "tp", json_object_new_int64(m->tp));
+            json_object_object_add(o, "fp", json_object_new_int64(m->fp));
+            json_object_object_add(o, "tn", json_object_new_int64(m->tn));
+            json_object_object_add(o, "fn", json_object_new_int64(m->fn));
+            json_object_object_add(o, "na_answers", json_object_new_int64(m->na_answers));
+            json_object_object_add(o, "left_out_unknown", json_object_new_int64(m->excluded_unknown));
+            json_object_object_add(o, "left_out_failed", json_object_new_int64(m->excluded_failed));
+            json_object_object_add(o, "left_out_na", json_object_new_int64(m->excluded_na));
+            json_object_object_add(o, "left_out_missing", json_object_new_int64(m->excluded_missing));
+            json_object_object_add(o, "macro_over_classes", json_object_new_boolean(m->averaged));
+            for (int k = 0; k < SEMIO_METRIC_COUNT; k++)
+                json_object_object_add(mo, semio_metric_name((SemioMetricId)k),
+                                       metric_obj(m->value[k],
+                                                  semio_eval_interval(ev, r, s, (SemioMetricId)k)));
+            json_object_object_add(o, "metrics", mo);
+            json_object_array_add(signs, o);
+        }
+        json_object_object_add(run, "signs", signs);
+        json_object *macro = json_object_new_object();
+        for (size_t g = 0; g < semio_eval_groups(ev); g++) {
+            json_object *mo = json_object_new_object();
+            for (int k = 0; k < SEMIO_METRIC_COUNT; k++) {
+                SemioInterval ci;
+                double v = semio_eval_macro(ev, r, g, (SemioMetricId)k, &ci);
+                json_object_object_add(mo, semio_metric_name((SemioMetricId)k), metric_obj(v, &ci));
+            }
+            json_object_object_add(macro, semio_eval_group(ev, g), mo);
+        }
+        json_object_object_add(run, "macro", macro);
+        json_object_array_add(runs, run);
+    }
+    json_object_object_add(root, "runs", runs);
+    fputs(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+                                                   JSON_C_TO_STRING_NOSLASHESCAPE), f);
+    fputc('\n', f);
+    json_object_put(root);
+}
+
+int semio_eval_write(const SemioEval *ev, SemioTableFormat format, FILE *out, SemioError *err)
+{
+    if (!semio_eval_metrics(ev, 0, 0) && semio_eval_runs(ev))
+        return semio_fail(err, SEMIO_ERR_INVALID, "eval: compute before writing tables");
+    switch (format) {
+    case SEMIO_TABLE_MARKDOWN: write_markdown(ev, out); break;
+    case SEMIO_TABLE_CSV: write_csv(ev, out); break;
+    case SEMIO_TABLE_LATEX: write_latex(ev, out); break;
+    case SEMIO_TABLE_JSON: write_json(ev, out); break;
+    case SEMIO_TABLE_PILOT_CSV: write_pilot_csv(ev, out); break;
+    default: return semio_fail(err, SEMIO_ERR_INVALID, "unknown table format");
+    }
+    if (ferror(out))
+        return semio_fail(err, SEMIO_ERR_IO, "cannot write the tables: %s", strerror(errno));
+    return 0;
+}

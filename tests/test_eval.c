@@ -1,0 +1,424 @@
+/* Evaluation: the paper's table reproduced, metrics against scikit-learn, statistics. */
+#include <math.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "semio/semio.h"
+
+static const char *fixture(const char *name)
+{
+    static char path[4][1024];
+    static int next;
+    char *p = path[next++ % 4];
+    const char *root = getenv("SEMIO_SOURCE_ROOT");
+    snprintf(p, sizeof(path[0]), "%s/../shared/fixtures/paper/%s", root ? root : ".", name);
+    return p;
+}
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "wb");
+    fputs(text, f);
+    fclose(f);
+}
+
+/* The published file without BOM and carriage returns. */
+static char *published(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    static char buf[4096];
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f), k = 0;
+    fclose(f);
+    size_t start = n >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3) ? 3 : 0;
+    for (size_t i = start; i < n; i++)
+        if (buf[i] != '\r')
+            buf[k++] = buf[i];
+    buf[k] = '\0';
+    return buf;
+}
+
+static void reproduces_the_papers_audio_table(void)
+{
+    const char *preds[1] = { fixture("AF3_90_audio_feature.csv") };
+    SemioEval *ev;
+    SemioError err = { 0 };
+    CHECK_OK(semio_eval_from_csv(&ev, fixture("90_FeatureAnnotation.csv"), preds, 1, NULL, &err),
+             err);
+    SemioEvalSettings set;
+    semio_eval_default_settings(&set);
+    set.resamples = 200;
+    CHECK_OK(semio_eval_compute(ev, &set, &err), err);
+    char *text = NULL;
+    size_t size = 0;
+    FILE *mem = open_memstream(&text, &size);
+    CHECK_OK(semio_eval_write(ev, SEMIO_TABLE_PILOT_CSV, mem, &err), err);
+    fclose(mem);
+    const char *want = published(fixture("audio_base_metrics.csv"));
+    CHECK(want);
+    CHECK_MSG(!strcmp(text, want), "semio wrote:\n%s\nthe paper has:\n%s", text, want);
+    free(text);
+    /* The rows each sign scored, and why others were left out. */
+    CHECK_STR(semio_eval_sign(ev, 0), "verbal_responsiveness");
+    const SemioMetrics *vr = semio_eval_metrics(ev, 0, 0), *iv = semio_eval_metrics(ev, 0, 1);
+    CHECK_INT(vr->support, 53);
+    CHECK_INT(vr->excluded_unknown, 37);
+    CHECK_INT(vr->na_answers, 21);
+    CHECK_INT(vr->averaged, 1);
+    CHECK_INT(iv->support, 85);
+    CHECK_INT(iv->excluded_failed, 5);
+    CHECK_INT(iv->averaged, 0);
+    CHECK_INT(semio_eval_patients(ev), 29);
+    semio_eval_free(&ev);
+}
+
+static uint8_t answer_of(char c)
+{
+    switch (c) {
+    case 'y': return SEMIO_ANSWER_YES;
+    case 'n': return SEMIO_ANSWER_NO;
+    case 'a': return SEMIO_ANSWER_NA;
+    case 'f': return SEMIO_ANSWER_FAILED;
+    default: return SEMIO_ANSWER_MISSING;
+    }
+}
+
+static void metrics_agree_with_scikit_learn(void)
+{
+    if (access("/usr/bin/python3", X_OK) != 0 ||
+        system("/usr/bin/python3 -c 'import sklearn' 2>/dev/null") != 0) {
+        CHECK_MSG(0, "scikit-learn is not installed (scripts/install-deps installs "
+                     "python3-sklearn)");
+    }
+    enum { CASES = 3000 };
+    static char labels[CASES][128], answers[CASES][128];
+    static int rules[CASES];
+    const char *cases = test_path("cases.txt"), *expect = test_path("expected.txt");
+    FILE *f = fopen(cases, "w");
+    CHECK(f);
+    srand(20251);
+    for (int i = 0; i < CASES; i++) {
+        int n = 1 + rand() % (i % 10 == 0 ? 4 : 100);
+        /* Skewed mixes so that degenerate tables (one class, all na...) come up too. */
+        int pna = rand() % 4 == 0 ? rand() % 60 : 0, pfail = rand() % 3 == 0 ? rand() % 30 : 0;
+        int pyes = rand() % 101, pright = rand() % 101, punk = rand() % 3 == 0 ? 20 : 0;
+        for (int k = 0; k < n; k++) {
+            int lab = rand() % 100 < pyes;
+            labels[i][k] = rand() % 100 < punk ? 'u' : lab ? 'y' : 'n';
+            int x = rand() % 100;
+            answers[i][k] = x < pna ? 'a' : x < pna + pfail ? 'f' : x < pna + pfail + 3 ? 'm'
+                          : (rand() % 100 < pright) == lab ? 'y' : 'n';
+        }
+        labels[i][n] = answers[i][n] = '\0';
+        rules[i] = i % 3;
+        fprintf(f, "%s %s %s\n", semio_rules_name((SemioRules)rules[i]), labels[i], answers[i]);
+    }
+    fclose(f);
+    char cmd[2048];
+    snprintf(cmd, sizeof(cmd), "/usr/bin/python3 '%s/tests/sklearn_check.py' '%s' > '%s'",
+             getenv("SEMIO_SOURCE_ROOT") ? getenv("SEMIO_SOURCE_ROOT") : ".", cases, expect);
+    CHECK(system(cmd) == 0);
+    f = fopen(expect, "r");
+    CHECK(f);
+    int compared = 0;
+    for (int i = 0; i < CASES; i++) {
+        double want[SEMIO_METRIC_COUNT];
+        for (int m = 0; m < SEMIO_METRIC_COUNT; m++)
+            CHECK(fscanf(f, "%lf", &want[m]) == 1);
+        size_t n = strlen(labels[i]);
+        int8_t lab[128];
+        uint8_t ans[128];
+        for (size_t k = 0; k < n; k++) {
+            lab[k] = labels[i][k] == 'y' ? 1 : labels[i][k] == 'n' ? 0 : SEMIO_LABEL_UNKNOWN;
+            ans[k] = answer_of(answers[i][k]);
+        }
+        SemioMetrics got;
+        semio_score(lab, ans, n, (SemioRules)rules[i], &got);
+        for (int m = 0; m < SEMIO_METRIC_COUNT; m++) {
+            double g = got.value[m];
+            CHECK_MSG((isnan(g) && isnan(want[m])) || fabs(g - want[m]) <= 1e-9,
+                      "case %d (%s %s %s): %s is %.17g, scikit-learn says %.17g", i,
+                      semio_rules_name((SemioRules)rules[i]), labels[i], answers[i],
+                      semio_metric_name((SemioMetricId)m), g, want[m]);
+            compared++;
+        }
+    }
+    fclose(f);
+    CHECK_INT(compared, CASES * SEMIO_METRIC_COUNT);
+}
+
+static void quantiles_match_numpy(void)
+{
+    const char *in = test_path("q.txt"), *out = test_path("q-numpy.txt");
+    FILE *f = fopen(in, "w");
+    CHECK(f);
+    static double v[200][64], copy[64];
+    static int n[200];
+    srand(3);
+    for (int i = 0; i < 200; i++) {
+        n[i] = 1 + rand() % 60;
+        for (int k = 0; k < n[i]; k++) {
+            v[i][k] = (double)(rand() % (i % 3 ? 1000 : 4)) / 7.0; /* ties too */
+            fprintf(f, "%.17g ", v[i][k]);
+        }
+        fputc('\n', f);
+    }
+    fclose(f);
+    char cmd[1200];
+    snprintf(cmd, sizeof(cmd),
+             "/usr/bin/python3 -c 'import numpy as np,sys\n"
+             "for l in open(sys.argv[1]):\n"
+             "  x=np.array(l.split(),dtype=float)\n"
+             "  print(*(repr(float(np.percentile(x,q))) for q in (2.5,50,97.5)))' '%s' > '%s'",
+             in, out);
+    CHECK(system(cmd) == 0);
+    f = fopen(out, "r");
+    CHECK(f);
+    for (int i = 0; i < 200; i++) {
+        static const double q[3] = { 0.025, 0.5, 0.975 };
+        for (int j = 0; j < 3; j++) {
+            double want;
+            CHECK(fscanf(f, "%lf", &want) == 1);
+            memcpy(copy, v[i], sizeof(double) * (size_t)n[i]);
+            double got = semio_quantile(copy, (size_t)n[i], q[j]);
+            CHECK_MSG(fabs(got - want) <= 1e-12 * (1 + fabs(want)), "row %d q %g: %.17g vs numpy %.17g",
+                      i, q[j], got, want);
+        }
+    }
+    fclose(f);
+    double none[1];
+    CHECK(isnan(semio_quantile(none, 0, 0.5)));
+}
+
+static SemioEval *small_eval(void)
+{
+    /* 6 recordings of 3 patients, 3 signs of two groups. */
+    const char *rows[6] = { "a1", "a2", "b1", "b2", "c1", "c2" };
+    const char *pat[6] = { "A", "A", "B", "B", "C", "C" };
+    const char *signs[3] = { "tonic", "clonic", "blank_stare" };
+    const char *groups[3] = { "limb", "limb", "facial" };
+    int8_t labels[18] = { 1, 0, 1, 0, 1, 0, /**/ 1, 1, 0, 0, 1, -1, /**/ 0, 0, 0, 1, 1, 1 };
+    uint8_t run1[18] = { 1, 0, 1, 1, 1, 0, /**/ 1, 0, 0, 0, 1, 1, /**/ 0, 0, 1, 1, 1, 3 };
+    uint8_t run2[18] = { 1, 0, 0, 0, 1, 0, /**/ 1, 1, 0, 0, 1, 1, /**/ 0, 1, 1, 1, 0, 0 };
+    SemioEval *ev = NULL;
+    SemioError err = { 0 };
+    if (semio_eval_new(&ev, 6, rows, pat, 3, signs, groups, labels, &err) < 0 ||
+        semio_eval_add_run(ev, "one", "test", run1, &err) < 0 ||
+        semio_eval_add_run(ev, "two", "test", run2, &err) < 0)
+        printf("    %s\n", err.message);
+    return ev;
+}
+
+static void macro_averages_per_group(void)
+{
+    SemioEval *ev = small_eval();
+    CHECK(ev);
+    SemioError err = { 0 };
+    SemioEvalSettings set;
+    semio_eval_default_settings(&set);
+    set.resamples = 0;
+    CHECK_OK(semio_eval_compute(ev, &set, &err), err);
+    CHECK_INT(semio_eval_groups(ev), 3);
+    CHECK_STR(semio_eval_group(ev, 1), "limb");
+    double f[3];
+    for (int s = 0; s < 3; s++)
+        f[s] = semio_eval_metrics(ev, 0, (size_t)s)->value[SEMIO_METRIC_F1];
+    CHECK(fabs(semio_eval_macro(ev, 0, 0, SEMIO_METRIC_F1, NULL) - (f[0] + f[1] + f[2]) / 3) < 1e-12);
+    CHECK(fabs(semio_eval_macro(ev, 0, 1, SEMIO_METRIC_F1, NULL) - (f[0] + f[1]) / 2) < 1e-12);
+    CHECK(fabs(semio_eval_macro(ev, 0, 2, SEMIO_METRIC_F1, NULL) - f[2]) < 1e-12);
+    /* tonic run one: tp 3 fp 1 fn 0 -> F1 = 6/7 */
+    CHECK(fabs(f[0] - 6.0 / 7.0) < 1e-12);
+    SemioInterval ci;
+    semio_eval_macro(ev, 0, 0, SEMIO_METRIC_F1, &ci);
+    CHECK_INT(ci.defined, 0);
+    semio_eval_free(&ev);
+}
+
+static void bootstrap_is_seeded_and_sane(void)
+{
+    SemioEval *ev = small_eval();
+    CHECK(ev);
+    SemioError err = { 0 };
+    SemioEvalSettings set;
+    semio_eval_default_settings(&set);
+    set.resamples = 2000;
+    CHECK_OK(semio_eval_compute(ev, &set, &err), err);
+    SemioInterval a = *semio_eval_interval(ev, 0, 0, SEMIO_METRIC_F1);
+    CHECK_INT(a.defined, 2000);
+    double v = semio_eval_metrics(ev, 0, 0)->value[SEMIO_METRIC_F1];
+    CHECK(a.lo <= v && v <= a.hi);
+    CHECK(a.lo >= 0 && a.hi <= 1);
+    CHECK_OK(semio_eval_compute(ev, &set, &err), err);
+    SemioInterval b = *semio_eval_interval(ev, 0, 0, SEMIO_METRIC_F1);
+    CHECK(a.lo == b.lo && a.hi == b.hi);
+    /* Kappa is undefined in resamples with one class: counted, not invented. */
+    CHECK(semio_eval_interval(ev, 0, 0, SEMIO_METRIC_KAPPA)->defined <= 2000);
+    set.level = 1.5;
+    CHECK(semio_eval_compute(ev, &set, &err) == SEMIO_ERR_INVALID);
+    semio_eval_free(&ev);
+}
+
+/* 300 recordings of 60 patients: enough for the seed to move the interval. */
+static void seed_changes_the_resamples(void)
+{
+    enum { N = 300 };
+    static char names[N][16], pats[N][16];
+    const char *rows[N], *pat[N], *sign[1] = { "tonic" };
+    int8_t lab[N];
+    uint8_t ans[N];
+    srand(5);
+    for (int i = 0; i < N; i++) {
+        snprintf(names[i], sizeof(names[i]), "r%d", i);
+        snprintf(pats[i], sizeof(pats[i]), "p%d", i % 60);
+        rows[i] = names[i];
+        pat[i] = pats[i];
+        lab[i] = (int8_t)(rand() % 2);
+        ans[i] = rand() % 4 ? (uint8_t)lab[i] : (uint8_t)!lab[i];
+    }
+    SemioEval *ev;
+    SemioError err = { 0 };
+    CHECK_OK(semio_eval_new(&ev, N, rows, pat, 1, sign, NULL, lab, &err), err);
+    CHECK_OK(semio_eval_add_run(ev, "r", "", ans, &err), err);
+    SemioEvalSettings set;
+    semio_eval_default_settings(&set);
+    set.resamples = 1000;
+    CHECK_OK(semio_eval_compute(ev, &set, &err), err);
+    SemioInterval a = *semio_eval_interval(ev, 0, 0, SEMIO_METRIC_F1);
+    set.seed = 2;
+    CHECK_OK(semio_eval_compute(ev, &set, &err), err);
+    SemioInterval b = *semio_eval_interval(ev, 0, 0, SEMIO_METRIC_F1);
+    CHECK(a.lo != b.lo || a.hi != b.hi);
+    CHECK(fabs(a.lo - b.lo) < 0.03 && fabs(a.hi - b.hi) < 0.03);
+    semio_eval_free(&ev);
+}
+
+static void paired_comparison(void)
+{
+    CHECK(fabs(semio_mcnemar_exact(0, 5) - 0.0625) < 1e-12);
+    CHECK(fabs(semio_mcnemar_exact(3, 3) - 1.0) < 1e-12);
+    CHECK(fabs(semio_mcnemar_exact(2, 8) - 0.109375) < 1e-12);
+    CHECK(fabs(semio_mcnemar_exact(0, 0) - 1.0) < 1e-12);
+    CHECK(semio_mcnemar_exact(100, 300) < 1e-20);
+    SemioEval *ev = small_eval();
+    CHECK(ev);
+    SemioError err = { 0 };
+    SemioComparison cmp;
+    CHECK(semio_eval_compare(ev, 0, 1, 0, &cmp, &err) == SEMIO_ERR_INVALID);
+    SemioEvalSettings set;
+    semio_eval_default_settings(&set);
+    set.resamples = 500;
+    CHECK_OK(semio_eval_compute(ev, &set, &err), err);
+    CHECK_OK(semio_eval_compare(ev, 0, 1, 0, &cmp, &err), err);
+    /* tonic: run one wrong on b2, run two wrong on b1 */
+    CHECK_INT(cmp.a_only, 1);
+    CHECK_INT(cmp.b_only, 1);
+    CHECK(fabs(cmp.mcnemar_p - 1.0) < 1e-12);
+    CHECK(cmp.delta_ci.defined == 500);
+    CHECK(cmp.delta_ci.lo <= cmp.delta_f1 && cmp.delta_f1 <= cmp.delta_ci.hi);
+    /* blank_stare: a failed answer in run one leaves c2 out of the pair */
+    CHECK_OK(semio_eval_compare(ev, 0, 1, 2, &cmp, &err), err);
+    CHECK_INT(cmp.a_only, 2);
+    CHECK_INT(cmp.b_only, 0);
+    semio_eval_free(&ev);
+}
+
+static void prediction_files_match_and_fail_clearly(void)
+{
+    const char *labels = test_path("labels.csv");
+    write_text(labels, "file_name,tonic,ictal_vocalization\n"
+                       "P1@1-1-2020@X@sz_v1.mp4,yes,no\n"
+                       "P1@1-1-2020@Y@sz_v1.mp4,no,yes\n"
+                       "P2@2-2-2020@Z@sz_v1.mp4,yes,\n");
+    const char *renamed = test_path("renamed.csv");
+    write_text(renamed, "\xEF\xBB\xBF" "file_name,ictal_vocalization\r\n"
+                        "P1_1-1-2020_X_sz_v1.wav,YES\r\n"
+                        "p1@1-1-2020@y@sz_v1.WAV,na\r\n");
+    SemioEval *ev;
+    SemioError err = { 0 };
+    const char *one[1] = { renamed };
+    CHECK_OK(semio_eval_from_csv(&ev, labels, one, 1, NULL, &err), err);
+    CHECK_INT(semio_eval_signs(ev), 1); /* only the predicted sign */
+    CHECK_OK(semio_eval_compute(ev, &(SemioEvalSettings){ .resamples = 0, .level = 0.95 }, &err),
+             err);
+    const SemioMetrics *m = semio_eval_metrics(ev, 0, 0);
+    CHECK_INT(m->support, 2);
+    CHECK_INT(m->excluded_unknown, 1);
+    CHECK_INT(m->na_answers, 1);
+    CHECK_INT(semio_eval_patients(ev), 2);
+    semio_eval_free(&ev);
+
+    static const struct {
+        const char *name, *text, *needle;
+    } bad[] = {
+        { "stranger.csv", "file_name,tonic\nQ9@x@y@sz_v1.mp4,yes\n", "match no label row (first: Q9@x@y@sz_v1.mp4)" },
+        { "twice.csv", "file_name,tonic\nP1@1-1-2020@X@sz_v1.mp4,yes\nP1@1-1-2020@X@sz_v1.wav,no\n",
+          "a second time" },
+        { "value.csv", "file_name,tonic\nP1@1-1-2020@X@sz_v1.mp4,probably\n",
+          "column tonic: 'probably'" },
+        { "nofile.csv", "name,tonic\nP1@1-1-2020@X@sz_v1.mp4,yes\n", "no file_name column" },
+        { "nosign.csv", "file_name,mood\nP1@1-1-2020@X@sz_v1.mp4,calm\n", "no sign is both" },
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+        const char *p = test_path(bad[i].name);
+        write_text(p, bad[i].text);
+        const char *runs[1] = { p };
+        memset(&err, 0, sizeof(err));
+        ev = NULL;
+        CHECK_MSG(semio_eval_from_csv(&ev, labels, runs, 1, NULL, &err) == SEMIO_ERR_FORMAT,
+                  "%s: accepted", bad[i].name);
+        CHECK(ev == NULL);
+        CHECK_MSG(strstr(err.message, bad[i].needle), "%s: %s", bad[i].name, err.message);
+    }
+    const char *same = test_path("same-key.csv");
+    write_text(same, "file_name,tonic\nA@b.mp4,yes\nA_b.mp4,no\n");
+    const char *runs[1] = { renamed };
+    CHECK(semio_eval_from_csv(&ev, same, runs, 1, NULL, &err) == SEMIO_ERR_FORMAT);
+    CHECK(strstr(err.message, "same recording"));
+}
+
+static void tables_in_every_format(void)
+{
+    SemioEval *ev = small_eval();
+    CHECK(ev);
+    SemioError err = { 0 };
+    SemioEvalSettings set;
+    semio_eval_default_settings(&set);
+    set.resamples = 100;
+    CHECK_OK(semio_eval_compute(ev, &set, &err), err);
+    static const char *const needles[] = { "| **macro limb** |", "one,tonic,limb,f1,",
+                                           "\\textbf{", "\"macro_over_classes\"",
+                                           "run,Metric,tonic" };
+    for (int fmt = 0; fmt <= SEMIO_TABLE_PILOT_CSV; fmt++) {
+        char *text = NULL;
+        size_t size = 0;
+        FILE *mem = open_memstream(&text, &size);
+        CHECK_OK(semio_eval_write(ev, (SemioTableFormat)fmt, mem, &err), err);
+        fclose(mem);
+        CHECK_MSG(strstr(text, needles[fmt]), "format %d lacks %s:\n%s", fmt, needles[fmt], text);
+        free(text);
+    }
+    CHECK_INT(semio_table_format_parse("tex"), SEMIO_TABLE_LATEX);
+    CHECK_INT(semio_table_format_parse("pilot-csv"), SEMIO_TABLE_PILOT_CSV);
+    CHECK_INT(semio_table_format_parse("xls"), -1);
+    CHECK_INT(semio_rules_parse("STRICT"), SEMIO_RULES_STRICT);
+    CHECK_INT(semio_rules_parse("lenient"), -1);
+    semio_eval_free(&ev);
+}
+
+int main(int argc, char **argv)
+{
+    static const TestCase cases[] = {
+        TEST(reproduces_the_papers_audio_table),
+        TEST(metrics_agree_with_scikit_learn),
+        TEST(quantiles_match_numpy),
+        TEST(macro_averages_per_group),
+        TEST(bootstrap_is_seeded_and_sane),
+        TEST(seed_changes_the_resamples),
+        TEST(paired_comparison),
+        TEST(prediction_files_match_and_fail_clearly),
+        TEST(tables_in_every_format),
+    };
+    return test_main(cases, sizeof(cases) / sizeof(*cases), argc, argv);
+}
