@@ -105,5 +105,13 @@ expect "eval bad rules" 2 "$SEMIO" eval --labels a.csv --predictions b.csv --rul
 expect "eval missing predictions" 1 "$SEMIO" eval --labels "$P/90_FeatureAnnotation.csv" --predictions "$T/none.csv"
 has "eval names the missing file" "$T/err" "none.csv"
 
+cp "$P/AF3_90_audio_feature.csv" "$T/second_run.csv"
+expect "report" 0 "$SEMIO" report --labels "$P/90_FeatureAnnotation.csv" --predictions "$P/AF3_90_audio_feature.csv,$T/second_run.csv" --resamples 200 -o "$T/report.html" --title "A <test> & report"
+has "report is HTML with plots" "$T/report.html" "<svg xmlns="
+has "report escapes its title" "$T/report.html" "A &lt;test&gt; &amp; report"
+has "report compares runs" "$T/report.html" "Paired comparisons"
+if grep -qE 'src="http|href="http|<script' "$T/report.html"; then bad "report fetches nothing"; else ok "report fetches nothing"; fi
+expect "report needs -o" 2 "$SEMIO" report --labels "$P/90_FeatureAnnotation.csv" --predictions "$P/AF3_90_audio_feature.csv"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -41,6 +41,23 @@ void cli_progress(void *user, const char *stage, int64_t done, int64_t total, co
 
 const Command *cli_find(const char *name);
 
+/* What eval and report share: how to read the inputs, and where the result goes. */
+typedef struct EvalOptions {
+    int format;         /* SemioTableFormat */
+    const char *output; /* NULL: standard output */
+    const char *title;
+} EvalOptions;
+
+/**
+ * Parses eval/report options and computes the evaluation. Returns -1 with *ev set
+ * when the command should go on, else the exit status (help, bad option, error).
+ */
+int cli_load_eval(const Command *cmd, int argc, char **argv, EvalOptions *o, SemioEval **ev);
+
+/** Writes through `write` to o->output or standard output; returns the exit status. */
+int cli_write_output(const EvalOptions *o, const SemioEval *ev,
+                     int (*write)(const EvalOptions *, const SemioEval *, FILE *, SemioError *));
+
 int cmd_help(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
@@ -49,5 +66,6 @@ int cmd_status(int argc, char **argv);
 int cmd_segment(int argc, char **argv);
 int cmd_sample(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 #endif

@@ -1,4 +1,4 @@
-/* semio eval: the paper's metrics, with confidence intervals, from prediction files. */
+/* semio eval and semio report: the paper's metrics, with confidence intervals. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,9 +6,8 @@
 
 #include "cli.h"
 
-int cmd_eval(int argc, char **argv)
+int cli_load_eval(const Command *cmd, int argc, char **argv, EvalOptions *o, SemioEval **ev)
 {
-    const Command *cmd = cli_find("eval");
     static const struct option opts[] = {
         { "labels", required_argument, NULL, 'l' },
         { "predictions", required_argument, NULL, 'p' },
@@ -19,15 +18,19 @@ int cmd_eval(int argc, char **argv)
         { "level", required_argument, NULL, 'c' },
         { "patient-regex", required_argument, NULL, 'x' },
         { "output", required_argument, NULL, 'o' },
+        { "title", required_argument, NULL, 't' },
         { "help", no_argument, NULL, 'h' },
         { 0 },
     };
-    const char *labels = NULL, *regex = NULL, *output = NULL;
-    const char *preds[64];
+    const char *labels = NULL, *regex = NULL, *preds[64];
     size_t npreds = 0;
     SemioEvalSettings set;
     semio_eval_default_settings(&set);
-    int format = SEMIO_TABLE_MARKDOWN, opt, status;
+    o->format = SEMIO_TABLE_MARKDOWN;
+    o->output = NULL;
+    o->title = "semio evaluation";
+    *ev = NULL;
+    int opt, status;
     long long v;
     while ((opt = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
         if (cli_common_option(cmd, opt, &status))
@@ -38,16 +41,16 @@ int cmd_eval(int argc, char **argv)
             for (char *save = NULL, *t = strtok_r(optarg, ",", &save); t;
                  t = strtok_r(NULL, ",", &save)) {
                 if (npreds == sizeof(preds) / sizeof(*preds))
-                    return cli_error("eval: at most 64 prediction files"), 2;
+                    return cli_error("%s: at most 64 prediction files", cmd->name), 2;
                 preds[npreds++] = t;
             }
             break;
         case 'r':
-            if ((set.rules = (SemioRules)semio_rules_parse(optarg)) == (SemioRules)-1)
+            if ((int)(set.rules = (SemioRules)semio_rules_parse(optarg)) < 0)
                 return cli_error("--rules: '%s' is not pilot, binary or strict", optarg), 2;
             break;
         case 'f':
-            if ((format = semio_table_format_parse(optarg)) < 0)
+            if ((o->format = semio_table_format_parse(optarg)) < 0)
                 return cli_error("--format: '%s' is not md, csv, tex, json or pilot-csv",
                                  optarg), 2;
             break;
@@ -61,25 +64,51 @@ int cmd_eval(int argc, char **argv)
             break;
         case 'c': if (cli_double("level", optarg, 0.5, 0.9999, &set.level)) return 2; break;
         case 'x': regex = optarg; break;
-        case 'o': output = optarg; break;
+        case 'o': o->output = optarg; break;
+        case 't': o->title = optarg; break;
         }
     }
     if (!labels || !npreds)
-        return cli_error("eval: give --labels and --predictions (evaluating study runs "
-                         "comes with semio ask)"), 2;
+        return cli_error("%s: give --labels and --predictions (evaluating study runs "
+                         "comes with semio ask)", cmd->name), 2;
     SemioError err = { 0 };
-    SemioEval *ev = NULL;
-    int r = semio_eval_from_csv(&ev, labels, preds, npreds, regex, &err);
+    int r = semio_eval_from_csv(ev, labels, preds, npreds, regex, &err);
     if (r == 0)
-        r = semio_eval_compute(ev, &set, &err);
-    FILE *out = stdout;
-    if (r == 0 && output && !(out = fopen(output, "w")))
-        r = -1, snprintf(err.message, sizeof(err.message), "%s: cannot write: %s", output,
-                         strerror(errno));
-    if (r == 0)
-        r = semio_eval_write(ev, (SemioTableFormat)format, out, &err);
-    if (out && out != stdout && fclose(out) != 0 && r == 0)
-        r = -1, snprintf(err.message, sizeof(err.message), "%s: cannot write", output);
-    semio_eval_free(&ev);
+        r = semio_eval_compute(*ev, &set, &err);
+    if (r < 0) {
+        semio_eval_free(ev);
+        return cli_fail(&err, r);
+    }
+    return -1;
+}
+
+/* Opens o->output (or stdout), runs write, closes: one error path for both commands. */
+int cli_write_output(const EvalOptions *o, const SemioEval *ev,
+                     int (*write)(const EvalOptions *, const SemioEval *, FILE *, SemioError *))
+{
+    SemioError err = { 0 };
+    FILE *out = o->output ? fopen(o->output, "w") : stdout;
+    if (!out)
+        return cli_error("%s: cannot write: %s", o->output, strerror(errno));
+    int r = write(o, ev, out, &err);
+    if (out != stdout && fclose(out) != 0 && r == 0)
+        return cli_error("%s: cannot write: %s", o->output, strerror(errno));
     return r < 0 ? cli_fail(&err, r) : 0;
+}
+
+static int write_tables(const EvalOptions *o, const SemioEval *ev, FILE *f, SemioError *err)
+{
+    return semio_eval_write(ev, (SemioTableFormat)o->format, f, err);
+}
+
+int cmd_eval(int argc, char **argv)
+{
+    EvalOptions o;
+    SemioEval *ev;
+    int status = cli_load_eval(cli_find("eval"), argc, argv, &o, &ev);
+    if (status >= 0)
+        return status;
+    status = cli_write_output(&o, ev, write_tables);
+    semio_eval_free(&ev);
+    return status;
 }

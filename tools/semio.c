@@ -73,6 +73,14 @@ static const Command commands[] = {
       "\n"
       "--format pilot-csv writes the pilot's metrics CSV (Accuracy, Precision, Recall,\n"
       "F1 Score, Positive Num per sign, three decimals).\n" },
+    { "report", cmd_report, "the evaluation as one HTML page with plots",
+      "usage: semio report --labels LABELS.csv --predictions PRED.csv[,PRED2.csv...]\n"
+      "                    -o report.html [--title TEXT] [eval options]\n"
+      "\n"
+      "Writes one self-contained HTML file (no scripts, nothing fetched): the tables of\n"
+      "semio eval, a heatmap of F1 per sign and run, F1 bars with their confidence\n"
+      "intervals, confusion counts and where each run came from. Takes every option of\n"
+      "semio eval (--rules, --resamples, --seed, --level, --patient-regex).\n" },
 };
 
 const Command *cli_find(const char *name)
