@@ -407,6 +407,122 @@ static void tables_in_every_format(void)
     semio_eval_free(&ev);
 }
 
+static void aggregation_rules(void)
+{
+    uint8_t a, ans[4] = { SEMIO_ANSWER_NO, SEMIO_ANSWER_FAILED, SEMIO_ANSWER_YES, SEMIO_ANSWER_NO };
+    double p, py[4] = { 0.1, NAN, 0.7, 0.3 };
+    semio_aggregate(SEMIO_AGG_ANY_YES, 1, 0.5, ans, py, 4, &a, &p);
+    CHECK_INT(a, SEMIO_ANSWER_YES);
+    CHECK(p == 0.7);
+    semio_aggregate(SEMIO_AGG_MEAN_P, 1, 0.5, ans, py, 4, &a, &p);
+    CHECK_INT(a, SEMIO_ANSWER_NO);
+    CHECK(fabs(p - 1.1 / 3) < 1e-12);
+    semio_aggregate(SEMIO_AGG_MAX_P, 1, 0.5, ans, py, 4, &a, &p);
+    CHECK_INT(a, SEMIO_ANSWER_YES);
+    semio_aggregate(SEMIO_AGG_K_OF_N, 2, 0.5, ans, py, 4, &a, &p);
+    CHECK_INT(a, SEMIO_ANSWER_NO);
+    /* no P(yes) at all: a P rule does not guess */
+    uint8_t none[2] = { SEMIO_ANSWER_NA, SEMIO_ANSWER_FAILED };
+    semio_aggregate(SEMIO_AGG_MAX_P, 1, 0.5, none, NULL, 2, &a, &p);
+    CHECK_INT(a, SEMIO_ANSWER_NA);
+    CHECK(isnan(p));
+    uint8_t failed[2] = { SEMIO_ANSWER_FAILED, SEMIO_ANSWER_MISSING };
+    semio_aggregate(SEMIO_AGG_ANY_YES, 1, 0.5, failed, NULL, 2, &a, &p);
+    CHECK_INT(a, SEMIO_ANSWER_FAILED);
+    semio_aggregate(SEMIO_AGG_ANY_YES, 1, 0.5, failed, NULL, 0, &a, &p);
+    CHECK_INT(a, SEMIO_ANSWER_MISSING);
+    SemioAggregateRule rule;
+    int k;
+    CHECK(semio_aggregate_parse("3-of-n", &rule, &k) == 0 && rule == SEMIO_AGG_K_OF_N && k == 3);
+    CHECK(semio_aggregate_parse("mean", &rule, &k) == 0 && rule == SEMIO_AGG_MEAN_P);
+    CHECK(semio_aggregate_parse("median", &rule, &k) < 0);
+    const char *texts[5] = { "jerking at 00:12", "", "jerking at 00:12", NULL, "arm stiff" };
+    char *joined = semio_join_unique(texts, 5, " | ");
+    CHECK_STR(joined, "jerking at 00:12 | arm stiff");
+    semio_free(joined);
+}
+
+static void fleiss_kappa(void)
+{
+    /* 4 subjects, 3 raters: P = 2/3, Pe = 1/2 -> kappa = 1/3 (worked by hand). */
+    int yes[5] = { 3, 0, 2, 1, 1 }, raters[5] = { 3, 3, 3, 3, 2 };
+    CHECK(fabs(semio_fleiss_kappa(yes, raters, 5) - 1.0 / 3) < 1e-12);
+    int agree[3] = { 2, 0, 2 }, two[3] = { 2, 2, 2 };
+    CHECK(fabs(semio_fleiss_kappa(agree, two, 3) - 1.0) < 1e-12);
+    int all_yes[2] = { 2, 2 };
+    CHECK(isnan(semio_fleiss_kappa(all_yes, two, 2)));
+    CHECK(isnan(semio_fleiss_kappa(yes, (int[5]){ 1, 1, 1, 1, 1 }, 5)));
+}
+
+static void raters_and_probabilities_from_csv(void)
+{
+    const char *labels = test_path("raters.csv");
+    FILE *f = fopen(labels, "w");
+    CHECK(f);
+    fprintf(f, "file_name,tonic@ann,tonic@bob,tonic@cy,clonic\n");
+    /* 12 patients x 2 recordings; tonic by majority; P(yes) separates at 0.3 */
+    for (int i = 0; i < 24; i++) {
+        int y = i % 3 == 0;
+        const char *ann = y ? "yes" : "no", *bob = y ? "yes" : i % 5 == 0 ? "yes" : "no";
+        const char *cy = "no";
+        if (i == 4) /* a tie: one yes, one no, one empty */
+            ann = "yes", bob = "no", cy = "";
+        fprintf(f, "P%02d@d@r%d@sz_v1.mp4,%s,%s,%s,%s\n", i / 2, i, ann, bob, cy,
+                i % 2 ? "yes" : "no");
+    }
+    fclose(f);
+    const char *pred = test_path("probs.wav.csv");
+    f = fopen(pred, "w");
+    CHECK(f);
+    fprintf(f, "file_name,tonic,tonic_prob\n");
+    for (int i = 0; i < 24; i++)
+        fprintf(f, "P%02d@d@r%d@sz_v1.wav,yes,%.2f\n", i / 2, i, i % 3 == 0 ? 0.35 : 0.2);
+    fclose(f);
+    SemioEval *ev;
+    SemioError err = { 0 };
+    SemioCsvOptions opt = { NULL, 3, 7 };
+    const char *runs[1] = { pred };
+    CHECK_OK(semio_eval_from_csv(&ev, labels, runs, 1, &opt, &err), err);
+    CHECK_INT(semio_eval_signs(ev), 1);
+    CHECK_INT(semio_eval_runs(ev), 3);
+    CHECK_STR(semio_eval_run_name(ev, 1), "probs.wav.csv P>=0.5");
+    CHECK_STR(semio_eval_run_name(ev, 2), "probs.wav.csv tuned");
+    double kappa;
+    int ties;
+    CHECK_INT(semio_eval_agreement(ev, 0, &kappa, &ties), 3);
+    CHECK_INT(ties, 1); /* row 4: one yes, one no, one empty */
+    CHECK(kappa > 0 && kappa < 1);
+    SemioEvalSettings set;
+    semio_eval_default_settings(&set);
+    set.resamples = 100;
+    CHECK_OK(semio_eval_compute(ev, &set, &err), err);
+    /* P >= 0.5 says no everywhere; the tuned threshold (0.35 on every fold) is perfect */
+    CHECK(semio_eval_metrics(ev, 1, 0)->value[SEMIO_METRIC_F1] == 0);
+    CHECK(semio_eval_metrics(ev, 2, 0)->value[SEMIO_METRIC_F1] == 1);
+    CHECK(strstr(semio_eval_run_provenance(ev, 2), "0.35/0.35/0.35"));
+    char *text = NULL;
+    size_t size = 0;
+    FILE *mem = open_memstream(&text, &size);
+    CHECK_OK(semio_eval_write(ev, SEMIO_TABLE_MARKDOWN, mem, &err), err);
+    fclose(mem);
+    CHECK(strstr(text, "Agreement among raters"));
+    free(text);
+    semio_eval_free(&ev);
+
+    f = fopen(pred, "w");
+    fprintf(f, "file_name,tonic_prob\nP00@d@r0@sz_v1.mp4,1.7\n");
+    fclose(f);
+    CHECK(semio_eval_from_csv(&ev, labels, runs, 1, &opt, &err) == SEMIO_ERR_FORMAT);
+    CHECK(strstr(err.message, "not a probability"));
+    int8_t l[4] = { 1, 0, 1, 0 };
+    double p[4] = { 0.9, 0.1, 0.8, 0.2 };
+    int pat[4] = { 0, 0, 1, 1 };
+    uint8_t a[4];
+    double th[3];
+    CHECK(semio_tune_threshold(l, p, pat, 4, 3, 1, a, th, &err) == SEMIO_ERR_INVALID);
+    CHECK(strstr(err.message, "2 patients"));
+}
+
 int main(int argc, char **argv)
 {
     static const TestCase cases[] = {
@@ -419,6 +535,9 @@ int main(int argc, char **argv)
         TEST(paired_comparison),
         TEST(prediction_files_match_and_fail_clearly),
         TEST(tables_in_every_format),
+        TEST(aggregation_rules),
+        TEST(fleiss_kappa),
+        TEST(raters_and_probabilities_from_csv),
     };
     return test_main(cases, sizeof(cases) / sizeof(*cases), argc, argv);
 }

@@ -19,10 +19,12 @@ int cli_load_eval(const Command *cmd, int argc, char **argv, EvalOptions *o, Sem
         { "patient-regex", required_argument, NULL, 'x' },
         { "output", required_argument, NULL, 'o' },
         { "title", required_argument, NULL, 't' },
+        { "folds", required_argument, NULL, 'k' },
         { "help", no_argument, NULL, 'h' },
         { 0 },
     };
-    const char *labels = NULL, *regex = NULL, *preds[64];
+    const char *labels = NULL, *preds[64];
+    SemioCsvOptions csv = { .patient_regex = NULL, .tune_folds = 3, .seed = 1 };
     size_t npreds = 0;
     SemioEvalSettings set;
     semio_eval_default_settings(&set);
@@ -60,10 +62,14 @@ int cli_load_eval(const Command *cmd, int argc, char **argv, EvalOptions *o, Sem
             break;
         case 's':
             if (cli_int("seed", optarg, 0, 1LL << 62, &v)) return 2;
-            set.seed = (uint64_t)v;
+            set.seed = csv.seed = (uint64_t)v;
             break;
         case 'c': if (cli_double("level", optarg, 0.5, 0.9999, &set.level)) return 2; break;
-        case 'x': regex = optarg; break;
+        case 'x': csv.patient_regex = optarg; break;
+        case 'k':
+            if (cli_int("folds", optarg, 0, 64, &v)) return 2;
+            csv.tune_folds = (int)v;
+            break;
         case 'o': o->output = optarg; break;
         case 't': o->title = optarg; break;
         }
@@ -72,7 +78,7 @@ int cli_load_eval(const Command *cmd, int argc, char **argv, EvalOptions *o, Sem
         return cli_error("%s: give --labels and --predictions (evaluating study runs "
                          "comes with semio ask)", cmd->name), 2;
     SemioError err = { 0 };
-    int r = semio_eval_from_csv(ev, labels, preds, npreds, regex, &err);
+    int r = semio_eval_from_csv(ev, labels, preds, npreds, &csv, &err);
     if (r == 0)
         r = semio_eval_compute(*ev, &set, &err);
     if (r < 0) {

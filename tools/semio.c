@@ -71,6 +71,11 @@ static const Command commands[] = {
       "  binary  \"na\" and failed answers left out; yes/no metrics\n"
       "  strict  every labeled row counts; \"na\" and failures count as wrong answers\n"
       "\n"
+      "Labels may give one column per rater (SIGN@RATER): the label is their majority\n"
+      "and Fleiss' kappa among them is reported. Predictions may give P(yes) in\n"
+      "SIGN_prob columns: runs thresholded at 0.5 and with a threshold tuned on\n"
+      "--folds K patient-stratified folds (default 3; 0 = off) are added.\n"
+      "\n"
       "--format pilot-csv writes the pilot's metrics CSV (Accuracy, Precision, Recall,\n"
       "F1 Score, Positive Num per sign, three decimals).\n" },
     { "report", cmd_report, "the evaluation as one HTML page with plots",

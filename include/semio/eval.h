@@ -127,6 +127,16 @@ const char *semio_eval_sign(const SemioEval *ev, size_t sign);
 const char *semio_eval_sign_group(const SemioEval *ev, size_t sign);
 const SemioEvalSettings *semio_eval_settings(const SemioEval *ev);
 
+/** Patient index (0..patients-1) of a row. */
+int semio_eval_row_patient(const SemioEval *ev, size_t row);
+
+/** Records that a sign's labels are the majority of `raters` raters, who agreed with
+ *  Fleiss' kappa `kappa`; `ties` rows had no majority (their label is unknown). */
+void semio_eval_set_agreement(SemioEval *ev, size_t sign, int raters, double kappa, int ties);
+
+/** Raters behind a sign's labels (0 when they came from one column), kappa and ties. */
+int semio_eval_agreement(const SemioEval *ev, size_t sign, double *kappa, int *ties);
+
 /** Metrics of one run on one sign, and their intervals (valid after compute). */
 const SemioMetrics *semio_eval_metrics(const SemioEval *ev, size_t run, size_t sign);
 const SemioInterval *semio_eval_interval(const SemioEval *ev, size_t run, size_t sign,
@@ -160,6 +170,46 @@ double semio_quantile(double *values, size_t n, double q);
 /** Exact two-sided McNemar test: binomial(b + c, 1/2) on the discordant pairs. */
 double semio_mcnemar_exact(int64_t b, int64_t c);
 
+/* ---- merging answers -------------------------------------------------------- */
+
+typedef enum SemioAggregateRule {
+    SEMIO_AGG_ANY_YES, /**< yes if any part says yes (the pilot's and S3's window rule) */
+    SEMIO_AGG_MAX_P,   /**< the largest P(yes), thresholded */
+    SEMIO_AGG_MEAN_P,  /**< the mean P(yes), thresholded */
+    SEMIO_AGG_K_OF_N,  /**< yes if at least k parts say yes */
+} SemioAggregateRule;
+
+/** Parses "any-yes" (or "max"), "max-p", "mean-p" (or "mean"), "K-of-n". */
+int semio_aggregate_parse(const char *name, SemioAggregateRule *rule, int *k);
+
+/**
+ * Merges n answers (and their P(yes), NaN where absent; p_yes may be NULL) into one.
+ * Without a yes/no among them the result is "na" if any part said so, else failed,
+ * else missing; P-based rules without any P(yes) fall back the same way instead of
+ * guessing. *p receives the merged P(yes) (NaN when none).
+ */
+void semio_aggregate(SemioAggregateRule rule, int k, double threshold, const uint8_t *answers,
+                     const double *p_yes, size_t n, uint8_t *answer, double *p);
+
+/** The non-empty texts in order without repeats, joined by sep; free with semio_free. */
+char *semio_join_unique(const char *const *texts, size_t n, const char *sep);
+
+/**
+ * Fleiss' kappa for yes/no ratings: subject i got yes[i] yes votes of raters[i].
+ * Subjects rated by fewer raters than the most are left out. NaN when undefined.
+ */
+double semio_fleiss_kappa(const int *yes, const int *raters, size_t subjects);
+
+/**
+ * Tunes a P(yes) threshold without peeking: patients (ids 0..P-1 in patient[]) are
+ * dealt into `folds` folds stratified by their positive labels; each fold gets the
+ * threshold maximizing F1 on the other folds (ties: nearest 0.5). answers[i] is the
+ * held-out decision for row i; thresholds[f] the threshold fold f used.
+ */
+int semio_tune_threshold(const int8_t *labels, const double *p_yes, const int *patient,
+                         size_t n, int folds, uint64_t seed, uint8_t *answers,
+                         double *thresholds, SemioError *err);
+
 /* ---- reading the pilot's CSV files ----------------------------------------- */
 
 /**
@@ -170,9 +220,22 @@ double semio_mcnemar_exact(int64_t b, int64_t c);
  * renamed audio files find their videos. Only signs present in the predictions are
  * scored. `patient_regex` as in ingest (NULL = default).
  */
+typedef struct SemioCsvOptions {
+    const char *patient_regex; /**< as in ingest; NULL = the pilot's rule */
+    int tune_folds;            /**< > 1: add a run with thresholds tuned on this many folds */
+    uint64_t seed;             /**< for the folds */
+} SemioCsvOptions;
+
+/**
+ * A label file may give one column per rater, "SIGN@RATER" (tonic@neuro1, ...): the
+ * label is then the raters' majority (a tie is unknown) unless a plain SIGN column
+ * exists, and Fleiss' kappa among the raters is recorded. A prediction file may give
+ * P(yes) per sign in "SIGN_prob" columns: it then also yields a run thresholded at
+ * 0.5 and, with tune_folds, a run with thresholds tuned on patient-stratified folds.
+ */
 int semio_eval_from_csv(SemioEval **out, const char *labels_csv,
                         const char *const *prediction_csvs, size_t nruns,
-                        const char *patient_regex, SemioError *err);
+                        const SemioCsvOptions *options, SemioError *err);
 
 /* ---- tables ------------------------------------------------------------------ */
 

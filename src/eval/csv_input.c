@@ -4,6 +4,7 @@
  * punctuation, so "A0002@5-13-2021@UA6693LK@sz_v1.wav" matches the ".mp4" label row.
  */
 #include <ctype.h>
+#include <math.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,16 +89,74 @@ static int find_row(const Inputs *in, const char *key)
     return -1;
 }
 
+/* Whether the labels have the sign, as one column or as rater columns. */
+static int labeled(const Inputs *in, const SemioSign *sign)
+{
+    if (semio_csv_column(&in->labels.csv, sign->id) >= 0)
+        return 1;
+    const SemioCsvRow *h = &in->labels.csv.rows[0];
+    for (size_t c = 0; c < h->nfields; c++)
+        if (in->labels.kind[c] == SEMIO_COL_RATER &&
+            semio_label_rater_sign(in->catalog, h->fields[c]) == sign)
+            return 1;
+    return 0;
+}
+
+/*
+ * The labels of one sign: its column, or the majority of its raters (tie: unknown).
+ * Records the raters' agreement in ev when there are two or more.
+ */
+static void sign_labels(const Inputs *in, const SemioSign *sign, size_t s, size_t nrows,
+                        int8_t *labels, int *yes, int *votes, int *raters_out, int *ties_out)
+{
+    const SemioCsvRow *h = &in->labels.csv.rows[0];
+    int plain = semio_csv_column(&in->labels.csv, sign->id), raters = 0, ties = 0;
+    memset(yes, 0, nrows * sizeof(int));
+    memset(votes, 0, nrows * sizeof(int));
+    for (size_t c = 0; c < h->nfields; c++) {
+        if (in->labels.kind[c] != SEMIO_COL_RATER ||
+            semio_label_rater_sign(in->catalog, h->fields[c]) != sign)
+            continue;
+        raters++;
+        for (size_t row = 0; row < nrows; row++) {
+            int v = 0;
+            if (semio_parse_yes_no(in->labels.csv.rows[row + 1].fields[c], &v) > 0) {
+                votes[row]++;
+                yes[row] += v;
+            }
+        }
+    }
+    for (size_t row = 0; row < nrows; row++) {
+        int v = 0;
+        int8_t *l = &labels[s * nrows + row];
+        if (plain >= 0)
+            *l = semio_parse_yes_no(in->labels.csv.rows[row + 1].fields[plain], &v) > 0
+                     ? (int8_t)v : SEMIO_LABEL_UNKNOWN;
+        else if (2 * yes[row] > votes[row])
+            *l = 1;
+        else if (votes[row] && 2 * yes[row] < votes[row])
+            *l = 0;
+        else
+            *l = SEMIO_LABEL_UNKNOWN;
+        ties += plain < 0 && votes[row] && 2 * yes[row] == votes[row];
+    }
+    *raters_out = raters;
+    *ties_out = ties;
+}
+
 /* Signs scored: those of the catalog that the labels and some prediction file have. */
 static size_t scored_signs(const Inputs *in, const SemioSign **out)
 {
     size_t n = 0;
     for (size_t i = 0; i < semio_signs_count(in->catalog); i++) {
         const SemioSign *s = semio_signs_get(in->catalog, i);
-        if (semio_csv_column(&in->labels.csv, s->id) < 0)
+        if (!labeled(in, s))
             continue;
+        char prob[96];
+        snprintf(prob, sizeof(prob), "%s_prob", s->id);
         for (size_t p = 0; p < in->npreds; p++)
-            if (semio_csv_column(&in->preds[p], s->id) >= 0) {
+            if (semio_csv_column(&in->preds[p], s->id) >= 0 ||
+                semio_csv_column(&in->preds[p], prob) >= 0) {
                 out[n++] = s;
                 break;
             }
@@ -106,11 +165,31 @@ static size_t scored_signs(const Inputs *in, const SemioSign **out)
 }
 
 /* Fills answers[s * nrows + row] for one prediction file. */
+static int parse_prob(const char *cell, double *p)
+{
+    char buf[64];
+    snprintf(buf, sizeof(buf), "%s", cell);
+    semio_trim(buf);
+    if (!buf[0]) {
+        *p = NAN;
+        return 0;
+    }
+    char *end;
+    *p = strtod(buf, &end);
+    return *end || !(*p >= 0 && *p <= 1) ? -1 : 0;
+}
+
+/* Fills answers and P(yes) ([s * nrows + row], NaN where absent) for one file;
+ * *has_p tells whether it had any P(yes) column. */
 static int read_run(const Inputs *in, const SemioCsv *pred, const char *path,
-                    const SemioSign **signs, size_t nsigns, uint8_t *answers, SemioError *err)
+                    const SemioSign **signs, size_t nsigns, uint8_t *answers, double *p_yes,
+                    int *has_p, SemioError *err)
 {
     size_t nrows = in->labels.csv.nrows - 1;
     memset(answers, SEMIO_ANSWER_MISSING, nsigns * nrows);
+    for (size_t i = 0; i < nsigns * nrows; i++)
+        p_yes[i] = NAN;
+    *has_p = 0;
     int fcol = semio_csv_column(pred, "file_name");
     if (fcol < 0)
         return semio_fail(err, SEMIO_ERR_FORMAT, "%s: no file_name column", path);
@@ -136,7 +215,20 @@ static int read_run(const Inputs *in, const SemioCsv *pred, const char *path,
             break;
         }
         seen[lr - 1] = 1;
-        for (size_t s = 0; s < nsigns; s++) {
+        for (size_t s = 0; s < nsigns && r == 0; s++) {
+            char prob[96];
+            snprintf(prob, sizeof(prob), "%s_prob", signs[s]->id);
+            int pc = semio_csv_column(pred, prob);
+            if (pc >= 0) {
+                *has_p = 1;
+                if (parse_prob(pred->rows[row].fields[pc], &p_yes[s * nrows + (size_t)lr - 1])) {
+                    r = semio_fail(err, SEMIO_ERR_FORMAT,
+                                   "%s: data row %zu (%s), column %s: '%s' is not a "
+                                   "probability between 0 and 1", path, row, name, prob,
+                                   pred->rows[row].fields[pc]);
+                    break;
+                }
+            }
             int c = semio_csv_column(pred, signs[s]->id);
             if (c < 0)
                 continue;
@@ -190,15 +282,73 @@ static int load_inputs(Inputs *in, const char *labels_csv, const char *const *pr
     return 0;
 }
 
+/* Runs derived from P(yes): thresholded at 0.5 and, if asked, tuned on folds. */
+static int add_p_runs(SemioEval *ev, const char *base, const int8_t *labels,
+                      const double *p_yes, size_t nsigns, size_t nrows,
+                      const SemioCsvOptions *opt, SemioError *err)
+{
+    uint8_t *ans = malloc(nsigns * nrows + 1);
+    int *patient = malloc((nrows + 1) * sizeof(int));
+    char *prov = malloc(8192);
+    int r = 0;
+    if (!ans || !patient || !prov) {
+        r = semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < nsigns * nrows; i++)
+        ans[i] = isnan(p_yes[i]) ? SEMIO_ANSWER_MISSING
+               : p_yes[i] >= 0.5 ? SEMIO_ANSWER_YES : SEMIO_ANSWER_NO;
+    char name[300];
+    snprintf(name, sizeof(name), "%s P>=0.5", base);
+    snprintf(prov, 8192, "P(yes) columns of %s, fixed threshold 0.5", base);
+    if ((r = semio_eval_add_run(ev, name, prov, ans, err)) < 0 || opt->tune_folds < 2)
+        goto done;
+    for (size_t i = 0; i < nrows; i++)
+        patient[i] = semio_eval_row_patient(ev, i);
+    size_t w = (size_t)snprintf(prov, 8192, "P(yes) columns of %s, threshold tuned for F1 on "
+                                            "%d patient-stratified folds (seed %llu), applied "
+                                            "to the held-out fold; thresholds per fold:",
+                                base, opt->tune_folds, (unsigned long long)opt->seed);
+    for (size_t s = 0; s < nsigns && r == 0; s++) {
+        int any = 0;
+        for (size_t i = 0; i < nrows; i++)
+            any |= !isnan(p_yes[s * nrows + i]);
+        if (!any) {
+            memset(ans + s * nrows, SEMIO_ANSWER_MISSING, nrows);
+            continue;
+        }
+        double th[64];
+        r = semio_tune_threshold(labels + s * nrows, p_yes + s * nrows, patient, nrows,
+                                 opt->tune_folds, opt->seed, ans + s * nrows, th, err);
+        if (w < 8000)
+            w += (size_t)snprintf(prov + w, 8192 - w, " %s", semio_eval_sign(ev, s));
+        for (int f = 0; f < opt->tune_folds && w < 8000; f++)
+            w += (size_t)snprintf(prov + w, 8192 - w, "%s%.3g", f ? "/" : " ", th[f]);
+    }
+    snprintf(name, sizeof(name), "%s tuned", base);
+    if (r == 0)
+        r = semio_eval_add_run(ev, name, prov, ans, err);
+done:
+    free(ans);
+    free(patient);
+    free(prov);
+    return r;
+}
+
 int semio_eval_from_csv(SemioEval **out, const char *labels_csv,
-                        const char *const *pred_csvs, size_t nruns, const char *patient_regex,
-                        SemioError *err)
+                        const char *const *pred_csvs, size_t nruns,
+                        const SemioCsvOptions *options, SemioError *err)
 {
     *out = NULL;
+    SemioCsvOptions opt = { NULL, 0, 1 };
+    if (options)
+        opt = *options;
+    if (opt.tune_folds > 64)
+        return semio_fail(err, SEMIO_ERR_INVALID, "at most 64 folds");
     Inputs in = { 0 };
     regex_t rule;
-    int r = semio_patient_rule(&rule, patient_regex ? patient_regex
-                                                    : SEMIO_DEFAULT_PATIENT_REGEX, err);
+    int r = semio_patient_rule(&rule, opt.patient_regex ? opt.patient_regex
+                                                        : SEMIO_DEFAULT_PATIENT_REGEX, err);
     if (r < 0)
         return r;
     const SemioSign **signs = NULL;
@@ -206,6 +356,8 @@ int semio_eval_from_csv(SemioEval **out, const char *labels_csv,
     const char **sign_ids = NULL, **groups = NULL;
     int8_t *labels = NULL;
     uint8_t *answers = NULL;
+    double *p_yes = NULL;
+    int *yes = NULL, *votes = NULL, *raters = NULL, *ties = NULL;
     size_t nrows = 0, nsigns = 0;
     if ((r = load_inputs(&in, labels_csv, pred_csvs, nruns, err)) < 0)
         goto done;
@@ -228,7 +380,13 @@ int semio_eval_from_csv(SemioEval **out, const char *labels_csv,
     groups = calloc(nsigns, sizeof(char *));
     labels = malloc(nrows * nsigns + 1);
     answers = malloc(nrows * nsigns + 1);
-    if (!names || !patients || !sign_ids || !groups || !labels || !answers) {
+    p_yes = malloc((nrows * nsigns + 1) * sizeof(double));
+    yes = malloc((nrows + 1) * sizeof(int));
+    votes = malloc((nrows + 1) * sizeof(int));
+    raters = calloc(nsigns, sizeof(int));
+    ties = calloc(nsigns, sizeof(int));
+    if (!names || !patients || !sign_ids || !groups || !labels || !answers || !p_yes || !yes ||
+        !votes || !raters || !ties) {
         r = semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
         goto done;
     }
@@ -242,22 +400,29 @@ int semio_eval_from_csv(SemioEval **out, const char *labels_csv,
     for (size_t s = 0; s < nsigns && r == 0; s++) {
         sign_ids[s] = signs[s]->id;
         groups[s] = signs[s]->group;
-        int c = semio_csv_column(&in.labels.csv, signs[s]->id);
-        for (size_t row = 0; row < nrows; row++) {
-            int v = 0, known = semio_parse_yes_no(in.labels.csv.rows[row + 1].fields[c], &v);
-            labels[s * nrows + row] = known > 0 ? (int8_t)v : SEMIO_LABEL_UNKNOWN;
-        }
+        sign_labels(&in, signs[s], s, nrows, labels, yes, votes, &raters[s], &ties[s]);
     }
     if (r == 0)
         r = semio_eval_new(out, nrows, (const char *const *)names,
                            (const char *const *)patients, nsigns, sign_ids, groups, labels, err);
+    for (size_t s = 0; s < nsigns && r == 0; s++) {
+        if (raters[s] < 2)
+            continue;
+        sign_labels(&in, signs[s], s, nrows, labels, yes, votes, &raters[s], &ties[s]);
+        semio_eval_set_agreement(*out, s, raters[s], semio_fleiss_kappa(yes, votes, nrows),
+                                 ties[s]);
+    }
     for (size_t i = 0; i < nruns && r == 0; i++) {
-        r = read_run(&in, &in.preds[i], pred_csvs[i], signs, nsigns, answers, err);
+        int has_p = 0;
+        r = read_run(&in, &in.preds[i], pred_csvs[i], signs, nsigns, answers, p_yes, &has_p,
+                     err);
         char prov[1100];
         snprintf(prov, sizeof(prov), "predictions file %s", pred_csvs[i]);
         const char *base = semio_basename(pred_csvs[i]);
         if (r == 0)
             r = semio_eval_add_run(*out, base, prov, answers, err);
+        if (r == 0 && has_p)
+            r = add_p_runs(*out, base, labels, p_yes, nsigns, nrows, &opt, err);
     }
     if (r < 0)
         semio_eval_free(out);
@@ -271,6 +436,11 @@ done:
     free(signs);
     free(labels);
     free(answers);
+    free(p_yes);
+    free(yes);
+    free(votes);
+    free(raters);
+    free(ties);
     free_inputs(&in);
     regfree(&rule);
     return r;

@@ -26,6 +26,9 @@ struct SemioEval {
     int *patient;    /* row -> patient index */
     int *sign_group; /* sign -> group index (0 is "all"), -1 none */
     int8_t *labels;  /* [sign * nrows + row] */
+    int *raters;     /* per sign: raters behind the label (0: one label column) */
+    double *rater_kappa;
+    int *rater_ties;
     Run *runs;
     SemioEvalSettings set;
     int computed;
@@ -67,8 +70,12 @@ int semio_eval_new(SemioEval **out, size_t nrows, const char *const *row_names,
     ev->group_names = calloc(nsigns + 1, sizeof(char *));
     ev->sign_group = calloc(nsigns, sizeof(int));
     ev->labels = malloc(nrows * nsigns + 1);
+    ev->raters = calloc(nsigns + 1, sizeof(int));
+    ev->rater_ties = calloc(nsigns + 1, sizeof(int));
+    ev->rater_kappa = calloc(nsigns + 1, sizeof(double));
     int nomem = !ev->row_names || !ev->patient_names || !ev->patient || !ev->signs ||
-                !ev->group_names || !ev->sign_group || !ev->labels;
+                !ev->group_names || !ev->sign_group || !ev->labels || !ev->raters ||
+                !ev->rater_ties || !ev->rater_kappa;
     if (!nomem) {
         memcpy(ev->labels, labels, nrows * nsigns);
         nomem = !(ev->group_names[ev->ngroups++] = strdup("all"));
@@ -130,6 +137,9 @@ void semio_eval_free(SemioEval **pev)
     free(ev->patient);
     free(ev->sign_group);
     free(ev->labels);
+    free(ev->raters);
+    free(ev->rater_ties);
+    free(ev->rater_kappa);
     for (size_t i = 0; i < ev->nruns; i++)
         free_run(&ev->runs[i]);
     free(ev->runs);
@@ -422,6 +432,31 @@ const char *semio_eval_run_provenance(const SemioEval *ev, size_t run)
 const char *semio_eval_sign_group(const SemioEval *ev, size_t sign)
 {
     return ev->sign_group[sign] > 0 ? ev->group_names[ev->sign_group[sign]] : "";
+}
+
+int semio_eval_row_patient(const SemioEval *ev, size_t row)
+{
+    return row < ev->nrows ? ev->patient[row] : -1;
+}
+
+void semio_eval_set_agreement(SemioEval *ev, size_t sign, int raters, double kappa, int ties)
+{
+    if (sign >= ev->nsigns)
+        return;
+    ev->raters[sign] = raters;
+    ev->rater_kappa[sign] = kappa;
+    ev->rater_ties[sign] = ties;
+}
+
+int semio_eval_agreement(const SemioEval *ev, size_t sign, double *kappa, int *ties)
+{
+    if (sign >= ev->nsigns)
+        return 0;
+    if (kappa)
+        *kappa = ev->rater_kappa[sign];
+    if (ties)
+        *ties = ev->rater_ties[sign];
+    return ev->raters[sign];
 }
 
 const SemioMetrics *semio_eval_metrics(const SemioEval *ev, size_t run, size_t sign)

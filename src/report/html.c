@@ -250,6 +250,29 @@ static void comparisons(const SemioEval *ev, FILE *f)
     fputs("</tbody></table>\n", f);
 }
 
+static void agreement(const SemioEval *ev, FILE *f)
+{
+    int any = 0;
+    for (size_t s = 0; s < semio_eval_signs(ev); s++) {
+        double kappa;
+        int ties, n = semio_eval_agreement(ev, s, &kappa, &ties);
+        if (n < 2)
+            continue;
+        if (!any++)
+            fputs("<h2>Agreement among raters</h2>\n<p>Labels are the raters' majority; a "
+                  "tie leaves the label unknown.</p>\n<table><thead><tr><th>sign</th>"
+                  "<th>raters</th><th>Fleiss' &kappa;</th><th>ties</th></tr></thead><tbody>\n",
+                  f);
+        fputs("<tr><td>", f);
+        esc(f, semio_eval_sign(ev, s));
+        fprintf(f, "</td><td>%d</td><td>", n);
+        num(f, kappa);
+        fprintf(f, "</td><td>%d</td></tr>\n", ties);
+    }
+    if (any)
+        fputs("</tbody></table>\n", f);
+}
+
 static const char css[] =
     "body{font:14px/1.45 'DejaVu Sans',Helvetica,Arial,sans-serif;margin:2em auto;"
     "max-width:1200px;color:#222;padding:0 1em}"
@@ -303,6 +326,7 @@ int semio_report_html(const SemioEval *ev, const char *title, FILE *f, SemioErro
         metrics_table(ev, r, f);
     }
     comparisons(ev, f);
+    agreement(ev, f);
     fputs("<h2>How these numbers were made</h2>\n<p>Rows with an unknown label are left out "
           "of every score. ", f);
     if (set->rules == SEMIO_RULES_PILOT)

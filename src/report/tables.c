@@ -123,11 +123,30 @@ static int best_run(const SemioEval *ev, size_t s, double *best)
     return *best > -INFINITY;
 }
 
+static int any_raters(const SemioEval *ev)
+{
+    for (size_t s = 0; s < semio_eval_signs(ev); s++)
+        if (semio_eval_agreement(ev, s, NULL, NULL) >= 2)
+            return 1;
+    return 0;
+}
+
 static void write_markdown(const SemioEval *ev, FILE *f)
 {
     size_t R = semio_eval_runs(ev), S = semio_eval_signs(ev), G = semio_eval_groups(ev);
     char a[32], b[32], c[32], d[32], e[32], k[32], ex[160], f1[128];
     describe(ev, f, "");
+    if (any_raters(ev)) {
+        fprintf(f, "\n### Agreement among raters (labels are the majority)\n\n"
+                   "| sign | raters | Fleiss' kappa | ties (label unknown) |\n|---|---:|---:|---:|\n");
+        for (size_t s = 0; s < S; s++) {
+            double kappa;
+            int ties, n = semio_eval_agreement(ev, s, &kappa, &ties);
+            if (n >= 2)
+                fprintf(f, "| %s | %d | %s | %d |\n", semio_eval_sign(ev, s), n,
+                        fixed3(kappa, a), ties);
+        }
+    }
     for (size_t run = 0; run < R; run++) {
         fprintf(f, "\n### %s\n\n%s\n\n", semio_eval_run_name(ev, run),
                 semio_eval_run_provenance(ev, run));
@@ -344,6 +363,20 @@ static void write_json(const SemioEval *ev, FILE *f)
         json_object_array_add(runs, run);
     }
     json_object_object_add(root, "runs", runs);
+    json_object *agree = json_object_new_array();
+    for (size_t s = 0; s < semio_eval_signs(ev); s++) {
+        double kappa;
+        int ties, n = semio_eval_agreement(ev, s, &kappa, &ties);
+        if (n < 2)
+            continue;
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "sign", json_object_new_string(semio_eval_sign(ev, s)));
+        json_object_object_add(o, "raters", json_object_new_int(n));
+        json_object_object_add(o, "fleiss_kappa", num(kappa));
+        json_object_object_add(o, "ties", json_object_new_int(ties));
+        json_object_array_add(agree, o);
+    }
+    json_object_object_add(root, "agreement", agree);
     fputs(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
                                                    JSON_C_TO_STRING_NOSLASHESCAPE), f);
     fputc('\n', f);

@@ -61,6 +61,16 @@ int semio_parse_yes_no(const char *text, int *value)
     return -1;
 }
 
+const SemioSign *semio_label_rater_sign(const SemioSignSet *signs, const char *column)
+{
+    const char *at = strchr(column, '@');
+    if (!at || at == column || !at[1] || (size_t)(at - column) >= 64)
+        return NULL;
+    char id[64];
+    snprintf(id, sizeof(id), "%.*s", (int)(at - column), column);
+    return semio_signs_find(signs, id);
+}
+
 static int classify(const SemioCsv *csv, const SemioSignSet *signs, SemioLabelColumn *kind,
                     const char *path, int *sign_columns, SemioError *err)
 {
@@ -77,6 +87,9 @@ static int classify(const SemioCsv *csv, const SemioSignSet *signs, SemioLabelCo
             file_col = (int)i;
         } else if (semio_signs_find(signs, name)) {
             kind[i] = SEMIO_COL_SIGN;
+            (*sign_columns)++;
+        } else if (semio_label_rater_sign(signs, name)) {
+            kind[i] = SEMIO_COL_RATER;
             (*sign_columns)++;
         } else if (!strcasecmp(name, "start_time")) {
             kind[i] = SEMIO_COL_START;
@@ -117,7 +130,8 @@ static int check_rows(const SemioCsv *csv, const SemioLabelColumn *kind, const c
             const char *cell = csv->rows[r].fields[c];
             int v;
             double t;
-            if (kind[c] == SEMIO_COL_SIGN && semio_parse_yes_no(cell, &v) < 0)
+            if ((kind[c] == SEMIO_COL_SIGN || kind[c] == SEMIO_COL_RATER) &&
+                semio_parse_yes_no(cell, &v) < 0)
                 return semio_fail(err, SEMIO_ERR_FORMAT,
                                   "%s: data row %zu (%s), column %s: '%s' is not yes, no or "
                                   "empty", path, r, name, h->fields[c], cell);

@@ -111,7 +111,7 @@ static int store_row(SemioStudy *s, Statements *q, const SemioCsv *csv, size_t r
         } else if (kind[c] == SEMIO_COL_START || kind[c] == SEMIO_COL_END) {
             int b = kind[c] == SEMIO_COL_END;
             has_bound[b] = cell[0] && semio_parse_clock(cell, &bound[b]) == 0;
-        } else if (kind[c] == SEMIO_COL_OTHER) {
+        } else if (kind[c] == SEMIO_COL_OTHER || kind[c] == SEMIO_COL_RATER) {
             sqlite3_bind_int64(q->field, 1, id);
             sqlite3_bind_text(q->field, 2, h->fields[c], -1, SQLITE_STATIC);
             sqlite3_bind_text(q->field, 3, cell, -1, SQLITE_STATIC);

@@ -10,6 +10,7 @@ typedef enum SemioLabelColumn {
     SEMIO_COL_SIGN,  /* a sign of the catalog: yes/no/empty */
     SEMIO_COL_START, /* start_time */
     SEMIO_COL_END,   /* end_time */
+    SEMIO_COL_RATER, /* SIGN@RATER: one rater's yes/no/empty for a sign */
     SEMIO_COL_OTHER, /* kept as it is */
 } SemioLabelColumn;
 
@@ -27,6 +28,9 @@ typedef struct SemioLabelCsv {
 int semio_label_csv_load(SemioLabelCsv *lc, const char *path, const SemioSignSet *signs,
                          SemioError *err);
 void semio_label_csv_free(SemioLabelCsv *lc);
+
+/** The sign of a rater column "SIGN@RATER" (e.g. "tonic@neuro2"), or NULL. */
+const SemioSign *semio_label_rater_sign(const SemioSignSet *signs, const char *column);
 
 /** "[[H:]M:]S" (fractions allowed) to seconds; -1 if malformed. */
 int semio_parse_clock(const char *text, double *seconds);

@@ -1,0 +1,113 @@
+/*
+ * Choosing a P(yes) threshold without looking at the answers it is scored on: patients
+ * are dealt into stratified folds (3 by default, like the pilot's baselines); each
+ * fold's threshold is the one that maximizes F1 on the other folds, and is applied to
+ * the held-out fold only.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "semio/eval.h"
+#include "util/error.h"
+
+typedef struct PatientInfo {
+    int id, positives, rows;
+    uint64_t tiebreak;
+} PatientInfo;
+
+static int by_positives(const void *a, const void *b)
+{
+    const PatientInfo *x = a, *y = b;
+    if (x->positives != y->positives)
+        return y->positives - x->positives;
+    return (x->tiebreak > y->tiebreak) - (x->tiebreak < y->tiebreak);
+}
+
+static double f1_at(const int8_t *labels, const double *p, const int *fold, size_t n, int skip,
+                    double t)
+{
+    double tp = 0, fp = 0, fn = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (fold[i] == skip || (labels[i] != 0 && labels[i] != 1) || isnan(p[i]))
+            continue;
+        int yes = p[i] >= t;
+        tp += yes && labels[i] == 1;
+        fp += yes && labels[i] == 0;
+        fn += !yes && labels[i] == 1;
+    }
+    return tp ? 2 * tp / (2 * tp + fp + fn) : 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+int semio_tune_threshold(const int8_t *labels, const double *p_yes, const int *patient,
+                         size_t n, int folds, uint64_t seed, uint8_t *answers,
+                         double *thresholds, SemioError *err)
+{
+    if (folds < 2)
+        return semio_fail(err, SEMIO_ERR_INVALID, "threshold tuning needs at least 2 folds");
+    int npat = 0;
+    for (size_t i = 0; i < n; i++)
+        npat = patient[i] + 1 > npat ? patient[i] + 1 : npat;
+    if (npat < folds)
+        return semio_fail(err, SEMIO_ERR_INVALID,
+                          "threshold tuning: %d patients cannot fill %d folds", npat, folds);
+    PatientInfo *info = calloc((size_t)npat, sizeof(*info));
+    int *fold_of = calloc((size_t)npat, sizeof(int)), *fold = calloc(n + 1, sizeof(int));
+    double *cand = malloc((n + 2) * sizeof(double));
+    if (!info || !fold_of || !fold || !cand) {
+        free(info), free(fold_of), free(fold), free(cand);
+        return semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
+    }
+    uint64_t x = seed;
+    for (int i = 0; i < npat; i++) {
+        info[i].id = i;
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL; /* shuffle ties */
+        info[i].tiebreak = x;
+    }
+    for (size_t i = 0; i < n; i++) {
+        info[patient[i]].rows++;
+        info[patient[i]].positives += labels[i] == 1;
+    }
+    /* Stratify: patients with the most positives first, dealt round-robin. */
+    qsort(info, (size_t)npat, sizeof(*info), by_positives);
+    for (int i = 0; i < npat; i++)
+        fold_of[info[i].id] = i % folds;
+    for (size_t i = 0; i < n; i++)
+        fold[i] = fold_of[patient[i]];
+    for (int f = 0; f < folds; f++) {
+        /* Candidates: every P(yes) seen in training, and 0.5; ties prefer 0.5's side. */
+        size_t nc = 0;
+        cand[nc++] = 0.5;
+        for (size_t i = 0; i < n; i++)
+            if (fold[i] != f && !isnan(p_yes[i]))
+                cand[nc++] = p_yes[i];
+        qsort(cand, nc, sizeof(double), cmp_double);
+        double best = 0.5, best_f1 = -1;
+        for (size_t c = 0; c < nc; c++) {
+            if (c && cand[c] == cand[c - 1])
+                continue;
+            double f1 = f1_at(labels, p_yes, fold, n, f, cand[c]);
+            if (f1 > best_f1 + 1e-12 ||
+                (fabs(f1 - best_f1) <= 1e-12 && fabs(cand[c] - 0.5) < fabs(best - 0.5))) {
+                best_f1 = f1;
+                best = cand[c];
+            }
+        }
+        thresholds[f] = best;
+        for (size_t i = 0; i < n; i++)
+            if (fold[i] == f)
+                answers[i] = isnan(p_yes[i]) ? SEMIO_ANSWER_MISSING
+                           : p_yes[i] >= best ? SEMIO_ANSWER_YES : SEMIO_ANSWER_NO;
+    }
+    free(info);
+    free(fold_of);
+    free(fold);
+    free(cand);
+    return 0;
+}
