@@ -113,5 +113,18 @@ has "report compares runs" "$T/report.html" "Paired comparisons"
 if grep -qE 'src="http|href="http|<script' "$T/report.html"; then bad "report fetches nothing"; else ok "report fetches nothing"; fi
 expect "report needs -o" 2 "$SEMIO" report --labels "$P/90_FeatureAnnotation.csv" --predictions "$P/AF3_90_audio_feature.csv"
 
+# published predictions as a study run, scored and reported from the study
+S2="$T/paper.db"
+expect "ingest paper labels" 0 "$SEMIO" ingest --study "$S2" --labels "$P/90_FeatureAnnotation.csv"
+expect "import a run" 0 "$SEMIO" import --study "$S2" --run af3 "$P/AF3_90_audio_feature.csv"
+has "import counts" "$T/out" "90 rows, 2 signs, 175 answers, 5 failed answers"
+expect "import refuses to overwrite" 1 "$SEMIO" import --study "$S2" --run af3 "$P/AF3_90_audio_feature.csv"
+expect "eval a study run" 0 "$SEMIO" eval --study "$S2" --run af3 --format pilot-csv
+if cmp -s "$T/out" "$T/published.csv"; then ok "study eval reproduces the paper"
+else bad "study eval reproduces the paper" "$(diff "$T/out" "$T/published.csv")"; fi
+expect "report from a study" 0 "$SEMIO" report --study "$S2" -o "$T/study.html" --resamples 100
+has "study report names the engine" "$T/study.html" "engine import"
+expect "eval needs one source" 2 "$SEMIO" eval --study "$S2" --labels x.csv --predictions y.csv
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -1,5 +1,6 @@
 /* Evaluation: the paper's table reproduced, metrics against scikit-learn, statistics. */
 #include <math.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -523,6 +524,139 @@ static void raters_and_probabilities_from_csv(void)
     CHECK(strstr(err.message, "2 patients"));
 }
 
+static long long count_rows(const char *db, const char *sql)
+{
+    sqlite3 *h;
+    sqlite3_stmt *st;
+    long long v = -1;
+    if (sqlite3_open(db, &h) == SQLITE_OK && sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW)
+            v = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+    }
+    sqlite3_close(h);
+    return v;
+}
+
+static void study_runs_imported_and_scored(void)
+{
+    const char *db = test_path("runs.db");
+    SemioStudy *s;
+    SemioError err = { 0 };
+    SemioLabelsReport lrep;
+    SemioImportReport rep;
+    CHECK_OK(semio_study_open(&s, db, &err), err);
+    CHECK_OK(semio_ingest_labels(s, fixture("90_FeatureAnnotation.csv"), NULL, &lrep, &err), err);
+    CHECK_OK(semio_import_predictions(s, fixture("AF3_90_audio_feature.csv"), "af3", 0, &rep,
+                                      &err), err);
+    CHECK_INT(rep.rows, 90);
+    CHECK_INT(rep.answers, 175);
+    CHECK_INT(rep.failed, 5);
+    CHECK(semio_import_predictions(s, fixture("AF3_90_audio_feature.csv"), "af3", 0, &rep,
+                                   &err) == SEMIO_ERR_CONFLICT);
+    CHECK_OK(semio_import_predictions(s, fixture("AF3_90_audio_feature.csv"), "af3", 1, &rep,
+                                      &err), err);
+
+    /* Bad files leave the study as it was. */
+    const char *stranger = test_path("stranger-run.csv");
+    write_text(stranger, "file_name,tonic\nA0002@5-13-2021@UA6693LK@sz_v1.mp4,yes\nZZ@x.mp4,no\n");
+    CHECK(semio_import_predictions(s, stranger, "x", 0, &rep, &err) == SEMIO_ERR_FORMAT);
+    CHECK(strstr(err.message, "ZZ@x.mp4"));
+    const char *badval = test_path("badval-run.csv");
+    write_text(badval, "file_name,tonic\nA0002@5-13-2021@UA6693LK@sz_v1.mp4,sometimes\n");
+    CHECK(semio_import_predictions(s, badval, "y", 0, &rep, &err) == SEMIO_ERR_FORMAT);
+    CHECK(strstr(err.message, "'sometimes'"));
+
+    SemioEval *ev;
+    const char *runs[1] = { "af3" };
+    CHECK_OK(semio_eval_from_study(&ev, s, runs, 1, NULL, &err), err);
+    CHECK_OK(semio_eval_compute(ev, &(SemioEvalSettings){ .resamples = 0, .level = 0.95 }, &err),
+             err);
+    CHECK_INT(semio_eval_signs(ev), 2);
+    char *text = NULL;
+    size_t size = 0;
+    FILE *mem = open_memstream(&text, &size);
+    CHECK_OK(semio_eval_write(ev, SEMIO_TABLE_PILOT_CSV, mem, &err), err);
+    fclose(mem);
+    CHECK_MSG(!strcmp(text, published(fixture("audio_base_metrics.csv"))), "%s", text);
+    free(text);
+    semio_eval_free(&ev);
+    const char *none[1] = { "nope" };
+    CHECK(semio_eval_from_study(&ev, s, none, 1, NULL, &err) == SEMIO_ERR_NOT_FOUND);
+    CHECK(strstr(err.message, "'nope'"));
+    semio_study_close(&s);
+    CHECK_INT(count_rows(db, "SELECT count(*) FROM runs"), 1);
+    CHECK_INT(count_rows(db, "SELECT count(*) FROM answers"), 180);
+
+    /* Window answers (as an engine run writes them) merge per recording. */
+    sqlite3 *h;
+    CHECK(sqlite3_open(db, &h) == SQLITE_OK);
+    CHECK(sqlite3_exec(h,
+        "PRAGMA foreign_keys = ON;"
+        "INSERT INTO runs(name, engine, model, settings_json, version, created_at) VALUES "
+        "('windows', 'openai', 'some-vlm', '{}', 'test', 'now');"
+        "INSERT INTO segment_sets(name, window, overlap, within_labels, margin, created_at) "
+        "VALUES ('w30', 30, 5, 0, 0, 'now');"
+        "INSERT INTO segments(set_id, video_id, ordinal, start_s, end_s) VALUES "
+        "(1, 1, 0, 0, 30), (1, 1, 1, 25, 55), (1, 2, 0, 0, 30), (1, 2, 1, 25, 55);"
+        "INSERT INTO answers(run_id, video_id, segment_id, sign, answer, p_yes, status, answered_at)"
+        " VALUES (2, 1, 1, 'tonic', 'no', 0.2, 'ok', 'now'), (2, 1, 2, 'tonic', 'yes', 0.6, 'ok', 'now'),"
+        " (2, 2, 3, 'tonic', 'no', 0.1, 'ok', 'now'),"
+        " (2, 2, 4, 'tonic', NULL, NULL, 'failed', 'now');", NULL, NULL, NULL) == SQLITE_OK);
+    /* the same segment answered twice is refused */
+    CHECK(sqlite3_exec(h, "INSERT INTO answers(run_id, video_id, segment_id, sign, answer, status,"
+                          " answered_at) VALUES (2, 1, 1, 'tonic', 'yes', 'ok', 'now')",
+                       NULL, NULL, NULL) != SQLITE_OK);
+    sqlite3_close(h);
+    CHECK_OK(semio_study_open(&s, db, &err), err);
+    const char *w[1] = { "windows" };
+    SemioStudyEvalOptions opt;
+    semio_study_eval_default_options(&opt);
+    CHECK_OK(semio_eval_from_study(&ev, s, w, 1, &opt, &err), err);
+    CHECK_OK(semio_eval_compute(ev, &(SemioEvalSettings){ .resamples = 0, .level = 0.95 }, &err),
+             err);
+    CHECK_STR(semio_eval_sign(ev, 0), "tonic");
+    const SemioMetrics *m = semio_eval_metrics(ev, 0, 0);
+    /* recording 1 (tonic yes): any-yes -> yes; recording 2 (tonic no): no */
+    CHECK_INT(m->support, 2);
+    CHECK_INT(m->tp, 1);
+    CHECK_INT(m->tn, 1);
+    CHECK(strstr(semio_eval_run_provenance(ev, 0), "model some-vlm"));
+    semio_eval_free(&ev);
+    opt.merge = SEMIO_AGG_MEAN_P; /* recording 1: mean 0.4 -> no */
+    CHECK_OK(semio_eval_from_study(&ev, s, w, 1, &opt, &err), err);
+    CHECK_OK(semio_eval_compute(ev, &(SemioEvalSettings){ .resamples = 0, .level = 0.95 }, &err),
+             err);
+    CHECK_INT(semio_eval_metrics(ev, 0, 0)->fn, 1);
+    semio_eval_free(&ev);
+    semio_study_close(&s);
+}
+
+static void old_studies_are_migrated(void)
+{
+    const char *db = test_path("v1.db");
+    SemioStudy *s;
+    SemioError err = { 0 };
+    CHECK_OK(semio_study_open(&s, db, &err), err);
+    semio_study_close(&s);
+    sqlite3 *h;
+    CHECK(sqlite3_open(db, &h) == SQLITE_OK);
+    CHECK(sqlite3_exec(h, "DROP TABLE answers; DROP TABLE runs; PRAGMA user_version = 1;"
+                          "INSERT INTO videos(file_name, patient, status) VALUES ('a.mp4', 'a', "
+                          "'no_file')", NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close(h);
+    CHECK_OK(semio_study_open(&s, db, &err), err);
+    semio_study_close(&s);
+    CHECK_INT(count_rows(db, "PRAGMA user_version"), 2);
+    CHECK_INT(count_rows(db, "SELECT count(*) FROM runs"), 0);
+    CHECK_INT(count_rows(db, "SELECT count(*) FROM videos"), 1);
+    CHECK(sqlite3_open(db, &h) == SQLITE_OK);
+    CHECK(sqlite3_exec(h, "PRAGMA user_version = 99", NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close(h);
+    CHECK(semio_study_open(&s, db, &err) == SEMIO_ERR_CONFLICT);
+    CHECK(strstr(err.message, "newer semio"));
+}
+
 int main(int argc, char **argv)
 {
     static const TestCase cases[] = {
@@ -538,6 +672,8 @@ int main(int argc, char **argv)
         TEST(aggregation_rules),
         TEST(fleiss_kappa),
         TEST(raters_and_probabilities_from_csv),
+        TEST(study_runs_imported_and_scored),
+        TEST(old_studies_are_migrated),
     };
     return test_main(cases, sizeof(cases) / sizeof(*cases), argc, argv);
 }

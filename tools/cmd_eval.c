@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -20,10 +21,16 @@ int cli_load_eval(const Command *cmd, int argc, char **argv, EvalOptions *o, Sem
         { "output", required_argument, NULL, 'o' },
         { "title", required_argument, NULL, 't' },
         { "folds", required_argument, NULL, 'k' },
+        { "study", required_argument, NULL, 'S' },
+        { "run", required_argument, NULL, 'R' },
+        { "merge", required_argument, NULL, 'm' },
         { "help", no_argument, NULL, 'h' },
         { 0 },
     };
-    const char *labels = NULL, *preds[64];
+    const char *labels = NULL, *study = NULL, *preds[64], *runs[64];
+    size_t nruns = 0;
+    SemioStudyEvalOptions merge;
+    semio_study_eval_default_options(&merge);
     SemioCsvOptions csv = { .patient_regex = NULL, .tune_folds = 3, .seed = 1 };
     size_t npreds = 0;
     SemioEvalSettings set;
@@ -66,6 +73,20 @@ int cli_load_eval(const Command *cmd, int argc, char **argv, EvalOptions *o, Sem
             break;
         case 'c': if (cli_double("level", optarg, 0.5, 0.9999, &set.level)) return 2; break;
         case 'x': csv.patient_regex = optarg; break;
+        case 'S': study = optarg; break;
+        case 'R':
+            for (char *save = NULL, *t = strtok_r(optarg, ",", &save); t;
+                 t = strtok_r(NULL, ",", &save)) {
+                if (nruns == sizeof(runs) / sizeof(*runs))
+                    return cli_error("%s: at most 64 runs", cmd->name), 2;
+                runs[nruns++] = t;
+            }
+            break;
+        case 'm':
+            if (semio_aggregate_parse(optarg, &merge.merge, &merge.k) < 0)
+                return cli_error("--merge: '%s' is not any-yes, max-p, mean-p or K-of-n",
+                                 optarg), 2;
+            break;
         case 'k':
             if (cli_int("folds", optarg, 0, 64, &v)) return 2;
             csv.tune_folds = (int)v;
@@ -74,11 +95,22 @@ int cli_load_eval(const Command *cmd, int argc, char **argv, EvalOptions *o, Sem
         case 't': o->title = optarg; break;
         }
     }
-    if (!labels || !npreds)
-        return cli_error("%s: give --labels and --predictions (evaluating study runs "
-                         "comes with semio ask)", cmd->name), 2;
+    if (!study == !(labels && npreds) || (study && (labels || npreds)))
+        return cli_error("%s: give either --study (and --run) or --labels and --predictions",
+                         cmd->name), 2;
     SemioError err = { 0 };
-    int r = semio_eval_from_csv(ev, labels, preds, npreds, &csv, &err);
+    int r;
+    if (study) {
+        SemioStudy *s = NULL;
+        if (access(study, F_OK) != 0)
+            return cli_error("%s: no such study", study);
+        r = semio_study_open(&s, study, &err);
+        if (r == 0)
+            r = semio_eval_from_study(ev, s, runs, nruns, &merge, &err);
+        semio_study_close(&s);
+    } else {
+        r = semio_eval_from_csv(ev, labels, preds, npreds, &csv, &err);
+    }
     if (r == 0)
         r = semio_eval_compute(*ev, &set, &err);
     if (r < 0) {

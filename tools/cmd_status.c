@@ -52,6 +52,14 @@ static void print_text(json_object *root)
                str(o, "key"), num(o, "ok"), num(o, "partial"), num(o, "failed"),
                num(o, "frames"));
     }
+    json_object_object_get_ex(root, "runs", &arr);
+    for (size_t i = 0; i < json_object_array_length(arr); i++) {
+        json_object *o = json_object_array_get_idx(arr, i);
+        const char *model = str(o, "model");
+        printf("run:        %s (%s%s%s): %lld answers, %lld failed\n", str(o, "name"),
+               str(o, "engine"), model ? ", " : "", model ? model : "", num(o, "answers"),
+               num(o, "failed"));
+    }
     json_object_object_get_ex(root, "problems", &arr);
     size_t n = json_object_array_length(arr);
     if (n)

@@ -53,9 +53,13 @@ static const Command commands[] = {
       "  --threads T      decoder threads (default: one per core)\n"
       "  --segments NAME  segment set (default: the newest)\n" },
     { "eval", cmd_eval, "score answers against labels: the paper's metrics with CIs",
-      "usage: semio eval --labels LABELS.csv --predictions PRED.csv[,PRED2.csv...]\n"
-      "                  [--rules pilot|binary|strict] [--format md|csv|tex|json|pilot-csv]\n"
-      "                  [--resamples B] [--seed S] [--level 0.95] [-o FILE]\n"
+      "usage: semio eval --study STUDY.db [--run R1,R2...] [--merge any-yes|max-p|mean-p|K-of-n]\n"
+      "       semio eval --labels LABELS.csv --predictions PRED.csv[,PRED2.csv...]\n"
+      "       [--rules pilot|binary|strict] [--format md|csv|tex|json|pilot-csv]\n"
+      "       [--resamples B] [--seed S] [--level 0.95] [--folds K] [-o FILE]\n"
+      "\n"
+      "With --study, the study's runs (all, or those named) are scored against its labels;\n"
+      "a recording's answers over windows merge by --merge (any-yes, the pilot's rule).\n"
       "\n"
       "Per sign: accuracy, precision, recall, F1, specificity, balanced accuracy, Cohen's\n"
       "kappa, support, and the rows left out and why; macro averages over all signs and\n"
@@ -79,13 +83,21 @@ static const Command commands[] = {
       "--format pilot-csv writes the pilot's metrics CSV (Accuracy, Precision, Recall,\n"
       "F1 Score, Positive Num per sign, three decimals).\n" },
     { "report", cmd_report, "the evaluation as one HTML page with plots",
-      "usage: semio report --labels LABELS.csv --predictions PRED.csv[,PRED2.csv...]\n"
-      "                    -o report.html [--title TEXT] [eval options]\n"
+      "usage: semio report --study STUDY.db [--run R1,R2...] -o report.html [--title TEXT]\n"
+      "       semio report --labels LABELS.csv --predictions PRED.csv[,...] -o report.html\n"
+      "       [eval options]\n"
       "\n"
       "Writes one self-contained HTML file (no scripts, nothing fetched): the tables of\n"
       "semio eval, a heatmap of F1 per sign and run, F1 bars with their confidence\n"
       "intervals, confusion counts and where each run came from. Takes every option of\n"
       "semio eval (--rules, --resamples, --seed, --level, --patient-regex).\n" },
+    { "import", cmd_import, "add published predictions to a study as a run",
+      "usage: semio import --study STUDY.db --run NAME [--replace] PREDICTIONS.csv\n"
+      "\n"
+      "Reads predictions in the pilot's layout (file_name, a column per sign with yes, no,\n"
+      "na, fail or empty; optional justification_for_SIGN and SIGN_prob columns) into run\n"
+      "NAME, matching rows to recordings or label rows by name without extension and\n"
+      "punctuation. All or nothing; an existing run needs --replace.\n" },
 };
 
 const Command *cli_find(const char *name)

@@ -123,6 +123,25 @@ typedef struct SemioSampleReport {
 int semio_sample(SemioStudy *s, const SemioSampleSettings *set, SemioSampleReport *rep,
                  SemioError *err);
 
+/* ---- runs from elsewhere ------------------------------------------------ */
+
+typedef struct SemioImportReport {
+    int rows;        /**< prediction rows read */
+    int answers;     /**< answers stored (yes/no/na) */
+    int failed;      /**< failed answers stored (raw text kept) */
+    int signs;       /**< sign columns recognized */
+} SemioImportReport;
+
+/**
+ * Imports a prediction CSV in the pilot's layout as run `run`: file_name, a column per
+ * sign (yes/no/na/fail/empty), optional justification_for_SIGN and SIGN_prob columns.
+ * Rows match recordings (or label-only rows) by name without extension and
+ * punctuation; a row that matches nothing stops the import. All or nothing; an
+ * existing run is refused unless `replace`.
+ */
+int semio_import_predictions(SemioStudy *s, const char *csv_path, const char *run, int replace,
+                             SemioImportReport *rep, SemioError *err);
+
 /* ---- status ------------------------------------------------------------ */
 
 /** A JSON summary of the study (recordings, labels, segments, samples, problems). */

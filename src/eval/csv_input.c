@@ -15,51 +15,10 @@
 #include "semio/signs.h"
 #include "study/labels.h"
 #include "study/patient.h"
+#include "eval/cells.h"
 #include "util/csv.h"
 #include "util/error.h"
 #include "util/fs.h"
-
-/* Lower case letters and digits, every other run of characters one '_', no extension. */
-static void name_key(const char *name, char *key, size_t size)
-{
-    const char *base = semio_basename(name);
-    const char *dot = strrchr(base, '.');
-    size_t n = dot && dot != base && strlen(dot) <= 6 ? (size_t)(dot - base) : strlen(base);
-    size_t k = 0;
-    int sep = 0;
-    for (size_t i = 0; i < n && k + 2 < size; i++) {
-        unsigned char c = (unsigned char)base[i];
-        if (isalnum(c) || c >= 0x80) {
-            if (sep && k)
-                key[k++] = '_';
-            key[k++] = (char)tolower(c);
-            sep = 0;
-        } else {
-            sep = 1;
-        }
-    }
-    key[k] = '\0';
-}
-
-static int parse_answer(const char *cell, uint8_t *out)
-{
-    char buf[16];
-    snprintf(buf, sizeof(buf), "%s", cell);
-    semio_trim(buf);
-    int v;
-    int known = semio_parse_yes_no(buf, &v);
-    if (known > 0)
-        *out = (uint8_t)v;
-    else if (known == 0)
-        *out = SEMIO_ANSWER_MISSING;
-    else if (!strcasecmp(buf, "na") || !strcasecmp(buf, "n/a"))
-        *out = SEMIO_ANSWER_NA;
-    else if (!strcasecmp(buf, "fail") || !strcasecmp(buf, "failed") || !strcasecmp(buf, "error"))
-        *out = SEMIO_ANSWER_FAILED;
-    else
-        return -1;
-    return 0;
-}
 
 typedef struct Inputs {
     SemioSignSet *catalog;
@@ -165,20 +124,6 @@ static size_t scored_signs(const Inputs *in, const SemioSign **out)
 }
 
 /* Fills answers[s * nrows + row] for one prediction file. */
-static int parse_prob(const char *cell, double *p)
-{
-    char buf[64];
-    snprintf(buf, sizeof(buf), "%s", cell);
-    semio_trim(buf);
-    if (!buf[0]) {
-        *p = NAN;
-        return 0;
-    }
-    char *end;
-    *p = strtod(buf, &end);
-    return *end || !(*p >= 0 && *p <= 1) ? -1 : 0;
-}
-
 /* Fills answers and P(yes) ([s * nrows + row], NaN where absent) for one file;
  * *has_p tells whether it had any P(yes) column. */
 static int read_run(const Inputs *in, const SemioCsv *pred, const char *path,
@@ -201,7 +146,7 @@ static int read_run(const Inputs *in, const SemioCsv *pred, const char *path,
     for (size_t row = 1; row < pred->nrows && r == 0; row++) {
         const char *name = semio_trim(pred->rows[row].fields[fcol]);
         char key[256];
-        name_key(name, key, sizeof(key));
+        semio_name_key(name, key, sizeof(key));
         int lr = find_row(in, key);
         if (lr < 0) {
             if (!unmatched++)
@@ -221,7 +166,7 @@ static int read_run(const Inputs *in, const SemioCsv *pred, const char *path,
             int pc = semio_csv_column(pred, prob);
             if (pc >= 0) {
                 *has_p = 1;
-                if (parse_prob(pred->rows[row].fields[pc], &p_yes[s * nrows + (size_t)lr - 1])) {
+                if (semio_parse_prob(pred->rows[row].fields[pc], &p_yes[s * nrows + (size_t)lr - 1])) {
                     r = semio_fail(err, SEMIO_ERR_FORMAT,
                                    "%s: data row %zu (%s), column %s: '%s' is not a "
                                    "probability between 0 and 1", path, row, name, prob,
@@ -232,7 +177,7 @@ static int read_run(const Inputs *in, const SemioCsv *pred, const char *path,
             int c = semio_csv_column(pred, signs[s]->id);
             if (c < 0)
                 continue;
-            if (parse_answer(pred->rows[row].fields[c], &answers[s * nrows + (size_t)lr - 1])) {
+            if (semio_parse_answer(pred->rows[row].fields[c], &answers[s * nrows + (size_t)lr - 1])) {
                 r = semio_fail(err, SEMIO_ERR_FORMAT,
                                "%s: data row %zu (%s), column %s: '%s' is not yes, no, na, "
                                "fail or empty", path, row, name, signs[s]->id,
@@ -264,7 +209,7 @@ static int load_inputs(Inputs *in, const char *labels_csv, const char *const *pr
     if (!in->keys || !in->preds)
         return semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
     for (size_t row = 1; row < nrows; row++) {
-        name_key(in->labels.csv.rows[row].fields[in->labels.file_col], in->keys[row],
+        semio_name_key(in->labels.csv.rows[row].fields[in->labels.file_col], in->keys[row],
                  sizeof(in->keys[row]));
         int other = find_row(in, in->keys[row]);
         if (other > 0 && (size_t)other < row)

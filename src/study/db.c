@@ -8,9 +8,10 @@
 #include "util/error.h"
 #include "util/fs.h"
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 
-static const char schema[] =
+/* Version 1: recordings, labels, segments, samples. */
+static const char schema_v1[] =
     "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);\n"
     /* One row per recording, keyed by file name because label files refer to it. */
     "CREATE TABLE videos(\n"
@@ -71,6 +72,41 @@ static const char schema[] =
     "  FOREIGN KEY (segment_id, sampling_id) REFERENCES samples(segment_id, sampling_id)\n"
     "    ON DELETE CASCADE);\n"
     "CREATE INDEX segments_by_video ON segments(video_id);\n";
+
+/*
+ * Version 2: runs and their answers. An answer is about one sign in one segment (or,
+ * with segment_id NULL, about a whole recording, as imported predictions are), from one
+ * view and one prompt text (its hash). A failed answer keeps its raw text and attempts.
+ */
+static const char schema_v2[] =
+    "CREATE TABLE runs(\n"
+    "  id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,\n"
+    "  engine TEXT NOT NULL, model TEXT, base_urls TEXT, view TEXT,\n"
+    "  segment_set TEXT, sampling TEXT, prompt_set TEXT,\n"
+    "  settings_json TEXT NOT NULL, source TEXT,\n"
+    "  version TEXT NOT NULL, created_at TEXT NOT NULL);\n"
+    "CREATE TABLE answers(\n"
+    "  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+    "  video_id INTEGER NOT NULL REFERENCES videos(id) ON DELETE CASCADE,\n"
+    "  segment_id INTEGER REFERENCES segments(id) ON DELETE CASCADE,\n"
+    "  sign TEXT NOT NULL, view TEXT NOT NULL DEFAULT 'raw',\n"
+    "  prompt_hash TEXT NOT NULL DEFAULT '',\n"
+    "  answer TEXT CHECK (answer IN ('yes', 'no', 'na')),\n"
+    "  p_yes REAL CHECK (p_yes BETWEEN 0 AND 1),\n"
+    "  justification TEXT, onset_s REAL, raw TEXT,\n"
+    "  status TEXT NOT NULL CHECK (status IN ('ok', 'failed')),\n"
+    "  attempts INTEGER NOT NULL DEFAULT 1, latency_ms REAL,\n"
+    "  prompt_tokens INTEGER, completion_tokens INTEGER,\n"
+    "  answered_at TEXT NOT NULL,\n"
+    "  CHECK ((status = 'ok') = (answer IS NOT NULL)));\n"
+    "CREATE UNIQUE INDEX answers_per_segment ON answers(run_id, segment_id, sign, view,\n"
+    "  prompt_hash) WHERE segment_id IS NOT NULL;\n"
+    "CREATE UNIQUE INDEX answers_per_recording ON answers(run_id, video_id, sign, view,\n"
+    "  prompt_hash) WHERE segment_id IS NULL;\n"
+    "CREATE INDEX answers_by_video ON answers(run_id, video_id);\n";
+
+/* migrations[v] takes a study from version v to v + 1. */
+static const char *const migrations[SCHEMA_VERSION] = { schema_v1, schema_v2 };
 
 int semio_db_fail(SemioStudy *s, SemioError *err, const char *what)
 {
@@ -152,22 +188,29 @@ static int ensure_schema(SemioStudy *s, SemioError *err)
         return r;
     int tables = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
     sqlite3_finalize(st);
-    if (tables)
+    if (tables && v == 0)
         return semio_fail(err, SEMIO_ERR_CONFLICT,
                           "%s: an SQLite database that is not a semio study", s->path);
-    char now[32], sql[256];
-    snprintf(sql, sizeof(sql),
-             "INSERT INTO meta VALUES ('created_at', '%s'), ('created_by', 'semio %s');"
-             "PRAGMA user_version = %d;",
-             semio_db_now(now), semio_version(), SCHEMA_VERSION);
+    char sql[256];
     if ((r = semio_db_begin(s, err)) < 0)
         return r;
-    if ((r = semio_db_exec(s, schema, err)) < 0 || (r = semio_db_exec(s, sql, err)) < 0 ||
-        (r = semio_db_commit(s, err)) < 0) {
-        semio_db_rollback(s);
-        return r;
+    for (int from = v; r == 0 && from < SCHEMA_VERSION; from++)
+        r = semio_db_exec(s, migrations[from], err);
+    if (r == 0 && v == 0) {
+        char now[32];
+        snprintf(sql, sizeof(sql),
+                 "INSERT INTO meta VALUES ('created_at', '%s'), ('created_by', 'semio %s');",
+                 semio_db_now(now), semio_version());
+        r = semio_db_exec(s, sql, err);
     }
-    return 0;
+    snprintf(sql, sizeof(sql), "PRAGMA user_version = %d;", SCHEMA_VERSION);
+    if (r == 0)
+        r = semio_db_exec(s, sql, err);
+    if (r == 0)
+        r = semio_db_commit(s, err);
+    if (r < 0)
+        semio_db_rollback(s);
+    return r;
 }
 
 static char *cache_dir_for(const char *path)

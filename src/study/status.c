@@ -97,6 +97,13 @@ int semio_status_json(SemioStudy *s, char **out, SemioError *err)
                       "LEFT JOIN samples x ON x.sampling_id = m.id GROUP BY m.id ORDER BY m.id",
                       err);
     if (r == 0)
+        r = many_rows(s, root, "runs",
+                      "SELECT r.name, r.engine, r.model, "
+                      "count(a.run_id) FILTER (WHERE a.status = 'ok') AS answers, "
+                      "count(a.run_id) FILTER (WHERE a.status = 'failed') AS failed "
+                      "FROM runs r LEFT JOIN answers a ON a.run_id = r.id GROUP BY r.id "
+                      "ORDER BY r.id", err);
+    if (r == 0)
         r = many_rows(s, root, "problems",
                       "SELECT file_name, status, error, warning, changed FROM videos "
                       "WHERE status IN ('error', 'no_video') OR warning IS NOT NULL OR changed "

@@ -1,0 +1,317 @@
+/*
+ * Evaluations from a study: labels from its labels table, answers from its runs. A
+ * recording's answers over windows, views and prompts merge by one rule (any-yes,
+ * like the pilot, unless told otherwise) before they are scored.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "semio/eval.h"
+#include "semio/signs.h"
+#include "study/db.h"
+#include "util/error.h"
+
+typedef struct RunInfo {
+    int64_t id;
+    char name[256];
+    char provenance[2048];
+} RunInfo;
+
+static void describe_run(sqlite3_stmt *st, RunInfo *ri)
+{
+    /* id, name, engine, model, base_urls, view, segment_set, sampling, prompt_set, source, version, created_at */
+    ri->id = sqlite3_column_int64(st, 0);
+    snprintf(ri->name, sizeof(ri->name), "%s", (const char *)sqlite3_column_text(st, 1));
+    size_t w = (size_t)snprintf(ri->provenance, sizeof(ri->provenance), "engine %s",
+                                (const char *)sqlite3_column_text(st, 2));
+    static const char *const what[] = { "model", "server", "view", "segments", "sampling",
+                                         "prompts", "from", "semio", "created" };
+    for (int c = 3; c <= 11 && w < sizeof(ri->provenance); c++)
+        if (sqlite3_column_type(st, c) != SQLITE_NULL)
+            w += (size_t)snprintf(ri->provenance + w, sizeof(ri->provenance) - w, "; %s %s",
+                                  what[c - 3], (const char *)sqlite3_column_text(st, c));
+}
+
+static int load_runs(SemioStudy *s, const char *const *names, size_t n, RunInfo **out,
+                     size_t *count, SemioError *err)
+{
+    static const char cols[] = "SELECT id, name, engine, model, base_urls, view, segment_set, "
+                               "sampling, prompt_set, source, version, created_at FROM runs";
+    sqlite3_stmt *st;
+    char sql[512];
+    snprintf(sql, sizeof(sql), "%s %s", cols, n ? "WHERE name = ?" : "ORDER BY id");
+    int r = semio_db_prepare(s, &st, sql, err);
+    if (r < 0)
+        return r;
+    size_t cap = n ? n : 64, k = 0;
+    RunInfo *ri = calloc(cap, sizeof(*ri));
+    if (!ri) {
+        sqlite3_finalize(st);
+        return semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
+    }
+    if (n) {
+        for (size_t i = 0; i < n && r == 0; i++) {
+            sqlite3_reset(st);
+            sqlite3_bind_text(st, 1, names[i], -1, SQLITE_STATIC);
+            if (sqlite3_step(st) == SQLITE_ROW)
+                describe_run(st, &ri[k++]);
+            else
+                r = semio_fail(err, SEMIO_ERR_NOT_FOUND, "%s: no run named '%s' (semio status "
+                               "lists them)", s->path, names[i]);
+        }
+    } else {
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            if (k == cap) {
+                RunInfo *nr = realloc(ri, (cap *= 2) * sizeof(*ri));
+                if (!nr) {
+                    r = semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
+                    break;
+                }
+                ri = nr;
+            }
+            describe_run(st, &ri[k++]);
+        }
+        if (r == 0 && k == 0)
+            r = semio_fail(err, SEMIO_ERR_NOT_FOUND, "%s: no runs yet (semio ask, or semio "
+                           "import for published predictions)", s->path);
+    }
+    sqlite3_finalize(st);
+    if (r < 0) {
+        free(ri);
+        return r;
+    }
+    *out = ri;
+    *count = k;
+    return 0;
+}
+
+/* Does any of the runs answer this sign? */
+static int answered(SemioStudy *s, const RunInfo *runs, size_t nruns, const char *sign)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM answers WHERE run_id = ? AND sign = ? LIMIT 1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return 0;
+    int any = 0;
+    for (size_t i = 0; i < nruns && !any; i++) {
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, runs[i].id);
+        sqlite3_bind_text(st, 2, sign, -1, SQLITE_STATIC);
+        any = sqlite3_step(st) == SQLITE_ROW;
+    }
+    sqlite3_finalize(st);
+    return any;
+}
+
+static int index_of_id(const int64_t *ids, size_t n, int64_t id)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (ids[mid] == id)
+            return (int)mid;
+        if (ids[mid] < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
+}
+
+static int sign_index(const char *const *ids, size_t n, const char *sign)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(ids[i], sign))
+            return (int)i;
+    return -1;
+}
+
+/* Merges each (recording, sign) group of one run's answers into answers[s * rows + r]. */
+static int run_answers(SemioStudy *s, int64_t run, const int64_t *vids, size_t nrows,
+                       const char *const *sign_ids, size_t nsigns,
+                       const SemioStudyEvalOptions *opt, uint8_t *answers, SemioError *err)
+{
+    memset(answers, SEMIO_ANSWER_MISSING, nrows * nsigns);
+    sqlite3_stmt *st;
+    int r = semio_db_prepare(s, &st, "SELECT video_id, sign, answer, p_yes, status FROM answers "
+                                     "WHERE run_id = ? ORDER BY video_id, sign", err);
+    if (r < 0)
+        return r;
+    sqlite3_bind_int64(st, 1, run);
+    size_t cap = 64, n = 0;
+    uint8_t *a = malloc(cap);
+    double *p = malloc(cap * sizeof(double));
+    int cur_row = -2, cur_sign = -2;
+    int more;
+    do {
+        more = sqlite3_step(st) == SQLITE_ROW;
+        int row = more ? index_of_id(vids, nrows, sqlite3_column_int64(st, 0)) : -3;
+        int sg = more ? sign_index(sign_ids, nsigns, (const char *)sqlite3_column_text(st, 1))
+                      : -3;
+        if ((row != cur_row || sg != cur_sign) && n) {
+            if (cur_row >= 0 && cur_sign >= 0)
+                semio_aggregate(opt->merge, opt->k, opt->threshold, a, p, n,
+                                &answers[(size_t)cur_sign * nrows + (size_t)cur_row], NULL);
+            n = 0;
+        }
+        cur_row = row;
+        cur_sign = sg;
+        if (!more)
+            break;
+        if (n == cap) {
+            cap *= 2;
+            uint8_t *na = realloc(a, cap);
+            double *np = realloc(p, cap * sizeof(double));
+            a = na ? na : a;
+            p = np ? np : p;
+            if (!na || !np) {
+                r = semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
+                break;
+            }
+        }
+        const char *text = (const char *)sqlite3_column_text(st, 2);
+        a[n] = !strcmp((const char *)sqlite3_column_text(st, 4), "failed") ? SEMIO_ANSWER_FAILED
+             : !text ? SEMIO_ANSWER_MISSING
+             : !strcmp(text, "yes") ? SEMIO_ANSWER_YES
+             : !strcmp(text, "no") ? SEMIO_ANSWER_NO : SEMIO_ANSWER_NA;
+        p[n] = sqlite3_column_type(st, 3) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 3);
+        n++;
+    } while (more && r == 0);
+    sqlite3_finalize(st);
+    free(a);
+    free(p);
+    return r;
+}
+
+void semio_study_eval_default_options(SemioStudyEvalOptions *o)
+{
+    o->merge = SEMIO_AGG_ANY_YES;
+    o->k = 1;
+    o->threshold = 0.5;
+}
+
+int semio_eval_from_study(SemioEval **out, SemioStudy *s, const char *const *run_names,
+                          size_t n, const SemioStudyEvalOptions *options, SemioError *err)
+{
+    *out = NULL;
+    SemioStudyEvalOptions opt;
+    semio_study_eval_default_options(&opt);
+    if (options)
+        opt = *options;
+    RunInfo *runs = NULL;
+    size_t nruns = 0, nrows = 0, nsigns = 0;
+    SemioSignSet *catalog = NULL;
+    const char **sign_ids = NULL, **groups = NULL;
+    int64_t *vids = NULL;
+    char **names = NULL, **patients = NULL;
+    int8_t *labels = NULL;
+    uint8_t *answers = NULL;
+    sqlite3_stmt *st = NULL;
+    int r = load_runs(s, run_names, n, &runs, &nruns, err);
+    if (r == 0)
+        r = semio_signs_load(&catalog, NULL, err);
+    if (r < 0)
+        goto done;
+    size_t ncat = semio_signs_count(catalog);
+    sign_ids = calloc(ncat, sizeof(char *));
+    groups = calloc(ncat, sizeof(char *));
+    if (!sign_ids || !groups) {
+        r = semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < ncat; i++) {
+        const SemioSign *g = semio_signs_get(catalog, i);
+        sqlite3_stmt *q;
+        if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM labels WHERE sign = ? LIMIT 1", -1, &q,
+                               NULL) != SQLITE_OK)
+            continue;
+        sqlite3_bind_text(q, 1, g->id, -1, SQLITE_STATIC);
+        int has = sqlite3_step(q) == SQLITE_ROW;
+        sqlite3_finalize(q);
+        if (has && answered(s, runs, nruns, g->id)) {
+            sign_ids[nsigns] = g->id;
+            groups[nsigns++] = g->group;
+        }
+    }
+    if (!nsigns) {
+        r = semio_fail(err, SEMIO_ERR_NOT_FOUND, "%s: no sign has both labels and answers in "
+                       "these runs", s->path);
+        goto done;
+    }
+    /* Rows: every recording with a label row, in id order (binary search by id). */
+    if ((r = semio_db_prepare(s, &st, "SELECT DISTINCT v.id, v.file_name, v.patient FROM videos v "
+                                      "JOIN labels l ON l.video_id = v.id ORDER BY v.id", err)) < 0)
+        goto done;
+    size_t cap = 256;
+    vids = malloc(cap * sizeof(int64_t));
+    names = malloc(cap * sizeof(char *));
+    patients = malloc(cap * sizeof(char *));
+    while (r == 0 && vids && names && patients && sqlite3_step(st) == SQLITE_ROW) {
+        if (nrows == cap) {
+            cap *= 2;
+            int64_t *nv = realloc(vids, cap * sizeof(int64_t));
+            char **nn = realloc(names, cap * sizeof(char *)), **np = realloc(patients, cap * sizeof(char *));
+            vids = nv ? nv : vids;
+            names = nn ? nn : names;
+            patients = np ? np : patients;
+            if (!nv || !nn || !np) {
+                r = semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
+                break;
+            }
+        }
+        vids[nrows] = sqlite3_column_int64(st, 0);
+        names[nrows] = strdup((const char *)sqlite3_column_text(st, 1));
+        patients[nrows] = strdup((const char *)sqlite3_column_text(st, 2));
+        if (!names[nrows] || !patients[nrows])
+            r = semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
+        nrows++;
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    if (r < 0)
+        goto done;
+    labels = malloc(nrows * nsigns + 1);
+    answers = malloc(nrows * nsigns + 1);
+    if (!vids || !names || !patients || !labels || !answers) {
+        r = semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    memset(labels, SEMIO_LABEL_UNKNOWN, nrows * nsigns);
+    if ((r = semio_db_prepare(s, &st, "SELECT video_id, sign, value FROM labels "
+                                      "WHERE value IS NOT NULL", err)) < 0)
+        goto done;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        int row = index_of_id(vids, nrows, sqlite3_column_int64(st, 0));
+        int sg = sign_index(sign_ids, nsigns, (const char *)sqlite3_column_text(st, 1));
+        if (row >= 0 && sg >= 0)
+            labels[(size_t)sg * nrows + (size_t)row] = (int8_t)sqlite3_column_int(st, 2);
+    }
+    if ((r = semio_eval_new(out, nrows, (const char *const *)names, (const char *const *)patients,
+                            nsigns, sign_ids, groups, labels, err)) < 0)
+        goto done;
+    for (size_t i = 0; i < nruns && r == 0; i++) {
+        r = run_answers(s, runs[i].id, vids, nrows, sign_ids, nsigns, &opt, answers, err);
+        if (r == 0)
+            r = semio_eval_add_run(*out, runs[i].name, runs[i].provenance, answers, err);
+    }
+    if (r < 0)
+        semio_eval_free(out);
+done:
+    sqlite3_finalize(st);
+    for (size_t i = 0; i < nrows; i++) {
+        free(names ? names[i] : NULL);
+        free(patients ? patients[i] : NULL);
+    }
+    free(names);
+    free(patients);
+    free(vids);
+    free(labels);
+    free(answers);
+    free(sign_ids);
+    free(groups);
+    free(runs);
+    semio_signs_free(&catalog);
+    return r;
+}
