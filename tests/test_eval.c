@@ -632,6 +632,32 @@ static void study_runs_imported_and_scored(void)
     semio_study_close(&s);
 }
 
+static void patient_level(void)
+{
+    SemioEval *ev = small_eval(), *pat = NULL;
+    CHECK(ev);
+    SemioError err = { 0 };
+    CHECK_OK(semio_eval_by_patient(ev, SEMIO_AGG_ANY_YES, 1, &pat, &err), err);
+    CHECK_OK(semio_eval_compute(pat, &(SemioEvalSettings){ .resamples = 50, .level = 0.95 }, &err),
+             err);
+    CHECK_INT(semio_eval_patients(pat), 3);
+    /* tonic: every patient has a yes recording; run one says yes for all -> 3 tp */
+    const SemioMetrics *m = semio_eval_metrics(pat, 0, 0);
+    CHECK_INT(m->support, 3);
+    CHECK_INT(m->tp, 3);
+    /* clonic patient C: labels yes and unknown -> yes; patient B: no, no -> no */
+    CHECK_INT(semio_eval_metrics(pat, 0, 1)->positives, 2);
+    semio_eval_free(&pat);
+    /* mean: run two on tonic says yes for A (1, 0 -> 0.5 >= 0.5), no for B (0, 0) */
+    CHECK_OK(semio_eval_by_patient(ev, SEMIO_AGG_MEAN_P, 1, &pat, &err), err);
+    CHECK_OK(semio_eval_compute(pat, &(SemioEvalSettings){ .resamples = 0, .level = 0.95 }, &err),
+             err);
+    CHECK_INT(semio_eval_metrics(pat, 1, 0)->tp, 2);
+    CHECK_INT(semio_eval_metrics(pat, 1, 0)->fn, 1);
+    semio_eval_free(&pat);
+    semio_eval_free(&ev);
+}
+
 static void old_studies_are_migrated(void)
 {
     const char *db = test_path("v1.db");
@@ -674,6 +700,7 @@ int main(int argc, char **argv)
         TEST(raters_and_probabilities_from_csv),
         TEST(study_runs_imported_and_scored),
         TEST(old_studies_are_migrated),
+        TEST(patient_level),
     };
     return test_main(cases, sizeof(cases) / sizeof(*cases), argc, argv);
 }

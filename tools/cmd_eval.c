@@ -24,11 +24,16 @@ int cli_load_eval(const Command *cmd, int argc, char **argv, EvalOptions *o, Sem
         { "study", required_argument, NULL, 'S' },
         { "run", required_argument, NULL, 'R' },
         { "merge", required_argument, NULL, 'm' },
+        { "unit", required_argument, NULL, 'L' },
+        { "patient-merge", required_argument, NULL, 'P' },
         { "help", no_argument, NULL, 'h' },
         { 0 },
     };
     const char *labels = NULL, *study = NULL, *preds[64], *runs[64];
     size_t nruns = 0;
+    int by_patient = 0;
+    SemioAggregateRule patient_rule = SEMIO_AGG_ANY_YES;
+    int patient_k = 1;
     SemioStudyEvalOptions merge;
     semio_study_eval_default_options(&merge);
     SemioCsvOptions csv = { .patient_regex = NULL, .tune_folds = 3, .seed = 1 };
@@ -87,6 +92,16 @@ int cli_load_eval(const Command *cmd, int argc, char **argv, EvalOptions *o, Sem
                 return cli_error("--merge: '%s' is not any-yes, max-p, mean-p or K-of-n",
                                  optarg), 2;
             break;
+        case 'L':
+            if (strcmp(optarg, "recording") && strcmp(optarg, "patient"))
+                return cli_error("--unit: '%s' is not recording or patient", optarg), 2;
+            by_patient = !strcmp(optarg, "patient");
+            break;
+        case 'P':
+            if (semio_aggregate_parse(optarg, &patient_rule, &patient_k) < 0 ||
+                patient_rule == SEMIO_AGG_MAX_P)
+                return cli_error("--patient-merge: '%s' is not max, mean or K-of-n", optarg), 2;
+            break;
         case 'k':
             if (cli_int("folds", optarg, 0, 64, &v)) return 2;
             csv.tune_folds = (int)v;
@@ -110,6 +125,12 @@ int cli_load_eval(const Command *cmd, int argc, char **argv, EvalOptions *o, Sem
         semio_study_close(&s);
     } else {
         r = semio_eval_from_csv(ev, labels, preds, npreds, &csv, &err);
+    }
+    if (r == 0 && by_patient) {
+        SemioEval *patients = NULL;
+        r = semio_eval_by_patient(*ev, patient_rule, patient_k, &patients, &err);
+        semio_eval_free(ev);
+        *ev = patients;
     }
     if (r == 0)
         r = semio_eval_compute(*ev, &set, &err);

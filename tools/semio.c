@@ -60,6 +60,8 @@ static const Command commands[] = {
       "\n"
       "With --study, the study's runs (all, or those named) are scored against its labels;\n"
       "a recording's answers over windows merge by --merge (any-yes, the pilot's rule).\n"
+      "--unit patient scores one row per patient, recordings merged by --patient-merge\n"
+      "max (default) or mean, as the pilot's baseline scripts did.\n"
       "\n"
       "Per sign: accuracy, precision, recall, F1, specificity, balanced accuracy, Cohen's\n"
       "kappa, support, and the rows left out and why; macro averages over all signs and\n"

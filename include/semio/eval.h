@@ -210,6 +210,15 @@ int semio_tune_threshold(const int8_t *labels, const double *p_yes, const int *p
                          size_t n, int folds, uint64_t seed, uint8_t *answers,
                          double *thresholds, SemioError *err);
 
+/**
+ * The same evaluation one level up: one row per patient. A patient's label is yes if
+ * any recording's is, no if all are known and no; a run's answers merge by `rule`
+ * (SEMIO_AGG_ANY_YES = max, SEMIO_AGG_MEAN_P = mean of the yes/no decisions >= 0.5,
+ * as the pilot's baseline scripts did; k for k-of-n). Each patient is its own cluster.
+ */
+int semio_eval_by_patient(const SemioEval *ev, SemioAggregateRule rule, int k, SemioEval **out,
+                          SemioError *err);
+
 /* ---- reading the pilot's CSV files ----------------------------------------- */
 
 /**

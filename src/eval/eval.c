@@ -531,3 +531,69 @@ int semio_eval_compare(const SemioEval *ev, size_t a, size_t b, size_t sign,
     }
     return 0;
 }
+
+/* ---- patient level ------------------------------------------------------ */
+
+int semio_eval_by_patient(const SemioEval *ev, SemioAggregateRule rule, int k, SemioEval **out,
+                          SemioError *err)
+{
+    *out = NULL;
+    size_t P = ev->npatients, S = ev->nsigns, R = ev->nrows;
+    int8_t *labels = malloc(P * S + 1);
+    uint8_t *answers = malloc(P * S + 1), *a = malloc(R + 1), *merged = malloc(P * S + 1);
+    double *p = malloc((R + 1) * sizeof(double));
+    const char **names = calloc(P + 1, sizeof(char *)), **groups = calloc(S + 1, sizeof(char *));
+    int r = 0;
+    if (!labels || !answers || !a || !merged || !p || !names || !groups) {
+        r = semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < P; i++)
+        names[i] = ev->patient_names[i];
+    for (size_t s = 0; s < S; s++) {
+        groups[s] = ev->sign_group[s] > 0 ? ev->group_names[ev->sign_group[s]] : NULL;
+        for (size_t i = 0; i < P; i++) {
+            int yes = 0, no = 0;
+            for (size_t row = 0; row < R; row++)
+                if (ev->patient[row] == (int)i) {
+                    yes += ev->labels[s * R + row] == 1;
+                    no += ev->labels[s * R + row] == 0;
+                }
+            /* A patient shows a sign if any recording does; "no" needs every label known. */
+            labels[s * P + i] = yes ? 1 : no ? 0 : SEMIO_LABEL_UNKNOWN;
+        }
+    }
+    if ((r = semio_eval_new(out, P, names, names, S, (const char *const *)ev->signs, groups,
+                            labels, err)) < 0)
+        goto done;
+    for (size_t run = 0; run < ev->nruns && r == 0; run++) {
+        for (size_t s = 0; s < S; s++)
+            for (size_t i = 0; i < P; i++) {
+                size_t n = 0;
+                for (size_t row = 0; row < R; row++)
+                    if (ev->patient[row] == (int)i) {
+                        a[n] = ev->runs[run].answers[s * R + row];
+                        /* the recordings' own decisions stand in for P(yes) */
+                        p[n] = a[n] == SEMIO_ANSWER_YES ? 1 : a[n] == SEMIO_ANSWER_NO ? 0 : NAN;
+                        n++;
+                    }
+                semio_aggregate(rule, k, 0.5, a, p, n, &merged[s * P + i], NULL);
+            }
+        char prov[2300];
+        snprintf(prov, sizeof(prov), "%s; recordings merged per patient (%s)",
+                 ev->runs[run].provenance,
+                 rule == SEMIO_AGG_MEAN_P ? "mean, yes at >= 0.5" : "max: any yes");
+        r = semio_eval_add_run(*out, ev->runs[run].name, prov, merged, err);
+    }
+    if (r < 0)
+        semio_eval_free(out);
+done:
+    free(labels);
+    free(answers);
+    free(a);
+    free(merged);
+    free(p);
+    free(names);
+    free(groups);
+    return r;
+}
