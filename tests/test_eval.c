@@ -622,6 +622,10 @@ static void study_runs_imported_and_scored(void)
     CHECK_INT(m->tp, 1);
     CHECK_INT(m->tn, 1);
     CHECK(strstr(semio_eval_run_provenance(ev, 0), "model some-vlm"));
+    /* its P(yes) gives the 0.5 run (merged max 0.6 -> yes) and a tuned one */
+    CHECK_INT(semio_eval_runs(ev), 3);
+    CHECK_STR(semio_eval_run_name(ev, 1), "windows P>=0.5");
+    CHECK_INT(semio_eval_metrics(ev, 1, 0)->tp, 1);
     semio_eval_free(&ev);
     opt.merge = SEMIO_AGG_MEAN_P; /* recording 1: mean 0.4 -> no */
     CHECK_OK(semio_eval_from_study(&ev, s, w, 1, &opt, &err), err);

@@ -74,7 +74,7 @@ int cli_load_eval(const Command *cmd, int argc, char **argv, EvalOptions *o, Sem
             break;
         case 's':
             if (cli_int("seed", optarg, 0, 1LL << 62, &v)) return 2;
-            set.seed = csv.seed = (uint64_t)v;
+            set.seed = csv.seed = merge.seed = (uint64_t)v;
             break;
         case 'c': if (cli_double("level", optarg, 0.5, 0.9999, &set.level)) return 2; break;
         case 'x': csv.patient_regex = optarg; break;
@@ -104,7 +104,7 @@ int cli_load_eval(const Command *cmd, int argc, char **argv, EvalOptions *o, Sem
             break;
         case 'k':
             if (cli_int("folds", optarg, 0, 64, &v)) return 2;
-            csv.tune_folds = (int)v;
+            csv.tune_folds = merge.tune_folds = (int)v;
             break;
         case 'o': o->output = optarg; break;
         case 't': o->title = optarg; break;

@@ -219,6 +219,14 @@ int semio_tune_threshold(const int8_t *labels, const double *p_yes, const int *p
 int semio_eval_by_patient(const SemioEval *ev, SemioAggregateRule rule, int k, SemioEval **out,
                           SemioError *err);
 
+/**
+ * Adds the runs that P(yes) (p_yes[s * nrows + r], NaN where absent) yields: "BASE
+ * P>=0.5" and, with folds > 1, "BASE tuned" (thresholds tuned for F1 on patient-
+ * stratified training folds, applied to the held-out fold; recorded in its provenance).
+ */
+int semio_eval_add_p_runs(SemioEval *ev, const char *base, const double *p_yes, int folds,
+                          uint64_t seed, SemioError *err);
+
 /* ---- reading the pilot's CSV files ----------------------------------------- */
 
 /**
@@ -254,6 +262,8 @@ typedef struct SemioStudyEvalOptions {
     SemioAggregateRule merge; /**< how a recording's answers merge (default any-yes) */
     int k;                    /**< for k-of-n */
     double threshold;         /**< for the P(yes) rules (default 0.5) */
+    int tune_folds;           /**< runs with P(yes) also get tuned runs (default 3; 0 off) */
+    uint64_t seed;            /**< for the folds (default 1) */
 } SemioStudyEvalOptions;
 
 void semio_study_eval_default_options(SemioStudyEvalOptions *o);

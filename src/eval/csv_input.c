@@ -227,59 +227,6 @@ static int load_inputs(Inputs *in, const char *labels_csv, const char *const *pr
     return 0;
 }
 
-/* Runs derived from P(yes): thresholded at 0.5 and, if asked, tuned on folds. */
-static int add_p_runs(SemioEval *ev, const char *base, const int8_t *labels,
-                      const double *p_yes, size_t nsigns, size_t nrows,
-                      const SemioCsvOptions *opt, SemioError *err)
-{
-    uint8_t *ans = malloc(nsigns * nrows + 1);
-    int *patient = malloc((nrows + 1) * sizeof(int));
-    char *prov = malloc(8192);
-    int r = 0;
-    if (!ans || !patient || !prov) {
-        r = semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
-        goto done;
-    }
-    for (size_t i = 0; i < nsigns * nrows; i++)
-        ans[i] = isnan(p_yes[i]) ? SEMIO_ANSWER_MISSING
-               : p_yes[i] >= 0.5 ? SEMIO_ANSWER_YES : SEMIO_ANSWER_NO;
-    char name[300];
-    snprintf(name, sizeof(name), "%s P>=0.5", base);
-    snprintf(prov, 8192, "P(yes) columns of %s, fixed threshold 0.5", base);
-    if ((r = semio_eval_add_run(ev, name, prov, ans, err)) < 0 || opt->tune_folds < 2)
-        goto done;
-    for (size_t i = 0; i < nrows; i++)
-        patient[i] = semio_eval_row_patient(ev, i);
-    size_t w = (size_t)snprintf(prov, 8192, "P(yes) columns of %s, threshold tuned for F1 on "
-                                            "%d patient-stratified folds (seed %llu), applied "
-                                            "to the held-out fold; thresholds per fold:",
-                                base, opt->tune_folds, (unsigned long long)opt->seed);
-    for (size_t s = 0; s < nsigns && r == 0; s++) {
-        int any = 0;
-        for (size_t i = 0; i < nrows; i++)
-            any |= !isnan(p_yes[s * nrows + i]);
-        if (!any) {
-            memset(ans + s * nrows, SEMIO_ANSWER_MISSING, nrows);
-            continue;
-        }
-        double th[64];
-        r = semio_tune_threshold(labels + s * nrows, p_yes + s * nrows, patient, nrows,
-                                 opt->tune_folds, opt->seed, ans + s * nrows, th, err);
-        if (w < 8000)
-            w += (size_t)snprintf(prov + w, 8192 - w, " %s", semio_eval_sign(ev, s));
-        for (int f = 0; f < opt->tune_folds && w < 8000; f++)
-            w += (size_t)snprintf(prov + w, 8192 - w, "%s%.3g", f ? "/" : " ", th[f]);
-    }
-    snprintf(name, sizeof(name), "%s tuned", base);
-    if (r == 0)
-        r = semio_eval_add_run(ev, name, prov, ans, err);
-done:
-    free(ans);
-    free(patient);
-    free(prov);
-    return r;
-}
-
 int semio_eval_from_csv(SemioEval **out, const char *labels_csv,
                         const char *const *pred_csvs, size_t nruns,
                         const SemioCsvOptions *options, SemioError *err)
@@ -367,7 +314,7 @@ int semio_eval_from_csv(SemioEval **out, const char *labels_csv,
         if (r == 0)
             r = semio_eval_add_run(*out, base, prov, answers, err);
         if (r == 0 && has_p)
-            r = add_p_runs(*out, base, labels, p_yes, nsigns, nrows, &opt, err);
+            r = semio_eval_add_p_runs(*out, base, p_yes, opt.tune_folds, opt.seed, err);
     }
     if (r < 0)
         semio_eval_free(out);

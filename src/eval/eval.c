@@ -4,6 +4,7 @@
  * be compared pair by pair on the same resamples.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -597,3 +598,64 @@ done:
     free(groups);
     return r;
 }
+
+/* Runs derived from P(yes): thresholded at 0.5 and, if asked, tuned on folds. */
+int semio_eval_add_p_runs(SemioEval *ev, const char *base, const double *p_yes, int folds,
+                          uint64_t seed, SemioError *err)
+{
+    size_t nsigns = ev->nsigns, nrows = ev->nrows;
+    const int8_t *labels = ev->labels;
+    uint8_t *ans = malloc(nsigns * nrows + 1);
+    int *patient = malloc((nrows + 1) * sizeof(int));
+    char *prov = malloc(8192);
+    int r = 0;
+    if (!ans || !patient || !prov) {
+        r = semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < nsigns * nrows; i++)
+        ans[i] = isnan(p_yes[i]) ? SEMIO_ANSWER_MISSING
+               : p_yes[i] >= 0.5 ? SEMIO_ANSWER_YES : SEMIO_ANSWER_NO;
+    char name[300];
+    snprintf(name, sizeof(name), "%s P>=0.5", base);
+    snprintf(prov, 8192, "P(yes) columns of %s, fixed threshold 0.5", base);
+    /* Too few patients to hold any out: no tuned run rather than a dishonest one. */
+    if ((r = semio_eval_add_run(ev, name, prov, ans, err)) < 0 || folds < 2 ||
+        ev->npatients < (size_t)folds)
+        goto done;
+    for (size_t i = 0; i < nrows; i++)
+        patient[i] = semio_eval_row_patient(ev, i);
+    size_t w = (size_t)snprintf(prov, 8192, "P(yes) columns of %s, threshold tuned for F1 on "
+                                            "%d patient-stratified folds (seed %llu), applied "
+                                            "to the held-out fold; thresholds per fold:",
+                                base, folds, (unsigned long long)seed);
+    for (size_t s = 0; s < nsigns && r == 0; s++) {
+        int any = 0;
+        for (size_t i = 0; i < nrows; i++)
+            any |= !isnan(p_yes[s * nrows + i]);
+        if (!any) {
+            memset(ans + s * nrows, SEMIO_ANSWER_MISSING, nrows);
+            continue;
+        }
+        double th[64];
+        if (folds > 64) {
+            r = semio_fail(err, SEMIO_ERR_INVALID, "at most 64 folds");
+            break;
+        }
+        r = semio_tune_threshold(labels + s * nrows, p_yes + s * nrows, patient, nrows,
+                                 folds, seed, ans + s * nrows, th, err);
+        if (w < 8000)
+            w += (size_t)snprintf(prov + w, 8192 - w, " %s", semio_eval_sign(ev, s));
+        for (int f = 0; f < folds && w < 8000; f++)
+            w += (size_t)snprintf(prov + w, 8192 - w, "%s%.3g", f ? "/" : " ", th[f]);
+    }
+    snprintf(name, sizeof(name), "%s tuned", base);
+    if (r == 0)
+        r = semio_eval_add_run(ev, name, prov, ans, err);
+done:
+    free(ans);
+    free(patient);
+    free(prov);
+    return r;
+}
+

@@ -131,9 +131,13 @@ static int sign_index(const char *const *ids, size_t n, const char *sign)
 /* Merges each (recording, sign) group of one run's answers into answers[s * rows + r]. */
 static int run_answers(SemioStudy *s, int64_t run, const int64_t *vids, size_t nrows,
                        const char *const *sign_ids, size_t nsigns,
-                       const SemioStudyEvalOptions *opt, uint8_t *answers, SemioError *err)
+                       const SemioStudyEvalOptions *opt, uint8_t *answers, double *p_yes,
+                       int *has_p, SemioError *err)
 {
     memset(answers, SEMIO_ANSWER_MISSING, nrows * nsigns);
+    for (size_t i = 0; i < nrows * nsigns; i++)
+        p_yes[i] = NAN;
+    *has_p = 0;
     sqlite3_stmt *st;
     int r = semio_db_prepare(s, &st, "SELECT video_id, sign, answer, p_yes, status FROM answers "
                                      "WHERE run_id = ? ORDER BY video_id, sign", err);
@@ -151,9 +155,12 @@ static int run_answers(SemioStudy *s, int64_t run, const int64_t *vids, size_t n
         int sg = more ? sign_index(sign_ids, nsigns, (const char *)sqlite3_column_text(st, 1))
                       : -3;
         if ((row != cur_row || sg != cur_sign) && n) {
-            if (cur_row >= 0 && cur_sign >= 0)
-                semio_aggregate(opt->merge, opt->k, opt->threshold, a, p, n,
-                                &answers[(size_t)cur_sign * nrows + (size_t)cur_row], NULL);
+            if (cur_row >= 0 && cur_sign >= 0) {
+                size_t at = (size_t)cur_sign * nrows + (size_t)cur_row;
+                semio_aggregate(opt->merge, opt->k, opt->threshold, a, p, n, &answers[at],
+                                &p_yes[at]);
+                *has_p |= !isnan(p_yes[at]);
+            }
             n = 0;
         }
         cur_row = row;
@@ -190,6 +197,8 @@ void semio_study_eval_default_options(SemioStudyEvalOptions *o)
     o->merge = SEMIO_AGG_ANY_YES;
     o->k = 1;
     o->threshold = 0.5;
+    o->tune_folds = 3;
+    o->seed = 1;
 }
 
 int semio_eval_from_study(SemioEval **out, SemioStudy *s, const char *const *run_names,
@@ -208,6 +217,7 @@ int semio_eval_from_study(SemioEval **out, SemioStudy *s, const char *const *run
     char **names = NULL, **patients = NULL;
     int8_t *labels = NULL;
     uint8_t *answers = NULL;
+    double *p_yes = NULL;
     sqlite3_stmt *st = NULL;
     int r = load_runs(s, run_names, n, &runs, &nruns, err);
     if (r == 0)
@@ -274,7 +284,8 @@ int semio_eval_from_study(SemioEval **out, SemioStudy *s, const char *const *run
         goto done;
     labels = malloc(nrows * nsigns + 1);
     answers = malloc(nrows * nsigns + 1);
-    if (!vids || !names || !patients || !labels || !answers) {
+    p_yes = malloc((nrows * nsigns + 1) * sizeof(double));
+    if (!vids || !names || !patients || !labels || !answers || !p_yes) {
         r = semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
         goto done;
     }
@@ -292,9 +303,13 @@ int semio_eval_from_study(SemioEval **out, SemioStudy *s, const char *const *run
                             nsigns, sign_ids, groups, labels, err)) < 0)
         goto done;
     for (size_t i = 0; i < nruns && r == 0; i++) {
-        r = run_answers(s, runs[i].id, vids, nrows, sign_ids, nsigns, &opt, answers, err);
+        int has_p = 0;
+        r = run_answers(s, runs[i].id, vids, nrows, sign_ids, nsigns, &opt, answers, p_yes,
+                        &has_p, err);
         if (r == 0)
             r = semio_eval_add_run(*out, runs[i].name, runs[i].provenance, answers, err);
+        if (r == 0 && has_p)
+            r = semio_eval_add_p_runs(*out, runs[i].name, p_yes, opt.tune_folds, opt.seed, err);
     }
     if (r < 0)
         semio_eval_free(out);
@@ -309,6 +324,7 @@ done:
     free(vids);
     free(labels);
     free(answers);
+    free(p_yes);
     free(sign_ids);
     free(groups);
     free(runs);
