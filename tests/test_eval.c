@@ -455,6 +455,8 @@ static void fleiss_kappa(void)
     CHECK(isnan(semio_fleiss_kappa(yes, (int[5]){ 1, 1, 1, 1, 1 }, 5)));
 }
 
+static long long count_rows(const char *db, const char *sql);
+
 static void raters_and_probabilities_from_csv(void)
 {
     const char *labels = test_path("raters.csv");
@@ -509,6 +511,25 @@ static void raters_and_probabilities_from_csv(void)
     CHECK(strstr(text, "Agreement among raters"));
     free(text);
     semio_eval_free(&ev);
+
+    /* The same raters through a study: consensus stored at ingest, kappa at eval. */
+    const char *db = test_path("raters.db");
+    SemioStudy *st;
+    SemioLabelsReport lrep;
+    SemioImportReport irep;
+    CHECK_OK(semio_study_open(&st, db, &err), err);
+    CHECK_OK(semio_ingest_labels(st, labels, NULL, &lrep, &err), err);
+    CHECK_OK(semio_import_predictions(st, pred, "probs", 0, &irep, &err), err);
+    CHECK_OK(semio_eval_from_study(&ev, st, NULL, 0, NULL, &err), err);
+    double kappa2;
+    int ties2;
+    CHECK_INT(semio_eval_agreement(ev, semio_eval_signs(ev) > 1 ? 1 : 0, &kappa2, &ties2), 3);
+    CHECK(fabs(kappa2 - kappa) < 1e-12);
+    CHECK_INT(ties2, 1);
+    semio_eval_free(&ev);
+    semio_study_close(&st);
+    CHECK_INT(count_rows(db, "SELECT count(*) FROM labels WHERE sign = 'tonic' AND value IS NULL"),
+              1);
 
     f = fopen(pred, "w");
     fprintf(f, "file_name,tonic_prob\nP00@d@r0@sz_v1.mp4,1.7\n");

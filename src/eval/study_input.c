@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "semio/eval.h"
 #include "semio/signs.h"
@@ -192,6 +193,50 @@ static int run_answers(SemioStudy *s, int64_t run, const int64_t *vids, size_t n
     return r;
 }
 
+/* Fleiss' kappa among the rater columns (SIGN@RATER) kept from the label files. */
+static int rater_agreement(SemioStudy *s, SemioEval *ev, size_t k, const char *sign,
+                           const int64_t *vids, size_t nrows, SemioError *err)
+{
+    sqlite3_stmt *st;
+    int r = semio_db_prepare(s, &st, "SELECT video_id, value, "
+                                     "count(*) OVER (PARTITION BY video_id) FROM label_fields "
+                                     "WHERE substr(name, 1, length(?1) + 1) = ?1 || '@' "
+                                     "ORDER BY video_id", err);
+    if (r < 0)
+        return r;
+    sqlite3_bind_text(st, 1, sign, -1, SQLITE_STATIC);
+    int *yes = calloc(nrows + 1, sizeof(int)), *votes = calloc(nrows + 1, sizeof(int));
+    int raters = 0;
+    if (!yes || !votes) {
+        r = semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
+    } else {
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            int row = index_of_id(vids, nrows, sqlite3_column_int64(st, 0)), v = 0;
+            int n = sqlite3_column_int(st, 2);
+            raters = n > raters ? n : raters;
+            const char *cell = (const char *)sqlite3_column_text(st, 1);
+            if (row < 0 || !cell)
+                continue;
+            char buf[16];
+            snprintf(buf, sizeof(buf), "%s", cell);
+            if (!strcasecmp(buf, "yes") || !strcasecmp(buf, "no")) {
+                v = !strcasecmp(buf, "yes");
+                votes[row]++;
+                yes[row] += v;
+            }
+        }
+        int ties = 0;
+        for (size_t i = 0; i < nrows; i++)
+            ties += votes[i] && 2 * yes[i] == votes[i];
+        if (raters >= 2)
+            semio_eval_set_agreement(ev, k, raters, semio_fleiss_kappa(yes, votes, nrows), ties);
+    }
+    sqlite3_finalize(st);
+    free(yes);
+    free(votes);
+    return r;
+}
+
 void semio_study_eval_default_options(SemioStudyEvalOptions *o)
 {
     o->merge = SEMIO_AGG_ANY_YES;
@@ -302,6 +347,8 @@ int semio_eval_from_study(SemioEval **out, SemioStudy *s, const char *const *run
     if ((r = semio_eval_new(out, nrows, (const char *const *)names, (const char *const *)patients,
                             nsigns, sign_ids, groups, labels, err)) < 0)
         goto done;
+    for (size_t k = 0; k < nsigns && r == 0; k++)
+        r = rater_agreement(s, *out, k, sign_ids[k], vids, nrows, err);
     for (size_t i = 0; i < nruns && r == 0; i++) {
         int has_p = 0;
         r = run_answers(s, runs[i].id, vids, nrows, sign_ids, nsigns, &opt, answers, p_yes,

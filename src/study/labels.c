@@ -79,9 +79,29 @@ static int video_for(SemioStudy *s, Statements *q, const char *name, const regex
     return 0;
 }
 
+static int store_label(SemioStudy *s, Statements *q, int64_t id, const char *sign, int known,
+                       int v, int64_t source, SemioLabelsReport *rep, SemioError *err)
+{
+    sqlite3_bind_int64(q->label, 1, id);
+    sqlite3_bind_text(q->label, 2, sign, -1, SQLITE_STATIC);
+    if (known)
+        sqlite3_bind_int(q->label, 3, v);
+    else
+        sqlite3_bind_null(q->label, 3);
+    sqlite3_bind_int64(q->label, 4, source);
+    int r = step_done(s, q->label, err);
+    if (r == 0) {
+        if (sqlite3_changes(s->db))
+            rep->values_set++;
+        else
+            rep->unchanged++;
+    }
+    return r;
+}
+
 static int store_row(SemioStudy *s, Statements *q, const SemioCsv *csv, size_t row,
-                     const SemioLabelColumn *kind, int64_t source, const regex_t *rule,
-                     SemioLabelsReport *rep, SemioError *err)
+                     const SemioLabelColumn *kind, const SemioSignSet *signs, int64_t source,
+                     const regex_t *rule, SemioLabelsReport *rep, SemioError *err)
 {
     const SemioCsvRow *h = &csv->rows[0], *d = &csv->rows[row];
     int64_t id = -1;
@@ -91,33 +111,42 @@ static int store_row(SemioStudy *s, Statements *q, const SemioCsv *csv, size_t r
             r = video_for(s, q, d->fields[c], rule, &id, rep, err);
     double bound[2];
     int has_bound[2] = { 0, 0 };
+    /* Rater columns (SIGN@RATER) vote; their majority is the label unless SIGN exists. */
+    enum { MAX_SIGNS = 256 };
+    int yes[MAX_SIGNS] = { 0 }, votes[MAX_SIGNS] = { 0 }, raters[MAX_SIGNS] = { 0 },
+        plain[MAX_SIGNS] = { 0 };
     for (size_t c = 0; r == 0 && c < h->nfields; c++) {
         const char *cell = d->fields[c];
+        int v = 0, known = semio_parse_yes_no(cell, &v);
         if (kind[c] == SEMIO_COL_SIGN) {
-            int v = 0, known = semio_parse_yes_no(cell, &v);
-            sqlite3_bind_int64(q->label, 1, id);
-            sqlite3_bind_text(q->label, 2, h->fields[c], -1, SQLITE_STATIC);
-            if (known)
-                sqlite3_bind_int(q->label, 3, v);
-            else
-                sqlite3_bind_null(q->label, 3);
-            sqlite3_bind_int64(q->label, 4, source);
-            if ((r = step_done(s, q->label, err)) == 0) {
-                if (sqlite3_changes(s->db))
-                    rep->values_set++;
-                else
-                    rep->unchanged++;
-            }
+            const SemioSign *g = semio_signs_find(signs, h->fields[c]);
+            size_t k = (size_t)(g - semio_signs_get(signs, 0));
+            if (k < MAX_SIGNS)
+                plain[k] = 1;
+            r = store_label(s, q, id, h->fields[c], known, v, source, rep, err);
         } else if (kind[c] == SEMIO_COL_START || kind[c] == SEMIO_COL_END) {
             int b = kind[c] == SEMIO_COL_END;
             has_bound[b] = cell[0] && semio_parse_clock(cell, &bound[b]) == 0;
         } else if (kind[c] == SEMIO_COL_OTHER || kind[c] == SEMIO_COL_RATER) {
+            if (kind[c] == SEMIO_COL_RATER) {
+                const SemioSign *g = semio_label_rater_sign(signs, h->fields[c]);
+                size_t k = (size_t)(g - semio_signs_get(signs, 0));
+                if (k < MAX_SIGNS) {
+                    raters[k] = 1;
+                    votes[k] += known > 0;
+                    yes[k] += known > 0 && v;
+                }
+            }
             sqlite3_bind_int64(q->field, 1, id);
             sqlite3_bind_text(q->field, 2, h->fields[c], -1, SQLITE_STATIC);
             sqlite3_bind_text(q->field, 3, cell, -1, SQLITE_STATIC);
             r = step_done(s, q->field, err);
         }
     }
+    for (size_t k = 0; r == 0 && k < semio_signs_count(signs) && k < MAX_SIGNS; k++)
+        if (raters[k] && !plain[k]) /* a tie (or no vote) is unknown */
+            r = store_label(s, q, id, semio_signs_get(signs, k)->id,
+                            2 * yes[k] != votes[k], 2 * yes[k] > votes[k], source, rep, err);
     if (r == 0) {
         sqlite3_bind_int64(q->bounds, 1, id);
         for (int b = 0; b < 2; b++) {
@@ -163,7 +192,7 @@ int semio_ingest_labels(SemioStudy *s, const char *path, const SemioIngestSettin
     }
     int64_t source = sqlite3_last_insert_rowid(s->db);
     for (size_t row = 1; r == 0 && row < lc.csv.nrows; row++)
-        r = store_row(s, &q, &lc.csv, row, lc.kind, source, &rule, rep, err);
+        r = store_row(s, &q, &lc.csv, row, lc.kind, signs, source, &rule, rep, err);
     if (r == 0)
         r = semio_db_commit(s, err);
     if (r < 0)
