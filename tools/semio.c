@@ -93,6 +93,26 @@ static const Command commands[] = {
       "semio eval, a heatmap of F1 per sign and run, F1 bars with their confidence\n"
       "intervals, confusion counts and where each run came from. Takes every option of\n"
       "semio eval (--rules, --resamples, --seed, --level, --patient-regex).\n" },
+    { "ask", cmd_ask, "ask an OpenAI-compatible server about every segment and sign",
+      "usage: semio ask --study STUDY.db --run NAME --url URL[,URL...] --model MODEL\n"
+      "                 [--signs all|limb|facial|audio|LIST] [--view raw] [--prompts FILE]\n"
+      "                 [--concurrency 8] [--dry-run] [--api-key-env VAR] [--timeout SEC]\n"
+      "                 [--connect-timeout SEC] [--temperature 0] [--max-tokens 512]\n"
+      "                 [--max-retries 10] [--no-structured] [--no-logprobs]\n"
+      "                 [--no-timestamps] [--extra JSON] [--segments NAME] [--sampling KEY]\n"
+      "\n"
+      "Sends each segment's sampled frames (in time order, each after a short text with\n"
+      "its time) and then one question per sign to POST URL/chat/completions, as vLLM,\n"
+      "SGLang, LMDeploy and llama-server serve it. Several URLs are replicas: all of a\n"
+      "segment's questions go to one, so its prefix cache reuses the image tokens.\n"
+      "Answers are read tolerantly (code fences, prose around the JSON, Yes/true...);\n"
+      "P(yes) comes from logprobs when the server gives them. Connection errors,\n"
+      "timeouts, 5xx, 429 (Retry-After honoured) and unusable answers are retried with\n"
+      "backoff; after --max-retries the answer is stored as failed with its raw text,\n"
+      "never as \"no\". Each answer is committed as it arrives: running the same command\n"
+      "again asks only what is missing. Ctrl-C lets the answers in flight land.\n"
+      "The API key is read from the environment variable (default OPENAI_API_KEY) and\n"
+      "never stored. --dry-run counts requests, images, bytes and image tokens.\n" },
     { "import", cmd_import, "add published predictions to a study as a run",
       "usage: semio import --study STUDY.db --run NAME [--replace] PREDICTIONS.csv\n"
       "\n"

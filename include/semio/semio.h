@@ -3,6 +3,7 @@
 #define SEMIO_SEMIO_H
 
 #include "semio/common.h"
+#include "semio/engine.h"
 #include "semio/eval.h"
 #include "semio/image.h"
 #include "semio/probe.h"

@@ -123,6 +123,46 @@ typedef struct SemioSampleReport {
 int semio_sample(SemioStudy *s, const SemioSampleSettings *set, SemioSampleReport *rep,
                  SemioError *err);
 
+/* ---- ask ------------------------------------------------------------------ */
+
+struct SemioOpenAISettings;
+
+typedef struct SemioAskSettings {
+    const char *run;          /**< the run's name: answers are stored under it */
+    const char *engine;       /**< "openai" */
+    const struct SemioOpenAISettings *openai;
+    const char *signs;        /**< "all", "limb", "facial", "audio" or a comma list (default all) */
+    const char *view;         /**< "raw" (face, pose and audio views come with semio enhance) */
+    const char *prompts;      /**< a prompt file; NULL = the built-in set */
+    const char *segments;     /**< segment set; NULL = the newest */
+    const char *sampling;     /**< sampling key; NULL = the newest used on that set */
+    int dry_run;              /**< count what would be sent, send nothing */
+    SemioProgressFn progress;
+    void *progress_user;
+    volatile int *stop;       /**< non-zero: send nothing more, let answers in flight land */
+} SemioAskSettings;
+
+void semio_ask_default_settings(SemioAskSettings *s);
+
+typedef struct SemioAskReport {
+    int64_t planned;          /**< questions this run asks in all */
+    int64_t done_before;      /**< already answered (resumed) */
+    int64_t answered, failed; /**< stored now */
+    int64_t requests, images, bytes, image_tokens; /**< what was (or would be) sent */
+    int signs_skipped;        /**< signs the chosen view cannot show (audio signs on frames) */
+    char sampling[64];
+    char segments[128];
+} SemioAskReport;
+
+/**
+ * Asks every (segment, sign) of the run that has no answer yet: frames of each
+ * segment first, then the question; all of one segment's questions go consecutively
+ * to one replica. Each answer is committed as it arrives, so a killed run loses only
+ * what was in flight, and running again asks only what is missing. The run's settings
+ * are stored once; resuming with other settings is refused.
+ */
+int semio_ask(SemioStudy *s, const SemioAskSettings *set, SemioAskReport *rep, SemioError *err);
+
 /* ---- runs from elsewhere ------------------------------------------------ */
 
 typedef struct SemioImportReport {

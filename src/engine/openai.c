@@ -1,0 +1,606 @@
+/*
+ * The OpenAI-compatible engine (vLLM, SGLang, LMDeploy, llama-server, Ollama): chat
+ * completions over libcurl's multi interface, a bounded number in flight, replicas
+ * chosen by affinity so one window's questions meet the same prefix cache, retries
+ * with exponential backoff and jitter (Retry-After honoured), and answers read
+ * tolerantly. A request that never yields a usable answer completes as a failure
+ * with its raw text: it is never turned into "no".
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <json-c/json.h>
+#include <libavutil/base64.h>
+
+#include "semio/engine.h"
+#include "semio/eval.h"
+#include "util/error.h"
+
+typedef struct Buf {
+    char *data;
+    size_t len, cap;
+} Buf;
+
+typedef struct Job {
+    struct Job *next;
+    char *body;
+    size_t body_len;
+    int allow_na, replica, attempts;
+    void *user;
+    double not_before, started;
+    CURL *easy;
+    Buf resp;
+    double retry_after;
+    char *last_raw;
+    char error[256];
+} Job;
+
+struct SemioEngine {
+    SemioOpenAISettings set;
+    char **urls;
+    char *model, *extra_text;
+    json_object *extra;
+    char auth[1024];
+    CURLM *multi;
+    struct curl_slist *headers;
+    Job *queue;       /* waiting (new or to be retried), in order */
+    Job *active;      /* in flight */
+    int in_flight;
+    size_t pending;
+    uint64_t rng;
+};
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void semio_openai_default_settings(SemioOpenAISettings *s)
+{
+    memset(s, 0, sizeof(*s));
+    s->api_key_env = "OPENAI_API_KEY";
+    s->concurrency = 8;
+    s->connect_timeout_ms = 10000;
+    s->timeout_ms = 600000;
+    s->temperature = 0;
+    s->max_tokens = 512;
+    s->structured = 1;
+    s->logprobs = 1;
+    s->timestamps = 1;
+    s->max_retries = 10;
+    s->backoff_s = 1.0;
+    s->backoff_max_s = 60.0;
+}
+
+/* ---- the request body ------------------------------------------------------ */
+
+static json_object *b64_string(const char *prefix, const uint8_t *data, size_t size)
+{
+    size_t plen = strlen(prefix), n = AV_BASE64_SIZE(size);
+    char *s = malloc(plen + n);
+    if (!s)
+        return NULL;
+    memcpy(s, prefix, plen);
+    av_base64_encode(s + plen, (int)n, data, (int)size);
+    json_object *o = json_object_new_string_len(s, (int)(plen + strlen(s + plen)));
+    free(s);
+    return o;
+}
+
+static json_object *text_part(const char *text)
+{
+    json_object *p = json_object_new_object();
+    json_object_object_add(p, "type", json_object_new_string("text"));
+    json_object_object_add(p, "text", json_object_new_string(text));
+    return p;
+}
+
+static json_object *answer_schema(int allow_na)
+{
+    json_object *schema = json_tokener_parse(
+        allow_na
+            ? "{\"type\":\"object\",\"properties\":{\"answer\":{\"type\":\"string\",\"enum\":"
+              "[\"yes\",\"no\",\"na\"]},\"justification\":{\"type\":\"string\"},\"start_time\":"
+              "{\"type\":\"string\"}},\"required\":[\"answer\",\"justification\",\"start_time\"],"
+              "\"additionalProperties\":false}"
+            : "{\"type\":\"object\",\"properties\":{\"answer\":{\"type\":\"string\",\"enum\":"
+              "[\"yes\",\"no\"]},\"justification\":{\"type\":\"string\"},\"start_time\":"
+              "{\"type\":\"string\"}},\"required\":[\"answer\",\"justification\",\"start_time\"],"
+              "\"additionalProperties\":false}");
+    json_object *js = json_object_new_object(), *rf = json_object_new_object();
+    json_object_object_add(js, "name", json_object_new_string("sign_answer"));
+    json_object_object_add(js, "strict", json_object_new_boolean(1));
+    json_object_object_add(js, "schema", schema);
+    json_object_object_add(rf, "type", json_object_new_string("json_schema"));
+    json_object_object_add(rf, "json_schema", js);
+    return rf;
+}
+
+static char *build_body(const SemioOpenAISettings *s, json_object *extra, const SemioRequest *r,
+                        size_t *len)
+{
+    json_object *root = json_object_new_object(), *content = json_object_new_array();
+    json_object_object_add(root, "model", json_object_new_string(s->model ? s->model : ""));
+    for (size_t i = 0; i < r->nimages; i++) {
+        if (s->timestamps) {
+            char t[64];
+            int ms = (int)lround(r->images[i].time * 1000);
+            snprintf(t, sizeof(t), "Frame at %02d:%02d.%d", ms / 60000, ms / 1000 % 60,
+                     ms % 1000 / 100);
+            json_object_array_add(content, text_part(t));
+        }
+        json_object *p = json_object_new_object(), *u = json_object_new_object();
+        json_object_object_add(u, "url", b64_string("data:image/jpeg;base64,",
+                                                    r->images[i].jpeg, r->images[i].size));
+        json_object_object_add(p, "type", json_object_new_string("image_url"));
+        json_object_object_add(p, "image_url", u);
+        json_object_array_add(content, p);
+    }
+    if (r->wav) {
+        json_object *p = json_object_new_object(), *a = json_object_new_object();
+        json_object_object_add(a, "data", b64_string("", r->wav, r->wav_size));
+        json_object_object_add(a, "format", json_object_new_string("wav"));
+        json_object_object_add(p, "type", json_object_new_string("input_audio"));
+        json_object_object_add(p, "input_audio", a);
+        json_object_array_add(content, p);
+    }
+    json_object_array_add(content, text_part(r->text));
+    json_object *msg = json_object_new_object(), *messages = json_object_new_array();
+    json_object_object_add(msg, "role", json_object_new_string("user"));
+    json_object_object_add(msg, "content", content);
+    json_object_array_add(messages, msg);
+    json_object_object_add(root, "messages", messages);
+    json_object_object_add(root, "temperature", json_object_new_double(s->temperature));
+    json_object_object_add(root, "max_tokens", json_object_new_int(s->max_tokens));
+    if (s->structured)
+        json_object_object_add(root, "response_format", answer_schema(r->allow_na));
+    if (s->logprobs) {
+        json_object_object_add(root, "logprobs", json_object_new_boolean(1));
+        json_object_object_add(root, "top_logprobs", json_object_new_int(5));
+    }
+    if (extra) {
+        json_object_object_foreach(extra, k, v)
+            json_object_object_add(root, k, json_object_get(v));
+    }
+    size_t n;
+    const char *text = json_object_to_json_string_length(root, JSON_C_TO_STRING_PLAIN |
+                                                                   JSON_C_TO_STRING_NOSLASHESCAPE,
+                                                         &n);
+    char *out = malloc(n + 1);
+    if (out) {
+        memcpy(out, text, n + 1);
+        *len = n;
+    }
+    json_object_put(root);
+    return out;
+}
+
+char *semio_openai_request_body(const SemioOpenAISettings *s, const SemioRequest *r)
+{
+    json_object *extra = s->extra_json ? json_tokener_parse(s->extra_json) : NULL;
+    size_t len;
+    char *body = build_body(s, extra, r, &len);
+    json_object_put(extra);
+    return body;
+}
+
+/* ---- opening ----------------------------------------------------------------- */
+
+int semio_openai_open(SemioEngine **out, const SemioOpenAISettings *set, SemioError *err)
+{
+    *out = NULL;
+    if (!set->model || !set->model[0])
+        return semio_fail(err, SEMIO_ERR_INVALID, "openai: --model is required");
+    if (!set->nurls)
+        return semio_fail(err, SEMIO_ERR_INVALID, "openai: give at least one --url");
+    if (set->concurrency < 1 || set->concurrency > 1024)
+        return semio_fail(err, SEMIO_ERR_INVALID, "openai: concurrency must be 1..1024");
+    for (size_t i = 0; i < set->nurls; i++)
+        if (strncmp(set->urls[i], "http://", 7) && strncmp(set->urls[i], "https://", 8))
+            return semio_fail(err, SEMIO_ERR_INVALID, "openai: '%s' is not an http(s) URL",
+                              set->urls[i]);
+    SemioEngine *e = calloc(1, sizeof(*e));
+    if (!e)
+        return semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
+    e->set = *set;
+    e->urls = calloc(set->nurls, sizeof(char *));
+    e->model = strdup(set->model);
+    int r = 0;
+    if (!e->urls || !e->model)
+        r = semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; r == 0 && i < set->nurls; i++) {
+        size_t n = strlen(set->urls[i]);
+        while (n && set->urls[i][n - 1] == '/')
+            n--;
+        if (!(e->urls[i] = malloc(n + sizeof("/chat/completions"))))
+            r = semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
+        else
+            snprintf(e->urls[i], n + sizeof("/chat/completions"), "%.*s/chat/completions",
+                     (int)n, set->urls[i]);
+    }
+    if (r == 0 && set->extra_json) {
+        e->extra = json_tokener_parse(set->extra_json);
+        if (!e->extra || !json_object_is_type(e->extra, json_type_object))
+            r = semio_fail(err, SEMIO_ERR_INVALID, "openai: --extra '%s' is not a JSON object",
+                           set->extra_json);
+    }
+    e->set.model = e->model;
+    e->set.urls = NULL;
+    e->set.extra_json = NULL;
+    e->set.api_key_env = NULL;
+    const char *key = set->api_key_env ? getenv(set->api_key_env) : NULL;
+    e->headers = curl_slist_append(NULL, "Content-Type: application/json");
+    if (key && *key) {
+        snprintf(e->auth, sizeof(e->auth), "Authorization: Bearer %s", key);
+        e->headers = curl_slist_append(e->headers, e->auth);
+    }
+    e->rng = (uint64_t)getpid() * 0x9e3779b97f4a7c15ULL ^ (uint64_t)(now_s() * 1e6);
+    if (r == 0 && (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || !(e->multi = curl_multi_init())))
+        r = semio_fail(err, SEMIO_ERR_NOMEM, "openai: cannot start libcurl");
+    if (r < 0) {
+        semio_engine_close(&e);
+        return r;
+    }
+    curl_multi_setopt(e->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)set->concurrency);
+    *out = e;
+    return 0;
+}
+
+static void free_job(Job *j)
+{
+    if (!j)
+        return;
+    free(j->body);
+    free(j->resp.data);
+    free(j->last_raw);
+    free(j);
+}
+
+void semio_engine_close(SemioEngine **pe)
+{
+    SemioEngine *e = *pe;
+    if (!e)
+        return;
+    while (e->queue) {
+        Job *j = e->queue;
+        e->queue = j->next;
+        free_job(j);
+    }
+    while (e->active) { /* abandoned in flight */
+        Job *j = e->active;
+        e->active = j->next;
+        curl_multi_remove_handle(e->multi, j->easy);
+        curl_easy_cleanup(j->easy);
+        free_job(j);
+    }
+    if (e->multi) {
+        curl_multi_cleanup(e->multi);
+        curl_global_cleanup();
+    }
+    curl_slist_free_all(e->headers);
+    memset(e->auth, 0, sizeof(e->auth));
+    for (size_t i = 0; e->urls && i < e->set.nurls; i++)
+        free(e->urls[i]);
+    free(e->urls);
+    free(e->model);
+    json_object_put(e->extra);
+    free(e);
+    *pe = NULL;
+}
+
+size_t semio_engine_pending(const SemioEngine *e)
+{
+    return e->pending;
+}
+
+int semio_engine_submit(SemioEngine *e, const SemioRequest *r, SemioError *err)
+{
+    Job *j = calloc(1, sizeof(*j));
+    if (!j)
+        return semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
+    j->body = build_body(&e->set, e->extra, r, &j->body_len);
+    if (!j->body) {
+        free(j);
+        return semio_fail(err, SEMIO_ERR_NOMEM, "out of memory building a request");
+    }
+    j->allow_na = r->allow_na;
+    j->user = r->user;
+    j->replica = (int)(r->affinity % e->set.nurls);
+    Job **tail = &e->queue;
+    while (*tail)
+        tail = &(*tail)->next;
+    *tail = j;
+    e->pending++;
+    return 0;
+}
+
+/* ---- transfers --------------------------------------------------------------- */
+
+static size_t on_data(char *ptr, size_t size, size_t n, void *user)
+{
+    Buf *b = user;
+    size_t add = size * n;
+    if (b->len + add + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap < b->len + add + 1)
+            cap *= 2;
+        char *d = realloc(b->data, cap);
+        if (!d)
+            return 0; /* libcurl fails the transfer; it is retried */
+        b->data = d;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, ptr, add);
+    b->len += add;
+    b->data[b->len] = '\0';
+    return add;
+}
+
+static size_t on_header(char *line, size_t size, size_t n, void *user)
+{
+    Job *j = user;
+    size_t len = size * n;
+    if (len > 12 && !strncasecmp(line, "Retry-After:", 12))
+        j->retry_after = strtod(line + 12, NULL); /* seconds; an HTTP date reads as 0 */
+    return len;
+}
+
+static int start(SemioEngine *e, Job *j)
+{
+    CURL *c = curl_easy_init();
+    if (!c)
+        return -1;
+    j->resp.len = 0;
+    j->retry_after = 0;
+    curl_easy_setopt(c, CURLOPT_URL, e->urls[j->replica]);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, e->headers);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, j->body);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)j->body_len);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, e->set.connect_timeout_ms);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, e->set.timeout_ms);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &j->resp);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, j);
+    curl_easy_setopt(c, CURLOPT_PRIVATE, j);
+    if (curl_multi_add_handle(e->multi, c) != CURLM_OK) {
+        curl_easy_cleanup(c);
+        return -1;
+    }
+    j->easy = c;
+    j->attempts++;
+    j->started = now_s();
+    j->next = e->active;
+    e->active = j;
+    e->in_flight++;
+    return 0;
+}
+
+/* Starts waiting jobs whose time has come, in order, up to the concurrency bound. */
+static void start_ready(SemioEngine *e)
+{
+    double t = now_s();
+    for (Job **pj = &e->queue; *pj && e->in_flight < e->set.concurrency;) {
+        Job *j = *pj;
+        if (j->not_before > t) {
+            pj = &j->next;
+            continue;
+        }
+        *pj = j->next;
+        if (start(e, j) < 0) { /* could not even start: try again shortly */
+            j->not_before = t + 0.1;
+            j->next = *pj;
+            *pj = j;
+            return;
+        }
+    }
+}
+
+static double next_ready_in(const SemioEngine *e)
+{
+    double t = now_s(), best = 1.0;
+    for (const Job *j = e->queue; j; j = j->next)
+        if (j->not_before - t < best)
+            best = j->not_before - t;
+    return best < 0 ? 0 : best;
+}
+
+static void unlink_active(SemioEngine *e, Job *j)
+{
+    for (Job **pj = &e->active; *pj; pj = &(*pj)->next)
+        if (*pj == j) {
+            *pj = j->next;
+            break;
+        }
+    e->in_flight--;
+}
+
+static uint64_t rng(SemioEngine *e)
+{
+    e->rng ^= e->rng << 13;
+    e->rng ^= e->rng >> 7;
+    e->rng ^= e->rng << 17;
+    return e->rng;
+}
+
+/* Puts a job back for another attempt after backoff with jitter; 0 if out of attempts. */
+static int retry(SemioEngine *e, Job *j)
+{
+    if (j->attempts > e->set.max_retries)
+        return 0;
+    double d = e->set.backoff_s * pow(2, j->attempts - 1);
+    if (d > e->set.backoff_max_s)
+        d = e->set.backoff_max_s;
+    d *= 0.5 + (double)(rng(e) >> 11) / 9007199254740992.0; /* jitter: x0.5 .. x1.5 */
+    if (j->retry_after > d)
+        d = j->retry_after; /* the server said when */
+    j->not_before = now_s() + d;
+    Job **tail = &e->queue;
+    while (*tail)
+        tail = &(*tail)->next;
+    j->next = NULL;
+    *tail = j;
+    return 1;
+}
+
+/* P(yes) from the answer token's top_logprobs: p(yes) / (p(yes) + p(no)). */
+static double p_yes_of(json_object *choice)
+{
+    json_object *lp, *content;
+    if (!json_object_object_get_ex(choice, "logprobs", &lp) || !lp ||
+        !json_object_object_get_ex(lp, "content", &content) ||
+        !json_object_is_type(content, json_type_array))
+        return NAN;
+    int after_key = 0;
+    for (size_t i = 0; i < json_object_array_length(content); i++) {
+        json_object *t = json_object_array_get_idx(content, i), *tok, *top;
+        if (!json_object_object_get_ex(t, "token", &tok))
+            continue;
+        char word[32];
+        size_t k = 0;
+        for (const char *c = json_object_get_string(tok); *c && k + 1 < sizeof(word); c++)
+            if (*c != '"' && *c != ' ' && *c != ':')
+                word[k++] = (char)(*c | 0x20);
+        word[k] = '\0';
+        if (strstr(word, "answer")) {
+            after_key = 1;
+            continue;
+        }
+        if (!after_key || (strcmp(word, "yes") && strcmp(word, "no")))
+            continue;
+        if (!json_object_object_get_ex(t, "top_logprobs", &top) ||
+            !json_object_is_type(top, json_type_array))
+            return NAN;
+        double py = 0, pn = 0;
+        for (size_t m = 0; m < json_object_array_length(top); m++) {
+            json_object *alt = json_object_array_get_idx(top, m), *at, *al;
+            if (!json_object_object_get_ex(alt, "token", &at) ||
+                !json_object_object_get_ex(alt, "logprob", &al))
+                continue;
+            char w[32];
+            size_t q = 0;
+            for (const char *c = json_object_get_string(at); *c && q + 1 < sizeof(w); c++)
+                if (*c != '"' && *c != ' ')
+                    w[q++] = (char)(*c | 0x20);
+            w[q] = '\0';
+            double p = exp(json_object_get_double(al));
+            if (!strcmp(w, "yes"))
+                py += p;
+            else if (!strcmp(w, "no"))
+                pn += p;
+        }
+        return py + pn > 0 ? py / (py + pn) : NAN;
+    }
+    return NAN;
+}
+
+static int usage_of(json_object *root, const char *key)
+{
+    json_object *u, *v;
+    if (json_object_object_get_ex(root, "usage", &u) && u && json_object_object_get_ex(u, key, &v))
+        return json_object_get_int(v);
+    return -1;
+}
+
+/* Handles one finished transfer: a completion (1), or a retry scheduled (0). */
+static int finish(SemioEngine *e, Job *j, CURLcode code, SemioCompletionFn fn, void *user)
+{
+    long http = 0;
+    curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &http);
+    double latency = (now_s() - j->started) * 1000;
+    curl_multi_remove_handle(e->multi, j->easy);
+    curl_easy_cleanup(j->easy);
+    j->easy = NULL;
+    unlink_active(e, j);
+
+    SemioCompletion c = { .user = j->user, .p_yes = NAN, .attempts = j->attempts,
+                          .latency_ms = latency, .prompt_tokens = -1, .completion_tokens = -1,
+                          .replica = j->replica };
+    int permanent = 0;
+    json_object *root = NULL;
+    if (code != CURLE_OK) {
+        snprintf(j->error, sizeof(j->error), "%s", curl_easy_strerror(code));
+    } else if (http == 429 || http >= 500) {
+        snprintf(j->error, sizeof(j->error), "HTTP %ld from the server", http);
+    } else if (http != 200) {
+        snprintf(j->error, sizeof(j->error), "HTTP %ld: the server refused the request", http);
+        permanent = 1;
+    } else if (!(root = json_tokener_parse(j->resp.data ? j->resp.data : ""))) {
+        snprintf(j->error, sizeof(j->error), "the response is not JSON");
+    } else {
+        json_object *choices, *choice, *msg, *content;
+        if (!json_object_object_get_ex(root, "choices", &choices) ||
+            !json_object_is_type(choices, json_type_array) ||
+            !json_object_array_length(choices)) {
+            snprintf(j->error, sizeof(j->error), "the response has no choices");
+        } else if (!(choice = json_object_array_get_idx(choices, 0)) ||
+                   !json_object_object_get_ex(choice, "message", &msg) ||
+                   !json_object_object_get_ex(msg, "content", &content) || !content) {
+            snprintf(j->error, sizeof(j->error), "the response has no message content");
+        } else {
+            free(j->last_raw);
+            j->last_raw = strdup(json_object_get_string(content));
+            char why[160];
+            if (semio_parse_model_answer(j->last_raw, j->allow_na, &c.answer, why,
+                                         sizeof(why)) == 0) {
+                c.ok = 1;
+                c.p_yes = p_yes_of(choice);
+                c.prompt_tokens = usage_of(root, "prompt_tokens");
+                c.completion_tokens = usage_of(root, "completion_tokens");
+            } else {
+                snprintf(j->error, sizeof(j->error), "unusable answer: %s", why);
+            }
+        }
+    }
+    if (!c.ok && !j->last_raw && j->resp.data)
+        j->last_raw = strndup(j->resp.data, 4000); /* an error body is the raw text we have */
+    json_object_put(root);
+    if (!c.ok && !permanent && retry(e, j))
+        return 0;
+    c.raw = j->last_raw;
+    c.error = c.ok ? NULL : j->error;
+    fn(user, &c);
+    semio_parsed_answer_clear(&c.answer);
+    e->pending--;
+    free_job(j);
+    return 1;
+}
+
+int semio_engine_wait(SemioEngine *e, SemioCompletionFn fn, void *user, SemioError *err)
+{
+    for (;;) {
+        start_ready(e);
+        if (!e->in_flight && !e->queue)
+            return 0;
+        int running;
+        if (curl_multi_perform(e->multi, &running) != CURLM_OK)
+            return semio_fail(err, SEMIO_ERR_IO, "openai: libcurl failed");
+        int done = 0, left;
+        CURLMsg *m;
+        while ((m = curl_multi_info_read(e->multi, &left))) {
+            if (m->msg != CURLMSG_DONE)
+                continue;
+            Job *j = NULL;
+            curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&j);
+            done += finish(e, j, m->data.result, fn, user);
+        }
+        if (done)
+            return (int)e->pending;
+        int wait_ms = (int)(next_ready_in(e) * 1000);
+        if (e->in_flight)
+            curl_multi_poll(e->multi, NULL, 0, wait_ms > 0 ? (wait_ms < 500 ? wait_ms : 500) : 1,
+                            NULL);
+        else if (wait_ms > 0)
+            usleep((useconds_t)(wait_ms < 500 ? wait_ms : 500) * 1000);
+    }
+}

@@ -1,0 +1,187 @@
+/* Prompt sets: one question per sign and the answer-format instruction, from a file. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libavutil/mem.h>
+#include <libavutil/sha.h>
+
+#include "semio/engine.h"
+#include "util/error.h"
+#include "util/fs.h"
+
+extern const char semio_data_prompts_tsv[];
+
+typedef struct Entry {
+    const char *key, *text; /* into the set's buffer */
+    char *composed;         /* question + format, made on first use */
+} Entry;
+
+struct SemioPromptSet {
+    char *name;
+    char *buf;
+    Entry *entries;
+    size_t n;
+};
+
+static Entry *find(const SemioPromptSet *ps, const char *key)
+{
+    for (size_t i = 0; i < ps->n; i++)
+        if (!strcmp(ps->entries[i].key, key))
+            return &ps->entries[i];
+    return NULL;
+}
+
+static int parse(SemioPromptSet *ps, SemioError *err)
+{
+    size_t cap = 0, line = 0;
+    int header = 0;
+    char *save = NULL;
+    for (char *l = strtok_r(ps->buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+        line++;
+        size_t len = strlen(l);
+        if (len && l[len - 1] == '\r')
+            l[--len] = '\0';
+        if (!len || l[0] == '#')
+            continue;
+        char *tab = strchr(l, '\t');
+        if (!tab)
+            return semio_fail(err, SEMIO_ERR_FORMAT, "%s:%zu: expected key<TAB>text", ps->name,
+                              line);
+        *tab = '\0';
+        if (!header) {
+            if (strcmp(l, "key") || strcmp(tab + 1, "text"))
+                return semio_fail(err, SEMIO_ERR_FORMAT, "%s:%zu: the header must be key<TAB>text",
+                                  ps->name, line);
+            header = 1;
+            continue;
+        }
+        if (find(ps, l))
+            return semio_fail(err, SEMIO_ERR_FORMAT, "%s:%zu: '%s' appears twice", ps->name,
+                              line, l);
+        if (ps->n == cap) {
+            cap = cap ? 2 * cap : 32;
+            Entry *e = realloc(ps->entries, cap * sizeof(*e));
+            if (!e)
+                return semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
+            ps->entries = e;
+        }
+        ps->entries[ps->n++] = (Entry){ l, tab + 1, NULL };
+    }
+    if (!find(ps, "_format"))
+        return semio_fail(err, SEMIO_ERR_FORMAT, "%s: no _format line (the answer instruction)",
+                          ps->name);
+    return 0;
+}
+
+int semio_prompts_load(SemioPromptSet **out, const char *path, SemioError *err)
+{
+    *out = NULL;
+    SemioPromptSet *ps = calloc(1, sizeof(*ps));
+    if (!ps || !(ps->name = strdup(path ? path : "built-in"))) {
+        free(ps);
+        return semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
+    }
+    int r = path ? semio_read_file(path, &ps->buf, NULL, err)
+                 : (ps->buf = strdup(semio_data_prompts_tsv)) ? 0
+                 : semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
+    if (r == 0)
+        r = parse(ps, err);
+    if (r < 0) {
+        semio_prompts_free(&ps);
+        return r;
+    }
+    *out = ps;
+    return 0;
+}
+
+void semio_prompts_free(SemioPromptSet **pps)
+{
+    SemioPromptSet *ps = *pps;
+    if (!ps)
+        return;
+    for (size_t i = 0; i < ps->n; i++)
+        free(ps->entries[i].composed);
+    free(ps->entries);
+    free(ps->buf);
+    free(ps->name);
+    free(ps);
+    *pps = NULL;
+}
+
+const char *semio_prompts_name(const SemioPromptSet *ps)
+{
+    return ps->name;
+}
+
+int semio_sign_allows_na(const SemioSign *sign)
+{
+    return !strcmp(sign->id, "verbal_responsiveness");
+}
+
+/* Copies src to dst replacing {sign} and {definition}; returns the length. */
+static size_t expand(char *dst, const char *src, const SemioSign *sign)
+{
+    size_t n = 0;
+    for (const char *p = src; *p;) {
+        const char *with = NULL;
+        size_t skip = 0;
+        if (!strncmp(p, "{sign}", 6))
+            with = sign->id, skip = 6;
+        else if (!strncmp(p, "{definition}", 12))
+            with = sign->definition, skip = 12;
+        if (with) {
+            size_t w = strlen(with);
+            if (dst)
+                memcpy(dst + n, with, w);
+            n += w;
+            p += skip;
+        } else {
+            if (dst)
+                dst[n] = *p;
+            n++;
+            p++;
+        }
+    }
+    return n;
+}
+
+const char *semio_prompt_text(SemioPromptSet *ps, const SemioSign *sign, SemioError *err)
+{
+    Entry *q = find(ps, sign->id);
+    if (!q) {
+        semio_fail(err, SEMIO_ERR_NOT_FOUND, "%s: no question for sign %s", ps->name, sign->id);
+        return NULL;
+    }
+    if (q->composed)
+        return q->composed;
+    const Entry *fmt = semio_sign_allows_na(sign) && find(ps, "_format_na")
+                           ? find(ps, "_format_na") : find(ps, "_format");
+    size_t a = expand(NULL, q->text, sign), b = expand(NULL, fmt->text, sign);
+    char *s = malloc(a + b + 2);
+    if (!s) {
+        semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    expand(s, q->text, sign);
+    s[a] = ' ';
+    expand(s + a + 1, fmt->text, sign);
+    s[a + 1 + b] = '\0';
+    return q->composed = s;
+}
+
+void semio_text_hash(const char *text, char hex[65])
+{
+    uint8_t digest[32];
+    struct AVSHA *sha = av_sha_alloc();
+    if (!sha || av_sha_init(sha, 256) < 0) {
+        av_free(sha);
+        snprintf(hex, 65, "%064d", 0);
+        return;
+    }
+    av_sha_update(sha, (const uint8_t *)text, strlen(text));
+    av_sha_final(sha, digest);
+    av_free(sha);
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+}

@@ -1,0 +1,490 @@
+/*
+ * semio ask: questions about every (segment, sign) of a run, to an engine, answers
+ * into the study one committed row at a time.
+ */
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <json-c/json.h>
+
+#include "semio/engine.h"
+#include "semio/eval.h"
+#include "semio/signs.h"
+#include "study/db.h"
+#include "util/error.h"
+#include "util/fs.h"
+
+void semio_ask_default_settings(SemioAskSettings *s)
+{
+    memset(s, 0, sizeof(*s));
+    s->engine = "openai";
+    s->signs = "all";
+    s->view = "raw";
+}
+
+typedef struct Question {
+    const SemioSign *sign;
+    const char *text;
+    char hash[65];
+} Question;
+
+typedef struct Segment {
+    int64_t id, video;
+} Segment;
+
+typedef struct Pending {
+    int64_t segment, video;
+    const Question *q;
+} Pending;
+
+typedef struct Ctx {
+    SemioStudy *s;
+    const SemioAskSettings *set;
+    SemioAskReport *rep;
+    int64_t run, sampling;
+    sqlite3_stmt *insert;
+    int db_error;
+    SemioError *err;
+} Ctx;
+
+/* Which signs to ask: "all", a group, or a comma list of ids. */
+static int choose_signs(const SemioSignSet *cat, const char *spec, const char *view,
+                        const SemioSign **out, size_t *n, int *skipped, SemioError *err)
+{
+    *n = 0;
+    *skipped = 0;
+    int is_group = !strcmp(spec, "all") || !strcmp(spec, "limb") || !strcmp(spec, "facial") ||
+                   !strcmp(spec, "audio");
+    for (size_t i = 0; i < semio_signs_count(cat); i++) {
+        const SemioSign *g = semio_signs_get(cat, i);
+        int want = 0;
+        if (is_group) {
+            want = !strcmp(spec, "all") || !strcmp(spec, g->group);
+        } else {
+            size_t len = strlen(g->id);
+            for (const char *p = spec; (p = strstr(p, g->id)); p += len)
+                if ((p == spec || p[-1] == ',') && (p[len] == ',' || !p[len]))
+                    want = 1;
+        }
+        if (!want)
+            continue;
+        /* Frames cannot show a sound: audio signs need the audio view. */
+        if (!strcmp(g->modality, "audio") != !strcmp(view, "audio")) {
+            (*skipped)++;
+            continue;
+        }
+        out[(*n)++] = g;
+    }
+    if (!is_group) {
+        char copy[1024];
+        snprintf(copy, sizeof(copy), "%s", spec);
+        for (char *save = NULL, *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
+            if (!semio_signs_find(cat, t))
+                return semio_fail(err, SEMIO_ERR_INVALID, "--signs: no sign '%s' in the catalog",
+                                  t);
+    }
+    if (*n == 0)
+        return semio_fail(err, SEMIO_ERR_INVALID,
+                          "--signs %s with --view %s leaves nothing to ask%s", spec, view,
+                          *skipped ? " (audio signs need the audio view, video signs a video "
+                                     "view)" : "");
+    return 0;
+}
+
+static int one_text(SemioStudy *s, const char *sql, const char *arg, char *out, size_t size,
+                    int64_t *id)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    if (arg)
+        sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
+    int found = sqlite3_step(st) == SQLITE_ROW;
+    if (found) {
+        if (id)
+            *id = sqlite3_column_int64(st, 0);
+        if (out)
+            snprintf(out, size, "%s", (const char *)sqlite3_column_text(st, 1));
+    }
+    sqlite3_finalize(st);
+    return found;
+}
+
+static char *settings_json(const SemioAskSettings *set, const SemioOpenAISettings *o,
+                           const char *prompts, const SemioAskReport *rep)
+{
+    json_object *j = json_object_new_object();
+    json_object_object_add(j, "engine", json_object_new_string(set->engine));
+    json_object_object_add(j, "model", json_object_new_string(o->model));
+    json_object_object_add(j, "view", json_object_new_string(set->view));
+    json_object_object_add(j, "signs", json_object_new_string(set->signs));
+    json_object_object_add(j, "prompts", json_object_new_string(prompts));
+    json_object_object_add(j, "segments", json_object_new_string(rep->segments));
+    json_object_object_add(j, "sampling", json_object_new_string(rep->sampling));
+    json_object_object_add(j, "temperature", json_object_new_double(o->temperature));
+    json_object_object_add(j, "max_tokens", json_object_new_int(o->max_tokens));
+    json_object_object_add(j, "structured", json_object_new_boolean(o->structured));
+    json_object_object_add(j, "logprobs", json_object_new_boolean(o->logprobs));
+    json_object_object_add(j, "timestamps", json_object_new_boolean(o->timestamps));
+    json_object_object_add(j, "extra", o->extra_json ? json_tokener_parse(o->extra_json) : NULL);
+    char *out = strdup(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN |
+                                                             JSON_C_TO_STRING_NOSLASHESCAPE));
+    json_object_put(j);
+    return out;
+}
+
+/* Creates the run, or checks that an existing one was made with the same settings. */
+static int open_run(Ctx *c, const SemioOpenAISettings *o, const char *prompts)
+{
+    SemioStudy *s = c->s;
+    char *settings = settings_json(c->set, o, prompts, c->rep);
+    if (!settings)
+        return semio_fail(c->err, SEMIO_ERR_NOMEM, "out of memory");
+    sqlite3_stmt *st;
+    int r = semio_db_prepare(s, &st, "SELECT id, settings_json FROM runs WHERE name = ?", c->err);
+    if (r == 0) {
+        sqlite3_bind_text(st, 1, c->set->run, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            c->run = sqlite3_column_int64(st, 0);
+            if (strcmp((const char *)sqlite3_column_text(st, 1), settings))
+                r = semio_fail(c->err, SEMIO_ERR_CONFLICT,
+                               "%s: run '%s' was started with other settings (%s); resume it "
+                               "with the same ones or name a new run", s->path, c->set->run,
+                               (const char *)sqlite3_column_text(st, 1));
+        }
+        sqlite3_finalize(st);
+    }
+    if (r == 0 && !c->run && !c->set->dry_run) {
+        char urls[4096] = "", now[32];
+        for (size_t i = 0; i < o->nurls; i++)
+            snprintf(urls + strlen(urls), sizeof(urls) - strlen(urls), "%s%s", i ? "," : "",
+                     o->urls[i]);
+        if ((r = semio_db_prepare(s, &st, "INSERT INTO runs(name, engine, model, base_urls, view, "
+                                          "segment_set, sampling, prompt_set, settings_json, "
+                                          "version, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                                  c->err)) == 0) {
+            const char *v[11] = { c->set->run, c->set->engine, o->model, urls, c->set->view,
+                                  c->rep->segments, c->rep->sampling, prompts, settings,
+                                  semio_version(), semio_db_now(now) };
+            for (int i = 0; i < 11; i++)
+                sqlite3_bind_text(st, i + 1, v[i], -1, SQLITE_STATIC);
+            r = sqlite3_step(st) == SQLITE_DONE ? 0 : semio_db_fail(s, c->err, "cannot create run");
+            sqlite3_finalize(st);
+            c->run = sqlite3_last_insert_rowid(s->db);
+        }
+    }
+    free(settings);
+    return r;
+}
+
+static int answered(SemioStudy *s, sqlite3_stmt *q, int64_t run, int64_t seg, const Question *x,
+                    const char *view)
+{
+    sqlite3_reset(q);
+    sqlite3_bind_int64(q, 1, run);
+    sqlite3_bind_int64(q, 2, seg);
+    sqlite3_bind_text(q, 3, x->sign->id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 4, view, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 5, x->hash, -1, SQLITE_STATIC);
+    return sqlite3_step(q) == SQLITE_ROW;
+}
+
+/* The frames of one segment: JPEG bytes and times, in order. */
+typedef struct Frames {
+    int64_t segment;
+    SemioImagePart *parts;
+    uint8_t **data;
+    size_t n;
+    int width, height;
+} Frames;
+
+static void free_frames(Frames *f)
+{
+    for (size_t i = 0; i < f->n; i++)
+        free(f->data[i]);
+    free(f->data);
+    free(f->parts);
+    memset(f, 0, sizeof(*f));
+}
+
+static int load_frames(SemioStudy *s, int64_t segment, int64_t sampling, Frames *f,
+                       SemioError *err)
+{
+    free_frames(f);
+    sqlite3_stmt *st;
+    int r = semio_db_prepare(s, &st, "SELECT f.path, f.time_s, x.width, x.height FROM frames f "
+                                     "JOIN samples x USING (segment_id, sampling_id) "
+                                     "WHERE f.segment_id = ? AND f.sampling_id = ? "
+                                     "ORDER BY f.ordinal", err);
+    if (r < 0)
+        return r;
+    sqlite3_bind_int64(st, 1, segment);
+    sqlite3_bind_int64(st, 2, sampling);
+    size_t cap = 0;
+    while (r == 0 && sqlite3_step(st) == SQLITE_ROW) {
+        if (f->n == cap) {
+            cap = cap ? cap * 2 : 64;
+            SemioImagePart *np = realloc(f->parts, cap * sizeof(*np));
+            uint8_t **nd = np ? realloc(f->data, cap * sizeof(*nd)) : NULL;
+            if (np)
+                f->parts = np;
+            if (!np || !nd) {
+                r = semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
+                break;
+            }
+            f->data = nd;
+        }
+        char path[PATH_MAX + 256];
+        char *data;
+        size_t size;
+        if ((r = semio_path(err, path, sizeof(path), "%s/%s", s->cache_dir,
+                            (const char *)sqlite3_column_text(st, 0))) < 0 ||
+            (r = semio_read_file(path, &data, &size, err)) < 0)
+            break;
+        f->data[f->n] = (uint8_t *)data;
+        f->parts[f->n] = (SemioImagePart){ (uint8_t *)data, size, sqlite3_column_double(st, 1) };
+        f->width = sqlite3_column_int(st, 2);
+        f->height = sqlite3_column_int(st, 3);
+        f->n++;
+    }
+    sqlite3_finalize(st);
+    f->segment = segment;
+    return r;
+}
+
+/* Qwen2.5-VL's count: one token per 28x28 patch after rounding to multiples of 28. */
+static int64_t image_tokens(int w, int h)
+{
+    int64_t pw = lround(w / 28.0), ph = lround(h / 28.0);
+    return (pw < 1 ? 1 : pw) * (ph < 1 ? 1 : ph);
+}
+
+static void on_answer(void *user, const SemioCompletion *c)
+{
+    Ctx *x = user;
+    Pending *p = c->user;
+    static const char *const words[] = { "no", "yes", "na" };
+    sqlite3_stmt *st = x->insert;
+    char now[32];
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    sqlite3_bind_int64(st, 1, x->run);
+    sqlite3_bind_int64(st, 2, p->video);
+    sqlite3_bind_int64(st, 3, p->segment);
+    sqlite3_bind_text(st, 4, p->q->sign->id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, x->set->view, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, p->q->hash, -1, SQLITE_STATIC);
+    if (c->ok)
+        sqlite3_bind_text(st, 7, words[c->answer.answer], -1, SQLITE_STATIC);
+    if (c->ok && !isnan(c->p_yes))
+        sqlite3_bind_double(st, 8, c->p_yes);
+    if (c->ok && c->answer.justification)
+        sqlite3_bind_text(st, 9, c->answer.justification, -1, SQLITE_STATIC);
+    if (c->ok && !isnan(c->answer.onset_s))
+        sqlite3_bind_double(st, 10, c->answer.onset_s);
+    if (c->raw)
+        sqlite3_bind_text(st, 11, c->raw, -1, SQLITE_STATIC);
+    else if (c->error)
+        sqlite3_bind_text(st, 11, c->error, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 12, c->ok ? "ok" : "failed", -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 13, c->attempts);
+    sqlite3_bind_double(st, 14, c->latency_ms);
+    if (c->prompt_tokens >= 0)
+        sqlite3_bind_int(st, 15, c->prompt_tokens);
+    if (c->completion_tokens >= 0)
+        sqlite3_bind_int(st, 16, c->completion_tokens);
+    sqlite3_bind_text(st, 17, semio_db_now(now), -1, SQLITE_STATIC);
+    /* One row, one commit (autocommit): a crash keeps every answer that arrived. */
+    if (sqlite3_step(st) != SQLITE_DONE && !x->db_error)
+        x->db_error = semio_db_fail(x->s, x->err, "cannot store an answer");
+    c->ok ? x->rep->answered++ : x->rep->failed++;
+    free(p);
+}
+
+static uint64_t affinity(int64_t segment, const char *view)
+{
+    uint64_t h = 1469598103934665603ULL ^ (uint64_t)segment;
+    for (const char *c = view; *c; c++)
+        h = (h ^ (uint8_t)*c) * 1099511628211ULL;
+    return h * 0x9e3779b97f4a7c15ULL >> 1;
+}
+
+int semio_ask(SemioStudy *s, const SemioAskSettings *set, SemioAskReport *rep, SemioError *err)
+{
+    memset(rep, 0, sizeof(*rep));
+    if (!set->run || !set->run[0])
+        return semio_fail(err, SEMIO_ERR_INVALID, "ask: --run NAME is required");
+    if (strcmp(set->engine, "openai"))
+        return semio_fail(err, SEMIO_ERR_INVALID, "ask: no engine '%s' (openai)", set->engine);
+    if (strcmp(set->view, "raw"))
+        return semio_fail(err, SEMIO_ERR_INVALID, "ask: --view %s needs its enhanced view, which "
+                          "semio does not make yet; --view raw asks on the sampled frames",
+                          set->view);
+    if (!set->openai)
+        return semio_fail(err, SEMIO_ERR_INVALID, "ask: no engine settings");
+    Ctx c = { .s = s, .set = set, .rep = rep, .err = err };
+    SemioSignSet *cat = NULL;
+    SemioPromptSet *ps = NULL;
+    SemioEngine *engine = NULL;
+    Question *qs = NULL;
+    Segment *segs = NULL;
+    size_t nq = 0, nseg = 0;
+    sqlite3_stmt *seg_q = NULL, *done_q = NULL;
+    Frames frames = { 0 };
+    int64_t set_id = 0;
+    int r = semio_signs_load(&cat, NULL, err);
+    if (r == 0)
+        r = semio_prompts_load(&ps, set->prompts, err);
+    if (r < 0)
+        goto done;
+    const SemioSign *chosen[256];
+    if ((r = choose_signs(cat, set->signs ? set->signs : "all", set->view, chosen, &nq,
+                          &rep->signs_skipped, err)) < 0)
+        goto done;
+    if (!(qs = calloc(nq, sizeof(*qs)))) {
+        r = semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < nq; i++) {
+        qs[i].sign = chosen[i];
+        if (!(qs[i].text = semio_prompt_text(ps, chosen[i], err))) {
+            r = err ? err->code : SEMIO_ERR_NOT_FOUND;
+            goto done;
+        }
+        semio_text_hash(qs[i].text, qs[i].hash);
+    }
+    /* the segment set and the sampling whose frames are sent */
+    int found = set->segments
+        ? one_text(s, "SELECT id, name FROM segment_sets WHERE name = ?", set->segments,
+                   rep->segments, sizeof(rep->segments), &set_id)
+        : one_text(s, "SELECT id, name FROM segment_sets ORDER BY id DESC LIMIT 1", NULL,
+                   rep->segments, sizeof(rep->segments), &set_id);
+    if (found <= 0) {
+        r = semio_fail(err, SEMIO_ERR_NOT_FOUND, "%s: %s", s->path,
+                       set->segments ? "no such segment set" : "no segments: run semio segment");
+        goto done;
+    }
+    char sql[512];
+    snprintf(sql, sizeof(sql), "SELECT m.id, m.key FROM samplings m JOIN samples x ON "
+             "x.sampling_id = m.id JOIN segments g ON g.id = x.segment_id WHERE g.set_id = %lld "
+             "%s ORDER BY x.sampled_at DESC, m.id DESC LIMIT 1", (long long)set_id,
+             set->sampling ? "AND m.key = ?" : "");
+    if (one_text(s, sql, set->sampling, rep->sampling, sizeof(rep->sampling), &c.sampling) <= 0) {
+        r = semio_fail(err, SEMIO_ERR_NOT_FOUND, "%s: segment set '%s' has no sampled frames%s%s:"
+                       " run semio sample", s->path, rep->segments,
+                       set->sampling ? " with sampling " : "", set->sampling ? set->sampling : "");
+        goto done;
+    }
+    if ((r = open_run(&c, set->openai, semio_prompts_name(ps))) < 0)
+        goto done;
+    /* segments with frames, in order: one segment's questions go out together */
+    if ((r = semio_db_prepare(s, &seg_q, "SELECT g.id, g.video_id FROM segments g JOIN samples x "
+                                         "ON x.segment_id = g.id AND x.sampling_id = ? WHERE "
+                                         "g.set_id = ? AND x.written > 0 ORDER BY g.video_id, "
+                                         "g.start_s", err)) < 0 ||
+        (r = semio_db_prepare(s, &done_q, "SELECT 1 FROM answers WHERE run_id = ? AND "
+                                          "segment_id = ? AND sign = ? AND view = ? AND "
+                                          "prompt_hash = ?", err)) < 0 ||
+        (r = semio_db_prepare(s, &c.insert, "INSERT INTO answers(run_id, video_id, segment_id, "
+                                            "sign, view, prompt_hash, answer, p_yes, "
+                                            "justification, onset_s, raw, status, attempts, "
+                                            "latency_ms, prompt_tokens, completion_tokens, "
+                                            "answered_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
+                                            "?,?)", err)) < 0)
+        goto done;
+    sqlite3_bind_int64(seg_q, 1, c.sampling);
+    sqlite3_bind_int64(seg_q, 2, set_id);
+    size_t cap = 0;
+    while (sqlite3_step(seg_q) == SQLITE_ROW) {
+        if (nseg == cap) {
+            Segment *ns = realloc(segs, (cap = cap ? 2 * cap : 256) * sizeof(*ns));
+            if (!ns) {
+                r = semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
+                goto done;
+            }
+            segs = ns;
+        }
+        segs[nseg++] = (Segment){ sqlite3_column_int64(seg_q, 0), sqlite3_column_int64(seg_q, 1) };
+    }
+    rep->planned = (int64_t)(nseg * nq);
+    if (!set->dry_run && (r = semio_openai_open(&engine, set->openai, err)) < 0)
+        goto done;
+    int concurrency = set->openai->concurrency > 0 ? set->openai->concurrency : 8;
+    int64_t progressed = 0;
+    for (size_t i = 0; i < nseg && r == 0; i++) {
+        for (size_t k = 0; k < nq && r == 0; k++) {
+            if (c.run && answered(s, done_q, c.run, segs[i].id, &qs[k], set->view)) {
+                rep->done_before++;
+                continue;
+            }
+            if (set->stop && *set->stop)
+                break;
+            if (frames.segment != segs[i].id || !frames.parts)
+                if ((r = load_frames(s, segs[i].id, c.sampling, &frames, err)) < 0)
+                    break;
+            rep->requests++;
+            rep->images += (int64_t)frames.n;
+            for (size_t f = 0; f < frames.n; f++) {
+                rep->bytes += (int64_t)(frames.parts[f].size + 2) / 3 * 4;
+                rep->image_tokens += image_tokens(frames.width, frames.height);
+            }
+            if (set->dry_run)
+                continue;
+            Pending *p = malloc(sizeof(*p));
+            if (!p) {
+                r = semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
+                break;
+            }
+            *p = (Pending){ segs[i].id, segs[i].video, &qs[k] };
+            SemioRequest req = { .text = qs[k].text, .images = frames.parts,
+                                 .nimages = frames.n, .allow_na = semio_sign_allows_na(qs[k].sign),
+                                 .affinity = affinity(segs[i].id, set->view), .user = p };
+            if ((r = semio_engine_submit(engine, &req, err)) < 0) {
+                free(p);
+                break;
+            }
+            /* keep at most two rounds of requests built ahead of the wire */
+            while (r == 0 && semio_engine_pending(engine) >= (size_t)(2 * concurrency)) {
+                int w = semio_engine_wait(engine, on_answer, &c, err);
+                r = w < 0 ? w : c.db_error;
+                if (set->progress)
+                    set->progress(set->progress_user, "ask",
+                                  rep->done_before + rep->answered + rep->failed, rep->planned,
+                                  NULL);
+            }
+        }
+        progressed = rep->done_before + rep->answered + rep->failed;
+        (void)progressed;
+        if (set->stop && *set->stop)
+            break;
+    }
+    /* Let everything in flight land, even when stopping. */
+    while (engine && semio_engine_pending(engine) && (r == 0 || r == SEMIO_ERR_INTERRUPTED)) {
+        int w = semio_engine_wait(engine, on_answer, &c, err);
+        if (w < 0)
+            r = w;
+        else if (c.db_error)
+            r = c.db_error;
+        if (set->progress)
+            set->progress(set->progress_user, "ask", rep->done_before + rep->answered + rep->failed,
+                          rep->planned, NULL);
+    }
+    if (r == 0 && set->stop && *set->stop)
+        r = semio_fail(err, SEMIO_ERR_INTERRUPTED, "interrupted: %lld questions not asked",
+                       (long long)(rep->planned - rep->done_before - rep->answered - rep->failed));
+done:
+    semio_engine_close(&engine);
+    free_frames(&frames);
+    sqlite3_finalize(seg_q);
+    sqlite3_finalize(done_q);
+    sqlite3_finalize(c.insert);
+    free(segs);
+    free(qs);
+    semio_prompts_free(&ps);
+    semio_signs_free(&cat);
+    return r;
+}

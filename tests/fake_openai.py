@@ -1,0 +1,205 @@
+#!/usr/bin/env python3
+"""A strict, fault-injecting OpenAI-compatible test server for semio's tests (127.0.0.1).
+
+It validates every chat-completion request (content-part order, data URLs that decode to
+JPEG, frame times increasing, the answer schema) and answers 400 with the reason when one
+is wrong. Faults are consumed one per request in arrival order (--faults), or hit every question that
+contains a word (--always WORD:BEHAVIOUR); otherwise it answers normally: ok, 500, 400, 429:SECONDS (with Retry-After), slow:SECONDS, reset (no
+reply), empty (no choices), fenced (JSON in a code fence with prose), broken (truncated
+JSON), nojson (prose). Each request is logged as one JSON line (--log). The answer is
+"yes" when the question's length is even; P(yes) is 0.8 for yes, 0.3 for no.
+"""
+import argparse
+import base64
+import hashlib
+import json
+import math
+import re
+import socket
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+LOCK = threading.Lock()
+STATE = {"arrivals": 0, "inflight": 0, "faults": [], "log": None, "args": None}
+
+
+def validate(body, headers):
+    args = STATE["args"]
+    if args.key and headers.get("Authorization") != "Bearer " + args.key:
+        return "missing or wrong Authorization header"
+    if not args.key and headers.get("Authorization"):
+        return "unexpected Authorization header"
+    if not isinstance(body.get("model"), str) or not body["model"]:
+        return "no model"
+    msgs = body.get("messages")
+    if not isinstance(msgs, list) or len(msgs) != 1 or msgs[0].get("role") != "user":
+        return "messages must be one user message"
+    parts = msgs[0].get("content")
+    if not isinstance(parts, list) or not parts:
+        return "content must be a list of parts"
+    if parts[-1].get("type") != "text" or not parts[-1].get("text"):
+        return "the question must be the last part"
+    last_time, images = -1.0, 0
+    for i, p in enumerate(parts[:-1]):
+        if p.get("type") == "text":
+            m = re.fullmatch(r"Frame at (\d\d):(\d\d)\.(\d)", p.get("text", ""))
+            if not m or i + 1 >= len(parts) - 1 or parts[i + 1].get("type") != "image_url":
+                return "a text part before the question must be a frame time before an image"
+            t = int(m[1]) * 60 + int(m[2]) + int(m[3]) / 10
+            if t < last_time:
+                return "frames out of time order"
+            last_time = t
+        elif p.get("type") == "image_url":
+            url = p.get("image_url", {}).get("url", "")
+            if not url.startswith("data:image/jpeg;base64,"):
+                return "image is not a JPEG data URL"
+            data = base64.b64decode(url[len("data:image/jpeg;base64,"):], validate=True)
+            if data[:2] != b"\xff\xd8" or data[-2:] != b"\xff\xd9":
+                return "image data is not a JPEG"
+            images += 1
+        elif p.get("type") == "input_audio":
+            if p["input_audio"].get("format") != "wav":
+                return "audio must be wav"
+        else:
+            return "unknown part type " + str(p.get("type"))
+    rf = body.get("response_format")
+    if rf is not None:
+        schema = rf.get("json_schema", {}).get("schema", {})
+        if rf.get("type") != "json_schema" or set(schema.get("required", [])) != {
+                "answer", "justification", "start_time"}:
+            return "response_format is not the answer schema"
+    if not isinstance(body.get("temperature"), (int, float)):
+        return "no temperature"
+    return None
+
+
+def answer_message(question, behaviour, logprobs):
+    yes = len(question) % 2 == 0
+    obj = {"answer": "yes" if yes else "no", "justification": "test server says so at 00:01",
+           "start_time": "00:01" if yes else "N/A"}
+    text = json.dumps(obj)
+    if behaviour == "fenced":
+        text = "Here is my answer:\n```json\n" + json.dumps(dict(obj, answer="Yes." if yes else "NO")) + "\n```\nThanks."
+    elif behaviour == "broken":
+        text = '{"answer": "yes", "justification": "cut'
+    elif behaviour == "nojson":
+        text = "I think the answer is probably yes."
+    choice = {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": text}}
+    if logprobs:
+        p = 0.8 if yes else 0.3
+        word = "yes" if yes else "no"
+        choice["logprobs"] = {"content": [
+            {"token": "{\"", "logprob": 0.0, "top_logprobs": []},
+            {"token": "answer", "logprob": 0.0, "top_logprobs": []},
+            {"token": "\": \"", "logprob": 0.0, "top_logprobs": []},
+            {"token": word, "logprob": math.log(p if yes else 1 - p),
+             "top_logprobs": [{"token": "yes", "logprob": math.log(p)},
+                              {"token": "no", "logprob": math.log(1 - p)}]}]}
+    return choice
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *a):
+        pass
+
+    def reply(self, code, obj, extra=None):
+        data = json.dumps(obj).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for k, v in (extra or {}).items():
+            self.send_header(k, v)
+        try:
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (timeout, kill -9): nothing to answer
+
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length", 0))
+        raw = self.rfile.read(length)
+        with LOCK:
+            STATE["arrivals"] += 1
+            STATE["inflight"] += 1
+            inflight = STATE["inflight"]
+            behaviour = STATE["faults"].pop(0) if STATE["faults"] else "ok"
+        try:
+            self.handle_request(raw, behaviour, inflight)
+        finally:
+            with LOCK:
+                STATE["inflight"] -= 1
+
+    def handle_request(self, raw, behaviour, inflight):
+        args = STATE["args"]
+        if self.path.rstrip("/") != "/v1/chat/completions":
+            return self.reply(404, {"error": "no such path " + self.path})
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            return self.reply(400, {"error": "body is not JSON"})
+        problem = validate(body, self.headers)
+        parts = body.get("messages", [{}])[0].get("content", [{}])
+        question = parts[-1].get("text", "") if isinstance(parts, list) and parts else ""
+        word, _, always = args.always.partition(":")
+        if word and word in question:
+            behaviour = always
+        first = next((p["image_url"]["url"] for p in parts if isinstance(p, dict) and p.get("type") == "image_url"), "")
+        entry = {"port": args.port, "behaviour": behaviour, "inflight": inflight,
+                 "valid": problem is None, "problem": problem, "question": question[:60],
+                 "images": sum(1 for p in parts if isinstance(p, dict) and p.get("type") == "image_url"),
+                 "segment": hashlib.sha1(first.encode()).hexdigest()[:12], "t": time.time()}
+        with LOCK:
+            STATE["log"].write(json.dumps(entry) + "\n")
+            STATE["log"].flush()
+        time.sleep(args.delay)
+        if problem:
+            return self.reply(400, {"error": problem})
+        kind, _, arg = behaviour.partition(":")
+        if kind == "500":
+            return self.reply(500, {"error": "injected 500"})
+        if kind == "400":
+            return self.reply(400, {"error": "injected 400"})
+        if kind == "429":
+            return self.reply(429, {"error": "slow down"}, {"Retry-After": arg or "1"})
+        if kind == "slow":
+            time.sleep(float(arg or 5))
+        if kind == "reset":
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return None
+        if kind == "empty":
+            return self.reply(200, {"id": "x", "object": "chat.completion", "choices": []})
+        choice = answer_message(question, kind, body.get("logprobs"))
+        self.reply(200, {"id": "x", "object": "chat.completion", "model": body["model"],
+                         "choices": [choice],
+                         "usage": {"prompt_tokens": 100 * entry["images"] + 50, "completion_tokens": 20}})
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--port-file", required=True)
+    ap.add_argument("--log", required=True)
+    ap.add_argument("--faults", default="")
+    ap.add_argument("--delay", type=float, default=0.0)
+    ap.add_argument("--key", default="")
+    ap.add_argument("--always", default="", help="WORD:BEHAVIOUR for every question containing WORD")
+    args = ap.parse_args()
+    STATE["faults"] = [f for f in args.faults.split(",") if f]
+    STATE["log"] = open(args.log, "a")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    args.port = server.server_address[1]
+    STATE["args"] = args
+    with open(args.port_file + ".tmp", "w") as f:
+        f.write(str(args.port))
+    import os
+    os.replace(args.port_file + ".tmp", args.port_file)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

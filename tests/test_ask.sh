@@ -1,0 +1,134 @@
+#!/bin/sh
+# semio ask against local test servers (tests/fake_openai.py on 127.0.0.1): strict request
+# checks, faults and retries, recorded failures, resume after kill -9, the concurrency
+# bound, replica affinity, the API key kept out of the study. Usage: tests/test_ask.sh SEMIO
+set -u
+SEMIO=$(realpath "$1")
+HERE=$(cd "$(dirname "$0")" && pwd)
+MKCLIP=$(dirname "$SEMIO")/../tests/mkclip
+T=$(mktemp -d)
+PIDS=""
+cleanup() { for p in $PIDS; do kill "$p" 2>/dev/null; done; [ -n "${KEEP:-}" ] || rm -rf "$T"; }
+trap cleanup EXIT
+passed=0 failed=0
+ok() { echo "ok - $1"; passed=$((passed + 1)); }
+bad() { echo "FAIL - $1"; shift; for l in "$@"; do echo "    $l"; done; failed=$((failed + 1)); }
+check() { name=$1; shift; if "$@"; then ok "$name"; else bad "$name" "$(tail -c 600 "$T/err" 2>/dev/null)"; fi; }
+sql() { python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print(*c.execute(sys.argv[2]).fetchone())' "$S" "$1"; }
+
+# start_server NAME [faults] [delay] [key] [always]: sets PORT_NAME
+start_server() {
+  rm -f "$T/$1.port"
+  python3 "$HERE/fake_openai.py" --port-file "$T/$1.port" --log "$T/$1.log" --faults "${2:-}" \
+    --delay "${3:-0}" --key "${4:-}" --always "${5:-}" &
+  PIDS="$PIDS $!"
+  n=0; while [ ! -s "$T/$1.port" ] && [ $n -lt 100 ]; do sleep 0.05; n=$((n + 1)); done
+  eval "PORT_$1=$(cat "$T/$1.port")"
+}
+lines() { [ -f "$1" ] && wc -l < "$1" || echo 0; }
+
+mkdir -p "$T/rec"
+# two 10 s recordings of different sizes (so no two segments share a first frame)
+"$MKCLIP" "$T/rec/Q1@1-1-2024@R1@sz_v1.mp4" 300 320 240 || exit 1
+"$MKCLIP" "$T/rec/Q2@1-1-2024@R2@sz_v1.mp4" 300 352 288 || exit 1
+S="$T/s.db"
+"$SEMIO" ingest --study "$S" "$T/rec" > /dev/null
+"$SEMIO" segment --study "$S" --window 4 --overlap 1 > /dev/null
+"$SEMIO" sample --study "$S" --frames 4 > /dev/null 2>&1
+
+start_server a
+URL="http://127.0.0.1:$PORT_a/v1"
+"$SEMIO" ask --study "$S" --run basic --url "$URL" --model test-vlm --signs tonic,clonic > "$T/out" 2> "$T/err"
+check "ask answers every segment and sign" grep -q "12 questions, 0 answered before, 12 answered now, 0 failed" "$T/out"
+check "every request was valid" sh -c "! grep -q '\"valid\": false' '$T/a.log'"
+check "frames then question, 4 images each" sh -c "grep -c '\"images\": 4' '$T/a.log' | grep -qx 12"
+check "answers stored with P(yes) from logprobs" test "$(sql "SELECT count(*) FROM answers WHERE run_id = 1 AND status = 'ok' AND ((answer = 'yes' AND abs(p_yes - 0.8) < 1e-9) OR (answer = 'no' AND abs(p_yes - 0.3) < 1e-9))")" = 12
+check "justification, onset and tokens kept" test "$(sql "SELECT count(*) FROM answers WHERE justification LIKE 'test server%' AND prompt_tokens = 450 AND length(prompt_hash) = 64 AND run_id = 1")" = 12
+before=$(lines "$T/a.log")
+"$SEMIO" ask --study "$S" --run basic --url "$URL" --model test-vlm --signs tonic,clonic > "$T/out" 2> "$T/err"
+check "resume sends only what is missing" grep -q "12 answered before, 0 answered now" "$T/out"
+check "resume sent nothing" test "$(lines "$T/a.log")" -eq "$before"
+"$SEMIO" ask --study "$S" --run basic --url "$URL" --model other --signs tonic,clonic > "$T/out" 2> "$T/err"
+check "a run resumed with other settings is refused" grep -q "started with other settings" "$T/err"
+
+# Faults, each retried: 500, 429 with Retry-After, reset, empty choices, fenced JSON, broken JSON, prose.
+start_server f "500,429:1,reset,empty,broken,nojson,fenced"
+t0=$(date +%s)
+"$SEMIO" ask --study "$S" --run faults --url "http://127.0.0.1:$PORT_f/v1" --model m --signs tonic --concurrency 1 --max-retries 10 > "$T/out" 2> "$T/err"
+t1=$(date +%s)
+check "faults are retried until answered" grep -q "6 answered now, 0 failed" "$T/out"
+# 6 of the faults force a retry each (libcurl may itself resend once on a reset connection)
+check "attempts recorded" test "$(sql "SELECT sum(attempts) FROM answers WHERE run_id = 2")" -ge 11
+check "every fault reached the server" test "$(lines "$T/f.log")" -ge 12
+check "Retry-After honoured" test $((t1 - t0)) -ge 1
+
+# The retry budget: unusable answers past --max-retries are stored as failures, never "no".
+# (every question about jerking gets truncated JSON)
+start_server b "" 0 "" "jerk:broken"
+"$SEMIO" ask --study "$S" --run budget --url "http://127.0.0.1:$PORT_b/v1" --model m --signs tonic,clonic --concurrency 2 --max-retries 2 > "$T/out" 2> "$T/err"
+check "failures after the retry budget" grep -q "6 answered now, 6 failed" "$T/out"
+check "failures keep raw text and attempts, no answer" test "$(sql "SELECT count(*) FROM answers WHERE run_id = 3 AND status = 'failed' AND answer IS NULL AND attempts = 3 AND raw LIKE '{\"answer\": \"yes\", \"justification\": \"cut%' AND sign = 'clonic'")" = 6
+start_server p "400"
+"$SEMIO" ask --study "$S" --run refused --url "http://127.0.0.1:$PORT_p/v1" --model m --signs tonic --concurrency 1 > "$T/out" 2> "$T/err"
+check "a 400 is not retried" test "$(sql "SELECT attempts FROM answers WHERE run_id = 4 AND status = 'failed'")" = 1
+start_server t "slow:3"
+"$SEMIO" ask --study "$S" --run timeout --url "http://127.0.0.1:$PORT_t/v1" --model m --signs tonic --concurrency 1 --timeout 1 --max-retries 1 > "$T/out" 2> "$T/err"
+check "a timeout is retried" test "$(sql "SELECT count(*) FROM answers WHERE run_id = 5 AND status = 'ok' AND attempts = 2")" = 1
+
+# Concurrency bound and replica affinity: two replicas, slow answers, 3 in flight at most.
+start_server r1 "" 0.2
+start_server r2 "" 0.2
+"$SEMIO" ask --study "$S" --run spread --url "http://127.0.0.1:$PORT_r1/v1,http://127.0.0.1:$PORT_r2/v1" --model m --signs tonic,clonic,figure4,head_turning --concurrency 3 > "$T/out" 2> "$T/err"
+check "all 24 answered across replicas" grep -q "24 answered now" "$T/out"
+python3 - "$T/r1.log" "$T/r2.log" > "$T/aff" <<'PY'
+import json, sys
+entries = [json.loads(l) for f in sys.argv[1:] for l in open(f)]
+by_seg = {}
+for e in entries:
+    by_seg.setdefault(e["segment"], set()).add(e["port"])
+ports = {e["port"] for e in entries}
+# in flight at once across both replicas
+ev = sorted([(e["t"], 1) for e in entries] + [(e["t"] + 0.2, -1) for e in entries])
+cur = peak = 0
+for _, d in ev:
+    cur += d; peak = max(peak, cur)
+print(len(ports), max(len(v) for v in by_seg.values()), peak)
+PY
+read nports spread peak < "$T/aff"
+check "both replicas used" test "$nports" -eq 2
+check "one segment, one replica" test "$spread" -eq 1
+check "never more than 3 in flight (peak $peak)" test "$peak" -le 3
+check "requests overlap (peak $peak)" test "$peak" -ge 2
+
+# kill -9 in the middle, then resume: nothing lost, nothing twice.
+start_server k "" 0.15
+"$SEMIO" ask --study "$S" --run killed --url "http://127.0.0.1:$PORT_k/v1" --model m --signs tonic,clonic,figure4,head_turning --concurrency 2 > "$T/out" 2> "$T/err" &
+pid=$!
+n=0; while [ "$(sql "SELECT count(*) FROM answers a JOIN runs r ON r.id = a.run_id WHERE r.name = 'killed'")" -lt 8 ] && [ $n -lt 200 ]; do sleep 0.05; n=$((n + 1)); done
+kill -9 $pid; wait $pid 2>/dev/null
+got=$(sql "SELECT count(*) FROM answers a JOIN runs r ON r.id = a.run_id WHERE r.name = 'killed'")
+"$SEMIO" ask --study "$S" --run killed --url "http://127.0.0.1:$PORT_k/v1" --model m --signs tonic,clonic,figure4,head_turning --concurrency 2 > "$T/out" 2> "$T/err"
+check "resumed after kill -9 ($got stored before)" grep -qE "24 questions, ([1-9][0-9]?) answered before" "$T/out"
+check "24 answers, no duplicates" test "$(sql "SELECT count(*), count(DISTINCT segment_id || sign) FROM answers a JOIN runs r ON r.id = a.run_id WHERE r.name = 'killed'")" = "24 24"
+
+# The key goes to the server and nowhere else.
+start_server key "" 0 "s3cr3t-key"
+OPENAI_API_KEY=s3cr3t-key "$SEMIO" ask --study "$S" --run keyed --url "http://127.0.0.1:$PORT_key/v1" --model m --signs tonic > "$T/out" 2> "$T/err"
+check "the key is sent" grep -q "6 answered now" "$T/out"
+check "the key is not stored" sh -c "! grep -qa s3cr3t '$S' '$S-wal' 2>/dev/null"
+"$SEMIO" ask --study "$S" --run keyless --url "http://127.0.0.1:$PORT_key/v1" --model m --signs tonic --max-retries 0 > "$T/out" 2> "$T/err"
+check "without the key the server refuses" grep -q "0 answered now, 6 failed" "$T/out"
+
+# eval reads the runs; failures are counted, not scored as no
+python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute("INSERT INTO labels(video_id, sign, value) SELECT v.id, s.sign, v.id % 2 FROM videos v, (SELECT '"'"'tonic'"'"' AS sign UNION SELECT '"'"'clonic'"'"') s"); c.commit()' "$S"
+"$SEMIO" eval --study "$S" --run budget --resamples 0 > "$T/out" 2> "$T/err"
+check "eval counts failed answers as left out, not as no" grep -q "| clonic | limb | 0 | 1 |.* 2 failed |" "$T/out"
+"$SEMIO" ask --study "$S" --run bad --url "ftp://127.0.0.1/v1" --model m > "$T/out" 2> "$T/err"
+check "a non-http URL is refused" grep -q "not an http(s) URL" "$T/err"
+"$SEMIO" ask --study "$S" --run v --url "$URL" --model m --view face > "$T/out" 2> "$T/err"
+check "views not made yet are refused" grep -q "needs its enhanced view" "$T/err"
+"$SEMIO" ask --study "$S" --run d --dry-run --signs tonic > "$T/out" 2> "$T/err"
+check "dry run counts" grep -q "6 requests, 24 images" "$T/out"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

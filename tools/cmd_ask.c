@@ -1,0 +1,131 @@
+/* semio ask: every (segment, sign) of a run to an OpenAI-compatible server. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+int cmd_ask(int argc, char **argv)
+{
+    const Command *cmd = cli_find("ask");
+    static const struct option opts[] = {
+        { "study", required_argument, NULL, 's' },
+        { "run", required_argument, NULL, 'r' },
+        { "engine", required_argument, NULL, 'e' },
+        { "url", required_argument, NULL, 'u' },
+        { "model", required_argument, NULL, 'm' },
+        { "signs", required_argument, NULL, 'g' },
+        { "view", required_argument, NULL, 'v' },
+        { "prompts", required_argument, NULL, 'p' },
+        { "concurrency", required_argument, NULL, 'c' },
+        { "dry-run", no_argument, NULL, 'n' },
+        { "api-key-env", required_argument, NULL, 'k' },
+        { "timeout", required_argument, NULL, 'T' },
+        { "connect-timeout", required_argument, NULL, 'C' },
+        { "temperature", required_argument, NULL, 't' },
+        { "max-tokens", required_argument, NULL, 'M' },
+        { "max-retries", required_argument, NULL, 'R' },
+        { "no-structured", no_argument, NULL, 'S' },
+        { "no-logprobs", no_argument, NULL, 'L' },
+        { "no-timestamps", no_argument, NULL, 'Z' },
+        { "extra", required_argument, NULL, 'x' },
+        { "segments", required_argument, NULL, 'G' },
+        { "sampling", required_argument, NULL, 'P' },
+        { "help", no_argument, NULL, 'h' },
+        { 0 },
+    };
+    const char *study = NULL, *urls[32];
+    size_t nurls = 0;
+    SemioAskSettings set;
+    SemioOpenAISettings oa;
+    semio_ask_default_settings(&set);
+    semio_openai_default_settings(&oa);
+    int opt, status;
+    long long v;
+    double d;
+    while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (cli_common_option(cmd, opt, &status))
+            return status;
+        switch (opt) {
+        case 's': study = optarg; break;
+        case 'r': set.run = optarg; break;
+        case 'e': set.engine = optarg; break;
+        case 'u':
+            for (char *save = NULL, *t = strtok_r(optarg, ",", &save); t;
+                 t = strtok_r(NULL, ",", &save)) {
+                if (nurls == sizeof(urls) / sizeof(*urls))
+                    return cli_error("ask: at most 32 --url replicas"), 2;
+                urls[nurls++] = t;
+            }
+            break;
+        case 'm': oa.model = optarg; break;
+        case 'g': set.signs = optarg; break;
+        case 'v': set.view = optarg; break;
+        case 'p': set.prompts = optarg; break;
+        case 'c':
+            if (cli_int("concurrency", optarg, 1, 1024, &v)) return 2;
+            oa.concurrency = (int)v;
+            break;
+        case 'n': set.dry_run = 1; break;
+        case 'k': oa.api_key_env = optarg; break;
+        case 'T':
+            if (cli_double("timeout", optarg, 0.1, 86400, &d)) return 2;
+            oa.timeout_ms = (long)(d * 1000);
+            break;
+        case 'C':
+            if (cli_double("connect-timeout", optarg, 0.1, 3600, &d)) return 2;
+            oa.connect_timeout_ms = (long)(d * 1000);
+            break;
+        case 't': if (cli_double("temperature", optarg, 0, 2, &oa.temperature)) return 2; break;
+        case 'M':
+            if (cli_int("max-tokens", optarg, 1, 1 << 20, &v)) return 2;
+            oa.max_tokens = (int)v;
+            break;
+        case 'R':
+            if (cli_int("max-retries", optarg, 0, 1000, &v)) return 2;
+            oa.max_retries = (int)v;
+            break;
+        case 'S': oa.structured = 0; break;
+        case 'L': oa.logprobs = 0; break;
+        case 'Z': oa.timestamps = 0; break;
+        case 'x': oa.extra_json = optarg; break;
+        case 'G': set.segments = optarg; break;
+        case 'P': set.sampling = optarg; break;
+        }
+    }
+    if (!study || !set.run)
+        return cli_error("ask: --study and --run are required"), 2;
+    if (!set.dry_run && (!nurls || !oa.model))
+        return cli_error("ask: --url and --model are required (or --dry-run)"), 2;
+    if (!oa.model)
+        oa.model = "(dry run)";
+    oa.urls = urls;
+    oa.nurls = nurls;
+    set.openai = &oa;
+    set.progress = cli_progress;
+    set.stop = &cli_stop_flag;
+    SemioError err = { 0 };
+    SemioStudy *s;
+    SemioAskReport rep;
+    int r = semio_study_open(&s, study, &err);
+    if (r == 0)
+        r = semio_ask(s, &set, &rep, &err);
+    semio_study_close(&s);
+    if (r < 0 && r != SEMIO_ERR_INTERRUPTED)
+        return cli_fail(&err, r);
+    if (rep.signs_skipped)
+        printf("note: %d signs left out: the %s view cannot show them\n", rep.signs_skipped,
+               set.view);
+    if (set.dry_run) {
+        printf("dry run '%s' on segments '%s', frames '%s': %lld questions (%lld answered "
+               "before), %lld requests, %lld images, %.1f MB of base64 images, about %lld image "
+               "tokens (Qwen2.5-VL: one per 28x28 pixels)\n",
+               set.run, rep.segments, rep.sampling, (long long)rep.planned,
+               (long long)rep.done_before, (long long)rep.requests, (long long)rep.images,
+               (double)rep.bytes / 1e6, (long long)rep.image_tokens);
+        return 0;
+    }
+    printf("run '%s': %lld questions, %lld answered before, %lld answered now, %lld failed "
+           "(stored with their raw text)\n", set.run, (long long)rep.planned,
+           (long long)rep.done_before, (long long)rep.answered, (long long)rep.failed);
+    return r == SEMIO_ERR_INTERRUPTED ? cli_fail(&err, r) : 0;
+}
