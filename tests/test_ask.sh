@@ -130,5 +130,18 @@ check "views not made yet are refused" grep -q "needs its enhanced view" "$T/err
 "$SEMIO" ask --study "$S" --run d --dry-run --signs tonic > "$T/out" 2> "$T/err"
 check "dry run counts" grep -q "6 requests, 24 images" "$T/out"
 
+# export: the pilot's layout (windows merged) and everything as JSON lines
+"$SEMIO" export --study "$S" --run budget --format pilot-csv -o "$T/export.csv" 2> "$T/err"
+check "export writes the pilot's header" grep -qx "file_name,tonic,justification_for_tonic,clonic,justification_for_clonic" "$T/export.csv"
+check "export has a row per recording" test "$(wc -l < "$T/export.csv")" -eq 3
+check "export marks failed signs fail, merges justifications" grep -q '^Q1@1-1-2024@R1@sz_v1.mp4,[a-z]*,test server says so at 00:01,fail,$' "$T/export.csv"
+"$SEMIO" export --study "$S" --run budget --format jsonl > "$T/export.jsonl" 2> "$T/err"
+check "jsonl has every answer" test "$(wc -l < "$T/export.jsonl")" -eq 12
+check "jsonl carries raw text of failures" grep -q '"status":"failed","attempts":3' "$T/export.jsonl"
+"$SEMIO" export --study "$S" --run nope > "$T/out" 2> "$T/err"
+check "export of an unknown run" grep -q "no run named 'nope'" "$T/err"
+"$SEMIO" import --study "$S" --run reimported "$T/export.csv" > "$T/out" 2> "$T/err"
+check "an export imports back" grep -q "2 rows, 2 signs, 2 answers, 2 failed answers" "$T/out"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

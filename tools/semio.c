@@ -113,6 +113,13 @@ static const Command commands[] = {
       "again asks only what is missing. Ctrl-C lets the answers in flight land.\n"
       "The API key is read from the environment variable (default OPENAI_API_KEY) and\n"
       "never stored. --dry-run counts requests, images, bytes and image tokens.\n" },
+    { "export", cmd_export, "write a run's answers as the pilot's CSV or as JSONL",
+      "usage: semio export --study STUDY.db --run NAME [--format pilot-csv|jsonl] [-o FILE]\n"
+      "\n"
+      "pilot-csv: one row per recording (windows merged by any-yes), a column per sign and\n"
+      "a justification_for_SIGN column (the deciding windows' justifications, joined\n"
+      "without repeats); fail where no window has an answer. jsonl: every stored answer\n"
+      "with its segment, P(yes), onset, raw text, attempts, latency and tokens.\n" },
     { "import", cmd_import, "add published predictions to a study as a run",
       "usage: semio import --study STUDY.db --run NAME [--replace] PREDICTIONS.csv\n"
       "\n"

@@ -6,6 +6,8 @@
 #ifndef SEMIO_STUDY_H
 #define SEMIO_STUDY_H
 
+#include <stdio.h>
+
 #include "semio/common.h"
 
 #ifdef __cplusplus
@@ -162,6 +164,21 @@ typedef struct SemioAskReport {
  * are stored once; resuming with other settings is refused.
  */
 int semio_ask(SemioStudy *s, const SemioAskSettings *set, SemioAskReport *rep, SemioError *err);
+
+/* ---- export -------------------------------------------------------------- */
+
+typedef enum SemioExportFormat {
+    SEMIO_EXPORT_PILOT_CSV, /**< file_name, then SIGN and justification_for_SIGN per sign */
+    SEMIO_EXPORT_JSONL,     /**< one JSON object per stored answer, with everything */
+} SemioExportFormat;
+
+/**
+ * Writes a run's answers. The pilot's CSV has one row per recording, windows merged
+ * by any-yes: "yes" with the yes-windows' justifications joined without repeats,
+ * else "no"/"na", "fail" when no window has an answer, empty when never asked.
+ */
+int semio_export(SemioStudy *s, const char *run, SemioExportFormat format, FILE *out,
+                 SemioError *err);
 
 /* ---- runs from elsewhere ------------------------------------------------ */
 

@@ -1,0 +1,54 @@
+/* semio export: a run's answers for notebooks (the pilot's CSV) or machines (JSONL). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+int cmd_export(int argc, char **argv)
+{
+    const Command *cmd = cli_find("export");
+    static const struct option opts[] = {
+        { "study", required_argument, NULL, 's' },
+        { "run", required_argument, NULL, 'r' },
+        { "format", required_argument, NULL, 'f' },
+        { "output", required_argument, NULL, 'o' },
+        { "help", no_argument, NULL, 'h' },
+        { 0 },
+    };
+    const char *study = NULL, *run = NULL, *output = NULL;
+    SemioExportFormat format = SEMIO_EXPORT_PILOT_CSV;
+    int opt, status;
+    while ((opt = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
+        if (cli_common_option(cmd, opt, &status))
+            return status;
+        if (opt == 's')
+            study = optarg;
+        else if (opt == 'r')
+            run = optarg;
+        else if (opt == 'o')
+            output = optarg;
+        else if (opt == 'f') {
+            if (!strcmp(optarg, "pilot-csv"))
+                format = SEMIO_EXPORT_PILOT_CSV;
+            else if (!strcmp(optarg, "jsonl"))
+                format = SEMIO_EXPORT_JSONL;
+            else
+                return cli_error("--format: '%s' is not pilot-csv or jsonl", optarg), 2;
+        }
+    }
+    if (!study || !run)
+        return cli_error("export: --study and --run are required"), 2;
+    SemioError err = { 0 };
+    SemioStudy *s = NULL;
+    FILE *out = output ? fopen(output, "w") : stdout;
+    if (!out)
+        return cli_error("%s: cannot write: %s", output, strerror(errno));
+    int r = semio_study_open(&s, study, &err);
+    if (r == 0)
+        r = semio_export(s, run, format, out, &err);
+    semio_study_close(&s);
+    if (out != stdout && fclose(out) != 0 && r == 0)
+        return cli_error("%s: cannot write: %s", output, strerror(errno));
+    return r < 0 ? cli_fail(&err, r) : 0;
+}
