@@ -22,7 +22,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOCK = threading.Lock()
-STATE = {"arrivals": 0, "inflight": 0, "faults": [], "log": None, "args": None}
+STATE = {"arrivals": 0, "inflight": 0, "faults": [], "log": None, "args": None, "lru": []}
 
 
 def validate(body, headers):
@@ -153,6 +153,13 @@ class Handler(BaseHTTPRequestHandler):
                  "images": sum(1 for p in parts if isinstance(p, dict) and p.get("type") == "image_url"),
                  "segment": hashlib.sha1(first.encode()).hexdigest()[:12], "t": time.time()}
         with LOCK:
+            if args.lru:  # a prefix cache holding the image tokens of the last N windows
+                lru = STATE["lru"]
+                entry["cached"] = entry["segment"] in lru
+                if entry["cached"]:
+                    lru.remove(entry["segment"])
+                lru.append(entry["segment"])
+                del lru[:-args.lru]
             STATE["log"].write(json.dumps(entry) + "\n")
             STATE["log"].flush()
         time.sleep(args.delay)
@@ -186,6 +193,7 @@ def main():
     ap.add_argument("--faults", default="")
     ap.add_argument("--delay", type=float, default=0.0)
     ap.add_argument("--key", default="")
+    ap.add_argument("--lru", type=int, default=0, help="model a prefix cache of N windows")
     ap.add_argument("--always", default="", help="WORD:BEHAVIOUR for every question containing WORD")
     args = ap.parse_args()
     STATE["faults"] = [f for f in args.faults.split(",") if f]

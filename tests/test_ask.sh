@@ -111,6 +111,21 @@ got=$(sql "SELECT count(*) FROM answers a JOIN runs r ON r.id = a.run_id WHERE r
 check "resumed after kill -9 ($got stored before)" grep -qE "24 questions, ([1-9][0-9]?) answered before" "$T/out"
 check "24 answers, no duplicates" test "$(sql "SELECT count(*), count(DISTINCT segment_id || sign) FROM answers a JOIN runs r ON r.id = a.run_id WHERE r.name = 'killed'")" = "24 24"
 
+# Ctrl-C: nothing new is sent, what is in flight lands, the run resumes later.
+start_server i "" 0.3
+"$SEMIO" ask --study "$S" --run interrupted --url "http://127.0.0.1:$PORT_i/v1" --model m --signs tonic,clonic,figure4,head_turning --concurrency 2 > "$T/out" 2> "$T/err" &
+pid=$!
+sleep 0.5
+kill -INT $pid
+wait $pid; rc=$?
+sent=$(lines "$T/i.log")
+stored=$(sql "SELECT count(*) FROM answers a JOIN runs r ON r.id = a.run_id WHERE r.name = 'interrupted'")
+check "SIGINT exits 1 saying so" sh -c "[ $rc -eq 1 ] && grep -q interrupted '$T/err'"
+check "every request sent was stored ($sent sent, $stored stored)" test "$sent" -eq "$stored"
+check "SIGINT stopped early" test "$stored" -lt 24
+"$SEMIO" ask --study "$S" --run interrupted --url "http://127.0.0.1:$PORT_i/v1" --model m --signs tonic,clonic,figure4,head_turning --concurrency 2 > "$T/out" 2> "$T/err"
+check "the interrupted run completes" test "$(sql "SELECT count(*) FROM answers a JOIN runs r ON r.id = a.run_id WHERE r.name = 'interrupted'")" -eq 24
+
 # The key goes to the server and nowhere else.
 start_server key "" 0 "s3cr3t-key"
 OPENAI_API_KEY=s3cr3t-key "$SEMIO" ask --study "$S" --run keyed --url "http://127.0.0.1:$PORT_key/v1" --model m --signs tonic > "$T/out" 2> "$T/err"
@@ -129,6 +144,10 @@ check "a non-http URL is refused" grep -q "not an http(s) URL" "$T/err"
 check "views not made yet are refused" grep -q "needs its enhanced view" "$T/err"
 "$SEMIO" ask --study "$S" --run d --dry-run --signs tonic > "$T/out" 2> "$T/err"
 check "dry run counts" grep -q "6 requests, 24 images" "$T/out"
+"$SEMIO" ask --study "$S" --run d --dry-run --signs facial,clonic > "$T/out" 2> "$T/err"
+check "groups and ids mix in --signs" grep -q "48 questions" "$T/out"
+"$SEMIO" ask --study "$S" --run d --dry-run --signs tonic,shiver > "$T/out" 2> "$T/err"
+check "an unknown sign is refused" grep -q "'shiver' is neither a sign" "$T/err"
 
 # export: the pilot's layout (windows merged) and everything as JSON lines
 "$SEMIO" export --study "$S" --run budget --format pilot-csv -o "$T/export.csv" 2> "$T/err"

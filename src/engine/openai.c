@@ -82,17 +82,48 @@ void semio_openai_default_settings(SemioOpenAISettings *s)
 
 /* ---- the request body ------------------------------------------------------ */
 
-static json_object *b64_string(const char *prefix, const uint8_t *data, size_t size)
+/*
+ * Pictures are megabytes of base64: rather than pass them through json-c's string
+ * escaping, the body is serialized with a marker in their place and the base64 is
+ * written straight into it (its alphabet needs no JSON escaping).
+ */
+#define MARK "@semio-blob-"
+
+static char *splice(const char *text, size_t n, const SemioRequest *r, size_t *len)
 {
-    size_t plen = strlen(prefix), n = AV_BASE64_SIZE(size);
-    char *s = malloc(plen + n);
-    if (!s)
+    static const char jpeg[] = "data:image/jpeg;base64,";
+    size_t total = n;
+    for (size_t i = 0; i < r->nimages; i++)
+        total += sizeof(jpeg) + AV_BASE64_SIZE(r->images[i].size);
+    if (r->wav)
+        total += AV_BASE64_SIZE(r->wav_size);
+    char *out = malloc(total + 1), *w = out;
+    if (!out)
         return NULL;
-    memcpy(s, prefix, plen);
-    av_base64_encode(s + plen, (int)n, data, (int)size);
-    json_object *o = json_object_new_string_len(s, (int)(plen + strlen(s + plen)));
-    free(s);
-    return o;
+    for (const char *p = text, *end = text + n; p < end;) {
+        const char *m = strstr(p, MARK);
+        if (!m) {
+            memcpy(w, p, (size_t)(end - p));
+            w += end - p;
+            break;
+        }
+        memcpy(w, p, (size_t)(m - p));
+        w += m - p;
+        char *after;
+        size_t k = strtoul(m + sizeof(MARK) - 1, &after, 10);
+        const uint8_t *data = k < r->nimages ? r->images[k].jpeg : r->wav;
+        size_t size = k < r->nimages ? r->images[k].size : r->wav_size;
+        if (k < r->nimages) {
+            memcpy(w, jpeg, sizeof(jpeg) - 1);
+            w += sizeof(jpeg) - 1;
+        }
+        av_base64_encode(w, (int)AV_BASE64_SIZE(size), data, (int)size);
+        w += strlen(w);
+        p = after + 1; /* past the closing '@' */
+    }
+    *w = '\0';
+    *len = (size_t)(w - out);
+    return out;
 }
 
 static json_object *text_part(const char *text)
@@ -127,6 +158,8 @@ static json_object *answer_schema(int allow_na)
 static char *build_body(const SemioOpenAISettings *s, json_object *extra, const SemioRequest *r,
                         size_t *len)
 {
+    if (strstr(r->text, MARK) || (extra && strstr(json_object_to_json_string(extra), MARK)))
+        return NULL; /* the marker is reserved; no prompt has a reason to contain it */
     json_object *root = json_object_new_object(), *content = json_object_new_array();
     json_object_object_add(root, "model", json_object_new_string(s->model ? s->model : ""));
     for (size_t i = 0; i < r->nimages; i++) {
@@ -138,15 +171,18 @@ static char *build_body(const SemioOpenAISettings *s, json_object *extra, const 
             json_object_array_add(content, text_part(t));
         }
         json_object *p = json_object_new_object(), *u = json_object_new_object();
-        json_object_object_add(u, "url", b64_string("data:image/jpeg;base64,",
-                                                    r->images[i].jpeg, r->images[i].size));
+        char mark[48];
+        snprintf(mark, sizeof(mark), MARK "%zu@", i);
+        json_object_object_add(u, "url", json_object_new_string(mark));
         json_object_object_add(p, "type", json_object_new_string("image_url"));
         json_object_object_add(p, "image_url", u);
         json_object_array_add(content, p);
     }
     if (r->wav) {
         json_object *p = json_object_new_object(), *a = json_object_new_object();
-        json_object_object_add(a, "data", b64_string("", r->wav, r->wav_size));
+        char mark[48];
+        snprintf(mark, sizeof(mark), MARK "%zu@", r->nimages);
+        json_object_object_add(a, "data", json_object_new_string(mark));
         json_object_object_add(a, "format", json_object_new_string("wav"));
         json_object_object_add(p, "type", json_object_new_string("input_audio"));
         json_object_object_add(p, "input_audio", a);
@@ -174,11 +210,7 @@ static char *build_body(const SemioOpenAISettings *s, json_object *extra, const 
     const char *text = json_object_to_json_string_length(root, JSON_C_TO_STRING_PLAIN |
                                                                    JSON_C_TO_STRING_NOSLASHESCAPE,
                                                          &n);
-    char *out = malloc(n + 1);
-    if (out) {
-        memcpy(out, text, n + 1);
-        *len = n;
-    }
+    char *out = splice(text, n, r, len);
     json_object_put(root);
     return out;
 }
@@ -309,7 +341,8 @@ int semio_engine_submit(SemioEngine *e, const SemioRequest *r, SemioError *err)
     j->body = build_body(&e->set, e->extra, r, &j->body_len);
     if (!j->body) {
         free(j);
-        return semio_fail(err, SEMIO_ERR_NOMEM, "out of memory building a request");
+        return semio_fail(err, SEMIO_ERR_INVALID, "cannot build the request (out of memory, "
+                          "or the prompt contains the reserved text " MARK ")");
     }
     j->allow_na = r->allow_na;
     j->user = r->user;

@@ -51,26 +51,34 @@ typedef struct Ctx {
     SemioError *err;
 } Ctx;
 
-/* Which signs to ask: "all", a group, or a comma list of ids. */
+/* Which signs to ask: a comma list of sign ids and groups ("all", "limb", "facial",
+ * "audio"), e.g. "limb,facial" or "facial,clonic". */
+static int wanted(const char *spec, const SemioSign *g)
+{
+    char copy[1024];
+    snprintf(copy, sizeof(copy), "%s", spec);
+    for (char *save = NULL, *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
+        if (!strcmp(t, "all") || !strcmp(t, g->group) || !strcmp(t, g->id))
+            return 1;
+    return 0;
+}
+
 static int choose_signs(const SemioSignSet *cat, const char *spec, const char *view,
                         const SemioSign **out, size_t *n, int *skipped, SemioError *err)
 {
     *n = 0;
     *skipped = 0;
-    int is_group = !strcmp(spec, "all") || !strcmp(spec, "limb") || !strcmp(spec, "facial") ||
-                   !strcmp(spec, "audio");
+    char copy[1024];
+    snprintf(copy, sizeof(copy), "%s", spec);
+    for (char *save = NULL, *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
+        if (strcmp(t, "all") && strcmp(t, "limb") && strcmp(t, "facial") && strcmp(t, "audio") &&
+            !semio_signs_find(cat, t))
+            return semio_fail(err, SEMIO_ERR_INVALID,
+                              "--signs: '%s' is neither a sign of the catalog nor all, limb, "
+                              "facial or audio", t);
     for (size_t i = 0; i < semio_signs_count(cat); i++) {
         const SemioSign *g = semio_signs_get(cat, i);
-        int want = 0;
-        if (is_group) {
-            want = !strcmp(spec, "all") || !strcmp(spec, g->group);
-        } else {
-            size_t len = strlen(g->id);
-            for (const char *p = spec; (p = strstr(p, g->id)); p += len)
-                if ((p == spec || p[-1] == ',') && (p[len] == ',' || !p[len]))
-                    want = 1;
-        }
-        if (!want)
+        if (!wanted(spec, g))
             continue;
         /* Frames cannot show a sound: audio signs need the audio view. */
         if (!strcmp(g->modality, "audio") != !strcmp(view, "audio")) {
@@ -78,14 +86,6 @@ static int choose_signs(const SemioSignSet *cat, const char *spec, const char *v
             continue;
         }
         out[(*n)++] = g;
-    }
-    if (!is_group) {
-        char copy[1024];
-        snprintf(copy, sizeof(copy), "%s", spec);
-        for (char *save = NULL, *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
-            if (!semio_signs_find(cat, t))
-                return semio_fail(err, SEMIO_ERR_INVALID, "--signs: no sign '%s' in the catalog",
-                                  t);
     }
     if (*n == 0)
         return semio_fail(err, SEMIO_ERR_INVALID,
