@@ -62,6 +62,9 @@ def validate(body, headers):
         elif p.get("type") == "input_audio":
             if p["input_audio"].get("format") != "wav":
                 return "audio must be wav"
+            wav = base64.b64decode(p["input_audio"].get("data", ""), validate=True)
+            if wav[:4] != b"RIFF" or wav[8:12] != b"WAVE" or len(wav) < 1000:
+                return "input_audio data is not a WAV file"
         else:
             return "unknown part type " + str(p.get("type"))
     rf = body.get("response_format")
@@ -151,6 +154,7 @@ class Handler(BaseHTTPRequestHandler):
         entry = {"port": args.port, "behaviour": behaviour, "inflight": inflight,
                  "valid": problem is None, "problem": problem, "question": question[:60],
                  "images": sum(1 for p in parts if isinstance(p, dict) and p.get("type") == "image_url"),
+                 "audio": sum(1 for p in parts if isinstance(p, dict) and p.get("type") == "input_audio"),
                  "segment": hashlib.sha1(first.encode()).hexdigest()[:12], "t": time.time()}
         with LOCK:
             if args.lru:  # a prefix cache holding the image tokens of the last N windows

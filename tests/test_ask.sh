@@ -126,6 +126,25 @@ check "SIGINT stopped early" test "$stored" -lt 24
 "$SEMIO" ask --study "$S" --run interrupted --url "http://127.0.0.1:$PORT_i/v1" --model m --signs tonic,clonic,figure4,head_turning --concurrency 2 > "$T/out" 2> "$T/err"
 check "the interrupted run completes" test "$(sql "SELECT count(*) FROM answers a JOIN runs r ON r.id = a.run_id WHERE r.name = 'interrupted'")" -eq 24
 
+# Audio questions: the window's sound (raw or denoised) as input_audio.
+"$SEMIO" ask --study "$S" --run sound --url "$URL" --model m --view audio --signs audio > "$T/out" 2> "$T/err"
+check "audio view needs semio enhance" grep -q "12 questions not asked: their segment has no audio view" "$T/out"
+"$SEMIO" enhance --study "$S" --view audio > "$T/out" 2> "$T/err"
+check "enhance makes audio views" grep -q "view 'audio': 6 made" "$T/out"
+"$SEMIO" enhance --study "$S" --view audio > "$T/out" 2> "$T/err"
+check "enhance resumes" grep -q "0 made, 6 made before" "$T/out"
+"$SEMIO" enhance --study "$S" --view denoise > "$T/out" 2> "$T/err"
+check "enhance denoises" grep -q "view 'denoise': 6 made" "$T/out"
+before=$(lines "$T/a.log")
+"$SEMIO" ask --study "$S" --run sound --url "$URL" --model m --view audio --signs audio > "$T/out" 2> "$T/err"
+check "audio questions answered" grep -q "12 questions, 0 answered before, 12 answered now" "$T/out"
+check "audio sent as WAV, no images" test "$(tail -n 12 "$T/a.log" | grep -c '"images": 0, "audio": 1')" -eq 12
+check "both audio signs asked" test "$(sql "SELECT count(DISTINCT sign) FROM answers a JOIN runs r ON r.id = a.run_id WHERE r.name = 'sound' AND sign IN ('verbal_responsiveness', 'ictal_vocalization')")" -eq 2
+"$SEMIO" ask --study "$S" --run sound-dn --url "$URL" --model m --view audio --denoised --signs audio > "$T/out" 2> "$T/err"
+check "denoised audio answers recorded as their own view" test "$(sql "SELECT count(*) FROM answers WHERE view = 'audio-denoised'")" -eq 12
+"$SEMIO" ask --study "$S" --run mixed --url "$URL" --model m --view audio --signs tonic > "$T/out" 2> "$T/err"
+check "video signs are not asked on sound" grep -q "leaves nothing to ask" "$T/err"
+
 # The key goes to the server and nowhere else.
 start_server key "" 0 "s3cr3t-key"
 OPENAI_API_KEY=s3cr3t-key "$SEMIO" ask --study "$S" --run keyed --url "http://127.0.0.1:$PORT_key/v1" --model m --signs tonic > "$T/out" 2> "$T/err"
@@ -141,6 +160,7 @@ check "eval counts failed answers as left out, not as no" grep -q "| clonic | li
 "$SEMIO" ask --study "$S" --run bad --url "ftp://127.0.0.1/v1" --model m > "$T/out" 2> "$T/err"
 check "a non-http URL is refused" grep -q "not an http(s) URL" "$T/err"
 "$SEMIO" ask --study "$S" --run v --url "$URL" --model m --view face > "$T/out" 2> "$T/err"
+check "the face view is not made yet" grep -q "needs its enhanced view" "$T/err"
 check "views not made yet are refused" grep -q "needs its enhanced view" "$T/err"
 "$SEMIO" ask --study "$S" --run d --dry-run --signs tonic > "$T/out" 2> "$T/err"
 check "dry run counts" grep -q "6 requests, 24 images" "$T/out"

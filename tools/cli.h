@@ -69,6 +69,7 @@ int cmd_eval(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_ask(int argc, char **argv);
+int cmd_enhance(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 
 #endif

@@ -16,6 +16,7 @@ int cmd_ask(int argc, char **argv)
         { "signs", required_argument, NULL, 'g' },
         { "view", required_argument, NULL, 'v' },
         { "prompts", required_argument, NULL, 'p' },
+        { "denoised", no_argument, NULL, 'D' },
         { "concurrency", required_argument, NULL, 'c' },
         { "dry-run", no_argument, NULL, 'n' },
         { "api-key-env", required_argument, NULL, 'k' },
@@ -61,6 +62,7 @@ int cmd_ask(int argc, char **argv)
         case 'g': set.signs = optarg; break;
         case 'v': set.view = optarg; break;
         case 'p': set.prompts = optarg; break;
+        case 'D': set.denoised = 1; break;
         case 'c':
             if (cli_int("concurrency", optarg, 1, 1024, &v)) return 2;
             oa.concurrency = (int)v;
@@ -115,6 +117,10 @@ int cmd_ask(int argc, char **argv)
     if (rep.signs_skipped)
         printf("note: %d signs left out: the %s view cannot show them\n", rep.signs_skipped,
                set.view);
+    if (rep.no_view)
+        printf("note: %lld questions not asked: their segment has no %s view (semio enhance; a "
+               "recording without sound has none)\n", (long long)rep.no_view,
+               set.denoised ? "denoise" : set.view);
     if (set.dry_run) {
         printf("dry run '%s' on segments '%s', frames '%s': %lld questions (%lld answered "
                "before), %lld requests, %lld images, %.1f MB of base64 images, about %lld image "

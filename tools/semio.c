@@ -93,9 +93,18 @@ static const Command commands[] = {
       "semio eval, a heatmap of F1 per sign and run, F1 bars with their confidence\n"
       "intervals, confusion counts and where each run came from. Takes every option of\n"
       "semio eval (--rules, --resamples, --seed, --level, --patient-regex).\n" },
+    { "enhance", cmd_enhance, "make the views that help models (audio, denoised audio)",
+      "usage: semio enhance --study STUDY.db --view audio|denoise [--segments NAME]\n"
+      "                     [--suppress-db -30]\n"
+      "\n"
+      "audio: each segment's sound as 16 kHz mono WAV (libswresample). denoise: the same\n"
+      "through SpeexDSP's noise suppression (the pilot's SEGAN step). Files go to the\n"
+      "study's cache; a rerun makes only what is missing; a recording without sound is\n"
+      "recorded as such. The face and pose views are not made yet.\n" },
     { "ask", cmd_ask, "ask an OpenAI-compatible server about every segment and sign",
       "usage: semio ask --study STUDY.db --run NAME --url URL[,URL...] --model MODEL\n"
-      "                 [--signs all|limb|facial|audio|LIST] [--view raw] [--prompts FILE]\n"
+      "                 [--signs all|limb|facial|audio|LIST] [--view raw|audio [--denoised]]\n"
+      "                 [--prompts FILE]\n"
       "                 [--concurrency 8] [--dry-run] [--api-key-env VAR] [--timeout SEC]\n"
       "                 [--connect-timeout SEC] [--temperature 0] [--max-tokens 512]\n"
       "                 [--max-retries 10] [--no-structured] [--no-logprobs]\n"
@@ -111,6 +120,8 @@ static const Command commands[] = {
       "backoff; after --max-retries the answer is stored as failed with its raw text,\n"
       "never as \"no\". Each answer is committed as it arrives: running the same command\n"
       "again asks only what is missing. Ctrl-C lets the answers in flight land.\n"
+      "--view audio sends each segment's WAV (semio enhance --view audio, or denoise with\n"
+      "--denoised) as input_audio with the questions about the two audio signs.\n"
       "The API key is read from the environment variable (default OPENAI_API_KEY) and\n"
       "never stored. --dry-run counts requests, images, bytes and image tokens.\n" },
     { "export", cmd_export, "write a run's answers as the pilot's CSV or as JSONL",

@@ -125,6 +125,27 @@ typedef struct SemioSampleReport {
 int semio_sample(SemioStudy *s, const SemioSampleSettings *set, SemioSampleReport *rep,
                  SemioError *err);
 
+/* ---- enhance ---------------------------------------------------------------- */
+
+typedef struct SemioEnhanceSettings {
+    const char *view;       /**< "audio" (16 kHz mono WAV) or "denoise" (the same, denoised) */
+    const char *segments;   /**< segment set; NULL = the newest */
+    int suppress_db;        /**< denoiser's most noise attenuation (default -30) */
+    SemioProgressFn progress;
+    void *progress_user;
+    volatile int *stop;
+} SemioEnhanceSettings;
+
+void semio_enhance_default_settings(SemioEnhanceSettings *s);
+
+typedef struct SemioEnhanceReport {
+    int made, skipped, failed;  /**< views written now, present before, impossible (reason kept) */
+} SemioEnhanceReport;
+
+/** Makes a view of every segment of a set into the cache (resumable, one row per view). */
+int semio_enhance(SemioStudy *s, const SemioEnhanceSettings *set, SemioEnhanceReport *rep,
+                  SemioError *err);
+
 /* ---- ask ------------------------------------------------------------------ */
 
 struct SemioOpenAISettings;
@@ -134,7 +155,8 @@ typedef struct SemioAskSettings {
     const char *engine;       /**< "openai" */
     const struct SemioOpenAISettings *openai;
     const char *signs;        /**< "all", "limb", "facial", "audio" or a comma list (default all) */
-    const char *view;         /**< "raw" (face, pose and audio views come with semio enhance) */
+    const char *view;         /**< "raw" (sampled frames) or "audio" (needs semio enhance) */
+    int denoised;             /**< with view audio: send the denoised WAV */
     const char *prompts;      /**< a prompt file; NULL = the built-in set */
     const char *segments;     /**< segment set; NULL = the newest */
     const char *sampling;     /**< sampling key; NULL = the newest used on that set */
@@ -152,6 +174,7 @@ typedef struct SemioAskReport {
     int64_t answered, failed; /**< stored now */
     int64_t requests, images, bytes, image_tokens; /**< what was (or would be) sent */
     int signs_skipped;        /**< signs the chosen view cannot show (audio signs on frames) */
+    int64_t no_view;          /**< questions not asked: the segment has no such view (no sound) */
     char sampling[64];
     char segments[128];
 } SemioAskReport;

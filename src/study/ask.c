@@ -44,6 +44,7 @@ typedef struct Pending {
 typedef struct Ctx {
     SemioStudy *s;
     const SemioAskSettings *set;
+    const char *view;
     SemioAskReport *rep;
     int64_t run, sampling;
     sqlite3_stmt *insert;
@@ -121,6 +122,7 @@ static char *settings_json(const SemioAskSettings *set, const SemioOpenAISetting
     json_object_object_add(j, "engine", json_object_new_string(set->engine));
     json_object_object_add(j, "model", json_object_new_string(o->model));
     json_object_object_add(j, "view", json_object_new_string(set->view));
+    json_object_object_add(j, "denoised", json_object_new_boolean(set->denoised));
     json_object_object_add(j, "signs", json_object_new_string(set->signs));
     json_object_object_add(j, "prompts", json_object_new_string(prompts));
     json_object_object_add(j, "segments", json_object_new_string(rep->segments));
@@ -200,6 +202,9 @@ typedef struct Frames {
     uint8_t **data;
     size_t n;
     int width, height;
+    uint8_t *wav;    /* the segment's audio view, for --view audio */
+    size_t wav_size;
+    int loaded;
 } Frames;
 
 static void free_frames(Frames *f)
@@ -208,7 +213,33 @@ static void free_frames(Frames *f)
         free(f->data[i]);
     free(f->data);
     free(f->parts);
+    free(f->wav);
     memset(f, 0, sizeof(*f));
+}
+
+/* The segment's WAV (view `kind`), or 0 with nothing loaded when there is none. */
+static int load_audio(SemioStudy *s, int64_t segment, const char *kind, Frames *f,
+                      SemioError *err)
+{
+    free_frames(f);
+    f->segment = segment;
+    f->loaded = 1;
+    sqlite3_stmt *st;
+    int r = semio_db_prepare(s, &st, "SELECT path FROM views WHERE segment_id = ? AND kind = ? "
+                                     "AND status = 'ok'", err);
+    if (r < 0)
+        return r;
+    sqlite3_bind_int64(st, 1, segment);
+    sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        char path[PATH_MAX + 256], *data;
+        if ((r = semio_path(err, path, sizeof(path), "%s/%s", s->cache_dir,
+                            (const char *)sqlite3_column_text(st, 0))) == 0 &&
+            (r = semio_read_file(path, &data, &f->wav_size, err)) == 0)
+            f->wav = (uint8_t *)data;
+    }
+    sqlite3_finalize(st);
+    return r;
 }
 
 static int load_frames(SemioStudy *s, int64_t segment, int64_t sampling, Frames *f,
@@ -253,6 +284,7 @@ static int load_frames(SemioStudy *s, int64_t segment, int64_t sampling, Frames 
     }
     sqlite3_finalize(st);
     f->segment = segment;
+    f->loaded = 1;
     return r;
 }
 
@@ -276,7 +308,7 @@ static void on_answer(void *user, const SemioCompletion *c)
     sqlite3_bind_int64(st, 2, p->video);
     sqlite3_bind_int64(st, 3, p->segment);
     sqlite3_bind_text(st, 4, p->q->sign->id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, x->set->view, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, x->view, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 6, p->q->hash, -1, SQLITE_STATIC);
     if (c->ok)
         sqlite3_bind_text(st, 7, words[c->answer.answer], -1, SQLITE_STATIC);
@@ -320,13 +352,19 @@ int semio_ask(SemioStudy *s, const SemioAskSettings *set, SemioAskReport *rep, S
         return semio_fail(err, SEMIO_ERR_INVALID, "ask: --run NAME is required");
     if (strcmp(set->engine, "openai"))
         return semio_fail(err, SEMIO_ERR_INVALID, "ask: no engine '%s' (openai)", set->engine);
-    if (strcmp(set->view, "raw"))
+    int audio = !strcmp(set->view, "audio");
+    if (strcmp(set->view, "raw") && !audio)
         return semio_fail(err, SEMIO_ERR_INVALID, "ask: --view %s needs its enhanced view, which "
-                          "semio does not make yet; --view raw asks on the sampled frames",
-                          set->view);
+                          "semio does not make yet; --view raw asks on the sampled frames, "
+                          "--view audio on semio enhance's audio", set->view);
+    if (set->denoised && !audio)
+        return semio_fail(err, SEMIO_ERR_INVALID, "ask: --denoised goes with --view audio");
+    /* what answers record as their view, and which enhanced file audio questions send */
+    const char *view = audio ? (set->denoised ? "audio-denoised" : "audio") : "raw";
+    const char *audio_kind = set->denoised ? "denoise" : "audio";
     if (!set->openai)
         return semio_fail(err, SEMIO_ERR_INVALID, "ask: no engine settings");
-    Ctx c = { .s = s, .set = set, .rep = rep, .err = err };
+    Ctx c = { .s = s, .set = set, .rep = rep, .err = err, .view = view };
     SemioSignSet *cat = NULL;
     SemioPromptSet *ps = NULL;
     SemioEngine *engine = NULL;
@@ -373,7 +411,9 @@ int semio_ask(SemioStudy *s, const SemioAskSettings *set, SemioAskReport *rep, S
              "x.sampling_id = m.id JOIN segments g ON g.id = x.segment_id WHERE g.set_id = %lld "
              "%s ORDER BY x.sampled_at DESC, m.id DESC LIMIT 1", (long long)set_id,
              set->sampling ? "AND m.key = ?" : "");
-    if (one_text(s, sql, set->sampling, rep->sampling, sizeof(rep->sampling), &c.sampling) <= 0) {
+    if (audio)
+        snprintf(rep->sampling, sizeof(rep->sampling), "%s", audio_kind);
+    else if (one_text(s, sql, set->sampling, rep->sampling, sizeof(rep->sampling), &c.sampling) <= 0) {
         r = semio_fail(err, SEMIO_ERR_NOT_FOUND, "%s: segment set '%s' has no sampled frames%s%s:"
                        " run semio sample", s->path, rep->segments,
                        set->sampling ? " with sampling " : "", set->sampling ? set->sampling : "");
@@ -382,10 +422,12 @@ int semio_ask(SemioStudy *s, const SemioAskSettings *set, SemioAskReport *rep, S
     if ((r = open_run(&c, set->openai, semio_prompts_name(ps))) < 0)
         goto done;
     /* segments with frames, in order: one segment's questions go out together */
-    if ((r = semio_db_prepare(s, &seg_q, "SELECT g.id, g.video_id FROM segments g JOIN samples x "
-                                         "ON x.segment_id = g.id AND x.sampling_id = ? WHERE "
-                                         "g.set_id = ? AND x.written > 0 ORDER BY g.video_id, "
-                                         "g.start_s", err)) < 0 ||
+    if ((r = semio_db_prepare(s, &seg_q, audio
+            ? "SELECT g.id, g.video_id FROM segments g JOIN videos v ON v.id = g.video_id WHERE "
+              "?1 IS NOT NULL AND g.set_id = ?2 AND v.status = 'ok' ORDER BY g.video_id, g.start_s"
+            : "SELECT g.id, g.video_id FROM segments g JOIN samples x "
+              "ON x.segment_id = g.id AND x.sampling_id = ?1 WHERE "
+              "g.set_id = ?2 AND x.written > 0 ORDER BY g.video_id, g.start_s", err)) < 0 ||
         (r = semio_db_prepare(s, &done_q, "SELECT 1 FROM answers WHERE run_id = ? AND "
                                           "segment_id = ? AND sign = ? AND view = ? AND "
                                           "prompt_hash = ?", err)) < 0 ||
@@ -417,16 +459,22 @@ int semio_ask(SemioStudy *s, const SemioAskSettings *set, SemioAskReport *rep, S
     int64_t progressed = 0;
     for (size_t i = 0; i < nseg && r == 0; i++) {
         for (size_t k = 0; k < nq && r == 0; k++) {
-            if (c.run && answered(s, done_q, c.run, segs[i].id, &qs[k], set->view)) {
+            if (c.run && answered(s, done_q, c.run, segs[i].id, &qs[k], view)) {
                 rep->done_before++;
                 continue;
             }
             if (set->stop && *set->stop)
                 break;
-            if (frames.segment != segs[i].id || !frames.parts)
-                if ((r = load_frames(s, segs[i].id, c.sampling, &frames, err)) < 0)
+            if (frames.segment != segs[i].id || !frames.loaded)
+                if ((r = audio ? load_audio(s, segs[i].id, audio_kind, &frames, err)
+                               : load_frames(s, segs[i].id, c.sampling, &frames, err)) < 0)
                     break;
+            if (audio && !frames.wav) {
+                rep->no_view++;
+                continue;
+            }
             rep->requests++;
+            rep->bytes += (int64_t)(frames.wav_size + 2) / 3 * 4;
             rep->images += (int64_t)frames.n;
             for (size_t f = 0; f < frames.n; f++) {
                 rep->bytes += (int64_t)(frames.parts[f].size + 2) / 3 * 4;
@@ -441,8 +489,10 @@ int semio_ask(SemioStudy *s, const SemioAskSettings *set, SemioAskReport *rep, S
             }
             *p = (Pending){ segs[i].id, segs[i].video, &qs[k] };
             SemioRequest req = { .text = qs[k].text, .images = frames.parts,
-                                 .nimages = frames.n, .allow_na = semio_sign_allows_na(qs[k].sign),
-                                 .affinity = affinity(segs[i].id, set->view), .user = p };
+                                 .nimages = frames.n, .wav = frames.wav,
+                                 .wav_size = frames.wav_size,
+                                 .allow_na = semio_sign_allows_na(qs[k].sign),
+                                 .affinity = affinity(segs[i].id, view), .user = p };
             if ((r = semio_engine_submit(engine, &req, err)) < 0) {
                 free(p);
                 break;

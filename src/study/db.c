@@ -8,7 +8,7 @@
 #include "util/error.h"
 #include "util/fs.h"
 
-#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION 3
 
 /* Version 1: recordings, labels, segments, samples. */
 static const char schema_v1[] =
@@ -105,8 +105,17 @@ static const char schema_v2[] =
     "  prompt_hash) WHERE segment_id IS NULL;\n"
     "CREATE INDEX answers_by_video ON answers(run_id, video_id);\n";
 
+/* Version 3: enhanced views of segments (audio WAV, denoised audio; face and pose later). */
+static const char schema_v3[] =
+    "CREATE TABLE views(\n"
+    "  segment_id INTEGER NOT NULL REFERENCES segments(id) ON DELETE CASCADE,\n"
+    "  kind TEXT NOT NULL, path TEXT,\n"
+    "  status TEXT NOT NULL CHECK (status IN ('ok', 'failed')),\n"
+    "  note TEXT, error TEXT, made_at TEXT NOT NULL,\n"
+    "  PRIMARY KEY (segment_id, kind));\n";
+
 /* migrations[v] takes a study from version v to v + 1. */
-static const char *const migrations[SCHEMA_VERSION] = { schema_v1, schema_v2 };
+static const char *const migrations[SCHEMA_VERSION] = { schema_v1, schema_v2, schema_v3 };
 
 int semio_db_fail(SemioStudy *s, SemioError *err, const char *what)
 {

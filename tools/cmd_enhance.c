@@ -1,0 +1,52 @@
+/* semio enhance: views that help the models, into the study's cache. */
+#include <stdio.h>
+
+#include "cli.h"
+
+int cmd_enhance(int argc, char **argv)
+{
+    const Command *cmd = cli_find("enhance");
+    static const struct option opts[] = {
+        { "study", required_argument, NULL, 's' },
+        { "view", required_argument, NULL, 'v' },
+        { "segments", required_argument, NULL, 'g' },
+        { "suppress-db", required_argument, NULL, 'd' },
+        { "help", no_argument, NULL, 'h' },
+        { 0 },
+    };
+    const char *study = NULL;
+    SemioEnhanceSettings set;
+    semio_enhance_default_settings(&set);
+    int opt, status;
+    long long v;
+    while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (cli_common_option(cmd, opt, &status))
+            return status;
+        if (opt == 's')
+            study = optarg;
+        else if (opt == 'v')
+            set.view = optarg;
+        else if (opt == 'g')
+            set.segments = optarg;
+        else if (opt == 'd') {
+            if (cli_int("suppress-db", optarg, -100, -1, &v))
+                return 2;
+            set.suppress_db = (int)v;
+        }
+    }
+    if (!study)
+        return cli_error("enhance: --study is required"), 2;
+    set.stop = &cli_stop_flag;
+    SemioError err = { 0 };
+    SemioStudy *s;
+    SemioEnhanceReport rep;
+    int r = semio_study_open(&s, study, &err);
+    if (r == 0)
+        r = semio_enhance(s, &set, &rep, &err);
+    semio_study_close(&s);
+    if (r < 0)
+        return cli_fail(&err, r);
+    printf("view '%s': %d made, %d made before, %d impossible (see semio status)\n", set.view,
+           rep.made, rep.skipped, rep.failed);
+    return 0;
+}
