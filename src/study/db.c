@@ -4,6 +4,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <json-c/json.h>
+
 #include "study/db.h"
 #include "util/error.h"
 #include "util/fs.h"
@@ -154,6 +156,22 @@ void semio_db_rollback(SemioStudy *s)
 {
     if (!sqlite3_get_autocommit(s->db))
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+json_object *semio_db_row_json(sqlite3_stmt *st)
+{
+    json_object *o = json_object_new_object();
+    for (int c = 0; c < sqlite3_column_count(st); c++) {
+        json_object *v = NULL;
+        switch (sqlite3_column_type(st, c)) {
+        case SQLITE_INTEGER: v = json_object_new_int64(sqlite3_column_int64(st, c)); break;
+        case SQLITE_FLOAT: v = json_object_new_double(sqlite3_column_double(st, c)); break;
+        case SQLITE_TEXT: v = json_object_new_string((const char *)sqlite3_column_text(st, c)); break;
+        default: break;
+        }
+        json_object_object_add(o, sqlite3_column_name(st, c), v);
+    }
+    return o;
 }
 
 const char *semio_db_now(char buf[32])

@@ -25,6 +25,9 @@ int semio_db_begin(SemioStudy *s, SemioError *err);
 int semio_db_commit(SemioStudy *s, SemioError *err);
 void semio_db_rollback(SemioStudy *s);
 
+/** The current row of `st` as a JSON object keyed by column names (NULL -> null). */
+struct json_object *semio_db_row_json(sqlite3_stmt *st);
+
 /** The current UTC time as ISO 8601, for *_at columns. */
 const char *semio_db_now(char buf[32]);
 

@@ -54,18 +54,8 @@ static int write_jsonl(SemioStudy *s, int64_t run, const char *name, FILE *f, Se
         return r;
     sqlite3_bind_int64(st, 1, run);
     while (sqlite3_step(st) == SQLITE_ROW) {
-        json_object *o = json_object_new_object();
+        json_object *o = semio_db_row_json(st);
         json_object_object_add(o, "run", json_object_new_string(name));
-        for (int c = 0; c < sqlite3_column_count(st); c++) {
-            json_object *v = NULL;
-            switch (sqlite3_column_type(st, c)) {
-            case SQLITE_INTEGER: v = json_object_new_int64(sqlite3_column_int64(st, c)); break;
-            case SQLITE_FLOAT: v = json_object_new_double(sqlite3_column_double(st, c)); break;
-            case SQLITE_TEXT: v = json_object_new_string((const char *)sqlite3_column_text(st, c)); break;
-            default: break;
-            }
-            json_object_object_add(o, sqlite3_column_name(st, c), v);
-        }
         fputs(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE), f);
         fputc('\n', f);
         json_object_put(o);

@@ -14,20 +14,8 @@ static int rows_into(SemioStudy *s, json_object *arr, const char *sql, SemioErro
     int r = semio_db_prepare(s, &st, sql, err);
     if (r < 0)
         return r;
-    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-        json_object *o = json_object_new_object();
-        for (int c = 0; c < sqlite3_column_count(st); c++) {
-            json_object *v = NULL;
-            switch (sqlite3_column_type(st, c)) {
-            case SQLITE_INTEGER: v = json_object_new_int64(sqlite3_column_int64(st, c)); break;
-            case SQLITE_FLOAT: v = json_object_new_double(sqlite3_column_double(st, c)); break;
-            case SQLITE_TEXT: v = json_object_new_string((const char *)sqlite3_column_text(st, c)); break;
-            default: break;
-            }
-            json_object_object_add(o, sqlite3_column_name(st, c), v);
-        }
-        json_object_array_add(arr, o);
-    }
+    while ((r = sqlite3_step(st)) == SQLITE_ROW)
+        json_object_array_add(arr, semio_db_row_json(st));
     sqlite3_finalize(st);
     return r == SQLITE_DONE ? 0 : semio_db_fail(s, err, "cannot read status");
 }
