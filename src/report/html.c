@@ -55,7 +55,8 @@ static void heatmap(const SemioEval *ev, FILE *f)
 {
     size_t R = semio_eval_runs(ev), S = semio_eval_signs(ev);
     int cw = 110, ch = 22, left = 190, top = 120;
-    int w = left + (int)R * cw + 20, h = top + (int)S * ch + 40;
+    /* room on the right for the last run's name, written at -35 degrees */
+    int w = left + (int)R * cw + 120, h = top + (int)S * ch + 40;
     fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
                "role=\"img\" aria-label=\"F1 per sign and run\">\n", w, h);
     for (size_t r = 0; r < R; r++) {
@@ -84,7 +85,7 @@ static void heatmap(const SemioEval *ev, FILE *f)
             num(f, v);
             fprintf(f, "</title></rect><text x=\"%d\" y=\"%d\" text-anchor=\"middle\" "
                        "class=\"%s\">", left + (int)r * cw + cw / 2 - 1, y + ch - 7,
-                    !isnan(v) && v > 0.6 ? "dark" : "light");
+                    isnan(v) || v > 0.6 ? "dark" : "light");
             num(f, v);
             fputs("</text>\n", f);
         }
