@@ -11,6 +11,9 @@ int cmd_enhance(int argc, char **argv)
         { "view", required_argument, NULL, 'v' },
         { "segments", required_argument, NULL, 'g' },
         { "suppress-db", required_argument, NULL, 'd' },
+        { "keypoints", required_argument, NULL, 'k' },
+        { "sampling", required_argument, NULL, 'p' },
+        { "min-conf", required_argument, NULL, 'c' },
         { "help", no_argument, NULL, 'h' },
         { 0 },
     };
@@ -28,6 +31,16 @@ int cmd_enhance(int argc, char **argv)
             set.view = optarg;
         else if (opt == 'g')
             set.segments = optarg;
+        else if (opt == 'k')
+            set.keypoints = optarg;
+        else if (opt == 'p')
+            set.sampling = optarg;
+        else if (opt == 'c') {
+            double d;
+            if (cli_double("min-conf", optarg, 0, 1, &d))
+                return 2;
+            set.min_conf = (float)d;
+        }
         else if (opt == 'd') {
             if (cli_int("suppress-db", optarg, -100, -1, &v))
                 return 2;

@@ -94,16 +94,22 @@ static const Command commands[] = {
       "intervals, confusion counts and where each run came from. Takes every option of\n"
       "semio eval (--rules, --resamples, --seed, --level, --patient-regex).\n" },
     { "enhance", cmd_enhance, "make the views that help models (audio, denoised audio)",
-      "usage: semio enhance --study STUDY.db --view audio|denoise [--segments NAME]\n"
-      "                     [--suppress-db -30]\n"
+      "usage: semio enhance --study STUDY.db --view audio|denoise|pose [--segments NAME]\n"
+      "                     [--suppress-db -30] [--keypoints DIR] [--sampling KEY]\n"
+      "                     [--min-conf 0.1]\n"
       "\n"
       "audio: each segment's sound as 16 kHz mono WAV (libswresample). denoise: the same\n"
-      "through SpeexDSP's noise suppression (the pilot's SEGAN step). Files go to the\n"
-      "study's cache; a rerun makes only what is missing; a recording without sound is\n"
-      "recorded as such. The face and pose views are not made yet.\n" },
+      "through SpeexDSP's noise suppression (the pilot's SEGAN step). pose: the patient's\n"
+      "skeleton drawn over each sampled frame from OpenPose JSON (NAME_<frame>_keypoints.json\n"
+      "in DIR or DIR/NAME/, default each recording's folder; BODY_25 or COCO-18), limbs in\n"
+      "fixed colors (right arm red, left arm green, right leg orange, left leg blue), points\n"
+      "under --min-conf left out; the patient is the person tracked through most frames,\n"
+      "ties to the one nearest the centre. Files go to the study's cache; a rerun makes\n"
+      "only what is missing; what cannot be made is recorded with the reason. The face\n"
+      "crop is not made yet.\n" },
     { "ask", cmd_ask, "ask an OpenAI-compatible server about every segment and sign",
       "usage: semio ask --study STUDY.db --run NAME --url URL[,URL...] --model MODEL\n"
-      "                 [--signs all|limb|facial|audio|LIST] [--view raw|audio [--denoised]]\n"
+      "                 [--signs all|limb|facial|audio|LIST] [--view raw|pose|audio [--denoised]]\n"
       "                 [--prompts FILE]\n"
       "                 [--concurrency 8] [--dry-run] [--api-key-env VAR] [--timeout SEC]\n"
       "                 [--connect-timeout SEC] [--temperature 0] [--max-tokens 512]\n"
@@ -120,7 +126,8 @@ static const Command commands[] = {
       "backoff; after --max-retries the answer is stored as failed with its raw text,\n"
       "never as \"no\". Each answer is committed as it arrives: running the same command\n"
       "again asks only what is missing. Ctrl-C lets the answers in flight land.\n"
-      "--view audio sends each segment's WAV (semio enhance --view audio, or denoise with\n"
+      "--view pose sends the skeleton overlays of semio enhance --view pose instead of the\n"
+      "raw frames. --view audio sends each segment's WAV (semio enhance --view audio, or denoise with\n"
       "--denoised) as input_audio with the questions about the two audio signs.\n"
       "The API key is read from the environment variable (default OPENAI_API_KEY) and\n"
       "never stored. --dry-run counts requests, images, bytes and image tokens.\n" },

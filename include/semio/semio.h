@@ -7,6 +7,7 @@
 #include "semio/engine.h"
 #include "semio/eval.h"
 #include "semio/image.h"
+#include "semio/pose.h"
 #include "semio/probe.h"
 #include "semio/sampler.h"
 #include "semio/signs.h"

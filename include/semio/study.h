@@ -128,8 +128,12 @@ int semio_sample(SemioStudy *s, const SemioSampleSettings *set, SemioSampleRepor
 /* ---- enhance ---------------------------------------------------------------- */
 
 typedef struct SemioEnhanceSettings {
-    const char *view;       /**< "audio" (16 kHz mono WAV) or "denoise" (the same, denoised) */
+    const char *view;       /**< "audio" (16 kHz mono WAV), "denoise" (the same, denoised),
+                                 or "pose" (skeleton over the sampled frames) */
     const char *segments;   /**< segment set; NULL = the newest */
+    const char *sampling;   /**< pose: the sampled frames to draw on; NULL = the newest */
+    const char *keypoints;  /**< pose: folder of OpenPose JSON; NULL = each recording's folder */
+    float min_conf;         /**< pose: keypoints below this confidence are left out (0.1) */
     int suppress_db;        /**< denoiser's most noise attenuation (default -30) */
     SemioProgressFn progress;
     void *progress_user;
@@ -155,7 +159,7 @@ typedef struct SemioAskSettings {
     const char *engine;       /**< "openai" */
     const struct SemioOpenAISettings *openai;
     const char *signs;        /**< "all", "limb", "facial", "audio" or a comma list (default all) */
-    const char *view;         /**< "raw" (sampled frames) or "audio" (needs semio enhance) */
+    const char *view;         /**< "raw" (sampled frames), "pose" or "audio" (semio enhance) */
     int denoised;             /**< with view audio: send the denoised WAV */
     const char *prompts;      /**< a prompt file; NULL = the built-in set */
     const char *segments;     /**< segment set; NULL = the newest */

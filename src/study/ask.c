@@ -242,15 +242,21 @@ static int load_audio(SemioStudy *s, int64_t segment, const char *kind, Frames *
     return r;
 }
 
-static int load_frames(SemioStudy *s, int64_t segment, int64_t sampling, Frames *f,
+/* The sampled frames of a segment, or with `pose` their skeleton overlays (none when the
+ * segment has no pose view). */
+static int load_frames(SemioStudy *s, int64_t segment, int64_t sampling, int pose, Frames *f,
                        SemioError *err)
 {
     free_frames(f);
     sqlite3_stmt *st;
-    int r = semio_db_prepare(s, &st, "SELECT f.path, f.time_s, x.width, x.height FROM frames f "
-                                     "JOIN samples x USING (segment_id, sampling_id) "
-                                     "WHERE f.segment_id = ? AND f.sampling_id = ? "
-                                     "ORDER BY f.ordinal", err);
+    int r = semio_db_prepare(s, &st, pose
+        ? "SELECT w.path || substr(f.path, length(rtrim(f.path, replace(f.path, '/', ''))))"
+          ", f.time_s, x.width, x.height FROM frames f JOIN samples x USING (segment_id, "
+          "sampling_id) JOIN views w ON w.segment_id = f.segment_id AND w.kind = 'pose' AND "
+          "w.status = 'ok' WHERE f.segment_id = ? AND f.sampling_id = ? ORDER BY f.ordinal"
+        : "SELECT f.path, f.time_s, x.width, x.height FROM frames f "
+          "JOIN samples x USING (segment_id, sampling_id) "
+          "WHERE f.segment_id = ? AND f.sampling_id = ? ORDER BY f.ordinal", err);
     if (r < 0)
         return r;
     sqlite3_bind_int64(st, 1, segment);
@@ -352,15 +358,15 @@ int semio_ask(SemioStudy *s, const SemioAskSettings *set, SemioAskReport *rep, S
         return semio_fail(err, SEMIO_ERR_INVALID, "ask: --run NAME is required");
     if (strcmp(set->engine, "openai"))
         return semio_fail(err, SEMIO_ERR_INVALID, "ask: no engine '%s' (openai)", set->engine);
-    int audio = !strcmp(set->view, "audio");
-    if (strcmp(set->view, "raw") && !audio)
+    int audio = !strcmp(set->view, "audio"), pose = !strcmp(set->view, "pose");
+    if (strcmp(set->view, "raw") && !audio && !pose)
         return semio_fail(err, SEMIO_ERR_INVALID, "ask: --view %s needs its enhanced view, which "
                           "semio does not make yet; --view raw asks on the sampled frames, "
                           "--view audio on semio enhance's audio", set->view);
     if (set->denoised && !audio)
         return semio_fail(err, SEMIO_ERR_INVALID, "ask: --denoised goes with --view audio");
     /* what answers record as their view, and which enhanced file audio questions send */
-    const char *view = audio ? (set->denoised ? "audio-denoised" : "audio") : "raw";
+    const char *view = audio ? (set->denoised ? "audio-denoised" : "audio") : set->view;
     const char *audio_kind = set->denoised ? "denoise" : "audio";
     if (!set->openai)
         return semio_fail(err, SEMIO_ERR_INVALID, "ask: no engine settings");
@@ -467,9 +473,9 @@ int semio_ask(SemioStudy *s, const SemioAskSettings *set, SemioAskReport *rep, S
                 break;
             if (frames.segment != segs[i].id || !frames.loaded)
                 if ((r = audio ? load_audio(s, segs[i].id, audio_kind, &frames, err)
-                               : load_frames(s, segs[i].id, c.sampling, &frames, err)) < 0)
+                               : load_frames(s, segs[i].id, c.sampling, pose, &frames, err)) < 0)
                     break;
-            if (audio && !frames.wav) {
+            if ((audio && !frames.wav) || (pose && !frames.n)) {
                 rep->no_view++;
                 continue;
             }

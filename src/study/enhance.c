@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "semio/audio.h"
+#include "semio/image.h"
+#include "semio/pose.h"
 #include "study/db.h"
 #include "util/error.h"
 #include "util/fs.h"
@@ -19,6 +21,7 @@ void semio_enhance_default_settings(SemioEnhanceSettings *s)
     memset(s, 0, sizeof(*s));
     s->view = "audio";
     s->suppress_db = -30;
+    s->min_conf = 0.1f;
 }
 
 static int record(SemioStudy *s, int64_t segment, const char *kind, const char *path,
@@ -45,14 +48,198 @@ static int record(SemioStudy *s, int64_t segment, const char *kind, const char *
     return r;
 }
 
+/* ---- the pose view ----------------------------------------------------------- */
+
+typedef struct PoseFrame {
+    int64_t index;
+    char *path;             /* the sampled JPEG, relative to the cache */
+    SemioPerson *people;
+    size_t n;
+} PoseFrame;
+
+static void free_pose_frames(PoseFrame *f, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(f[i].path);
+        free(f[i].people);
+    }
+    free(f);
+}
+
+/* Draws one segment's skeletons; a problem with the keypoints is the view's error. */
+static int pose_segment(SemioStudy *s, const SemioEnhanceSettings *set, int64_t seg,
+                        int64_t vid, int64_t sampling, const char *key,
+                        const SemioKeypointDir *kd, int src_w, int src_h, char *rel,
+                        size_t rel_size, char *note, size_t note_size, SemioError *why,
+                        SemioError *err)
+{
+    sqlite3_stmt *st;
+    int r = semio_db_prepare(s, &st, "SELECT frame_index, path FROM frames WHERE segment_id = ? "
+                                     "AND sampling_id = ? ORDER BY ordinal", err);
+    if (r < 0)
+        return r;
+    sqlite3_bind_int64(st, 1, seg);
+    sqlite3_bind_int64(st, 2, sampling);
+    PoseFrame *f = NULL;
+    size_t n = 0, cap = 0;
+    int bad = 0;
+    while (sqlite3_step(st) == SQLITE_ROW && !bad) {
+        if (n == cap) {
+            PoseFrame *nf = realloc(f, (cap = cap ? 2 * cap : 64) * sizeof(*nf));
+            if (!nf) {
+                r = semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
+                break;
+            }
+            f = nf;
+        }
+        f[n] = (PoseFrame){ sqlite3_column_int64(st, 0),
+                            strdup((const char *)sqlite3_column_text(st, 1)), NULL, 0 };
+        const char *kp = semio_keypoints_path(kd, f[n].index);
+        if (kp && semio_openpose_read(kp, &f[n].people, &f[n].n, why) < 0)
+            bad = 1;
+        n++;
+    }
+    sqlite3_finalize(st);
+    if (r < 0 || bad) {
+        free_pose_frames(f, n);
+        return r < 0 ? r : 1;
+    }
+    SemioPerson **people = calloc(n + 1, sizeof(*people));
+    size_t *counts = calloc(n + 1, sizeof(*counts));
+    int *choice = calloc(n + 1, sizeof(int));
+    if (!people || !counts || !choice) {
+        r = semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        people[i] = f[i].people;
+        counts[i] = f[i].n;
+    }
+    semio_choose_patient(people, counts, n, src_w, src_h, choice);
+    snprintf(rel, rel_size, "pose/v%lld/%s", (long long)vid, key);
+    char dir[PATH_MAX];
+    if ((r = semio_path(err, dir, sizeof(dir), "%s/%s", s->cache_dir, rel)) < 0 ||
+        (r = semio_mkdirs(dir, err)) < 0)
+        goto done;
+    int drawn = 0;
+    for (size_t i = 0; i < n && r == 0; i++) {
+        char in[PATH_MAX + 64], out[PATH_MAX + 64];
+        SemioImage img;
+        const char *name = strrchr(f[i].path, '/');
+        if ((r = semio_path(err, in, sizeof(in), "%s/%s", s->cache_dir, f[i].path)) < 0 ||
+            (r = semio_path(err, out, sizeof(out), "%s/%s", dir, name ? name + 1 : f[i].path)) < 0)
+            break;
+        if ((r = semio_jpeg_read(in, &img, err)) < 0)
+            break;
+        if (choice[i] >= 0) {
+            r = semio_draw_skeleton(&img, &f[i].people[choice[i]], src_w, src_h, set->min_conf,
+                                    err);
+            drawn++;
+        }
+        if (r == 0)
+            r = semio_jpeg_write(out, img.data, img.width, img.height, img.stride, 90, err);
+        semio_image_free(&img);
+    }
+    snprintf(note, note_size, "%d of %zu frames show the patient's skeleton", drawn, n);
+    if (r == 0 && drawn == 0) {
+        semio_fail(why, SEMIO_ERR_NOT_FOUND, "no person in the keypoints of this window");
+        r = 1;
+    }
+done:
+    free(people);
+    free(counts);
+    free(choice);
+    free_pose_frames(f, n);
+    return r;
+}
+
+static int enhance_pose(SemioStudy *s, const SemioEnhanceSettings *set, SemioEnhanceReport *rep,
+                        SemioError *err)
+{
+    char key[64] = "", sql[900];
+    int64_t sampling = 0;
+    sqlite3_stmt *st;
+    snprintf(sql, sizeof(sql),
+             "SELECT m.id, m.key FROM samplings m WHERE %s ORDER BY m.id DESC LIMIT 1",
+             set->sampling ? "m.key = ?1" : "EXISTS (SELECT 1 FROM samples x WHERE "
+                                            "x.sampling_id = m.id)");
+    int r = semio_db_prepare(s, &st, sql, err);
+    if (r < 0)
+        return r;
+    if (set->sampling)
+        sqlite3_bind_text(st, 1, set->sampling, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        sampling = sqlite3_column_int64(st, 0);
+        snprintf(key, sizeof(key), "%s", (const char *)sqlite3_column_text(st, 1));
+    }
+    sqlite3_finalize(st);
+    if (!sampling)
+        return semio_fail(err, SEMIO_ERR_NOT_FOUND, "%s: no sampled frames to draw on: run "
+                          "semio sample", s->path);
+    snprintf(sql, sizeof(sql),
+             "SELECT g.id, g.video_id, v.path, v.file_name, v.width, v.height, v.rotation, "
+             "EXISTS (SELECT 1 FROM views w WHERE w.segment_id = g.id AND w.kind = 'pose') "
+             "FROM segments g JOIN videos v ON v.id = g.video_id JOIN samples x ON "
+             "x.segment_id = g.id AND x.sampling_id = %lld WHERE g.set_id = (SELECT id FROM "
+             "segment_sets %s) ORDER BY g.video_id, g.start_s", (long long)sampling,
+             set->segments ? "WHERE name = ?1" : "ORDER BY id DESC LIMIT 1");
+    if ((r = semio_db_prepare(s, &st, sql, err)) < 0)
+        return r;
+    if (set->segments)
+        sqlite3_bind_text(st, 1, set->segments, -1, SQLITE_STATIC);
+    SemioKeypointDir *kd = NULL;
+    int64_t open_vid = -1;
+    SemioError kd_err = { 0 };
+    while (r == 0 && sqlite3_step(st) == SQLITE_ROW) {
+        if (set->stop && *set->stop) {
+            r = semio_fail(err, SEMIO_ERR_INTERRUPTED, "interrupted");
+            break;
+        }
+        if (sqlite3_column_int(st, 7)) {
+            rep->skipped++;
+            continue;
+        }
+        int64_t seg = sqlite3_column_int64(st, 0), vid = sqlite3_column_int64(st, 1);
+        if (vid != open_vid) {
+            semio_keypoints_close(&kd);
+            semio_error_clear(&kd_err);
+            char dir[PATH_MAX];
+            const char *video = (const char *)sqlite3_column_text(st, 2);
+            snprintf(dir, sizeof(dir), "%.*s", (int)(strrchr(video, '/') - video), video);
+            semio_keypoints_open(&kd, set->keypoints ? set->keypoints : dir,
+                                 (const char *)sqlite3_column_text(st, 3), &kd_err);
+            open_vid = vid;
+        }
+        int quarter = sqlite3_column_int(st, 6) % 180 == 90;
+        int w = sqlite3_column_int(st, quarter ? 5 : 4), h = sqlite3_column_int(st, quarter ? 4 : 5);
+        char rel[256] = "", note[128] = "";
+        SemioError why = { 0 };
+        int e = kd ? pose_segment(s, set, seg, vid, sampling, key, kd, w, h, rel, sizeof(rel),
+                                  note, sizeof(note), &why, err)
+                   : (why = kd_err, 1);
+        if (e < 0) {
+            r = e;
+            break;
+        }
+        r = record(s, seg, "pose", e == 0 ? rel : NULL, note[0] ? note : NULL,
+                   e == 0 ? NULL : why.message, err);
+        e == 0 ? rep->made++ : rep->failed++;
+    }
+    semio_keypoints_close(&kd);
+    sqlite3_finalize(st);
+    return r;
+}
+
 int semio_enhance(SemioStudy *s, const SemioEnhanceSettings *set, SemioEnhanceReport *rep,
                   SemioError *err)
 {
     memset(rep, 0, sizeof(*rep));
+    if (!strcmp(set->view, "pose"))
+        return enhance_pose(s, set, rep, err);
     int denoise = !strcmp(set->view, "denoise");
     if (!denoise && strcmp(set->view, "audio"))
         return semio_fail(err, SEMIO_ERR_INVALID, "enhance: --view %s is not made yet (audio, "
-                          "denoise)", set->view);
+                          "denoise, pose)", set->view);
     sqlite3_stmt *st;
     char sql[700];
     snprintf(sql, sizeof(sql),

@@ -1,0 +1,63 @@
+/*
+ * Body keypoints from external pose estimators (OpenPose's per-frame JSON), the rule
+ * that picks the patient among the people seen, and the skeleton overlay drawn on
+ * sampled frames for the pose view.
+ */
+#ifndef SEMIO_POSE_H
+#define SEMIO_POSE_H
+
+#include "semio/common.h"
+#include "semio/image.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct SemioKeypoint {
+    float x, y, c; /**< pixels in the estimator's frame; c = confidence (0: not found) */
+} SemioKeypoint;
+
+/** One person: BODY_25 (25 points) or COCO-18 (18 points), OpenPose's order. */
+typedef struct SemioPerson {
+    SemioKeypoint body[25];
+    int npoints;
+} SemioPerson;
+
+/** Reads people[].pose_keypoints_2d of one OpenPose JSON file; *people freed with semio_free. */
+int semio_openpose_read(const char *path, SemioPerson **people, size_t *n, SemioError *err);
+
+/**
+ * The per-frame files of one recording in `dir`: OpenPose writes NAME_<frame>_keypoints.json,
+ * either directly in dir (NAME = the recording's name without extension) or in dir/NAME/.
+ */
+typedef struct SemioKeypointDir SemioKeypointDir;
+int semio_keypoints_open(SemioKeypointDir **out, const char *dir, const char *video_file_name,
+                         SemioError *err);
+/** The file for frame `index`, or NULL when the estimator wrote none for it. */
+const char *semio_keypoints_path(const SemioKeypointDir *d, int64_t index);
+size_t semio_keypoints_count(const SemioKeypointDir *d);
+void semio_keypoints_close(SemioKeypointDir **d);
+
+/**
+ * Picks the patient in each of n frames (choice[f] indexes people[f], -1 when none).
+ * Rule: people are linked into tracks frame to frame (nearest centroid of confident
+ * points within a fifth of the frame's diagonal); the track seen in the most frames is
+ * the patient, ties going to the track nearest the frame's centre on average. Nurses
+ * pass through; the patient stays.
+ */
+void semio_choose_patient(SemioPerson *const *people, const size_t *counts, size_t n, int width,
+                          int height, int *choice);
+
+/**
+ * Draws a person's skeleton on img: limbs as thick anti-aliased lines, joints as dots,
+ * one fixed color per limb (right arm red, left arm green, right leg orange, left leg
+ * blue, torso yellow, head magenta), points under min_conf left out. Keypoints are in
+ * a src_w x src_h frame and are scaled to img.
+ */
+int semio_draw_skeleton(SemioImage *img, const SemioPerson *p, int src_w, int src_h,
+                        float min_conf, SemioError *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,216 @@
+/* The pose view: OpenPose JSON, the patient among several people, the overlay's pixels. */
+#include <libavutil/log.h>
+#include <math.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include "harness.h"
+#include "semio/semio.h"
+#include "testvideo.h"
+
+/* A BODY_25 person standing at (cx, cy) in a 320x240 frame; right forearm vertical. */
+static void person_json(FILE *f, double cx, double cy, double right_arm_conf)
+{
+    double pts[25][3] = { 0 };
+    pts[0][0] = cx, pts[0][1] = cy - 60, pts[0][2] = 0.9;       /* nose */
+    pts[1][0] = cx, pts[1][1] = cy - 40, pts[1][2] = 0.9;       /* neck */
+    pts[2][0] = cx - 20, pts[2][1] = cy - 40, pts[2][2] = 0.9;  /* right shoulder */
+    pts[3][0] = cx - 30, pts[3][1] = cy - 10, pts[3][2] = 0.9;  /* right elbow */
+    pts[4][0] = cx - 30, pts[4][1] = cy + 30, pts[4][2] = right_arm_conf; /* right wrist */
+    pts[5][0] = cx + 20, pts[5][1] = cy - 40, pts[5][2] = 0.9;  /* left shoulder */
+    pts[6][0] = cx + 30, pts[6][1] = cy - 10, pts[6][2] = 0.9;
+    pts[7][0] = cx + 30, pts[7][1] = cy + 30, pts[7][2] = 0.9;
+    pts[8][0] = cx, pts[8][1] = cy + 20, pts[8][2] = 0.9;       /* mid hip */
+    fputs("{\"version\":1.3,\"people\":[{\"person_id\":[-1],\"pose_keypoints_2d\":[", f);
+    for (int k = 0; k < 25; k++)
+        fprintf(f, "%s%.1f,%.1f,%.2f", k ? "," : "", pts[k][0], pts[k][1], pts[k][2]);
+    fputs("],\"face_keypoints_2d\":[]}", f);
+}
+
+static void write_frame(const char *dir, const char *stem, int k, int nurse)
+{
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/%s_%012d_keypoints.json", dir, stem, k);
+    FILE *f = fopen(path, "w");
+    person_json(f, 160, 140, 0.9);
+    if (nurse) { /* someone passing at the edge of the picture */
+        fputs(",{\"pose_keypoints_2d\":[", f);
+        for (int p = 0; p < 25; p++)
+            fprintf(f, "%s%.1f,%.1f,%.2f", p ? "," : "", 300.0, 40.0 + p, p < 9 ? 0.8 : 0.0);
+        fputs("]}", f);
+    }
+    fputs("]}\n", f);
+    fclose(f);
+}
+
+static int is_red(const uint8_t *px)
+{
+    return px[0] > 170 && px[1] < 90 && px[2] < 90;
+}
+
+static void reads_openpose_json(void)
+{
+    const char *dir = test_path("kp");
+    mkdir(dir, 0777);
+    write_frame(dir, "clip", 7, 1);
+    SemioPerson *p;
+    size_t n;
+    SemioError err = { 0 };
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/clip_000000000007_keypoints.json", dir);
+    CHECK_OK(semio_openpose_read(path, &p, &n, &err), err);
+    CHECK_INT(n, 2);
+    CHECK_INT(p[0].npoints, 25);
+    CHECK(fabsf(p[0].body[4].y - 170) < 1e-3);
+    semio_free(p);
+    FILE *f = fopen(path, "w");
+    fputs("{\"people\":[{\"pose_keypoints_2d\":[1,2,3,4]}]}", f);
+    fclose(f);
+    CHECK(semio_openpose_read(path, &p, &n, &err) == SEMIO_ERR_FORMAT);
+    CHECK(strstr(err.message, "not 75 (BODY_25) or 54 (COCO-18)"));
+    f = fopen(path, "w");
+    fputs("not json", f);
+    fclose(f);
+    CHECK(semio_openpose_read(path, &p, &n, &err) == SEMIO_ERR_FORMAT);
+    CHECK(strstr(err.message, "clip_000000000007_keypoints.json"));
+
+    SemioKeypointDir *kd;
+    write_frame(dir, "clip", 3, 0);
+    CHECK_OK(semio_keypoints_open(&kd, dir, "clip.mp4", &err), err);
+    CHECK_INT(semio_keypoints_count(kd), 2);
+    CHECK(semio_keypoints_path(kd, 3) != NULL);
+    CHECK(semio_keypoints_path(kd, 4) == NULL);
+    semio_keypoints_close(&kd);
+    CHECK(semio_keypoints_open(&kd, dir, "other.mp4", &err) == SEMIO_ERR_NOT_FOUND);
+    CHECK(strstr(err.message, "no OpenPose keypoints for other.mp4"));
+}
+
+static void the_patient_stays_the_nurse_passes(void)
+{
+    SemioPerson patient = { .npoints = 25 }, nurse = { .npoints = 25 };
+    for (int k = 0; k < 9; k++) {
+        patient.body[k] = (SemioKeypoint){ 160.0f + k, 120.0f + k, 0.9f };
+        nurse.body[k] = (SemioKeypoint){ 20.0f + k, 20.0f, 0.9f };
+    }
+    SemioPerson f0[2] = { nurse, patient }, f1[1] = { patient }, f2[2] = { patient, nurse };
+    SemioPerson *people[3] = { f0, f1, f2 };
+    size_t counts[3] = { 2, 1, 2 };
+    int choice[3];
+    semio_choose_patient(people, counts, 3, 320, 240, choice);
+    CHECK_INT(choice[0], 1);
+    CHECK_INT(choice[1], 0);
+    CHECK_INT(choice[2], 0);
+    size_t none[2] = { 0, 0 };
+    semio_choose_patient(people, none, 2, 320, 240, choice);
+    CHECK_INT(choice[0], -1);
+}
+
+static void overlay_pixels(void)
+{
+    SemioImage img;
+    CHECK(semio_image_alloc(&img, 640, 480) == 0);
+    memset(img.data, 128, (size_t)img.stride * 480);
+    SemioPerson p = { .npoints = 25 };
+    p.body[3] = (SemioKeypoint){ 100, 50, 0.9f };  /* right elbow */
+    p.body[4] = (SemioKeypoint){ 100, 150, 0.9f }; /* right wrist */
+    p.body[6] = (SemioKeypoint){ 200, 50, 0.9f };  /* left elbow */
+    p.body[7] = (SemioKeypoint){ 200, 150, 0.05f }; /* left wrist, unsure */
+    SemioError err = { 0 };
+    /* keypoints in a 320x240 frame, drawn on 640x480: everything doubles */
+    CHECK_OK(semio_draw_skeleton(&img, &p, 320, 240, 0.1f, &err), err);
+    const uint8_t *mid = img.data + (size_t)200 * img.stride + 3 * 200; /* (200, 200) */
+    CHECK_MSG(is_red(mid), "right forearm pixel is %d,%d,%d", mid[0], mid[1], mid[2]);
+    const uint8_t *left = img.data + (size_t)200 * img.stride + 3 * 400;
+    CHECK_MSG(left[0] == 128 && left[1] == 128, "an unsure limb was drawn");
+    const uint8_t *away = img.data + (size_t)400 * img.stride + 3 * 600;
+    CHECK(away[0] == 128 && away[1] == 128 && away[2] == 128);
+    p.npoints = 12;
+    CHECK(semio_draw_skeleton(&img, &p, 320, 240, 0.1f, &err) == SEMIO_ERR_INVALID);
+    semio_image_free(&img);
+}
+
+static long long q1(const char *db, const char *sql)
+{
+    sqlite3 *h;
+    sqlite3_stmt *st;
+    long long v = -1;
+    if (sqlite3_open(db, &h) == SQLITE_OK && sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW)
+            v = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+    }
+    sqlite3_close(h);
+    return v;
+}
+
+static void pose_view_of_a_study(void)
+{
+    const char *rec = test_path("rec");
+    mkdir(rec, 0777);
+    char a[1024], b[1024], sub[1024];
+    snprintf(a, sizeof(a), "%s/K1@d@r@sz_v1.mp4", rec);
+    snprintf(b, sizeof(b), "%s/K2@d@r@sz_v1.mp4", rec);
+    SemioWriterSettings ws;
+    semio_writer_default_settings(&ws);
+    ws.width = 320;
+    ws.height = 240;
+    ws.preset = "ultrafast";
+    CHECK(testvideo_make(a, &ws, 60) == 0 && testvideo_make(b, &ws, 60) == 0);
+    snprintf(sub, sizeof(sub), "%s/K1@d@r@sz_v1", rec); /* OpenPose's folder per video */
+    mkdir(sub, 0777);
+    for (int k = 0; k < 60; k++)
+        write_frame(sub, "K1@d@r@sz_v1", k, k % 3 == 0);
+    const char *db = test_path("pose.db");
+    SemioStudy *s;
+    SemioError err = { 0 };
+    SemioIngestReport irep;
+    SemioSegmentReport grep_;
+    SemioSegmentSettings seg;
+    SemioSampleSettings smp;
+    SemioSampleReport srep;
+    const char *paths[1] = { rec };
+    CHECK_OK(semio_study_open(&s, db, &err), err);
+    CHECK_OK(semio_ingest(s, paths, 1, NULL, &irep, &err), err);
+    semio_segment_default_settings(&seg);
+    CHECK_OK(semio_segment(s, &seg, &grep_, &err), err);
+    semio_sample_default_settings(&smp);
+    smp.frames = 4;
+    CHECK_OK(semio_sample(s, &smp, &srep, &err), err);
+    SemioEnhanceSettings set;
+    SemioEnhanceReport rep;
+    semio_enhance_default_settings(&set);
+    set.view = "pose";
+    CHECK_OK(semio_enhance(s, &set, &rep, &err), err);
+    CHECK_INT(rep.made, 1);
+    CHECK_INT(rep.failed, 1); /* K2 has no keypoints */
+    CHECK_OK(semio_enhance(s, &set, &rep, &err), err);
+    CHECK_INT(rep.skipped, 2);
+    semio_study_close(&s);
+    CHECK_INT(q1(db, "SELECT count(*) FROM views WHERE kind = 'pose' AND status = 'failed' AND "
+                     "error LIKE '%no OpenPose keypoints for K2@d@r@sz_v1.mp4%'"), 1);
+    CHECK_INT(q1(db, "SELECT count(*) FROM views WHERE note = '4 of 4 frames show the "
+                     "patient''s skeleton'"), 1);
+    /* the overlay of frame 0: the right forearm (x 130, y 150..170) is red, the index
+     * band on top still reads */
+    char overlay[1200];
+    snprintf(overlay, sizeof(overlay), "%.*s.cache/pose/v1/n4-p602112-q90/f0000000.jpg",
+             (int)strlen(db) - 3, db);
+    SemioImage img;
+    CHECK_OK(semio_jpeg_read(overlay, &img, &err), err);
+    CHECK(is_red(img.data + (size_t)160 * img.stride + 3 * 130));
+    CHECK_INT(testvideo_read(img.data, img.width, img.height, img.stride), 0);
+    semio_image_free(&img);
+}
+
+int main(int argc, char **argv)
+{
+    static const TestCase cases[] = {
+        TEST(reads_openpose_json),
+        TEST(the_patient_stays_the_nurse_passes),
+        TEST(overlay_pixels),
+        TEST(pose_view_of_a_study),
+    };
+    av_log_set_level(AV_LOG_QUIET);
+    return test_main(cases, sizeof(cases) / sizeof(*cases), argc, argv);
+}
