@@ -1,5 +1,6 @@
 /* The test runner behind harness.h. */
 #include <ftw.h>
+#include <sqlite3.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -73,4 +74,20 @@ int test_main(const TestCase *cases, size_t n, int argc, char **argv)
     free(paths);
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
+}
+
+long long test_sql(const char *db, const char *sql)
+{
+    sqlite3 *h = NULL;
+    sqlite3_stmt *st;
+    long long v = -1;
+    if (sqlite3_open(db, &h) == SQLITE_OK && sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW)
+            v = sqlite3_column_type(st, 0) == SQLITE_NULL ? -2 : sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+    } else {
+        printf("    test_sql: %s: %s\n", db, sqlite3_errmsg(h));
+    }
+    sqlite3_close(h);
+    return v;
 }

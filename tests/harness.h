@@ -24,6 +24,10 @@ const char *test_path(const char *name);
 
 int test_main(const TestCase *cases, size_t n, int argc, char **argv);
 
+/** The first column of the first row of `sql` on the SQLite file `db`: -2 if NULL,
+ *  -1 if the query fails (its message printed). */
+long long test_sql(const char *db, const char *sql);
+
 #define CHECK(cond)                                                                   \
     do {                                                                              \
         if (!(cond)) {                                                                \

@@ -455,8 +455,6 @@ static void fleiss_kappa(void)
     CHECK(isnan(semio_fleiss_kappa(yes, (int[5]){ 1, 1, 1, 1, 1 }, 5)));
 }
 
-static long long count_rows(const char *db, const char *sql);
-
 static void raters_and_probabilities_from_csv(void)
 {
     const char *labels = test_path("raters.csv");
@@ -528,7 +526,7 @@ static void raters_and_probabilities_from_csv(void)
     CHECK_INT(ties2, 1);
     semio_eval_free(&ev);
     semio_study_close(&st);
-    CHECK_INT(count_rows(db, "SELECT count(*) FROM labels WHERE sign = 'tonic' AND value IS NULL"),
+    CHECK_INT(test_sql(db, "SELECT count(*) FROM labels WHERE sign = 'tonic' AND value IS NULL"),
               1);
 
     f = fopen(pred, "w");
@@ -543,20 +541,6 @@ static void raters_and_probabilities_from_csv(void)
     double th[3];
     CHECK(semio_tune_threshold(l, p, pat, 4, 3, 1, a, th, &err) == SEMIO_ERR_INVALID);
     CHECK(strstr(err.message, "2 patients"));
-}
-
-static long long count_rows(const char *db, const char *sql)
-{
-    sqlite3 *h;
-    sqlite3_stmt *st;
-    long long v = -1;
-    if (sqlite3_open(db, &h) == SQLITE_OK && sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK) {
-        if (sqlite3_step(st) == SQLITE_ROW)
-            v = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
-    }
-    sqlite3_close(h);
-    return v;
 }
 
 static void study_runs_imported_and_scored(void)
@@ -606,8 +590,8 @@ static void study_runs_imported_and_scored(void)
     CHECK(semio_eval_from_study(&ev, s, none, 1, NULL, &err) == SEMIO_ERR_NOT_FOUND);
     CHECK(strstr(err.message, "'nope'"));
     semio_study_close(&s);
-    CHECK_INT(count_rows(db, "SELECT count(*) FROM runs"), 1);
-    CHECK_INT(count_rows(db, "SELECT count(*) FROM answers"), 180);
+    CHECK_INT(test_sql(db, "SELECT count(*) FROM runs"), 1);
+    CHECK_INT(test_sql(db, "SELECT count(*) FROM answers"), 180);
 
     /* Window answers (as an engine run writes them) merge per recording. */
     sqlite3 *h;
@@ -699,10 +683,10 @@ static void old_studies_are_migrated(void)
     sqlite3_close(h);
     CHECK_OK(semio_study_open(&s, db, &err), err);
     semio_study_close(&s);
-    CHECK_INT(count_rows(db, "PRAGMA user_version"), 3);
-    CHECK_INT(count_rows(db, "SELECT count(*) FROM views"), 0);
-    CHECK_INT(count_rows(db, "SELECT count(*) FROM runs"), 0);
-    CHECK_INT(count_rows(db, "SELECT count(*) FROM videos"), 1);
+    CHECK_INT(test_sql(db, "PRAGMA user_version"), 3);
+    CHECK_INT(test_sql(db, "SELECT count(*) FROM views"), 0);
+    CHECK_INT(test_sql(db, "SELECT count(*) FROM runs"), 0);
+    CHECK_INT(test_sql(db, "SELECT count(*) FROM videos"), 1);
     CHECK(sqlite3_open(db, &h) == SQLITE_OK);
     CHECK(sqlite3_exec(h, "PRAGMA user_version = 99", NULL, NULL, NULL) == SQLITE_OK);
     sqlite3_close(h);

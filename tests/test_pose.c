@@ -130,19 +130,6 @@ static void overlay_pixels(void)
     semio_image_free(&img);
 }
 
-static long long q1(const char *db, const char *sql)
-{
-    sqlite3 *h;
-    sqlite3_stmt *st;
-    long long v = -1;
-    if (sqlite3_open(db, &h) == SQLITE_OK && sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK) {
-        if (sqlite3_step(st) == SQLITE_ROW)
-            v = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
-    }
-    sqlite3_close(h);
-    return v;
-}
 
 static void pose_view_of_a_study(void)
 {
@@ -187,9 +174,9 @@ static void pose_view_of_a_study(void)
     CHECK_OK(semio_enhance(s, &set, &rep, &err), err);
     CHECK_INT(rep.skipped, 2);
     semio_study_close(&s);
-    CHECK_INT(q1(db, "SELECT count(*) FROM views WHERE kind = 'pose' AND status = 'failed' AND "
+    CHECK_INT(test_sql(db, "SELECT count(*) FROM views WHERE kind = 'pose' AND status = 'failed' AND "
                      "error LIKE '%no OpenPose keypoints for K2@d@r@sz_v1.mp4%'"), 1);
-    CHECK_INT(q1(db, "SELECT count(*) FROM views WHERE note = '4 of 4 frames show the "
+    CHECK_INT(test_sql(db, "SELECT count(*) FROM views WHERE note = '4 of 4 frames show the "
                      "patient''s skeleton'"), 1);
     /* the overlay of frame 0: the right forearm (x 130, y 150..170) is red, the index
      * band on top still reads */

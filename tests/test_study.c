@@ -22,23 +22,6 @@ static const char *paper_labels(void)
     return path;
 }
 
-/* One integer from a query on the study (-1 on error). */
-static long long q1(const char *db, const char *sql)
-{
-    sqlite3 *h;
-    sqlite3_stmt *st;
-    long long v = -1;
-    if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
-        sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK) {
-        if (sqlite3_step(st) == SQLITE_ROW)
-            v = sqlite3_column_type(st, 0) == SQLITE_NULL ? -2 : sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
-    } else {
-        printf("    q1: %s: %s\n", db, sqlite3_errmsg(h));
-    }
-    sqlite3_close(h);
-    return v;
-}
 
 static void write_text(const char *path, const char *text)
 {
@@ -85,24 +68,24 @@ static void paper_labels_ingest_as_they_are(void)
     CHECK_INT(rep.unchanged, 1800);
     semio_study_close(&s);
 
-    CHECK_INT(q1(db, "SELECT count(*) FROM videos WHERE status = 'no_file'"), 90);
-    CHECK_INT(q1(db, "SELECT count(DISTINCT patient) FROM videos"), 29); /* the paper's 29 */
-    CHECK_INT(q1(db, "SELECT value FROM labels JOIN videos v ON v.id = video_id WHERE "
+    CHECK_INT(test_sql(db, "SELECT count(*) FROM videos WHERE status = 'no_file'"), 90);
+    CHECK_INT(test_sql(db, "SELECT count(DISTINCT patient) FROM videos"), 29); /* the paper's 29 */
+    CHECK_INT(test_sql(db, "SELECT value FROM labels JOIN videos v ON v.id = video_id WHERE "
                      "file_name = 'A0002@5-13-2021@UA6693LK@sz_v1.mp4' AND sign = 'tonic'"), 1);
-    CHECK_INT(q1(db, "SELECT value FROM labels JOIN videos v ON v.id = video_id WHERE "
+    CHECK_INT(test_sql(db, "SELECT value FROM labels JOIN videos v ON v.id = video_id WHERE "
                      "file_name = 'A0002@5-13-2021@UA6693LK@sz_v1.mp4' AND sign = 'close_eyes'"),
               0);
     /* empty = unknown, never "no" */
-    CHECK_INT(q1(db, "SELECT value FROM labels JOIN videos v ON v.id = video_id WHERE "
+    CHECK_INT(test_sql(db, "SELECT value FROM labels JOIN videos v ON v.id = video_id WHERE "
                      "file_name = 'A0002@5-13-2021@UA6693LK@sz_v2.mp4' AND "
                      "sign = 'verbal_responsiveness'"), -2);
-    CHECK_INT(q1(db, "SELECT seizure_start FROM videos WHERE "
+    CHECK_INT(test_sql(db, "SELECT seizure_start FROM videos WHERE "
                      "file_name = 'A0002@5-13-2021@UA6693LK@sz_v1.mp4'"), 208);
-    CHECK_INT(q1(db, "SELECT seizure_end FROM videos WHERE "
+    CHECK_INT(test_sql(db, "SELECT seizure_end FROM videos WHERE "
                      "file_name = 'A0002@5-13-2021@UA6693LK@sz_v1.mp4'"), 305);
-    CHECK_INT(q1(db, "SELECT count(*) FROM label_fields WHERE name = 'gender'"), 90);
-    CHECK_INT(q1(db, "SELECT count(*) FROM label_fields WHERE name = 'label'"), 90);
-    CHECK_INT(q1(db, "SELECT patient = 'A0002' FROM videos WHERE "
+    CHECK_INT(test_sql(db, "SELECT count(*) FROM label_fields WHERE name = 'gender'"), 90);
+    CHECK_INT(test_sql(db, "SELECT count(*) FROM label_fields WHERE name = 'label'"), 90);
+    CHECK_INT(test_sql(db, "SELECT patient = 'A0002' FROM videos WHERE "
                      "file_name = 'A0002@5-13-2021@UA6693LK@sz_v1.mp4'"), 1);
 }
 
@@ -123,15 +106,15 @@ static void label_csv_variants(void)
     semio_study_close(&s);
     CHECK_INT(rep.rows, 2);
     CHECK_INT(rep.sign_columns, 2);
-    CHECK_INT(q1(db, "SELECT value FROM labels JOIN videos v ON v.id = video_id "
+    CHECK_INT(test_sql(db, "SELECT value FROM labels JOIN videos v ON v.id = video_id "
                      "WHERE file_name = 'P1@a@b@sz_v1.mp4' AND sign = 'tonic'"), 1);
-    CHECK_INT(q1(db, "SELECT value FROM labels JOIN videos v ON v.id = video_id "
+    CHECK_INT(test_sql(db, "SELECT value FROM labels JOIN videos v ON v.id = video_id "
                      "WHERE file_name = 'P2@a@b@sz_v1.mp4' AND sign = 'tonic'"), 0);
-    CHECK_INT(q1(db, "SELECT value FROM labels JOIN videos v ON v.id = video_id "
+    CHECK_INT(test_sql(db, "SELECT value FROM labels JOIN videos v ON v.id = video_id "
                      "WHERE file_name = 'P2@a@b@sz_v1.mp4' AND sign = 'clonic'"), -2);
-    CHECK_INT(q1(db, "SELECT seizure_end FROM videos WHERE file_name = 'P1@a@b@sz_v1.mp4'"),
+    CHECK_INT(test_sql(db, "SELECT seizure_end FROM videos WHERE file_name = 'P1@a@b@sz_v1.mp4'"),
               3723);
-    CHECK_INT(q1(db, "SELECT value = 'bed 3, \"left\" side' FROM label_fields WHERE "
+    CHECK_INT(test_sql(db, "SELECT value = 'bed 3, \"left\" side' FROM label_fields WHERE "
                      "name = 'note' AND video_id = 1"), 1);
 }
 
@@ -181,10 +164,10 @@ static void bad_label_files_change_nothing(void)
     CHECK(semio_ingest_labels(s, test_path("absent.csv"), NULL, &rep, &err) == SEMIO_ERR_IO);
     semio_study_close(&s);
     /* nothing of the bad files got in */
-    CHECK_INT(q1(db, "SELECT count(*) FROM videos"), 1);
-    CHECK_INT(q1(db, "SELECT count(*) FROM labels"), 1);
-    CHECK_INT(q1(db, "SELECT value FROM labels"), 1);
-    CHECK_INT(q1(db, "SELECT count(*) FROM label_sources"), 1);
+    CHECK_INT(test_sql(db, "SELECT count(*) FROM videos"), 1);
+    CHECK_INT(test_sql(db, "SELECT count(*) FROM labels"), 1);
+    CHECK_INT(test_sql(db, "SELECT value FROM labels"), 1);
+    CHECK_INT(test_sql(db, "SELECT count(*) FROM label_sources"), 1);
 }
 
 static void patient_rule(void)
@@ -215,7 +198,7 @@ static void patient_rule(void)
     semio_study_close(&s);
     CHECK_INT(rep.added, 2);
     CHECK_INT(rep.no_patient, 1);
-    CHECK_INT(q1(db, "SELECT count(*) FROM videos WHERE patient IN ('P17', 'nobody')"), 2);
+    CHECK_INT(test_sql(db, "SELECT count(*) FROM videos WHERE patient IN ('P17', 'nobody')"), 2);
 }
 
 typedef struct Errors {
@@ -249,9 +232,9 @@ static void ingest_is_idempotent_and_notices_changes(void)
     CHECK_OK(semio_study_open(&s, db, &err), err);
     CHECK_OK(semio_ingest(s, paths, 1, NULL, &rep, &err), err);
     CHECK_INT(rep.added, 2);
-    CHECK_INT(q1(db, "SELECT frame_count FROM videos WHERE file_name = 'A1@d@r@sz_v1.mp4'"), 60);
-    CHECK_INT(q1(db, "SELECT frame_count FROM videos WHERE file_name = 'A2@d@r@sz_v1.mkv'"), 45);
-    CHECK_INT(q1(db, "SELECT audio_rate FROM videos WHERE file_name = 'A2@d@r@sz_v1.mkv'"), 16000);
+    CHECK_INT(test_sql(db, "SELECT frame_count FROM videos WHERE file_name = 'A1@d@r@sz_v1.mp4'"), 60);
+    CHECK_INT(test_sql(db, "SELECT frame_count FROM videos WHERE file_name = 'A2@d@r@sz_v1.mkv'"), 45);
+    CHECK_INT(test_sql(db, "SELECT audio_rate FROM videos WHERE file_name = 'A2@d@r@sz_v1.mkv'"), 16000);
 
     CHECK_OK(semio_ingest(s, paths, 1, NULL, &rep, &err), err);
     CHECK_INT(rep.added, 0);
@@ -275,10 +258,10 @@ static void ingest_is_idempotent_and_notices_changes(void)
     CHECK_INT(rep.changed, 1);
     CHECK_INT(rep.unchanged, 1);
     semio_study_close(&s);
-    CHECK_INT(q1(db, "SELECT frame_count FROM videos WHERE file_name = 'A1@d@r@sz_v1.mp4'"), 90);
-    CHECK_INT(q1(db, "SELECT changed FROM videos WHERE file_name = 'A1@d@r@sz_v1.mp4'"), 1);
-    CHECK_INT(q1(db, "SELECT count(*) FROM samples"), 1);
-    CHECK_INT(q1(db, "SELECT count(*) FROM frames"), 5);
+    CHECK_INT(test_sql(db, "SELECT frame_count FROM videos WHERE file_name = 'A1@d@r@sz_v1.mp4'"), 90);
+    CHECK_INT(test_sql(db, "SELECT changed FROM videos WHERE file_name = 'A1@d@r@sz_v1.mp4'"), 1);
+    CHECK_INT(test_sql(db, "SELECT count(*) FROM samples"), 1);
+    CHECK_INT(test_sql(db, "SELECT count(*) FROM frames"), 5);
 }
 
 static void bad_recordings_are_recorded_not_fatal(void)
@@ -320,11 +303,11 @@ static void bad_recordings_are_recorded_not_fatal(void)
     CHECK_INT(rep.failed, 4);
     CHECK_INT(errors.n, 4);
     CHECK_MSG(strstr(errors.last, "already in the study"), "%s", errors.last);
-    CHECK_INT(q1(db, "SELECT count(*) FROM videos WHERE status = 'ok'"), 1);
-    CHECK_INT(q1(db, "SELECT count(*) FROM videos WHERE status = 'error'"), 2);
-    CHECK_INT(q1(db, "SELECT count(*) FROM videos WHERE status = 'no_video'"), 1);
-    CHECK_INT(q1(db, "SELECT count(*) FROM videos WHERE error LIKE '%empty%'"), 1);
-    CHECK_INT(q1(db, "SELECT count(*) FROM videos WHERE file_name = 'Ünï@患者.mp4' AND "
+    CHECK_INT(test_sql(db, "SELECT count(*) FROM videos WHERE status = 'ok'"), 1);
+    CHECK_INT(test_sql(db, "SELECT count(*) FROM videos WHERE status = 'error'"), 2);
+    CHECK_INT(test_sql(db, "SELECT count(*) FROM videos WHERE status = 'no_video'"), 1);
+    CHECK_INT(test_sql(db, "SELECT count(*) FROM videos WHERE error LIKE '%empty%'"), 1);
+    CHECK_INT(test_sql(db, "SELECT count(*) FROM videos WHERE file_name = 'Ünï@患者.mp4' AND "
                      "patient = 'Ünï'"), 1);
 }
 
@@ -349,9 +332,9 @@ static void labels_first_recordings_later(void)
     CHECK_OK(semio_ingest(s, paths, 1, NULL, &rep, &err), err);
     CHECK_INT(rep.added, 1);
     semio_study_close(&s);
-    CHECK_INT(q1(db, "SELECT count(*) FROM videos"), 1);
-    CHECK_INT(q1(db, "SELECT status = 'ok' AND frame_count = 30 FROM videos"), 1);
-    CHECK_INT(q1(db, "SELECT value FROM labels WHERE sign = 'clonic'"), 1);
+    CHECK_INT(test_sql(db, "SELECT count(*) FROM videos"), 1);
+    CHECK_INT(test_sql(db, "SELECT status = 'ok' AND frame_count = 30 FROM videos"), 1);
+    CHECK_INT(test_sql(db, "SELECT value FROM labels WHERE sign = 'clonic'"), 1);
 }
 
 /* Segment bounds of one video in a set, as "a-b;" in tenths of seconds. */
@@ -521,14 +504,14 @@ static void sampling_is_exact_and_resumable(void)
     check_frames(db, &chk);
     CHECK_INT(chk.n, 80);
     CHECK_INT(chk.bad, 0);
-    CHECK_INT(q1(db, "SELECT count(*) FROM samples WHERE note LIKE '%fewer than the 30%'"), 1);
-    CHECK_INT(q1(db, "SELECT count(DISTINCT frame_index) FROM frames f JOIN segments g ON "
+    CHECK_INT(test_sql(db, "SELECT count(*) FROM samples WHERE note LIKE '%fewer than the 30%'"), 1);
+    CHECK_INT(test_sql(db, "SELECT count(DISTINCT frame_index) FROM frames f JOIN segments g ON "
                      "g.id = f.segment_id JOIN videos v ON v.id = g.video_id WHERE "
                      "v.file_name = 'D3@d@r@sz_v1.mp4'"), 20);
     /* The pilot's rule: linspace(0, 299, 30) floored. */
-    CHECK_INT(q1(db, "SELECT frame_index FROM frames WHERE ordinal = 1 AND segment_id = 1"), 10);
-    CHECK_INT(q1(db, "SELECT frame_index FROM frames WHERE ordinal = 29 AND segment_id = 1"), 299);
-    CHECK_INT(q1(db, "SELECT round(time_s * 1000) FROM frames WHERE ordinal = 1 AND "
+    CHECK_INT(test_sql(db, "SELECT frame_index FROM frames WHERE ordinal = 1 AND segment_id = 1"), 10);
+    CHECK_INT(test_sql(db, "SELECT frame_index FROM frames WHERE ordinal = 29 AND segment_id = 1"), 299);
+    CHECK_INT(test_sql(db, "SELECT round(time_s * 1000) FROM frames WHERE ordinal = 1 AND "
                      "segment_id = 1"), 333);
 
     /* A run killed before recording segment 2: only that one is sampled again, and
@@ -551,9 +534,9 @@ static void sampling_is_exact_and_resumable(void)
     CHECK_OK(semio_sample(s, &set, &prep, &err), err);
     CHECK_STR(prep.key, "fps2-n60-p602112-q90");
     semio_study_close(&s);
-    CHECK_INT(q1(db, "SELECT count(*) FROM frames f JOIN samplings m ON m.id = f.sampling_id "
+    CHECK_INT(test_sql(db, "SELECT count(*) FROM frames f JOIN samplings m ON m.id = f.sampling_id "
                      "WHERE m.key = 'fps2-n60-p602112-q90' AND f.segment_id = 1"), 20);
-    CHECK_INT(q1(db, "SELECT sum(frame_index % 15) FROM frames f JOIN samplings m ON "
+    CHECK_INT(test_sql(db, "SELECT sum(frame_index % 15) FROM frames f JOIN samplings m ON "
                      "m.id = f.sampling_id WHERE m.key = 'fps2-n60-p602112-q90' AND "
                      "f.segment_id = 1"), 0);
     check_frames(db, &chk);
@@ -588,7 +571,7 @@ static void sampling_scales_to_the_budget(void)
     set.quality = 0;
     CHECK(semio_sample(s, &set, &prep, &err) == SEMIO_ERR_INVALID);
     semio_study_close(&s);
-    CHECK_INT(q1(db, "SELECT width * 1000 + height FROM samples"), 320180);
+    CHECK_INT(test_sql(db, "SELECT width * 1000 + height FROM samples"), 320180);
     Check chk;
     check_frames(db, &chk);
     CHECK_INT(chk.n, 4);
@@ -626,7 +609,7 @@ static void sampling_records_damage(void)
     set.frames = 20;
     CHECK_OK(semio_sample(s, &set, &prep, &err), err);
     semio_study_close(&s);
-    CHECK(q1(db, "SELECT count(*) FROM videos WHERE warning LIKE '%truncated%'") == 1);
+    CHECK(test_sql(db, "SELECT count(*) FROM videos WHERE warning LIKE '%truncated%'") == 1);
     /* B-frames cut off at the end are missing from the file, so the last indices count
      * the frames present; every frame's time stays exact. */
     Check chk;

@@ -26,11 +26,11 @@ void semio_sample_default_settings(SemioSampleSettings *s)
     s->quality = 90;
 }
 
-typedef struct Todo {
+typedef struct Work {
     int64_t segment, video;
     double start, end;
     char *path;
-} Todo;
+} Work;
 
 typedef struct Pick {
     int64_t index;
@@ -101,14 +101,14 @@ static int segment_set(SemioStudy *s, const char *name, int64_t *id, SemioError 
     return r;
 }
 
-static void free_todo(Todo *t, size_t n)
+static void free_work(Work *t, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         free(t[i].path);
     free(t);
 }
 
-static int load_todo(SemioStudy *s, int64_t set_id, int64_t sampling, Todo **out, size_t *n,
+static int load_work(SemioStudy *s, int64_t set_id, int64_t sampling, Work **out, size_t *n,
                      int *skipped, SemioError *err)
 {
     sqlite3_stmt *st;
@@ -122,7 +122,7 @@ static int load_todo(SemioStudy *s, int64_t set_id, int64_t sampling, Todo **out
         return r;
     sqlite3_bind_int64(st, 1, set_id);
     sqlite3_bind_int64(st, 2, sampling);
-    Todo *t = NULL;
+    Work *t = NULL;
     size_t count = 0, cap = 0;
     *skipped = 0;
     while (sqlite3_step(st) == SQLITE_ROW) {
@@ -132,14 +132,14 @@ static int load_todo(SemioStudy *s, int64_t set_id, int64_t sampling, Todo **out
         }
         if (count == cap) {
             cap = cap ? 2 * cap : 64;
-            Todo *nt = realloc(t, cap * sizeof(*t));
+            Work *nt = realloc(t, cap * sizeof(*t));
             if (!nt) {
                 r = SEMIO_ERR_NOMEM;
                 break;
             }
             t = nt;
         }
-        Todo *x = &t[count];
+        Work *x = &t[count];
         x->segment = sqlite3_column_int64(st, 0);
         x->video = sqlite3_column_int64(st, 1);
         x->start = sqlite3_column_double(st, 2);
@@ -152,7 +152,7 @@ static int load_todo(SemioStudy *s, int64_t set_id, int64_t sampling, Todo **out
     }
     sqlite3_finalize(st);
     if (r < 0) {
-        free_todo(t, count);
+        free_work(t, count);
         return semio_fail(err, r, "out of memory");
     }
     *out = t;
@@ -161,7 +161,7 @@ static int load_todo(SemioStudy *s, int64_t set_id, int64_t sampling, Todo **out
 }
 
 /* Frame indices for one segment: uniform N (the pilot), or F per second capped at N. */
-static size_t choose(SemioSampler *sm, const SemioSampleSettings *set, const Todo *t,
+static size_t choose(SemioSampler *sm, const SemioSampleSettings *set, const Work *t,
                      int64_t *idx, char *note, size_t note_size)
 {
     int64_t first = semio_sampler_frame_at(sm, t->start);
@@ -225,7 +225,7 @@ static int on_frame(void *user, const SemioFrame *f)
     return 0;
 }
 
-static int record(SemioStudy *s, const Todo *t, int64_t sampling, const Job *j, size_t requested,
+static int record(SemioStudy *s, const Work *t, int64_t sampling, const Job *j, size_t requested,
                   const char *note, const char *error, SemioError *err)
 {
     size_t ok = 0;
@@ -304,7 +304,7 @@ static int record(SemioStudy *s, const Todo *t, int64_t sampling, const Job *j, 
 
 /* Samples one segment with an open sampler (NULL when the recording could not be opened). */
 static int sample_segment(SemioStudy *s, const SemioSampleSettings *set, const char *key,
-                          int64_t sampling, const Todo *t, SemioSampler *sm, const char *open_error,
+                          int64_t sampling, const Work *t, SemioSampler *sm, const char *open_error,
                           SemioSampleReport *rep, SemioError *err)
 {
     Job j = { .s = s, .set = set, .quality = set->quality, .write_err = err };
@@ -406,13 +406,13 @@ int semio_sample(SemioStudy *s, const SemioSampleSettings *set, SemioSampleRepor
                  (long long)set->max_pixels, set->quality);
 
     int64_t set_id = 0, sampling = 0;
-    Todo *todo = NULL;
+    Work *todo = NULL; /* segments still to sample */
     size_t n = 0;
     int r = segment_set(s, set->segments, &set_id, err);
     if (r == 0)
         r = sampling_id(s, set, rep->key, &sampling, err);
     if (r == 0)
-        r = load_todo(s, set_id, sampling, &todo, &n, &rep->segments_skipped, err);
+        r = load_work(s, set_id, sampling, &todo, &n, &rep->segments_skipped, err);
     if (r < 0)
         return r;
 
@@ -443,6 +443,6 @@ int semio_sample(SemioStudy *s, const SemioSampleSettings *set, SemioSampleRepor
     if (r == 0 && set->progress)
         set->progress(set->progress_user, "sample", (int64_t)n, (int64_t)n, NULL);
     semio_sampler_close(&sm);
-    free_todo(todo, n);
+    free_work(todo, n);
     return r;
 }
