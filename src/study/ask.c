@@ -462,7 +462,6 @@ int semio_ask(SemioStudy *s, const SemioAskSettings *set, SemioAskReport *rep, S
     if (!set->dry_run && (r = semio_openai_open(&engine, set->openai, err)) < 0)
         goto done;
     int concurrency = set->openai->concurrency > 0 ? set->openai->concurrency : 8;
-    int64_t progressed = 0;
     for (size_t i = 0; i < nseg && r == 0; i++) {
         for (size_t k = 0; k < nq && r == 0; k++) {
             if (c.run && answered(s, done_q, c.run, segs[i].id, &qs[k], view)) {
@@ -513,8 +512,6 @@ int semio_ask(SemioStudy *s, const SemioAskSettings *set, SemioAskReport *rep, S
                                   NULL);
             }
         }
-        progressed = rep->done_before + rep->answered + rep->failed;
-        (void)progressed;
         if (set->stop && *set->stop)
             break;
     }

@@ -309,11 +309,11 @@ static int sample_segment(SemioStudy *s, const SemioSampleSettings *set, const c
 {
     Job j = { .s = s, .set = set, .quality = set->quality, .write_err = err };
     int64_t *idx = calloc((size_t)set->frames, sizeof(int64_t));
-    int64_t *todo = calloc((size_t)set->frames, sizeof(int64_t));
+    int64_t *decode = calloc((size_t)set->frames, sizeof(int64_t)); /* not yet on disk */
     j.picks = calloc((size_t)set->frames, sizeof(Pick));
     char note[256] = "";
     int r = 0;
-    if (!idx || !todo || !j.picks) {
+    if (!idx || !decode || !j.picks) {
         r = semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
         goto done;
     }
@@ -329,7 +329,7 @@ static int sample_segment(SemioStudy *s, const SemioSampleSettings *set, const c
     }
     if (j.npicks && (r = semio_mkdirs(j.dir, err)) < 0)
         goto done;
-    size_t ntodo = 0;
+    size_t ndecode = 0;
     for (size_t i = 0; i < j.npicks; i++) {
         Pick *p = &j.picks[i];
         p->index = idx[i];
@@ -343,10 +343,10 @@ static int sample_segment(SemioStudy *s, const SemioSampleSettings *set, const c
             p->ok = 1; /* written whole by an overlapping window (files are renamed into place) */
             rep->frames_reused++;
         } else {
-            todo[ntodo++] = idx[i];
+            decode[ndecode++] = idx[i];
         }
     }
-    if (ntodo && (r = semio_sampler_read(sm, todo, ntodo, on_frame, &j, err)) < 0)
+    if (ndecode && (r = semio_sampler_read(sm, decode, ndecode, on_frame, &j, err)) < 0)
         goto done;
     if (j.width == 0 && j.npicks)
         semio_sampler_output_size(sm, &j.width, &j.height);
@@ -364,7 +364,7 @@ static int sample_segment(SemioStudy *s, const SemioSampleSettings *set, const c
         rep->segments_done++;
 done:
     free(idx);
-    free(todo);
+    free(decode);
     free(j.picks);
     return r;
 }
@@ -406,13 +406,13 @@ int semio_sample(SemioStudy *s, const SemioSampleSettings *set, SemioSampleRepor
                  (long long)set->max_pixels, set->quality);
 
     int64_t set_id = 0, sampling = 0;
-    Work *todo = NULL; /* segments still to sample */
+    Work *work = NULL; /* segments still to sample */
     size_t n = 0;
     int r = segment_set(s, set->segments, &set_id, err);
     if (r == 0)
         r = sampling_id(s, set, rep->key, &sampling, err);
     if (r == 0)
-        r = load_work(s, set_id, sampling, &todo, &n, &rep->segments_skipped, err);
+        r = load_work(s, set_id, sampling, &work, &n, &rep->segments_skipped, err);
     if (r < 0)
         return r;
 
@@ -429,20 +429,20 @@ int semio_sample(SemioStudy *s, const SemioSampleSettings *set, SemioSampleRepor
             break;
         }
         if (set->progress)
-            set->progress(set->progress_user, "sample", (int64_t)i, (int64_t)n, todo[i].path);
-        if (todo[i].video != open_video) {
-            remove_stale_temp(s, todo[i].video, rep->key);
+            set->progress(set->progress_user, "sample", (int64_t)i, (int64_t)n, work[i].path);
+        if (work[i].video != open_video) {
+            remove_stale_temp(s, work[i].video, rep->key);
             semio_sampler_close(&sm);
             semio_error_clear(&open_err);
-            semio_sampler_open(&sm, todo[i].path, &ss, &open_err);
-            open_video = todo[i].video;
+            semio_sampler_open(&sm, work[i].path, &ss, &open_err);
+            open_video = work[i].video;
         }
-        r = sample_segment(s, set, rep->key, sampling, &todo[i], sm,
+        r = sample_segment(s, set, rep->key, sampling, &work[i], sm,
                            sm ? NULL : open_err.message, rep, err);
     }
     if (r == 0 && set->progress)
         set->progress(set->progress_user, "sample", (int64_t)n, (int64_t)n, NULL);
     semio_sampler_close(&sm);
-    free_work(todo, n);
+    free_work(work, n);
     return r;
 }
