@@ -54,6 +54,7 @@ struct SemioEngine {
     int in_flight;
     size_t pending;
     uint64_t rng;
+    int curl_ready;   /* curl_global_init succeeded: owe one curl_global_cleanup */
 };
 
 static double now_s(void)
@@ -275,7 +276,10 @@ int semio_openai_open(SemioEngine **out, const SemioOpenAISettings *set, SemioEr
         e->headers = curl_slist_append(e->headers, e->auth);
     }
     e->rng = (uint64_t)getpid() * 0x9e3779b97f4a7c15ULL ^ (uint64_t)(now_s() * 1e6);
-    if (r == 0 && (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || !(e->multi = curl_multi_init())))
+    if (r == 0 && (e->curl_ready = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK) &&
+        !(e->multi = curl_multi_init()))
+        r = semio_fail(err, SEMIO_ERR_NOMEM, "openai: cannot start libcurl");
+    else if (r == 0 && !e->curl_ready)
         r = semio_fail(err, SEMIO_ERR_NOMEM, "openai: cannot start libcurl");
     if (r < 0) {
         semio_engine_close(&e);
@@ -313,10 +317,10 @@ void semio_engine_close(SemioEngine **pe)
         curl_easy_cleanup(j->easy);
         free_job(j);
     }
-    if (e->multi) {
+    if (e->multi)
         curl_multi_cleanup(e->multi);
+    if (e->curl_ready)
         curl_global_cleanup();
-    }
     curl_slist_free_all(e->headers);
     memset(e->auth, 0, sizeof(e->auth));
     for (size_t i = 0; e->urls && i < e->set.nurls; i++)
