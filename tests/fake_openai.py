@@ -136,8 +136,43 @@ class Handler(BaseHTTPRequestHandler):
             with LOCK:
                 STATE["inflight"] -= 1
 
+    def transcription(self, raw, behaviour):
+        """POST /v1/audio/transcriptions: multipart with a WAV file and a model."""
+        from email.parser import BytesParser
+        from email.policy import HTTP
+        msg = BytesParser(policy=HTTP).parsebytes(
+            b"Content-Type: " + self.headers.get("Content-Type", "").encode() + b"\r\n\r\n" + raw)
+        fields = {}
+        for part in msg.iter_parts():
+            fields[part.get_param("name", header="content-disposition")] = part.get_payload(decode=True)
+        wav = fields.get("file") or b""
+        problem = None
+        if wav[:4] != b"RIFF" or wav[8:12] != b"WAVE":
+            problem = "file is not a WAV"
+        elif not fields.get("model"):
+            problem = "no model"
+        with LOCK:
+            STATE["log"].write(json.dumps({"port": STATE["args"].port, "transcription": True,
+                                           "behaviour": behaviour, "valid": problem is None,
+                                           "problem": problem}) + "\n")
+            STATE["log"].flush()
+        if problem:
+            return self.reply(400, {"error": problem})
+        kind, _, arg = behaviour.partition(":")
+        if kind == "500":
+            return self.reply(500, {"error": "injected 500"})
+        if kind == "429":
+            return self.reply(429, {"error": "slow down"}, {"Retry-After": arg or "1"})
+        n = (len(wav) - 44) // 2
+        return self.reply(200, {"text": "Can you hear me? Yes.", "language": "en",
+                                "duration": n / 16000.0,
+                                "segments": [{"id": 0, "start": 0.0, "end": 1.2, "text": "Can you hear me?"},
+                                             {"id": 1, "start": 1.5, "end": 2.0, "text": "Yes."}]})
+
     def handle_request(self, raw, behaviour, inflight):
         args = STATE["args"]
+        if self.path.rstrip("/") == "/v1/audio/transcriptions":
+            return self.transcription(raw, behaviour)
         if self.path.rstrip("/") != "/v1/chat/completions":
             return self.reply(404, {"error": "no such path " + self.path})
         try:
@@ -155,7 +190,8 @@ class Handler(BaseHTTPRequestHandler):
                  "valid": problem is None, "problem": problem, "question": question[:60],
                  "images": sum(1 for p in parts if isinstance(p, dict) and p.get("type") == "image_url"),
                  "audio": sum(1 for p in parts if isinstance(p, dict) and p.get("type") == "input_audio"),
-                 "segment": hashlib.sha1(first.encode()).hexdigest()[:12], "t": time.time()}
+                 "segment": hashlib.sha1(first.encode()).hexdigest()[:12], "t": time.time(),
+                 "transcript": "speech-to-text transcript" in question}
         with LOCK:
             if args.lru:  # a prefix cache holding the image tokens of the last N windows
                 lru = STATE["lru"]

@@ -145,6 +145,23 @@ check "denoised audio answers recorded as their own view" test "$(sql "SELECT co
 "$SEMIO" ask --study "$S" --run mixed --url "$URL" --model m --view audio --signs tonic > "$T/out" 2> "$T/err"
 check "video signs are not asked on sound" grep -q "leaves nothing to ask" "$T/err"
 
+# Transcripts: a fault first, then every window once; the audio+text questions carry them.
+start_server w "500"
+"$SEMIO" transcribe --study "$S" --url "http://127.0.0.1:$PORT_w/v1" --model whisper > "$T/out" 2> "$T/err"
+check "transcribe each window (after a retried 500)" grep -q "6 made, 0 made before, 0 failed" "$T/out"
+check "transcripts keep their segment times" test "$(sql "SELECT count(*) FROM transcripts WHERE text = 'Can you hear me? Yes.' AND segments_json LIKE '%\"end\":1.2%'")" -eq 6
+"$SEMIO" transcribe --study "$S" --url "http://127.0.0.1:$PORT_w/v1" --model whisper > "$T/out" 2> "$T/err"
+check "transcribe resumes" grep -q "0 made, 6 made before" "$T/out"
+check "every transcription request was a valid multipart WAV" sh -c "! grep -q '\"valid\": false' '$T/w.log'"
+"$SEMIO" ask --study "$S" --run heard --url "$URL" --model m --view audio --with-transcript --signs audio > "$T/out" 2> "$T/err"
+check "audio+text questions answered" grep -q "12 questions, 0 answered before, 12 answered now" "$T/out"
+check "the transcript is in the question" test "$(tail -n 12 "$T/a.log" | grep -c '"transcript": true')" -eq 12
+check "audio+text answers are their own view" test "$(sql "SELECT count(DISTINCT prompt_hash) FROM answers WHERE view = 'audio+text'")" -ge 1
+"$SEMIO" ask --study "$S" --run heard --url "$URL" --model m --view audio --with-transcript --signs audio > "$T/out" 2> "$T/err"
+check "audio+text resumes" grep -q "12 answered before, 0 answered now" "$T/out"
+"$SEMIO" transcribe --study "$S" --url "ftp://x/v1" --model whisper --source denoise > "$T/out" 2> "$T/err"
+check "transcribe refuses a non-http URL" grep -q "not an http(s) URL" "$T/err"
+
 # The pose view: skeletons from OpenPose JSON (written here for Q1 only) over the frames.
 mkdir -p "$T/rec/Q1@1-1-2024@R1@sz_v1"
 python3 - "$T/rec/Q1@1-1-2024@R1@sz_v1" <<'PY'

@@ -70,6 +70,7 @@ int cmd_report(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_ask(int argc, char **argv);
 int cmd_enhance(int argc, char **argv);
+int cmd_transcribe(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 
 #endif

@@ -17,6 +17,7 @@ int cmd_ask(int argc, char **argv)
         { "view", required_argument, NULL, 'v' },
         { "prompts", required_argument, NULL, 'p' },
         { "denoised", no_argument, NULL, 'D' },
+        { "with-transcript", no_argument, NULL, 'W' },
         { "concurrency", required_argument, NULL, 'c' },
         { "dry-run", no_argument, NULL, 'n' },
         { "api-key-env", required_argument, NULL, 'k' },
@@ -63,6 +64,7 @@ int cmd_ask(int argc, char **argv)
         case 'v': set.view = optarg; break;
         case 'p': set.prompts = optarg; break;
         case 'D': set.denoised = 1; break;
+        case 'W': set.with_transcript = 1; break;
         case 'c':
             if (cli_int("concurrency", optarg, 1, 1024, &v)) return 2;
             oa.concurrency = (int)v;

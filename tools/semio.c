@@ -107,9 +107,20 @@ static const Command commands[] = {
       "ties to the one nearest the centre. Files go to the study's cache; a rerun makes\n"
       "only what is missing; what cannot be made is recorded with the reason. The face\n"
       "crop is not made yet.\n" },
+    { "transcribe", cmd_transcribe, "speech to text for each segment, from a server",
+      "usage: semio transcribe --study STUDY.db --url URL --model MODEL\n"
+      "                        [--source audio|denoise] [--segments NAME]\n"
+      "                        [--api-key-env VAR] [--timeout SEC] [--max-retries 5]\n"
+      "\n"
+      "Sends each segment's audio view (semio enhance --view audio or denoise) to\n"
+      "POST URL/audio/transcriptions (multipart, response_format verbose_json), as vLLM\n"
+      "and SGLang serve Whisper and whisper.cpp's server does with --inference-path\n"
+      "/v1/audio/transcriptions, and stores the text with its segment times. Resumable;\n"
+      "failures keep their reason. semio ask --view audio --with-transcript uses them.\n" },
     { "ask", cmd_ask, "ask an OpenAI-compatible server about every segment and sign",
       "usage: semio ask --study STUDY.db --run NAME --url URL[,URL...] --model MODEL\n"
-      "                 [--signs all|limb|facial|audio|LIST] [--view raw|pose|audio [--denoised]]\n"
+      "                 [--signs all|limb|facial|audio|LIST]\n"
+      "                 [--view raw|pose|audio [--denoised] [--with-transcript]]\n"
       "                 [--prompts FILE]\n"
       "                 [--concurrency 8] [--dry-run] [--api-key-env VAR] [--timeout SEC]\n"
       "                 [--connect-timeout SEC] [--temperature 0] [--max-tokens 512]\n"
@@ -128,7 +139,8 @@ static const Command commands[] = {
       "again asks only what is missing. Ctrl-C lets the answers in flight land.\n"
       "--view pose sends the skeleton overlays of semio enhance --view pose instead of the\n"
       "raw frames. --view audio sends each segment's WAV (semio enhance --view audio, or denoise with\n"
-      "--denoised) as input_audio with the questions about the two audio signs.\n"
+      "--denoised) as input_audio with the questions about the two audio signs;\n"
+      "--with-transcript adds the window's transcript (semio transcribe) to the question.\n"
       "The API key is read from the environment variable (default OPENAI_API_KEY) and\n"
       "never stored. --dry-run counts requests, images, bytes and image tokens.\n" },
     { "export", cmd_export, "write a run's answers as the pilot's CSV or as JSONL",

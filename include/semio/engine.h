@@ -132,6 +132,23 @@ void semio_openai_default_settings(SemioOpenAISettings *s);
 
 int semio_openai_open(SemioEngine **e, const SemioOpenAISettings *s, SemioError *err);
 
+/* ---- speech to text ----------------------------------------------------------- */
+
+typedef struct SemioTranscript {
+    char *text;           /**< the whole window's text */
+    char *segments_json;  /**< [{"start": s, "end": s, "text": ...}, ...] or NULL */
+} SemioTranscript;
+
+/**
+ * Transcribes a WAV through POST {urls[0]}/audio/transcriptions (multipart: file,
+ * model, response_format verbose_json), as vLLM, SGLang and whisper.cpp's server serve
+ * it; the model, key, timeouts and retry settings are the engine's. Retries connection
+ * errors, timeouts, 5xx and 429 (Retry-After honoured) with backoff.
+ */
+int semio_transcribe_wav(const SemioOpenAISettings *s, const uint8_t *wav, size_t size,
+                         SemioTranscript *out, SemioError *err);
+void semio_transcript_clear(SemioTranscript *t);
+
 /**
  * The request body semio sends for r (for tests and --dry-run); free with semio_free.
  * The API key is never part of it.

@@ -150,6 +150,23 @@ typedef struct SemioEnhanceReport {
 int semio_enhance(SemioStudy *s, const SemioEnhanceSettings *set, SemioEnhanceReport *rep,
                   SemioError *err);
 
+/* ---- transcribe --------------------------------------------------------------- */
+
+typedef struct SemioTranscribeSettings {
+    const struct SemioOpenAISettings *server; /**< url, model, key, timeouts, retries */
+    const char *source;     /**< "audio" or "denoise": which audio view to transcribe */
+    const char *segments;   /**< segment set; NULL = the newest */
+    volatile int *stop;
+} SemioTranscribeSettings;
+
+typedef struct SemioTranscribeReport {
+    int made, skipped, failed, no_audio;
+} SemioTranscribeReport;
+
+/** Transcribes each segment's audio view once (resumable); failures keep the reason. */
+int semio_transcribe(SemioStudy *s, const SemioTranscribeSettings *set,
+                     SemioTranscribeReport *rep, SemioError *err);
+
 /* ---- ask ------------------------------------------------------------------ */
 
 struct SemioOpenAISettings;
@@ -161,6 +178,7 @@ typedef struct SemioAskSettings {
     const char *signs;        /**< "all", "limb", "facial", "audio" or a comma list (default all) */
     const char *view;         /**< "raw" (sampled frames), "pose" or "audio" (semio enhance) */
     int denoised;             /**< with view audio: send the denoised WAV */
+    int with_transcript;      /**< with view audio: add the window's transcript to the question */
     const char *prompts;      /**< a prompt file; NULL = the built-in set */
     const char *segments;     /**< segment set; NULL = the newest */
     const char *sampling;     /**< sampling key; NULL = the newest used on that set */

@@ -39,6 +39,7 @@ typedef struct Segment {
 typedef struct Pending {
     int64_t segment, video;
     const Question *q;
+    char hash[65]; /* of the exact text sent (with a transcript, it differs per segment) */
 } Pending;
 
 typedef struct Ctx {
@@ -123,6 +124,7 @@ static char *settings_json(const SemioAskSettings *set, const SemioOpenAISetting
     json_object_object_add(j, "model", json_object_new_string(o->model));
     json_object_object_add(j, "view", json_object_new_string(set->view));
     json_object_object_add(j, "denoised", json_object_new_boolean(set->denoised));
+    json_object_object_add(j, "with_transcript", json_object_new_boolean(set->with_transcript));
     json_object_object_add(j, "signs", json_object_new_string(set->signs));
     json_object_object_add(j, "prompts", json_object_new_string(prompts));
     json_object_object_add(j, "segments", json_object_new_string(rep->segments));
@@ -183,16 +185,44 @@ static int open_run(Ctx *c, const SemioOpenAISettings *o, const char *prompts)
     return r;
 }
 
-static int answered(SemioStudy *s, sqlite3_stmt *q, int64_t run, int64_t seg, const Question *x,
-                    const char *view)
+static int answered(sqlite3_stmt *q, int64_t run, int64_t seg, const char *sign,
+                    const char *view, const char *hash)
 {
     sqlite3_reset(q);
     sqlite3_bind_int64(q, 1, run);
     sqlite3_bind_int64(q, 2, seg);
-    sqlite3_bind_text(q, 3, x->sign->id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, sign, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 4, view, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 5, x->hash, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 5, hash, -1, SQLITE_STATIC);
     return sqlite3_step(q) == SQLITE_ROW;
+}
+
+/* The segment's transcript (source "audio" or "denoise"), malloc'ed, or NULL. */
+static char *transcript_of(SemioStudy *s, int64_t segment, const char *source)
+{
+    sqlite3_stmt *st;
+    char *text = NULL;
+    if (sqlite3_prepare_v2(s->db, "SELECT text FROM transcripts WHERE segment_id = ? AND "
+                                  "source = ? AND status = 'ok'", -1, &st, NULL) != SQLITE_OK)
+        return NULL;
+    sqlite3_bind_int64(st, 1, segment);
+    sqlite3_bind_text(st, 2, source, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+        text = strdup((const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    return text;
+}
+
+/* The question with the window's transcript, as the pilot's audio+text variant asked. */
+static char *with_transcript(const char *question, const char *transcript)
+{
+    static const char fmt[] = "%s\n\nA speech-to-text transcript of this window's sound (it "
+                              "may contain errors): \"%s\"";
+    size_t n = strlen(question) + strlen(transcript) + sizeof(fmt);
+    char *t = malloc(n);
+    if (t)
+        snprintf(t, n, fmt, question, transcript);
+    return t;
 }
 
 /* The frames of one segment: JPEG bytes and times, in order. */
@@ -315,7 +345,7 @@ static void on_answer(void *user, const SemioCompletion *c)
     sqlite3_bind_int64(st, 3, p->segment);
     sqlite3_bind_text(st, 4, p->q->sign->id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 5, x->view, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 6, p->q->hash, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, p->hash, -1, SQLITE_STATIC);
     if (c->ok)
         sqlite3_bind_text(st, 7, words[c->answer.answer], -1, SQLITE_STATIC);
     if (c->ok && !isnan(c->p_yes))
@@ -363,10 +393,13 @@ int semio_ask(SemioStudy *s, const SemioAskSettings *set, SemioAskReport *rep, S
         return semio_fail(err, SEMIO_ERR_INVALID, "ask: --view %s needs its enhanced view, which "
                           "semio does not make yet; --view raw asks on the sampled frames, "
                           "--view audio on semio enhance's audio", set->view);
-    if (set->denoised && !audio)
-        return semio_fail(err, SEMIO_ERR_INVALID, "ask: --denoised goes with --view audio");
+    if ((set->denoised || set->with_transcript) && !audio)
+        return semio_fail(err, SEMIO_ERR_INVALID, "ask: --denoised and --with-transcript go with "
+                          "--view audio");
     /* what answers record as their view, and which enhanced file audio questions send */
-    const char *view = audio ? (set->denoised ? "audio-denoised" : "audio") : set->view;
+    const char *view = !audio ? set->view
+                     : set->with_transcript ? (set->denoised ? "audio-denoised+text" : "audio+text")
+                     : set->denoised ? "audio-denoised" : "audio";
     const char *audio_kind = set->denoised ? "denoise" : "audio";
     if (!set->openai)
         return semio_fail(err, SEMIO_ERR_INVALID, "ask: no engine settings");
@@ -462,19 +495,42 @@ int semio_ask(SemioStudy *s, const SemioAskSettings *set, SemioAskReport *rep, S
     if (!set->dry_run && (r = semio_openai_open(&engine, set->openai, err)) < 0)
         goto done;
     int concurrency = set->openai->concurrency > 0 ? set->openai->concurrency : 8;
+    char *transcript = NULL;
     for (size_t i = 0; i < nseg && r == 0; i++) {
+        free(transcript);
+        transcript = set->with_transcript ? transcript_of(s, segs[i].id, audio_kind) : NULL;
+        if (set->with_transcript && !transcript) {
+            rep->no_view += (int64_t)nq; /* not transcribed (semio transcribe) */
+            continue;
+        }
         for (size_t k = 0; k < nq && r == 0; k++) {
-            if (c.run && answered(s, done_q, c.run, segs[i].id, &qs[k], view)) {
+            char *text = transcript ? with_transcript(qs[k].text, transcript) : NULL;
+            char hash[65];
+            if (transcript && !text) {
+                r = semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
+                break;
+            }
+            if (text)
+                semio_text_hash(text, hash);
+            else
+                memcpy(hash, qs[k].hash, sizeof(hash));
+            if (c.run && answered(done_q, c.run, segs[i].id, qs[k].sign->id, view, hash)) {
+                free(text);
                 rep->done_before++;
                 continue;
             }
-            if (set->stop && *set->stop)
+            if (set->stop && *set->stop) {
+                free(text);
                 break;
+            }
             if (frames.segment != segs[i].id || !frames.loaded)
                 if ((r = audio ? load_audio(s, segs[i].id, audio_kind, &frames, err)
-                               : load_frames(s, segs[i].id, c.sampling, pose, &frames, err)) < 0)
+                               : load_frames(s, segs[i].id, c.sampling, pose, &frames, err)) < 0) {
+                    free(text);
                     break;
+                }
             if ((audio && !frames.wav) || (pose && !frames.n)) {
+                free(text);
                 rep->no_view++;
                 continue;
             }
@@ -485,20 +541,26 @@ int semio_ask(SemioStudy *s, const SemioAskSettings *set, SemioAskReport *rep, S
                 rep->bytes += (int64_t)(frames.parts[f].size + 2) / 3 * 4;
                 rep->image_tokens += image_tokens(frames.width, frames.height);
             }
-            if (set->dry_run)
+            if (set->dry_run) {
+                free(text);
                 continue;
+            }
             Pending *p = malloc(sizeof(*p));
             if (!p) {
+                free(text);
                 r = semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
                 break;
             }
-            *p = (Pending){ segs[i].id, segs[i].video, &qs[k] };
-            SemioRequest req = { .text = qs[k].text, .images = frames.parts,
+            *p = (Pending){ segs[i].id, segs[i].video, &qs[k], "" };
+            memcpy(p->hash, hash, sizeof(hash));
+            SemioRequest req = { .text = text ? text : qs[k].text, .images = frames.parts,
                                  .nimages = frames.n, .wav = frames.wav,
                                  .wav_size = frames.wav_size,
                                  .allow_na = semio_sign_allows_na(qs[k].sign),
                                  .affinity = affinity(segs[i].id, view), .user = p };
-            if ((r = semio_engine_submit(engine, &req, err)) < 0) {
+            r = semio_engine_submit(engine, &req, err); /* the body is built: text is done */
+            free(text);
+            if (r < 0) {
                 free(p);
                 break;
             }
@@ -515,6 +577,7 @@ int semio_ask(SemioStudy *s, const SemioAskSettings *set, SemioAskReport *rep, S
         if (set->stop && *set->stop)
             break;
     }
+    free(transcript);
     /* Let everything in flight land, even when stopping. */
     while (engine && semio_engine_pending(engine) && (r == 0 || r == SEMIO_ERR_INTERRUPTED)) {
         int w = semio_engine_wait(engine, on_answer, &c, err);

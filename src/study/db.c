@@ -10,7 +10,7 @@
 #include "util/error.h"
 #include "util/fs.h"
 
-#define SCHEMA_VERSION 3
+#define SCHEMA_VERSION 4
 
 /* Version 1: recordings, labels, segments, samples. */
 static const char schema_v1[] =
@@ -116,8 +116,17 @@ static const char schema_v3[] =
     "  note TEXT, error TEXT, made_at TEXT NOT NULL,\n"
     "  PRIMARY KEY (segment_id, kind));\n";
 
+/* Version 4: transcripts of each segment's sound (raw or denoised). */
+static const char schema_v4[] =
+    "CREATE TABLE transcripts(\n"
+    "  segment_id INTEGER NOT NULL REFERENCES segments(id) ON DELETE CASCADE,\n"
+    "  source TEXT NOT NULL, model TEXT NOT NULL, text TEXT, segments_json TEXT,\n"
+    "  status TEXT NOT NULL CHECK (status IN ('ok', 'failed')), error TEXT,\n"
+    "  made_at TEXT NOT NULL, PRIMARY KEY (segment_id, source));\n";
+
 /* migrations[v] takes a study from version v to v + 1. */
-static const char *const migrations[SCHEMA_VERSION] = { schema_v1, schema_v2, schema_v3 };
+static const char *const migrations[SCHEMA_VERSION] = { schema_v1, schema_v2, schema_v3,
+                                                        schema_v4 };
 
 int semio_db_fail(SemioStudy *s, SemioError *err, const char *what)
 {

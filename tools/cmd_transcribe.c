@@ -1,0 +1,67 @@
+/* semio transcribe: each segment's speech as text, from a transcription server. */
+#include <stdio.h>
+
+#include "cli.h"
+
+int cmd_transcribe(int argc, char **argv)
+{
+    const Command *cmd = cli_find("transcribe");
+    static const struct option opts[] = {
+        { "study", required_argument, NULL, 's' },
+        { "url", required_argument, NULL, 'u' },
+        { "model", required_argument, NULL, 'm' },
+        { "source", required_argument, NULL, 'S' },
+        { "segments", required_argument, NULL, 'g' },
+        { "api-key-env", required_argument, NULL, 'k' },
+        { "timeout", required_argument, NULL, 'T' },
+        { "max-retries", required_argument, NULL, 'R' },
+        { "help", no_argument, NULL, 'h' },
+        { 0 },
+    };
+    const char *study = NULL, *url = NULL;
+    SemioOpenAISettings server;
+    semio_openai_default_settings(&server);
+    server.max_retries = 5;
+    SemioTranscribeSettings set = { .server = &server, .source = "audio" };
+    int opt, status;
+    long long v;
+    double d;
+    while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (cli_common_option(cmd, opt, &status))
+            return status;
+        switch (opt) {
+        case 's': study = optarg; break;
+        case 'u': url = optarg; break;
+        case 'm': server.model = optarg; break;
+        case 'S': set.source = optarg; break;
+        case 'g': set.segments = optarg; break;
+        case 'k': server.api_key_env = optarg; break;
+        case 'T':
+            if (cli_double("timeout", optarg, 0.1, 86400, &d)) return 2;
+            server.timeout_ms = (long)(d * 1000);
+            break;
+        case 'R':
+            if (cli_int("max-retries", optarg, 0, 100, &v)) return 2;
+            server.max_retries = (int)v;
+            break;
+        }
+    }
+    if (!study || !url || !server.model)
+        return cli_error("transcribe: --study, --url and --model are required"), 2;
+    server.urls = &url;
+    server.nurls = 1;
+    set.stop = &cli_stop_flag;
+    SemioError err = { 0 };
+    SemioStudy *s;
+    SemioTranscribeReport rep;
+    int r = semio_study_open(&s, study, &err);
+    if (r == 0)
+        r = semio_transcribe(s, &set, &rep, &err);
+    semio_study_close(&s);
+    if (r < 0)
+        return cli_fail(&err, r);
+    printf("transcripts of '%s' audio: %d made, %d made before, %d failed (reason kept), %d "
+           "segments without that audio view\n", set.source, rep.made, rep.skipped, rep.failed,
+           rep.no_audio);
+    return 0;
+}
