@@ -159,6 +159,9 @@ check "the transcript is in the question" test "$(tail -n 12 "$T/a.log" | grep -
 check "audio+text answers are their own view" test "$(sql "SELECT count(DISTINCT prompt_hash) FROM answers WHERE view = 'audio+text'")" -ge 1
 "$SEMIO" ask --study "$S" --run heard --url "$URL" --model m --view audio --with-transcript --signs audio > "$T/out" 2> "$T/err"
 check "audio+text resumes" grep -q "12 answered before, 0 answered now" "$T/out"
+"$SEMIO" transcribe --study "$S" --source denoise > "$T/out" 2> "$T/err"
+check "offline transcripts with pocketsphinx" grep -q "transcripts of 'denoise' audio: 6 made" "$T/out"
+check "offline transcripts name their model" test "$(sql "SELECT count(*) FROM transcripts WHERE source = 'denoise' AND model = 'pocketsphinx en-us' AND status = 'ok'")" -eq 6
 "$SEMIO" transcribe --study "$S" --url "ftp://x/v1" --model whisper --source denoise > "$T/out" 2> "$T/err"
 check "transcribe refuses a non-http URL" grep -q "not an http(s) URL" "$T/err"
 

@@ -149,6 +149,67 @@ static void denoising_gains_snr_on_fan_noise(void)
     semio_audio_free(&clean);
 }
 
+static void word_error_rate(void)
+{
+    CHECK(fabs(semio_word_error_rate("he was not an ill disposed young man",
+                                     "he was not an ill disposed young man") - 0) < 1e-12);
+    /* one substitution, one deletion, one insertion over 8 words */
+    CHECK(fabs(semio_word_error_rate("he was not an ill disposed young man",
+                                     "she was not an disposed young old man") - 3.0 / 8) < 1e-12);
+    CHECK(fabs(semio_word_error_rate("Can you HEAR me?", "can you hear me") - 0) < 1e-12);
+    CHECK(isnan(semio_word_error_rate("", "anything")));
+}
+
+/* The LibriVox readings of Debian's pocketsphinx-testdata, with their transcripts. */
+static void pocketsphinx_on_librivox(void)
+{
+    const char *dir = "/usr/share/pocketsphinx/test/data/librivox";
+    FILE *t = fopen("/usr/share/pocketsphinx/test/data/librivox/transcription", "r");
+    CHECK_MSG(t, "pocketsphinx-testdata is needed (scripts/install-deps installs it)");
+    char line[2048];
+    double edits = 0, total = 0;
+    int files = 0;
+    while (fgets(line, sizeof(line), t)) {
+        char *open = strrchr(line, '('), *close = open ? strchr(open, ')') : NULL;
+        if (!open || !close)
+            continue;
+        *close = '\0';
+        *open = '\0';
+        char wav[1024];
+        snprintf(wav, sizeof(wav), "%s/%s.wav", dir, open + 1);
+        char *ref = line;
+        char *s_tag = strstr(ref, "<s>"), *e_tag = strstr(ref, "</s>");
+        if (s_tag)
+            ref = s_tag + 3;
+        if (e_tag)
+            *e_tag = '\0';
+        SemioAudio a;
+        SemioError err = { 0 };
+        CHECK_OK(semio_audio_extract(wav, 0, -1, 16000, &a, &err), err);
+        char *hyp;
+        CHECK_OK(semio_sphinx_transcribe(&a, NULL, &hyp, &err), err);
+        double wer = semio_word_error_rate(ref, hyp);
+        size_t nref = 0; /* reference words, to pool the rate over files */
+        for (const char *p = ref; *p; p++)
+            nref += *p != ' ' && (p == ref || p[-1] == ' ');
+        edits += wer * (double)nref;
+        total += (double)nref;
+        files++;
+        semio_free(hyp);
+        semio_audio_free(&a);
+    }
+    fclose(t);
+    CHECK_INT(files, 5);
+    printf("    pocketsphinx word error rate on 5 LibriVox readings: %.1f%%\n", 100 * edits / total);
+    CHECK_MSG(edits / total < 0.6, "WER %.2f", edits / total);
+    SemioAudio a = { NULL, 0, 8000 };
+    char *hyp;
+    SemioError err = { 0 };
+    CHECK(semio_sphinx_transcribe(&a, NULL, &hyp, &err) == SEMIO_ERR_INVALID);
+    a.rate = 16000;
+    CHECK(semio_sphinx_transcribe(&a, "/nonexistent", &hyp, &err) == SEMIO_ERR_NOT_FOUND);
+}
+
 int main(int argc, char **argv)
 {
     static const TestCase cases[] = {
@@ -156,6 +217,8 @@ int main(int argc, char **argv)
         TEST(wav_round_trip_and_silence),
         TEST(no_audio_is_said_clearly),
         TEST(denoising_gains_snr_on_fan_noise),
+        TEST(word_error_rate),
+        TEST(pocketsphinx_on_librivox),
     };
     av_log_set_level(AV_LOG_QUIET);
     return test_main(cases, sizeof(cases) / sizeof(*cases), argc, argv);

@@ -15,6 +15,7 @@ int cmd_transcribe(int argc, char **argv)
         { "api-key-env", required_argument, NULL, 'k' },
         { "timeout", required_argument, NULL, 'T' },
         { "max-retries", required_argument, NULL, 'R' },
+        { "sphinx-model", required_argument, NULL, 'P' },
         { "help", no_argument, NULL, 'h' },
         { 0 },
     };
@@ -40,16 +41,19 @@ int cmd_transcribe(int argc, char **argv)
             if (cli_double("timeout", optarg, 0.1, 86400, &d)) return 2;
             server.timeout_ms = (long)(d * 1000);
             break;
+        case 'P': set.sphinx_model = optarg; break;
         case 'R':
             if (cli_int("max-retries", optarg, 0, 100, &v)) return 2;
             server.max_retries = (int)v;
             break;
         }
     }
-    if (!study || !url || !server.model)
-        return cli_error("transcribe: --study, --url and --model are required"), 2;
-    server.urls = &url;
-    server.nurls = 1;
+    if (!study)
+        return cli_error("transcribe: --study is required"), 2;
+    if (url && !server.model)
+        return cli_error("transcribe: --url needs --model"), 2;
+    server.urls = url ? &url : NULL;
+    server.nurls = url ? 1 : 0;
     set.stop = &cli_stop_flag;
     SemioError err = { 0 };
     SemioStudy *s;

@@ -108,10 +108,13 @@ static const Command commands[] = {
       "only what is missing; what cannot be made is recorded with the reason. The face\n"
       "crop is not made yet.\n" },
     { "transcribe", cmd_transcribe, "speech to text for each segment, from a server",
-      "usage: semio transcribe --study STUDY.db --url URL --model MODEL\n"
+      "usage: semio transcribe --study STUDY.db [--url URL --model MODEL]\n"
       "                        [--source audio|denoise] [--segments NAME]\n"
       "                        [--api-key-env VAR] [--timeout SEC] [--max-retries 5]\n"
+      "                        [--sphinx-model DIR]\n"
       "\n"
+      "Without --url, offline with pocketsphinx and Debian's English model (weak: 28%\n"
+      "word error rate on its LibriVox test readings; a Whisper server is far better).\n"
       "Sends each segment's audio view (semio enhance --view audio or denoise) to\n"
       "POST URL/audio/transcriptions (multipart, response_format verbose_json), as vLLM\n"
       "and SGLang serve Whisper and whisper.cpp's server does with --inference-path\n"

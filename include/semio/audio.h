@@ -41,6 +41,17 @@ int semio_wav_write(const char *path, const SemioAudio *a, SemioError *err);
  */
 double semio_segmental_snr(const float *clean, const float *test, size_t n, int rate);
 
+/**
+ * Offline speech to text with pocketsphinx and an acoustic model folder (NULL: Debian's
+ * /usr/share/pocketsphinx/model/en-us, package pocketsphinx-en-us). Weak next to Whisper,
+ * but real weights that install here. *text is lower case, freed with semio_free.
+ */
+int semio_sphinx_transcribe(const SemioAudio *a, const char *model_dir, char **text,
+                            SemioError *err);
+
+/** Word error rate of `hypothesis` against `reference`: word edits / reference words. */
+double semio_word_error_rate(const char *reference, const char *hypothesis);
+
 #ifdef __cplusplus
 }
 #endif

@@ -153,7 +153,9 @@ int semio_enhance(SemioStudy *s, const SemioEnhanceSettings *set, SemioEnhanceRe
 /* ---- transcribe --------------------------------------------------------------- */
 
 typedef struct SemioTranscribeSettings {
-    const struct SemioOpenAISettings *server; /**< url, model, key, timeouts, retries */
+    const struct SemioOpenAISettings *server; /**< url, model, key, timeouts, retries;
+                                                   NULL or no URL: pocketsphinx, offline */
+    const char *sphinx_model;  /**< pocketsphinx model folder; NULL = Debian's en-us */
     const char *source;     /**< "audio" or "denoise": which audio view to transcribe */
     const char *segments;   /**< segment set; NULL = the newest */
     volatile int *stop;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "semio/audio.h"
 #include "semio/engine.h"
 #include "study/db.h"
 #include "util/error.h"
@@ -14,6 +15,12 @@ int semio_transcribe(SemioStudy *s, const SemioTranscribeSettings *set,
 {
     memset(rep, 0, sizeof(*rep));
     const char *source = set->source ? set->source : "audio";
+    int offline = !set->server || !set->server->nurls;
+    const char *model = offline ? "pocketsphinx en-us" : set->server->model;
+    if (!offline && strncmp(set->server->urls[0], "http://", 7) &&
+        strncmp(set->server->urls[0], "https://", 8))
+        return semio_fail(err, SEMIO_ERR_INVALID, "transcribe: '%s' is not an http(s) URL",
+                          set->server->urls[0]);
     if (strcmp(source, "audio") && strcmp(source, "denoise"))
         return semio_fail(err, SEMIO_ERR_INVALID, "transcribe: --source is audio or denoise");
     char sql[700];
@@ -52,13 +59,27 @@ int semio_transcribe(SemioStudy *s, const SemioTranscribeSettings *set,
         char path[PATH_MAX + 256], *wav;
         size_t size;
         if ((r = semio_path(err, path, sizeof(path), "%s/%s", s->cache_dir,
-                            (const char *)sqlite3_column_text(st, 1))) < 0 ||
-            (r = semio_read_file(path, &wav, &size, err)) < 0)
+                            (const char *)sqlite3_column_text(st, 1))) < 0)
             break;
-        SemioTranscript t;
+        SemioTranscript t = { 0 };
         SemioError why = { 0 };
-        int e = semio_transcribe_wav(set->server, (const uint8_t *)wav, size, &t, &why);
-        free(wav);
+        int e;
+        if (offline) { /* pocketsphinx on the 16 kHz WAV */
+            SemioAudio a;
+            e = semio_audio_extract(path, 0, -1, 16000, &a, &why);
+            if (e == 0)
+                e = semio_sphinx_transcribe(&a, set->sphinx_model, &t.text, &why);
+            semio_audio_free(&a);
+            if (e == SEMIO_ERR_NOT_FOUND) { /* no model: nothing will work */
+                r = semio_fail(err, e, "%s", why.message);
+                break;
+            }
+        } else {
+            if ((r = semio_read_file(path, &wav, &size, err)) < 0)
+                break;
+            e = semio_transcribe_wav(set->server, (const uint8_t *)wav, size, &t, &why);
+            free(wav);
+        }
         if (e == SEMIO_ERR_INVALID) {
             r = semio_fail(err, e, "%s", why.message);
             break;
@@ -68,7 +89,7 @@ int semio_transcribe(SemioStudy *s, const SemioTranscribeSettings *set,
         sqlite3_clear_bindings(ins);
         sqlite3_bind_int64(ins, 1, sqlite3_column_int64(st, 0));
         sqlite3_bind_text(ins, 2, source, -1, SQLITE_STATIC);
-        sqlite3_bind_text(ins, 3, set->server->model, -1, SQLITE_STATIC);
+        sqlite3_bind_text(ins, 3, model, -1, SQLITE_STATIC);
         if (e == 0) {
             sqlite3_bind_text(ins, 4, t.text, -1, SQLITE_STATIC);
             if (t.segments_json)
