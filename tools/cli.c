@@ -84,6 +84,32 @@ int cli_common_option(const Command *cmd, int opt, int *status)
     return 0;
 }
 
+int cli_server_option(int opt, const char *arg, SemioOpenAISettings *s, int max_retries)
+{
+    double d;
+    long long v;
+    switch (opt) {
+    case 'm': s->model = arg; return 1;
+    case 'k': s->api_key_env = arg; return 1;
+    case 'T':
+        if (cli_double("timeout", arg, 0.1, 86400, &d))
+            return -1;
+        s->timeout_ms = (long)(d * 1000);
+        return 1;
+    case 'C':
+        if (cli_double("connect-timeout", arg, 0.1, 3600, &d))
+            return -1;
+        s->connect_timeout_ms = (long)(d * 1000);
+        return 1;
+    case 'R':
+        if (cli_int("max-retries", arg, 0, max_retries, &v))
+            return -1;
+        s->max_retries = (int)v;
+        return 1;
+    }
+    return 0;
+}
+
 static double now_s(void)
 {
     struct timespec ts;

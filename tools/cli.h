@@ -36,6 +36,14 @@ int cli_int(const char *opt, const char *text, long long min, long long max, lon
  */
 int cli_common_option(const Command *cmd, int opt, int *status);
 
+/**
+ * The options every command that talks to a server shares, by their short codes:
+ * 'm' --model, 'k' --api-key-env, 'T' --timeout, 'C' --connect-timeout and 'R'
+ * --max-retries (at most max_retries). Returns 1 if opt was one of them, 0 if not,
+ * -1 after printing why its value is bad.
+ */
+int cli_server_option(int opt, const char *arg, SemioOpenAISettings *s, int max_retries);
+
 /** A SemioProgressFn: a bar on a terminal, a line every few seconds otherwise. */
 void cli_progress(void *user, const char *stage, int64_t done, int64_t total, const char *item);
 

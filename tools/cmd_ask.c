@@ -43,10 +43,14 @@ int cmd_ask(int argc, char **argv)
     semio_openai_default_settings(&oa);
     int opt, status;
     long long v;
-    double d;
     while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         if (cli_common_option(cmd, opt, &status))
             return status;
+        int server = cli_server_option(opt, optarg, &oa, 1000);
+        if (server < 0)
+            return 2;
+        if (server)
+            continue;
         switch (opt) {
         case 's': study = optarg; break;
         case 'r': set.run = optarg; break;
@@ -59,7 +63,6 @@ int cmd_ask(int argc, char **argv)
                 urls[nurls++] = t;
             }
             break;
-        case 'm': oa.model = optarg; break;
         case 'g': set.signs = optarg; break;
         case 'v': set.view = optarg; break;
         case 'p': set.prompts = optarg; break;
@@ -70,23 +73,10 @@ int cmd_ask(int argc, char **argv)
             oa.concurrency = (int)v;
             break;
         case 'n': set.dry_run = 1; break;
-        case 'k': oa.api_key_env = optarg; break;
-        case 'T':
-            if (cli_double("timeout", optarg, 0.1, 86400, &d)) return 2;
-            oa.timeout_ms = (long)(d * 1000);
-            break;
-        case 'C':
-            if (cli_double("connect-timeout", optarg, 0.1, 3600, &d)) return 2;
-            oa.connect_timeout_ms = (long)(d * 1000);
-            break;
         case 't': if (cli_double("temperature", optarg, 0, 2, &oa.temperature)) return 2; break;
         case 'M':
             if (cli_int("max-tokens", optarg, 1, 1 << 20, &v)) return 2;
             oa.max_tokens = (int)v;
-            break;
-        case 'R':
-            if (cli_int("max-retries", optarg, 0, 1000, &v)) return 2;
-            oa.max_retries = (int)v;
             break;
         case 'S': oa.structured = 0; break;
         case 'L': oa.logprobs = 0; break;

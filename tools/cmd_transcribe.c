@@ -25,27 +25,20 @@ int cmd_transcribe(int argc, char **argv)
     server.max_retries = 5;
     SemioTranscribeSettings set = { .server = &server, .source = "audio" };
     int opt, status;
-    long long v;
-    double d;
     while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         if (cli_common_option(cmd, opt, &status))
             return status;
+        int server_opt = cli_server_option(opt, optarg, &server, 100);
+        if (server_opt < 0)
+            return 2;
+        if (server_opt)
+            continue;
         switch (opt) {
         case 's': study = optarg; break;
         case 'u': url = optarg; break;
-        case 'm': server.model = optarg; break;
         case 'S': set.source = optarg; break;
         case 'g': set.segments = optarg; break;
-        case 'k': server.api_key_env = optarg; break;
-        case 'T':
-            if (cli_double("timeout", optarg, 0.1, 86400, &d)) return 2;
-            server.timeout_ms = (long)(d * 1000);
-            break;
         case 'P': set.sphinx_model = optarg; break;
-        case 'R':
-            if (cli_int("max-retries", optarg, 0, 100, &v)) return 2;
-            server.max_retries = (int)v;
-            break;
         }
     }
     if (!study)
