@@ -32,6 +32,8 @@ int cmd_ask(int argc, char **argv)
         { "extra", required_argument, NULL, 'x' },
         { "segments", required_argument, NULL, 'G' },
         { "sampling", required_argument, NULL, 'P' },
+        { "keypoints", required_argument, NULL, 'K' },
+        { "param", required_argument, NULL, 'Q' },
         { "help", no_argument, NULL, 'h' },
         { 0 },
     };
@@ -39,6 +41,9 @@ int cmd_ask(int argc, char **argv)
     size_t nurls = 0;
     SemioAskSettings set;
     SemioOpenAISettings oa;
+    SemioKinematicSettings ks;
+    SemioError err = { 0 };
+    semio_kinematic_default_settings(&ks);
     semio_ask_default_settings(&set);
     semio_openai_default_settings(&oa);
     int opt, status;
@@ -84,20 +89,26 @@ int cmd_ask(int argc, char **argv)
         case 'x': oa.extra_json = optarg; break;
         case 'G': set.segments = optarg; break;
         case 'P': set.sampling = optarg; break;
+        case 'K': set.keypoints = optarg; break;
+        case 'Q':
+            if (semio_kinematic_set(&ks, optarg, &err) < 0)
+                return cli_fail(&err, err.code), 2;
+            break;
         }
     }
+    int kinematic = !strcmp(set.engine, "kinematic");
     if (!study || !set.run)
         return cli_error("ask: --study and --run are required"), 2;
-    if (!set.dry_run && (!nurls || !oa.model))
+    if (!kinematic && !set.dry_run && (!nurls || !oa.model))
         return cli_error("ask: --url and --model are required (or --dry-run)"), 2;
     if (!oa.model)
         oa.model = "(dry run)";
     oa.urls = urls;
     oa.nurls = nurls;
     set.openai = &oa;
+    set.kinematic = &ks;
     set.progress = cli_progress;
     set.stop = &cli_stop_flag;
-    SemioError err = { 0 };
     SemioStudy *s;
     SemioAskReport rep;
     int r = semio_study_open(&s, study, &err);
@@ -122,8 +133,10 @@ int cmd_ask(int argc, char **argv)
                (double)rep.bytes / 1e6, (long long)rep.image_tokens);
         return 0;
     }
-    printf("run '%s': %lld questions, %lld answered before, %lld answered now, %lld failed "
-           "(stored with their raw text)\n", set.run, (long long)rep.planned,
+    printf(kinematic ? "run '%s': %lld questions, %lld answered before, %lld answered now, "
+                       "%lld not measurable (stored with the reason)\n"
+                     : "run '%s': %lld questions, %lld answered before, %lld answered now, "
+                       "%lld failed (stored with their raw text)\n", set.run, (long long)rep.planned,
            (long long)rep.done_before, (long long)rep.answered, (long long)rep.failed);
     return r == SEMIO_ERR_INTERRUPTED ? cli_fail(&err, r) : 0;
 }

@@ -8,6 +8,30 @@ static const Command commands[] = {
     { "help", cmd_help, "show help for semio or one command",
       "usage: semio help [COMMAND]\n" },
     { "version", cmd_version, "print the version", "usage: semio version\n" },
+    { "run", cmd_run, "run the whole pipeline from a config file",
+      "usage: semio run CONFIG [--from STAGE] [--only STAGE]\n"
+      "\n"
+      "Runs ingest -> segment -> sample -> enhance -> ask (one run per [ask NAME]\n"
+      "section) -> export -> eval -> report as CONFIG says (an INI file; see\n"
+      "examples/phantom.ini). Every stage is resumable: running again does only what is\n"
+      "missing. Relative paths in CONFIG are relative to CONFIG's folder.\n"
+      "\n"
+      "  --only STAGE   run one stage (phantom, ingest, segment, sample, enhance, ask,\n"
+      "                 export, eval, report)\n"
+      "  --from STAGE   start at STAGE\n" },
+    { "phantom", cmd_phantom, "render a phantom study with known ground truth",
+      "usage: semio phantom -o DIR [--videos N] [--patients P] [--seed S]\n"
+      "                     [--size WxH] [--seconds T] [--fps F] [--threads J]\n"
+      "                     [--no-keypoints]\n"
+      "\n"
+      "Renders N recordings (default 12, 1920x1080, 30 s, 30 fps, H.264 + AAC mono\n"
+      "44.1 kHz) of a figure in a bed playing scripted seizure episodes: tonic-clonic,\n"
+      "focal with automatisms, hypermotor, focal motor and functional (non-epileptic)\n"
+      "ones, some starting in sleep under infrared light, with a nurse who asks\n"
+      "questions, a blanket, a fan, a monitor and camera noise. Writes DIR/labels.csv\n"
+      "(the pilot's layout, the ground truth) and per recording a folder of OpenPose\n"
+      "JSON (BODY_25 + 70 face points per frame) as an external estimator would.\n"
+      "Everything follows from --seed; recordings already complete are kept.\n" },
     { "probe", cmd_probe, "print what a recording is, as JSON",
       "usage: semio probe FILE...\n"
       "\n"
@@ -120,7 +144,7 @@ static const Command commands[] = {
       "and SGLang serve Whisper and whisper.cpp's server does with --inference-path\n"
       "/v1/audio/transcriptions, and stores the text with its segment times. Resumable;\n"
       "failures keep their reason. semio ask --view audio --with-transcript uses them.\n" },
-    { "ask", cmd_ask, "ask an OpenAI-compatible server about every segment and sign",
+    { "ask", cmd_ask, "ask an engine about every segment and sign",
       "usage: semio ask --study STUDY.db --run NAME --url URL[,URL...] --model MODEL\n"
       "                 [--signs all|limb|facial|audio|LIST]\n"
       "                 [--view raw|pose|audio [--denoised] [--with-transcript]]\n"
@@ -145,7 +169,17 @@ static const Command commands[] = {
       "--denoised) as input_audio with the questions about the two audio signs;\n"
       "--with-transcript adds the window's transcript (semio transcribe) to the question.\n"
       "The API key is read from the environment variable (default OPENAI_API_KEY) and\n"
-      "never stored. --dry-run counts requests, images, bytes and image tokens.\n" },
+      "never stored. --dry-run counts requests, images, bytes and image tokens.\n"
+      "\n"
+      "       semio ask --study STUDY.db --run NAME --engine kinematic\n"
+      "                 [--keypoints DIR] [--param NAME=VALUE]... [--signs ...]\n"
+      "\n"
+      "The kinematic engine needs no model: it measures the patient's OpenPose keypoints\n"
+      "(body and face; DIR, or the recording's folder), the audio view and the\n"
+      "transcript of each segment, and answers with a justification that cites the\n"
+      "evidence. Signs without a signal are stored as failed with the reason.\n"
+      "semio help kinematic lists its parameters.\n" },
+
     { "export", cmd_export, "write a run's answers as the pilot's CSV or as JSONL",
       "usage: semio export --study STUDY.db --run NAME [--format pilot-csv|jsonl] [-o FILE]\n"
       "\n"
@@ -172,6 +206,16 @@ const Command *cli_find(const char *name)
 
 int cmd_help(int argc, char **argv)
 {
+    if (argc > 1 && !strcmp(argv[1], "kinematic")) {
+        size_t n;
+        const SemioKinematicParam *p = semio_kinematic_params(&n);
+        printf("The kinematic engine's parameters (semio ask --engine kinematic --param "
+               "NAME=VALUE).\nPositions are in torso lengths (neck to mid-hip), angles in "
+               "degrees (180 = straight).\n\n");
+        for (size_t i = 0; i < n; i++)
+            printf("  %-14s %8g %-9s %s\n", p[i].name, p[i].value, p[i].unit, p[i].doc);
+        return 0;
+    }
     if (argc > 1) {
         const Command *c = cli_find(argv[1]);
         if (!c)

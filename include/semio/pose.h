@@ -17,13 +17,30 @@ typedef struct SemioKeypoint {
     float x, y, c; /**< pixels in the estimator's frame; c = confidence (0: not found) */
 } SemioKeypoint;
 
-/** One person: BODY_25 (25 points) or COCO-18 (18 points), OpenPose's order. */
+/**
+ * One person: BODY_25 (25 points) or COCO-18 (18 points), OpenPose's order; and the
+ * 70 face points when the estimator gave them (dlib's 68 in iBUG 300-W order, then the
+ * right and left pupils).
+ */
 typedef struct SemioPerson {
     SemioKeypoint body[25];
     int npoints;
+    SemioKeypoint face[70];
+    int nface;              /**< 70, or 0 when the file has no face points */
 } SemioPerson;
 
-/** Reads people[].pose_keypoints_2d of one OpenPose JSON file; *people freed with semio_free. */
+/** BODY_25 indices. */
+enum {
+    SEMIO_NOSE, SEMIO_NECK, SEMIO_RSHOULDER, SEMIO_RELBOW, SEMIO_RWRIST, SEMIO_LSHOULDER,
+    SEMIO_LELBOW, SEMIO_LWRIST, SEMIO_MIDHIP, SEMIO_RHIP, SEMIO_RKNEE, SEMIO_RANKLE, SEMIO_LHIP,
+    SEMIO_LKNEE, SEMIO_LANKLE, SEMIO_REYE, SEMIO_LEYE, SEMIO_REAR, SEMIO_LEAR, SEMIO_LBIGTOE,
+    SEMIO_LSMALLTOE, SEMIO_LHEEL, SEMIO_RBIGTOE, SEMIO_RSMALLTOE, SEMIO_RHEEL
+};
+
+/**
+ * Reads people[].pose_keypoints_2d (and face_keypoints_2d, when present and not empty)
+ * of one OpenPose JSON file; *people freed with semio_free.
+ */
 int semio_openpose_read(const char *path, SemioPerson **people, size_t *n, SemioError *err);
 
 /**

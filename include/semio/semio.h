@@ -7,6 +7,8 @@
 #include "semio/engine.h"
 #include "semio/eval.h"
 #include "semio/image.h"
+#include "semio/kinematic.h"
+#include "semio/phantom.h"
 #include "semio/pose.h"
 #include "semio/probe.h"
 #include "semio/sampler.h"

@@ -172,11 +172,14 @@ int semio_transcribe(SemioStudy *s, const SemioTranscribeSettings *set,
 /* ---- ask ------------------------------------------------------------------ */
 
 struct SemioOpenAISettings;
+struct SemioKinematicSettings;
 
 typedef struct SemioAskSettings {
     const char *run;          /**< the run's name: answers are stored under it */
-    const char *engine;       /**< "openai" */
+    const char *engine;       /**< "openai" or "kinematic" (semio/kinematic.h) */
     const struct SemioOpenAISettings *openai;
+    const struct SemioKinematicSettings *kinematic; /**< NULL: its defaults */
+    const char *keypoints;    /**< kinematic: OpenPose folder; NULL = each recording's folder */
     const char *signs;        /**< "all", "limb", "facial", "audio" or a comma list (default all) */
     const char *view;         /**< "raw" (sampled frames), "pose" or "audio" (semio enhance) */
     int denoised;             /**< with view audio: send the denoised WAV */

@@ -12,6 +12,15 @@
 #include "util/error.h"
 #include "util/fs.h"
 
+static void read_points(json_object *a, SemioKeypoint *out, int n)
+{
+    for (int k = 0; k < n; k++)
+        out[k] = (SemioKeypoint){
+            (float)json_object_get_double(json_object_array_get_idx(a, (size_t)k * 3)),
+            (float)json_object_get_double(json_object_array_get_idx(a, (size_t)k * 3 + 1)),
+            (float)json_object_get_double(json_object_array_get_idx(a, (size_t)k * 3 + 2)) };
+}
+
 int semio_openpose_read(const char *path, SemioPerson **out, size_t *n, SemioError *err)
 {
     *out = NULL;
@@ -49,11 +58,19 @@ int semio_openpose_read(const char *path, SemioPerson **out, size_t *n, SemioErr
             break;
         }
         p[i].npoints = (int)len / 3;
-        for (int k = 0; k < p[i].npoints; k++)
-            p[i].body[k] = (SemioKeypoint){
-                (float)json_object_get_double(json_object_array_get_idx(kp, (size_t)k * 3)),
-                (float)json_object_get_double(json_object_array_get_idx(kp, (size_t)k * 3 + 1)),
-                (float)json_object_get_double(json_object_array_get_idx(kp, (size_t)k * 3 + 2)) };
+        read_points(kp, p[i].body, p[i].npoints);
+        json_object *face;
+        if (json_object_object_get_ex(json_object_array_get_idx(people, i), "face_keypoints_2d",
+                                      &face) && json_object_is_type(face, json_type_array) &&
+            json_object_array_length(face) > 0) {
+            if (json_object_array_length(face) != 210) {
+                r = semio_fail(err, SEMIO_ERR_FORMAT, "%s: person %zu has %zu face numbers, "
+                               "not 210 (70 points)", path, i, json_object_array_length(face));
+                break;
+            }
+            p[i].nface = 70;
+            read_points(face, p[i].face, 70);
+        }
     }
     json_object_put(root);
     if (r < 0) {

@@ -8,13 +8,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <json-c/json.h>
 
 #include "semio/engine.h"
 #include "semio/eval.h"
+#include "semio/kinematic.h"
 #include "semio/signs.h"
 #include "study/db.h"
+#include "study/signals.h"
 #include "util/error.h"
 #include "util/fs.h"
 
@@ -82,8 +85,9 @@ static int choose_signs(const SemioSignSet *cat, const char *spec, const char *v
         const SemioSign *g = semio_signs_get(cat, i);
         if (!wanted(spec, g))
             continue;
-        /* Frames cannot show a sound: audio signs need the audio view. */
-        if (!strcmp(g->modality, "audio") != !strcmp(view, "audio")) {
+        /* Frames cannot show a sound: audio signs need the audio view. The kinematic
+         * engine measures every signal it has. */
+        if (strcmp(view, "signals") && !strcmp(g->modality, "audio") != !strcmp(view, "audio")) {
             (*skipped)++;
             continue;
         }
@@ -121,6 +125,16 @@ static char *settings_json(const SemioAskSettings *set, const SemioOpenAISetting
 {
     json_object *j = json_object_new_object();
     json_object_object_add(j, "engine", json_object_new_string(set->engine));
+    if (!o) { /* the kinematic engine: its parameters are its prompt */
+        json_object_object_add(j, "parameters", json_object_new_string(prompts));
+        json_object_object_add(j, "signs", json_object_new_string(set->signs));
+        json_object_object_add(j, "segments", json_object_new_string(rep->segments));
+        json_object_object_add(j, "keypoints", set->keypoints ? json_object_new_string(set->keypoints) : NULL);
+        char *out = strdup(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN |
+                                                                 JSON_C_TO_STRING_NOSLASHESCAPE));
+        json_object_put(j);
+        return out;
+    }
     json_object_object_add(j, "model", json_object_new_string(o->model));
     json_object_object_add(j, "view", json_object_new_string(set->view));
     json_object_object_add(j, "denoised", json_object_new_boolean(set->denoised));
@@ -164,14 +178,15 @@ static int open_run(Ctx *c, const SemioOpenAISettings *o, const char *prompts)
     }
     if (r == 0 && !c->run && !c->set->dry_run) {
         char urls[4096] = "", now[32];
-        for (size_t i = 0; i < o->nurls; i++)
+        for (size_t i = 0; o && i < o->nurls; i++)
             snprintf(urls + strlen(urls), sizeof(urls) - strlen(urls), "%s%s", i ? "," : "",
                      o->urls[i]);
         if ((r = semio_db_prepare(s, &st, "INSERT INTO runs(name, engine, model, base_urls, view, "
                                           "segment_set, sampling, prompt_set, settings_json, "
                                           "version, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                                   c->err)) == 0) {
-            const char *v[11] = { c->set->run, c->set->engine, o->model, urls, c->set->view,
+            const char *v[11] = { c->set->run, c->set->engine, o ? o->model : "kinematic", urls,
+                                  o ? c->set->view : "signals",
                                   c->rep->segments, c->rep->sampling, prompts, settings,
                                   semio_version(), semio_db_now(now) };
             for (int i = 0; i < 11; i++)
@@ -373,6 +388,144 @@ static void on_answer(void *user, const SemioCompletion *c)
     free(p);
 }
 
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* The segment set asked about (named, or the newest). */
+static int find_segment_set(SemioStudy *s, const SemioAskSettings *set, SemioAskReport *rep,
+                            int64_t *set_id, SemioError *err)
+{
+    int found = set->segments
+        ? one_text(s, "SELECT id, name FROM segment_sets WHERE name = ?", set->segments,
+                   rep->segments, sizeof(rep->segments), set_id)
+        : one_text(s, "SELECT id, name FROM segment_sets ORDER BY id DESC LIMIT 1", NULL,
+                   rep->segments, sizeof(rep->segments), set_id);
+    if (found <= 0)
+        return semio_fail(err, SEMIO_ERR_NOT_FOUND, "%s: %s", s->path,
+                          set->segments ? "no such segment set" : "no segments: run semio segment");
+    return 0;
+}
+
+/*
+ * The kinematic engine: each segment's signals are loaded and measured once, and every
+ * sign is read from the measurements. A sign without a signal is stored as a failed
+ * answer whose text says what could not be measured.
+ */
+static int ask_kinematic(Ctx *c, const SemioSign *const *signs, size_t nq)
+{
+    SemioStudy *s = c->s;
+    const SemioAskSettings *set = c->set;
+    SemioAskReport *rep = c->rep;
+    SemioKinematicSettings ks;
+    if (set->kinematic)
+        ks = *set->kinematic;
+    else
+        semio_kinematic_default_settings(&ks);
+    char described[4096], hash[65];
+    semio_kinematic_describe(&ks, described, sizeof(described));
+    semio_text_hash(described, hash);
+    int64_t set_id;
+    sqlite3_stmt *seg_q = NULL, *done_q = NULL;
+    int r = find_segment_set(s, set, rep, &set_id, c->err);
+    if (r == 0)
+        r = open_run(c, NULL, described);
+    if (r == 0)
+        r = semio_db_prepare(s, &seg_q, "SELECT g.id, g.video_id FROM segments g JOIN videos v "
+                                        "ON v.id = g.video_id WHERE g.set_id = ? AND v.status = "
+                                        "'ok' ORDER BY g.video_id, g.start_s", c->err);
+    if (r == 0)
+        r = semio_db_prepare(s, &done_q, "SELECT 1 FROM answers WHERE run_id = ? AND segment_id "
+                                         "= ? AND sign = ? AND view = ? AND prompt_hash = ?", c->err);
+    if (r == 0)
+        r = semio_db_prepare(s, &c->insert, "INSERT INTO answers(run_id, video_id, segment_id, "
+                                            "sign, view, prompt_hash, answer, p_yes, "
+                                            "justification, onset_s, raw, status, attempts, "
+                                            "latency_ms, prompt_tokens, completion_tokens, "
+                                            "answered_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
+                                            "?,?)", c->err);
+    if (r < 0)
+        goto done;
+    sqlite3_bind_int64(seg_q, 1, set_id);
+    int64_t nseg = 0;
+    while (sqlite3_step(seg_q) == SQLITE_ROW)
+        nseg++;
+    rep->planned = nseg * (int64_t)nq;
+    sqlite3_reset(seg_q);
+    Question *qs = calloc(nq, sizeof(*qs));
+    if (!qs) {
+        r = semio_fail(c->err, SEMIO_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < nq; i++) {
+        qs[i].sign = signs[i];
+        qs[i].text = described;
+        memcpy(qs[i].hash, hash, sizeof(hash));
+    }
+    while (r == 0 && sqlite3_step(seg_q) == SQLITE_ROW) {
+        if (set->stop && *set->stop) {
+            r = semio_fail(c->err, SEMIO_ERR_INTERRUPTED, "interrupted: %lld questions not asked",
+                           (long long)(rep->planned - rep->done_before - rep->answered - rep->failed));
+            break;
+        }
+        int64_t seg = sqlite3_column_int64(seg_q, 0), vid = sqlite3_column_int64(seg_q, 1);
+        size_t todo = 0;
+        for (size_t k = 0; k < nq; k++)
+            todo += !(c->run && answered(done_q, c->run, seg, qs[k].sign->id, "signals", hash));
+        rep->done_before += (int64_t)(nq - todo);
+        if (!todo || set->dry_run)
+            continue;
+        WindowSignals w;
+        SemioKinematic *kin = NULL;
+        double t_start = now_ms();
+        if ((r = semio_window_signals(s, seg, set->keypoints, &w, c->err)) < 0 ||
+            (r = semio_kinematic_analyze(&kin, &ks, &w.sig, c->err)) < 0) {
+            semio_window_signals_free(&w);
+            break;
+        }
+        double ms = now_ms() - t_start;
+        rep->requests++;
+        for (size_t k = 0; k < nq && r == 0; k++) {
+            if (answered(done_q, c->run, seg, qs[k].sign->id, "signals", hash))
+                continue;
+            SemioKinematicAnswer a;
+            semio_kinematic_answer(kin, qs[k].sign->id, &a);
+            Pending *p = malloc(sizeof(*p));
+            if (!p) {
+                r = semio_fail(c->err, SEMIO_ERR_NOMEM, "out of memory");
+                break;
+            }
+            *p = (Pending){ seg, vid, &qs[k], "" };
+            memcpy(p->hash, hash, sizeof(hash));
+            int ok = a.answer >= 0;
+            SemioCompletion done = {
+                .user = p, .ok = ok,
+                .answer = { ok ? a.answer : 0, ok ? a.justification : NULL, a.onset_s },
+                .p_yes = ok ? a.score : NAN, .raw = a.justification, .attempts = 1,
+                .latency_ms = ms / (double)todo, .prompt_tokens = -1, .completion_tokens = -1,
+                .error = ok ? NULL : a.justification,
+            };
+            on_answer(c, &done);
+            r = c->db_error;
+        }
+        semio_kinematic_free(&kin);
+        semio_window_signals_free(&w);
+        if (set->progress)
+            set->progress(set->progress_user, "ask", rep->done_before + rep->answered + rep->failed,
+                          rep->planned, NULL);
+    }
+    free(qs);
+done:
+    sqlite3_finalize(seg_q);
+    sqlite3_finalize(done_q);
+    sqlite3_finalize(c->insert);
+    c->insert = NULL;
+    return r;
+}
+
 static uint64_t affinity(int64_t segment, const char *view)
 {
     uint64_t h = 1469598103934665603ULL ^ (uint64_t)segment;
@@ -386,8 +539,27 @@ int semio_ask(SemioStudy *s, const SemioAskSettings *set, SemioAskReport *rep, S
     memset(rep, 0, sizeof(*rep));
     if (!set->run || !set->run[0])
         return semio_fail(err, SEMIO_ERR_INVALID, "ask: --run NAME is required");
+    if (!strcmp(set->engine, "kinematic")) {
+        if (strcmp(set->view, "raw") || set->denoised || set->with_transcript)
+            return semio_fail(err, SEMIO_ERR_INVALID, "ask: the kinematic engine measures "
+                              "keypoints and sound itself; --view, --denoised and "
+                              "--with-transcript do not apply");
+        Ctx c = { .s = s, .set = set, .rep = rep, .err = err, .view = "signals" };
+        SemioSignSet *cat = NULL;
+        const SemioSign *chosen[256];
+        size_t nq = 0;
+        int r = semio_signs_load(&cat, NULL, err);
+        if (r == 0)
+            r = choose_signs(cat, set->signs ? set->signs : "all", "signals", chosen, &nq,
+                             &rep->signs_skipped, err);
+        if (r == 0)
+            r = ask_kinematic(&c, chosen, nq);
+        semio_signs_free(&cat);
+        return r;
+    }
     if (strcmp(set->engine, "openai"))
-        return semio_fail(err, SEMIO_ERR_INVALID, "ask: no engine '%s' (openai)", set->engine);
+        return semio_fail(err, SEMIO_ERR_INVALID, "ask: no engine '%s' (openai, kinematic)",
+                          set->engine);
     int audio = !strcmp(set->view, "audio"), pose = !strcmp(set->view, "pose");
     if (strcmp(set->view, "raw") && !audio && !pose)
         return semio_fail(err, SEMIO_ERR_INVALID, "ask: --view %s needs its enhanced view, which "
@@ -435,16 +607,8 @@ int semio_ask(SemioStudy *s, const SemioAskSettings *set, SemioAskReport *rep, S
         semio_text_hash(qs[i].text, qs[i].hash);
     }
     /* the segment set and the sampling whose frames are sent */
-    int found = set->segments
-        ? one_text(s, "SELECT id, name FROM segment_sets WHERE name = ?", set->segments,
-                   rep->segments, sizeof(rep->segments), &set_id)
-        : one_text(s, "SELECT id, name FROM segment_sets ORDER BY id DESC LIMIT 1", NULL,
-                   rep->segments, sizeof(rep->segments), &set_id);
-    if (found <= 0) {
-        r = semio_fail(err, SEMIO_ERR_NOT_FOUND, "%s: %s", s->path,
-                       set->segments ? "no such segment set" : "no segments: run semio segment");
+    if ((r = find_segment_set(s, set, rep, &set_id, err)) < 0)
         goto done;
-    }
     char sql[512];
     snprintf(sql, sizeof(sql), "SELECT m.id, m.key FROM samplings m JOIN samples x ON "
              "x.sampling_id = m.id JOIN segments g ON g.id = x.segment_id WHERE g.set_id = %lld "

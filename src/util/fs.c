@@ -1,6 +1,7 @@
 /* File helpers shared by every stage that writes into the study's cache. */
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,5 +111,20 @@ int semio_path(SemioError *err, char *buf, size_t size, const char *fmt, ...)
     va_end(ap);
     if (n < 0 || (size_t)n >= size)
         return semio_fail(err, SEMIO_ERR_INVALID, "path too long: %.200s...", buf);
+    return 0;
+}
+
+static int remove_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    return remove(path);
+}
+
+int semio_remove_tree(const char *path, SemioError *err)
+{
+    struct stat sb;
+    if (lstat(path, &sb) != 0 && errno == ENOENT)
+        return 0;
+    if (nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS) != 0)
+        return semio_fail(err, SEMIO_ERR_IO, "%s: cannot remove: %s", path, strerror(errno));
     return 0;
 }

@@ -9,6 +9,9 @@
 /** mkdir -p. */
 int semio_mkdirs(const char *path, SemioError *err);
 
+/** rm -rf: removes a folder and what it holds (a missing one is not an error). */
+int semio_remove_tree(const char *path, SemioError *err);
+
 /** Writes `size` bytes to `path` through a temporary file and rename(2): whole or nothing. */
 int semio_write_atomic(const char *path, const void *data, size_t size, SemioError *err);
 

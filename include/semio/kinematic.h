@@ -1,0 +1,75 @@
+/*
+ * The kinematic engine: answers the catalog's questions without weights, from measured
+ * signals (the patient's body and face keypoints over a window, and its sound), with
+ * named thresholds and justifications that cite the evidence. A reproducible baseline
+ * beside the MLLMs, and an honest one: a sign it has no signal for is "cannot measure",
+ * never a guess.
+ */
+#ifndef SEMIO_KINEMATIC_H
+#define SEMIO_KINEMATIC_H
+
+#include "semio/audio.h"
+#include "semio/common.h"
+#include "semio/pose.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** One named threshold: its default, unit and meaning (see semio_kinematic_params). */
+typedef struct SemioKinematicParam {
+    const char *name;
+    double value;
+    const char *unit;
+    const char *doc;
+} SemioKinematicParam;
+
+/** The parameters in their fixed order, with defaults; *n gets their count. */
+const SemioKinematicParam *semio_kinematic_params(size_t *n);
+
+/** Values of every parameter, in that order. */
+typedef struct SemioKinematicSettings {
+    double v[64];
+} SemioKinematicSettings;
+
+void semio_kinematic_default_settings(SemioKinematicSettings *s);
+
+/** Sets NAME=VALUE; an unknown name is SEMIO_ERR_INVALID naming the known ones. */
+int semio_kinematic_set(SemioKinematicSettings *s, const char *assignment, SemioError *err);
+
+/** "name=value,name=value..." of every parameter: what a run stores and hashes. */
+void semio_kinematic_describe(const SemioKinematicSettings *s, char *out, size_t size);
+
+/** What the engine looks at for one window. */
+typedef struct SemioSignals {
+    const SemioPerson *frames; /**< the patient in each frame (npoints 0: not seen) */
+    size_t n;                  /**< frames, consecutive at fps */
+    double fps;
+    double t0;                 /**< time of frames[0] on the recording's timeline (s) */
+    const SemioAudio *audio;   /**< the window's sound (mono), or NULL */
+    double audio_t0;
+    const char *transcript;    /**< the window's transcript, or NULL */
+} SemioSignals;
+
+typedef struct SemioKinematicAnswer {
+    int answer;                /**< SEMIO_ANSWER_YES/NO/NA, or -1: cannot measure */
+    double score;              /**< strength of the evidence for yes, in [0, 1] */
+    double onset_s;            /**< when the evidence starts (recording time), NaN if none */
+    char justification[600];
+} SemioKinematicAnswer;
+
+typedef struct SemioKinematic SemioKinematic;
+
+/** Measures a window's signals once; then each sign is read from the measurements. */
+int semio_kinematic_analyze(SemioKinematic **out, const SemioKinematicSettings *s,
+                            const SemioSignals *sig, SemioError *err);
+
+/** The answer about one sign of the catalog (by id). */
+void semio_kinematic_answer(const SemioKinematic *k, const char *sign, SemioKinematicAnswer *out);
+
+void semio_kinematic_free(SemioKinematic **k);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
