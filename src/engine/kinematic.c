@@ -281,25 +281,31 @@ static Span rhythmic_span(const SemioKinematic *k, const double *x, size_t n, do
     Span best = { 0 };
     size_t win = rhythm_frames(fps, lo), hop = win / 4 ? win / 4 : 1;
     int run = 0;
-    double run_a = 0, sum_hz = 0, sum_rms = 0;
-    for (size_t s = 0; s + win <= n; s += hop) {
-        double corr, rate, rms;
-        rhythm(x + s, win, fps, lo, hi, k->p[P_RHYTHM_DIP], &corr, &rate, &rms);
-        int ok = corr >= k->p[P_RHYTHM_CORR] && rms >= min_rms && (!gate || gate[s + win / 2]);
+    double run_a = 0, run_b = 0, sum_hz = 0, sum_rms = 0;
+    for (size_t s = 0; s <= n; s += hop) {
+        double corr = 0, rate = 0, rms = 0;
+        int ok = s + win <= n;
         if (ok) {
-            if (!run) {
-                run_a = t0 + s / fps;
-                sum_hz = sum_rms = 0;
-            }
+            rhythm(x + s, win, fps, lo, hi, k->p[P_RHYTHM_DIP], &corr, &rate, &rms);
+            ok = corr >= k->p[P_RHYTHM_CORR] && rms >= min_rms && (!gate || gate[s + win / 2]);
+        }
+        if (ok) {
+            if (!run)
+                run_a = t0 + s / fps, sum_hz = sum_rms = 0;
             run++;
             sum_hz += rate;
             sum_rms += rms;
-            double b = t0 + (s + win) / fps;
-            if (!best.found || b - run_a > best.b - best.a)
-                best = (Span){ 1, run_a, b, sum_hz / run, sum_rms / run, 0 };
-        } else {
-            run = 0;
+            run_b = t0 + (s + win) / fps;
+            continue;
         }
+        /* a window is rhythmic once the rhythm fills most of it: the stretch is
+         * reported a quarter window in from its windows' outer edges */
+        double q = win / 4.0 / fps;
+        if (run && (!best.found || run_b - run_a > best.b - best.a + 2 * q))
+            best = (Span){ 1, run_a + q, run_b - q, sum_hz / run, sum_rms / run, 0 };
+        run = 0;
+        if (s + win > n)
+            break;
     }
     return best;
 }

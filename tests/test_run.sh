@@ -1,0 +1,154 @@
+#!/bin/sh
+# The main job end to end: semio phantom renders a tiny study, semio run chains every
+# stage with the kinematic engine, a second run resumes without redoing anything, and
+# the kinematic engine is scored on phantom seeds no threshold was set on. Bad configs
+# and bad phantom options get one clear error.
+# Usage: tests/test_run.sh path/to/semio
+set -u
+SEMIO=$(realpath "$1")
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+passed=0 failed=0
+
+ok() { echo "ok - $1"; passed=$((passed + 1)); }
+bad() { echo "FAIL - $1"; shift; for l in "$@"; do echo "    $l"; done; failed=$((failed + 1)); }
+expect() {
+  name=$1 want=$2; shift 2
+  "$@" > "$T/out" 2> "$T/err"; got=$?
+  if [ "$got" -eq "$want" ]; then ok "$name"; else bad "$name" "exit $got, wanted $want" "$(tail -c 600 "$T/err")"; fi
+}
+has() {
+  if grep -qF -- "$3" "$2"; then ok "$1"; else bad "$1" "'$3' not in:" "$(head -c 600 "$2")"; fi
+}
+sql() { sqlite3 "$1" "$2" 2>/dev/null || /usr/bin/python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])" "$1" "$2"; }
+
+# ---- the phantom's options and output ----
+expect "phantom without -o" 2 "$SEMIO" phantom
+expect "phantom odd size" 1 "$SEMIO" phantom -o "$T/x" --size 641x360
+has "odd size explained" "$T/err" "must be even"
+expect "phantom bad size text" 2 "$SEMIO" phantom -o "$T/x" --size big
+expect "phantom too short" 2 "$SEMIO" phantom -o "$T/x" --seconds 2
+expect "phantom more patients than videos" 1 "$SEMIO" phantom -o "$T/x" --videos 2 --patients 3
+
+cat > "$T/tiny.ini" <<'INI'
+[phantom]
+output = rec
+videos = 3
+patients = 2
+seed = 5
+size = 320x180
+seconds = 12
+fps = 15
+
+[study]
+path = tiny.db
+labels = rec/labels.csv
+
+[sample]
+frames = 6
+
+[enhance]
+views = audio, pose
+
+[ask kin]
+engine = kinematic
+
+[export]
+folder = .
+
+[eval]
+resamples = 200
+output = eval.md
+
+[report]
+resamples = 200
+output = report.html
+INI
+expect "semio run tiny phantom" 0 "$SEMIO" run "$T/tiny.ini"
+has "run timed each stage" "$T/out" "== time: phantom"
+[ -f "$T/report.html" ] && ok "report written" || bad "report written" "$(tail -c 800 "$T/out")"
+has "report has the run" "$T/report.html" "kin"
+has "eval written" "$T/eval.md" "macro all"
+has "export written" "$T/kin.csv" "file_name,"
+n=$(ls "$T/rec"/*.mp4 | wc -l)
+[ "$n" -eq 3 ] && ok "3 recordings rendered" || bad "3 recordings rendered" "$n"
+f=$(ls "$T/rec/PH01@11-24-2026@S0001@sz_v1" | wc -l)
+[ "$f" -eq 180 ] && ok "one keypoint file per frame (12 s x 15 fps)" || bad "keypoint files" "$f"
+has "keypoints carry 70 face points" "$(ls "$T"/rec/PH01*S0001*/*_000000000000_keypoints.json)" "face_keypoints_2d"
+has "labels in the pilot's layout" "$T/rec/labels.csv" "file_name,gender,occur_during_sleep,blank_stare"
+"$SEMIO" probe "$T"/rec/PH01@11-24-2026@S0001@sz_v1.mp4 > "$T/probe.json"
+has "H.264 video" "$T/probe.json" '"h264"'
+has "AAC sound" "$T/probe.json" '"aac"'
+has "44.1 kHz" "$T/probe.json" "44100"
+answers=$(sql "$T/tiny.db" "SELECT count(*) FROM answers")
+[ "$answers" -eq 60 ] && ok "20 signs x 3 recordings answered" || bad "answers stored" "$answers"
+expect "semio run again" 0 "$SEMIO" run "$T/tiny.ini"
+has "phantom kept" "$T/out" "0 recordings rendered, 3 already there"
+has "ask resumed: nothing new" "$T/out" "60 answered before, 0 answered now"
+answers=$(sql "$T/tiny.db" "SELECT count(*) FROM answers")
+[ "$answers" -eq 60 ] && ok "no answer stored twice" || bad "no answer stored twice" "$answers"
+expect "run --only eval" 0 "$SEMIO" run --only eval "$T/tiny.ini"
+has "--only ran eval alone" "$T/out" "== eval:"
+expect "run --only bogus" 2 "$SEMIO" run --only bogus "$T/tiny.ini"
+# same seed, same study: the labels do not change
+cp "$T/rec/labels.csv" "$T/labels.before"
+"$SEMIO" phantom -o "$T/rec2" --videos 3 --patients 2 --seed 5 --size 320x180 --seconds 12 --fps 15 >/dev/null 2>&1
+cmp -s "$T/labels.before" "$T/rec2/labels.csv" && ok "a seed gives the same study" || bad "a seed gives the same study"
+# a render cut short leaves only .part files, replaced next time
+r3="$T/rec2/PH02@11-24-2026@S0003@sz_v1"
+rm -rf "$r3" "$r3.mp4"; mkdir "$r3.part"; echo junk > "$r3.part.mp4"
+expect "phantom resumes a cut render" 0 "$SEMIO" phantom -o "$T/rec2" --videos 3 --patients 2 --seed 5 --size 320x180 --seconds 12 --fps 15
+has "only the missing one rendered" "$T/out" "1 recordings rendered, 2 already there"
+[ ! -e "$r3.part.mp4" ] && [ ! -e "$r3.part" ] && [ -s "$r3.mp4" ] && ok "no .part left, the file whole" || bad "no .part left"
+
+# ---- bad configs ----
+printf '[study]\npath = a.db\n[bogus]\nx = 1\n' > "$T/bad1.ini"
+expect "unknown section" 2 "$SEMIO" run "$T/bad1.ini"
+has "unknown section named" "$T/err" "unknown section [bogus]"
+printf '[study]\nthis line has no equals sign\n' > "$T/bad2.ini"
+expect "malformed line" 1 "$SEMIO" run "$T/bad2.ini"
+has "malformed line located" "$T/err" "bad2.ini:2"
+printf '[segment]\nwindow = 10\n' > "$T/bad3.ini"
+expect "no study path" 2 "$SEMIO" run "$T/bad3.ini"
+has "no study path explained" "$T/err" "[study] needs path"
+expect "missing config" 1 "$SEMIO" run "$T/none.ini"
+has "missing config named" "$T/err" "none.ini"
+printf '[study]\npath = s.db\nrecordings = rec\n[ask k]\nengine = kinematic\nparam.nope = 3\n' > "$T/bad4.ini"
+cp -r "$T/rec" "$T/rec4" 2>/dev/null
+expect "unknown kinematic parameter" 2 "$SEMIO" run --only ask "$T/bad4.ini"
+has "unknown parameter named" "$T/err" "'nope=3'"
+
+# ---- the kinematic engine on seeds no threshold was set on ----
+for seed in 404 8128; do
+  "$SEMIO" phantom -o "$T/s$seed" --videos 10 --patients 5 --seed $seed --size 320x180 --seconds 24 >/dev/null 2>&1
+  "$SEMIO" ingest --study "$T/s$seed.db" --labels "$T/s$seed/labels.csv" "$T/s$seed" >/dev/null 2>&1
+  "$SEMIO" segment --study "$T/s$seed.db" >/dev/null
+  "$SEMIO" enhance --study "$T/s$seed.db" --view audio >/dev/null
+  "$SEMIO" ask --study "$T/s$seed.db" --run kin --engine kinematic >/dev/null 2>&1
+  "$SEMIO" eval --study "$T/s$seed.db" --rules binary --resamples 100 --format csv -o "$T/s$seed.csv" >/dev/null 2>&1
+done
+/usr/bin/python3 - "$T/s404.csv" "$T/s8128.csv" > "$T/f1" <<'PY'
+import csv, sys
+rows = []
+for p in sys.argv[1:]:
+    rows += [r for r in csv.DictReader(open(p)) if r["run"] == "kin" and r["metric"] == "f1"]
+f1 = {}
+for r in rows:
+    s = r["sign"]
+    if s.startswith("macro") or int(r["positives"]) == 0:
+        continue  # F1 is undefined without a positive recording
+    f1.setdefault(s, []).append(float(r["value"]))
+vals = []
+for s, v in sorted(f1.items()):
+    v = [x for x in v if x is not None]
+    print("  %-26s F1 %s" % (s, " / ".join("%.2f" % x for x in v) or "n/a"))
+    vals += v
+print("macro %.3f" % (sum(vals) / len(vals)))
+PY
+cat "$T/f1"
+macro=$(awk '/^macro/ {print $2}' "$T/f1")
+awk "BEGIN { exit !($macro >= 0.7) }" && ok "kinematic engine: macro F1 $macro on unseen seeds (>= 0.7)" \
+  || bad "kinematic engine macro F1" "$macro"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
