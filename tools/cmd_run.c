@@ -329,8 +329,8 @@ int cmd_run(int argc, char **argv)
     printf("== time:");
     for (int s = 0; stages[s]; s++)
         if (t.seconds[s] > 0)
-            printf(" %s %.1f s (%.0f%%)", stages[s], t.seconds[s], 100 * t.seconds[s] / t.total);
-    printf("; total %.1f s\n", t.total);
+            printf(" %s %.2f s (%.0f%%)", stages[s], t.seconds[s], 100 * t.seconds[s] / t.total);
+    printf("; total %.2f s\n", t.total);
     free_config(&c);
     return status;
 }
