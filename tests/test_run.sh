@@ -20,7 +20,7 @@ expect() {
 has() {
   if grep -qF -- "$3" "$2"; then ok "$1"; else bad "$1" "'$3' not in:" "$(head -c 600 "$2")"; fi
 }
-sql() { sqlite3 "$1" "$2" 2>/dev/null || /usr/bin/python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])" "$1" "$2"; }
+sql() { python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])" "$1" "$2"; }
 
 # ---- the phantom's options and output ----
 expect "phantom without -o" 2 "$SEMIO" phantom
@@ -100,6 +100,50 @@ rm -rf "$r3" "$r3.mp4"; mkdir "$r3.part"; echo junk > "$r3.part.mp4"
 expect "phantom resumes a cut render" 0 "$SEMIO" phantom -o "$T/rec2" --videos 3 --patients 2 --seed 5 --size 320x180 --seconds 12 --fps 15
 has "only the missing one rendered" "$T/out" "1 recordings rendered, 2 already there"
 [ ! -e "$r3.part.mp4" ] && [ ! -e "$r3.part" ] && [ -s "$r3.mp4" ] && ok "no .part left, the file whole" || bad "no .part left"
+
+# ---- the face view: one square crop per window from the face points ----
+expect "enhance --view face" 0 "$SEMIO" enhance --study "$T/tiny.db" --view face --face-size 224
+has "three face views made" "$T/out" "3 made"
+n=$(sql "$T/tiny.db" "SELECT count(*) FROM views WHERE kind = 'face' AND status = 'ok' AND note LIKE '6 of 6 frames had a face%'")
+[ "$n" -eq 3 ] && ok "every sampled frame had the face" || bad "faces per window recorded" "$n"
+crop=$(ls "$T"/tiny.cache/face/v1/*/f*.jpg | head -n 1)
+size=$(python3 - "$crop" <<'PY'
+import struct, sys
+d = open(sys.argv[1], "rb").read()
+i = 2
+while i < len(d):
+    marker, length = d[i + 1], struct.unpack(">H", d[i + 2:i + 4])[0]
+    if marker in (0xC0, 0xC2):
+        h, w = struct.unpack(">HH", d[i + 5:i + 9])
+        print("%dx%d" % (w, h)); break
+    i += 2 + length
+PY
+)
+[ "$size" = "224x224" ] && ok "face crops are 224x224" || bad "face crop size" "$size"
+# a study without keypoints: no face view, and the reason
+"$SEMIO" phantom -o "$T/nokp" --videos 2 --seed 9 --size 320x180 --seconds 10 --no-keypoints >/dev/null 2>&1
+"$SEMIO" ingest --study "$T/nokp.db" "$T/nokp" >/dev/null 2>&1
+"$SEMIO" segment --study "$T/nokp.db" >/dev/null
+"$SEMIO" sample --study "$T/nokp.db" --frames 4 >/dev/null 2>&1
+expect "face view without keypoints" 0 "$SEMIO" enhance --study "$T/nokp.db" --view face
+has "both impossible" "$T/out" "0 made, 0 made before, 2 impossible"
+n=$(sql "$T/nokp.db" "SELECT count(*) FROM views WHERE kind = 'face' AND status = 'failed' AND error LIKE '%no OpenPose keypoints%'")
+[ "$n" -eq 2 ] && ok "the reason is kept" || bad "the reason is kept" "$n"
+expect "ask --fallback needs --view face" 1 "$SEMIO" ask --study "$T/nokp.db" --run x --view pose --fallback raw --dry-run
+expect "ask --fallback only raw" 2 "$SEMIO" ask --study "$T/nokp.db" --run x --view face --fallback pose --dry-run
+python3 "$(dirname "$0")/fake_openai.py" --port-file "$T/port" --log "$T/server.log" &
+server=$!
+n=0; while [ ! -s "$T/port" ] && [ $n -lt 100 ]; do sleep 0.05; n=$((n + 1)); done
+URL="http://127.0.0.1:$(cat "$T/port")/v1"
+expect "ask --view face, no face views" 0 "$SEMIO" ask --study "$T/nokp.db" --run f --url "$URL" --model m --view face --signs facial
+has "nothing asked without the view" "$T/out" "0 answered now"
+expect "ask --view face --fallback raw" 0 "$SEMIO" ask --study "$T/nokp.db" --run fb --url "$URL" --model m --view face --fallback raw --signs facial
+n=$(sql "$T/nokp.db" "SELECT count(*) FROM answers a JOIN runs r ON r.id = a.run_id WHERE r.name = 'fb' AND a.view = 'face>raw'")
+[ "$n" -eq 14 ] && ok "fallback answers say face>raw" || bad "fallback answers" "$n"
+expect "ask --view face on the tiny study" 0 "$SEMIO" ask --study "$T/tiny.db" --run face --url "$URL" --model m --view face --signs facial
+n=$(sql "$T/tiny.db" "SELECT count(*) FROM answers a JOIN runs r ON r.id = a.run_id WHERE r.name = 'face' AND a.view = 'face'")
+[ "$n" -eq 21 ] && ok "7 facial signs x 3 windows asked on face crops" || bad "face answers" "$n"
+kill $server 2>/dev/null; wait $server 2>/dev/null
 
 # ---- bad configs ----
 printf '[study]\npath = a.db\n[bogus]\nx = 1\n' > "$T/bad1.ini"

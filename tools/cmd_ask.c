@@ -33,6 +33,7 @@ int cmd_ask(int argc, char **argv)
         { "segments", required_argument, NULL, 'G' },
         { "sampling", required_argument, NULL, 'P' },
         { "keypoints", required_argument, NULL, 'K' },
+        { "fallback", required_argument, NULL, 'F' },
         { "param", required_argument, NULL, 'Q' },
         { "help", no_argument, NULL, 'h' },
         { 0 },
@@ -90,6 +91,11 @@ int cmd_ask(int argc, char **argv)
         case 'G': set.segments = optarg; break;
         case 'P': set.sampling = optarg; break;
         case 'K': set.keypoints = optarg; break;
+        case 'F':
+            if (strcmp(optarg, "raw"))
+                return cli_error("ask: --fallback takes raw (got '%s')", optarg), 2;
+            set.fallback_raw = 1;
+            break;
         case 'Q':
             if (semio_kinematic_set(&ks, optarg, &err) < 0)
                 return cli_fail(&err, err.code), 2;

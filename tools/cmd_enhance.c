@@ -14,6 +14,7 @@ int cmd_enhance(int argc, char **argv)
         { "keypoints", required_argument, NULL, 'k' },
         { "sampling", required_argument, NULL, 'p' },
         { "min-conf", required_argument, NULL, 'c' },
+        { "face-size", required_argument, NULL, 'z' },
         { "help", no_argument, NULL, 'h' },
         { 0 },
     };
@@ -40,6 +41,11 @@ int cmd_enhance(int argc, char **argv)
             if (cli_double("min-conf", optarg, 0, 1, &d))
                 return 2;
             set.min_conf = (float)d;
+        }
+        else if (opt == 'z') {
+            if (cli_int("face-size", optarg, 32, 4096, &v))
+                return 2;
+            set.face_size = (int)v;
         }
         else if (opt == 'd') {
             if (cli_int("suppress-db", optarg, -100, -1, &v))

@@ -117,10 +117,10 @@ static const Command commands[] = {
       "semio eval, a heatmap of F1 per sign and run, F1 bars with their confidence\n"
       "intervals, confusion counts and where each run came from. Takes every option of\n"
       "semio eval (--rules, --resamples, --seed, --level, --patient-regex).\n" },
-    { "enhance", cmd_enhance, "make the views that help models (audio, denoised audio)",
-      "usage: semio enhance --study STUDY.db --view audio|denoise|pose [--segments NAME]\n"
-      "                     [--suppress-db -30] [--keypoints DIR] [--sampling KEY]\n"
-      "                     [--min-conf 0.1]\n"
+    { "enhance", cmd_enhance, "make the views that help models (audio, pose, face)",
+      "usage: semio enhance --study STUDY.db --view audio|denoise|pose|face\n"
+      "                     [--segments NAME] [--suppress-db -30] [--keypoints DIR]\n"
+      "                     [--sampling KEY] [--min-conf 0.1] [--face-size 448]\n"
       "\n"
       "audio: each segment's sound as 16 kHz mono WAV (libswresample). denoise: the same\n"
       "through SpeexDSP's noise suppression (the pilot's SEGAN step). pose: the patient's\n"
@@ -129,8 +129,13 @@ static const Command commands[] = {
       "fixed colors (right arm red, left arm green, right leg orange, left leg blue), points\n"
       "under --min-conf left out; the patient is the person tracked through most frames,\n"
       "ties to the one nearest the centre. Files go to the study's cache; a rerun makes\n"
-      "only what is missing; what cannot be made is recorded with the reason. The face\n"
-      "crop is not made yet.\n" },
+      "only what is missing; what cannot be made is recorded with the reason.\n"
+      "face: one square crop of the patient's head per window (not a box per frame), from\n"
+      "the face points of the same JSON (face_keypoints_2d; without them the body's nose,\n"
+      "eyes and ears): per-frame boxes interpolated where missing, smoothed, covered by one\n"
+      "box widened to the whole head, squared, clamped to the frame, scaled to --face-size.\n"
+      "A window without a face gets no face view and the reason; ask --view face\n"
+      "--fallback raw asks such windows on their raw frames.\n" },
     { "transcribe", cmd_transcribe, "speech to text for each segment, from a server",
       "usage: semio transcribe --study STUDY.db [--url URL --model MODEL]\n"
       "                        [--source audio|denoise] [--segments NAME]\n"
@@ -147,7 +152,8 @@ static const Command commands[] = {
     { "ask", cmd_ask, "ask an engine about every segment and sign",
       "usage: semio ask --study STUDY.db --run NAME --url URL[,URL...] --model MODEL\n"
       "                 [--signs all|limb|facial|audio|LIST]\n"
-      "                 [--view raw|pose|audio [--denoised] [--with-transcript]]\n"
+      "                 [--view raw|pose|face [--fallback raw]|audio [--denoised]\n"
+      "                  [--with-transcript]]\n"
       "                 [--prompts FILE]\n"
       "                 [--concurrency 8] [--dry-run] [--api-key-env VAR] [--timeout SEC]\n"
       "                 [--connect-timeout SEC] [--temperature 0] [--max-tokens 512]\n"

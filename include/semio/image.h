@@ -35,6 +35,13 @@ int semio_jpeg_write(const char *path, const uint8_t *rgb, int width, int height
 int semio_jpeg_encode(const uint8_t *rgb, int width, int height, int stride, int quality,
                       uint8_t **jpeg, size_t *size, SemioError *err);
 
+/**
+ * Scales the w x h region of src at (x, y) to dst's size (dst allocated by the caller)
+ * with libswscale's bicubic filter.
+ */
+int semio_image_crop_scale(const SemioImage *src, int x, int y, int w, int h, SemioImage *dst,
+                           SemioError *err);
+
 /** Reads a JPEG file into a newly allocated RGB24 picture. */
 int semio_jpeg_read(const char *path, SemioImage *img, SemioError *err);
 

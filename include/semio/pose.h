@@ -74,6 +74,26 @@ void semio_choose_patient(SemioPerson *const *people, const size_t *counts, size
 int semio_draw_skeleton(SemioImage *img, const SemioPerson *p, int src_w, int src_h,
                         float min_conf, SemioError *err);
 
+/**
+ * Where a person's face is in one frame: centre and size (the larger of the face points'
+ * width and height, jaw to brows), from face_keypoints_2d points at least min_conf sure;
+ * without face points, from the body's nose, eyes and ears (size: twice the ear-to-ear or
+ * eye-to-eye span). Returns 0 when there is not enough to place it.
+ */
+int semio_face_box(const SemioPerson *p, float min_conf, double *cx, double *cy, double *size);
+
+/**
+ * One square crop for a whole window, as the pilot's temporal crop: per-frame boxes
+ * (found[i] == 0 where none) are filled in by linear interpolation, smoothed over three
+ * frames, and covered by one box (their 10th to 90th percentile extent, so one stray
+ * detection does not blow it up) widened by `margin` (0.6: the whole head, forehead to
+ * chin) and lifted toward the forehead, made square and clamped inside the frame.
+ * Returns the number of frames that had a face; 0 leaves *x, *y, *side unset.
+ */
+size_t semio_face_window_box(const double *cx, const double *cy, const double *size,
+                             const int *found, size_t n, int width, int height, double margin,
+                             int *x, int *y, int *side);
+
 #ifdef __cplusplus
 }
 #endif

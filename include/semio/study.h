@@ -129,11 +129,15 @@ int semio_sample(SemioStudy *s, const SemioSampleSettings *set, SemioSampleRepor
 
 typedef struct SemioEnhanceSettings {
     const char *view;       /**< "audio" (16 kHz mono WAV), "denoise" (the same, denoised),
-                                 or "pose" (skeleton over the sampled frames) */
+                                 "pose" (skeleton over the sampled frames) or "face" (one
+                                 square crop of the patient's head per window, from the face
+                                 keypoints, scaled to face_size) */
     const char *segments;   /**< segment set; NULL = the newest */
     const char *sampling;   /**< pose: the sampled frames to draw on; NULL = the newest */
     const char *keypoints;  /**< pose: folder of OpenPose JSON; NULL = each recording's folder */
-    float min_conf;         /**< pose: keypoints below this confidence are left out (0.1) */
+    float min_conf;         /**< pose, face: keypoints below this confidence are left out (0.1) */
+    int face_size;          /**< face: the crop's side in pixels (448) */
+    double face_margin;     /**< face: added around the face points, as a share of the face (0.6) */
     int suppress_db;        /**< denoiser's most noise attenuation (default -30) */
     SemioProgressFn progress;
     void *progress_user;
@@ -181,7 +185,9 @@ typedef struct SemioAskSettings {
     const struct SemioKinematicSettings *kinematic; /**< NULL: its defaults */
     const char *keypoints;    /**< kinematic: OpenPose folder; NULL = each recording's folder */
     const char *signs;        /**< "all", "limb", "facial", "audio" or a comma list (default all) */
-    const char *view;         /**< "raw" (sampled frames), "pose" or "audio" (semio enhance) */
+    const char *view;         /**< "raw" (sampled frames), "pose", "face" or "audio" (semio enhance) */
+    int fallback_raw;         /**< with view face: a window without a face is asked on its raw
+                                   frames (its answers record view "face>raw") */
     int denoised;             /**< with view audio: send the denoised WAV */
     int with_transcript;      /**< with view audio: add the window's transcript to the question */
     const char *prompts;      /**< a prompt file; NULL = the built-in set */

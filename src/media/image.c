@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libswscale/swscale.h>
 #include <turbojpeg.h>
 
 #include "semio/image.h"
@@ -112,4 +113,23 @@ done:
         tjDestroy(tj);
     free(buf);
     return r;
+}
+
+int semio_image_crop_scale(const SemioImage *src, int x, int y, int w, int h, SemioImage *dst,
+                           SemioError *err)
+{
+    if (x < 0 || y < 0 || w < 1 || h < 1 || x + w > src->width || y + h > src->height)
+        return semio_fail(err, SEMIO_ERR_INVALID, "crop %dx%d+%d+%d is outside the %dx%d picture",
+                          w, h, x, y, src->width, src->height);
+    struct SwsContext *sws = sws_getContext(w, h, AV_PIX_FMT_RGB24, dst->width, dst->height,
+                                            AV_PIX_FMT_RGB24, SWS_BICUBIC, NULL, NULL, NULL);
+    if (!sws)
+        return semio_fail(err, SEMIO_ERR_NOMEM, "cannot scale %dx%d to %dx%d", w, h, dst->width,
+                          dst->height);
+    const uint8_t *in[1] = { src->data + (size_t)y * src->stride + (size_t)x * 3 };
+    int in_stride[1] = { src->stride }, out_stride[1] = { dst->stride };
+    uint8_t *out[1] = { dst->data };
+    sws_scale(sws, in, in_stride, 0, h, out, out_stride);
+    sws_freeContext(sws);
+    return 0;
 }

@@ -43,6 +43,7 @@ typedef struct Pending {
     int64_t segment, video;
     const Question *q;
     char hash[65]; /* of the exact text sent (with a transcript, it differs per segment) */
+    const char *view; /* what the answer records as its view */
 } Pending;
 
 typedef struct Ctx {
@@ -262,6 +263,21 @@ static void free_frames(Frames *f)
     memset(f, 0, sizeof(*f));
 }
 
+/* Whether the segment has a view of this kind made. */
+static int has_view(SemioStudy *s, int64_t segment, const char *kind)
+{
+    sqlite3_stmt *st;
+    int found = 0;
+    if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM views WHERE segment_id = ? AND kind = ? AND "
+                                  "status = 'ok'", -1, &st, NULL) != SQLITE_OK)
+        return 0;
+    sqlite3_bind_int64(st, 1, segment);
+    sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+    found = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    return found;
+}
+
 /* The segment's WAV (view `kind`), or 0 with nothing loaded when there is none. */
 static int load_audio(SemioStudy *s, int64_t segment, const char *kind, Frames *f,
                       SemioError *err)
@@ -287,18 +303,18 @@ static int load_audio(SemioStudy *s, int64_t segment, const char *kind, Frames *
     return r;
 }
 
-/* The sampled frames of a segment, or with `pose` their skeleton overlays (none when the
- * segment has no pose view). */
-static int load_frames(SemioStudy *s, int64_t segment, int64_t sampling, int pose, Frames *f,
-                       SemioError *err)
+/* The sampled frames of a segment, or with `kind` ("pose", "face") that view of them (none
+ * when the segment has no such view). */
+static int load_frames(SemioStudy *s, int64_t segment, int64_t sampling, const char *kind,
+                       Frames *f, SemioError *err)
 {
     free_frames(f);
     sqlite3_stmt *st;
-    int r = semio_db_prepare(s, &st, pose
+    int r = semio_db_prepare(s, &st, kind
         ? "SELECT w.path || substr(f.path, length(rtrim(f.path, replace(f.path, '/', ''))))"
           ", f.time_s, x.width, x.height FROM frames f JOIN samples x USING (segment_id, "
-          "sampling_id) JOIN views w ON w.segment_id = f.segment_id AND w.kind = 'pose' AND "
-          "w.status = 'ok' WHERE f.segment_id = ? AND f.sampling_id = ? ORDER BY f.ordinal"
+          "sampling_id) JOIN views w ON w.segment_id = f.segment_id AND w.kind = ?3 AND "
+          "w.status = 'ok' WHERE f.segment_id = ?1 AND f.sampling_id = ?2 ORDER BY f.ordinal"
         : "SELECT f.path, f.time_s, x.width, x.height FROM frames f "
           "JOIN samples x USING (segment_id, sampling_id) "
           "WHERE f.segment_id = ? AND f.sampling_id = ? ORDER BY f.ordinal", err);
@@ -306,6 +322,8 @@ static int load_frames(SemioStudy *s, int64_t segment, int64_t sampling, int pos
         return r;
     sqlite3_bind_int64(st, 1, segment);
     sqlite3_bind_int64(st, 2, sampling);
+    if (kind)
+        sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
     size_t cap = 0;
     while (r == 0 && sqlite3_step(st) == SQLITE_ROW) {
         if (f->n == cap) {
@@ -359,7 +377,7 @@ static void on_answer(void *user, const SemioCompletion *c)
     sqlite3_bind_int64(st, 2, p->video);
     sqlite3_bind_int64(st, 3, p->segment);
     sqlite3_bind_text(st, 4, p->q->sign->id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, x->view, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, p->view, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 6, p->hash, -1, SQLITE_STATIC);
     if (c->ok)
         sqlite3_bind_text(st, 7, words[c->answer.answer], -1, SQLITE_STATIC);
@@ -498,7 +516,7 @@ static int ask_kinematic(Ctx *c, const SemioSign *const *signs, size_t nq)
                 r = semio_fail(c->err, SEMIO_ERR_NOMEM, "out of memory");
                 break;
             }
-            *p = (Pending){ seg, vid, &qs[k], "" };
+            *p = (Pending){ seg, vid, &qs[k], "", "signals" };
             memcpy(p->hash, hash, sizeof(hash));
             int ok = a.answer >= 0;
             SemioCompletion done = {
@@ -560,11 +578,14 @@ int semio_ask(SemioStudy *s, const SemioAskSettings *set, SemioAskReport *rep, S
     if (strcmp(set->engine, "openai"))
         return semio_fail(err, SEMIO_ERR_INVALID, "ask: no engine '%s' (openai, kinematic)",
                           set->engine);
-    int audio = !strcmp(set->view, "audio"), pose = !strcmp(set->view, "pose");
+    int audio = !strcmp(set->view, "audio"), face = !strcmp(set->view, "face");
+    int pose = !strcmp(set->view, "pose") || face; /* views drawn from keypoints */
+    if (set->fallback_raw && !face)
+        return semio_fail(err, SEMIO_ERR_INVALID, "ask: --fallback raw goes with --view face");
     if (strcmp(set->view, "raw") && !audio && !pose)
         return semio_fail(err, SEMIO_ERR_INVALID, "ask: --view %s needs its enhanced view, which "
-                          "semio does not make yet; --view raw asks on the sampled frames, "
-                          "--view audio on semio enhance's audio", set->view);
+                          "semio does not make; --view raw asks on the sampled frames, "
+                          "pose and face on semio enhance's views, audio on its sound", set->view);
     if ((set->denoised || set->with_transcript) && !audio)
         return semio_fail(err, SEMIO_ERR_INVALID, "ask: --denoised and --with-transcript go with "
                           "--view audio");
@@ -667,6 +688,13 @@ int semio_ask(SemioStudy *s, const SemioAskSettings *set, SemioAskReport *rep, S
             rep->no_view += (int64_t)nq; /* not transcribed (semio transcribe) */
             continue;
         }
+        /* a window without a face view is asked on its raw frames only when allowed; its
+         * answers say so in their view */
+        const char *seg_view = view, *kind = pose ? set->view : NULL;
+        if (face && set->fallback_raw && !has_view(s, segs[i].id, "face")) {
+            seg_view = "face>raw";
+            kind = NULL;
+        }
         for (size_t k = 0; k < nq && r == 0; k++) {
             char *text = transcript ? with_transcript(qs[k].text, transcript) : NULL;
             char hash[65];
@@ -678,7 +706,7 @@ int semio_ask(SemioStudy *s, const SemioAskSettings *set, SemioAskReport *rep, S
                 semio_text_hash(text, hash);
             else
                 memcpy(hash, qs[k].hash, sizeof(hash));
-            if (c.run && answered(done_q, c.run, segs[i].id, qs[k].sign->id, view, hash)) {
+            if (c.run && answered(done_q, c.run, segs[i].id, qs[k].sign->id, seg_view, hash)) {
                 free(text);
                 rep->done_before++;
                 continue;
@@ -689,7 +717,7 @@ int semio_ask(SemioStudy *s, const SemioAskSettings *set, SemioAskReport *rep, S
             }
             if (frames.segment != segs[i].id || !frames.loaded)
                 if ((r = audio ? load_audio(s, segs[i].id, audio_kind, &frames, err)
-                               : load_frames(s, segs[i].id, c.sampling, pose, &frames, err)) < 0) {
+                               : load_frames(s, segs[i].id, c.sampling, kind, &frames, err)) < 0) {
                     free(text);
                     break;
                 }
@@ -715,7 +743,7 @@ int semio_ask(SemioStudy *s, const SemioAskSettings *set, SemioAskReport *rep, S
                 r = semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
                 break;
             }
-            *p = (Pending){ segs[i].id, segs[i].video, &qs[k], "" };
+            *p = (Pending){ segs[i].id, segs[i].video, &qs[k], "", seg_view };
             memcpy(p->hash, hash, sizeof(hash));
             SemioRequest req = { .text = text ? text : qs[k].text, .images = frames.parts,
                                  .nimages = frames.n, .wav = frames.wav,

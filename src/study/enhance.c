@@ -5,6 +5,7 @@
  * step, here SpeexDSP).
  */
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,8 @@ void semio_enhance_default_settings(SemioEnhanceSettings *s)
     s->view = "audio";
     s->suppress_db = -30;
     s->min_conf = 0.1f;
+    s->face_size = 448;
+    s->face_margin = 0.6;
 }
 
 static int record(SemioStudy *s, int64_t segment, const char *kind, const char *path,
@@ -67,7 +70,7 @@ static void free_pose_frames(PoseFrame *f, size_t n)
 }
 
 /* Draws one segment's skeletons; a problem with the keypoints is the view's error. */
-static int pose_segment(SemioStudy *s, const SemioEnhanceSettings *set, int64_t seg,
+static int keypoint_view_segment(SemioStudy *s, const SemioEnhanceSettings *set, int64_t seg,
                         int64_t vid, int64_t sampling, const char *key,
                         const SemioKeypointDir *kd, int src_w, int src_h, char *rel,
                         size_t rel_size, char *note, size_t note_size, SemioError *why,
@@ -116,11 +119,41 @@ static int pose_segment(SemioStudy *s, const SemioEnhanceSettings *set, int64_t 
         counts[i] = f[i].n;
     }
     semio_choose_patient(people, counts, n, src_w, src_h, choice);
-    snprintf(rel, rel_size, "pose/v%lld/%s", (long long)vid, key);
+    int face = !strcmp(set->view, "face");
+    snprintf(rel, rel_size, "%s/v%lld/%s", face ? "face" : "pose", (long long)vid, key);
     char dir[PATH_MAX];
     if ((r = semio_path(err, dir, sizeof(dir), "%s/%s", s->cache_dir, rel)) < 0 ||
         (r = semio_mkdirs(dir, err)) < 0)
         goto done;
+    /* the face view: one square box for the whole window, from the patient's face */
+    int bx = 0, by = 0, bside = 0;
+    size_t faces = 0;
+    if (face) {
+        double *v = calloc(3 * n + 1, sizeof(double));
+        int *found = calloc(n + 1, sizeof(int));
+        if (!v || !found) {
+            free(v);
+            free(found);
+            r = semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
+            goto done;
+        }
+        for (size_t i = 0; i < n; i++)
+            found[i] = choice[i] >= 0 && semio_face_box(&f[i].people[choice[i]], set->min_conf,
+                                                        &v[i], &v[n + i], &v[2 * n + i]);
+        faces = semio_face_window_box(v, v + n, v + 2 * n, found, n, src_w, src_h,
+                                      set->face_margin, &bx, &by, &bside);
+        free(v);
+        free(found);
+        snprintf(note, note_size, "%zu of %zu frames had a face; crop %dx%d at (%d, %d) of the "
+                 "%dx%d recording", faces, n, bside, bside, bx, by, src_w, src_h);
+        if (!faces) {
+            semio_fail(why, SEMIO_ERR_NOT_FOUND, "no face of the patient in this window's "
+                       "keypoints (no face view: questions go to the raw view only with "
+                       "ask --fallback raw)");
+            r = 1;
+            goto done;
+        }
+    }
     int drawn = 0;
     for (size_t i = 0; i < n && r == 0; i++) {
         char in[PATH_MAX + 64], out[PATH_MAX + 64];
@@ -131,6 +164,24 @@ static int pose_segment(SemioStudy *s, const SemioEnhanceSettings *set, int64_t 
             break;
         if ((r = semio_jpeg_read(in, &img, err)) < 0)
             break;
+        if (face) {
+            /* the box in the sampled frame's pixels (it was scaled to the pixel budget) */
+            double sx = (double)img.width / src_w, sy = (double)img.height / src_h;
+            int cx = (int)lround(bx * sx), cy = (int)lround(by * sy);
+            int cw = (int)lround(bside * sx), ch = (int)lround(bside * sy);
+            cw = cx + cw > img.width ? img.width - cx : cw;
+            ch = cy + ch > img.height ? img.height - cy : ch;
+            SemioImage crop;
+            if ((r = semio_image_alloc(&crop, set->face_size, set->face_size)) == 0) {
+                r = semio_image_crop_scale(&img, cx, cy, cw, ch, &crop, err);
+                if (r == 0)
+                    r = semio_jpeg_write(out, crop.data, crop.width, crop.height, crop.stride, 90,
+                                         err);
+                semio_image_free(&crop);
+            }
+            semio_image_free(&img);
+            continue;
+        }
         if (choice[i] >= 0) {
             r = semio_draw_skeleton(&img, &f[i].people[choice[i]], src_w, src_h, set->min_conf,
                                     err);
@@ -140,10 +191,12 @@ static int pose_segment(SemioStudy *s, const SemioEnhanceSettings *set, int64_t 
             r = semio_jpeg_write(out, img.data, img.width, img.height, img.stride, 90, err);
         semio_image_free(&img);
     }
-    snprintf(note, note_size, "%d of %zu frames show the patient's skeleton", drawn, n);
-    if (r == 0 && drawn == 0) {
-        semio_fail(why, SEMIO_ERR_NOT_FOUND, "no person in the keypoints of this window");
-        r = 1;
+    if (!face) {
+        snprintf(note, note_size, "%d of %zu frames show the patient's skeleton", drawn, n);
+        if (r == 0 && drawn == 0) {
+            semio_fail(why, SEMIO_ERR_NOT_FOUND, "no person in the keypoints of this window");
+            r = 1;
+        }
     }
 done:
     free(people);
@@ -153,7 +206,7 @@ done:
     return r;
 }
 
-static int enhance_pose(SemioStudy *s, const SemioEnhanceSettings *set, SemioEnhanceReport *rep,
+static int enhance_keypoint_view(SemioStudy *s, const SemioEnhanceSettings *set, SemioEnhanceReport *rep,
                         SemioError *err)
 {
     char key[64] = "", sql[900];
@@ -178,7 +231,7 @@ static int enhance_pose(SemioStudy *s, const SemioEnhanceSettings *set, SemioEnh
                           "semio sample", s->path);
     snprintf(sql, sizeof(sql),
              "SELECT g.id, g.video_id, v.path, v.file_name, v.width, v.height, v.rotation, "
-             "EXISTS (SELECT 1 FROM views w WHERE w.segment_id = g.id AND w.kind = 'pose') "
+             "EXISTS (SELECT 1 FROM views w WHERE w.segment_id = g.id AND w.kind = ?2) "
              "FROM segments g JOIN videos v ON v.id = g.video_id JOIN samples x ON "
              "x.segment_id = g.id AND x.sampling_id = %lld WHERE g.set_id = (SELECT id FROM "
              "segment_sets %s) ORDER BY g.video_id, g.start_s", (long long)sampling,
@@ -187,6 +240,7 @@ static int enhance_pose(SemioStudy *s, const SemioEnhanceSettings *set, SemioEnh
         return r;
     if (set->segments)
         sqlite3_bind_text(st, 1, set->segments, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, set->view, -1, SQLITE_STATIC);
     SemioKeypointDir *kd = NULL;
     int64_t open_vid = -1;
     SemioError kd_err = { 0 };
@@ -214,14 +268,14 @@ static int enhance_pose(SemioStudy *s, const SemioEnhanceSettings *set, SemioEnh
         int w = sqlite3_column_int(st, quarter ? 5 : 4), h = sqlite3_column_int(st, quarter ? 4 : 5);
         char rel[256] = "", note[128] = "";
         SemioError why = { 0 };
-        int e = kd ? pose_segment(s, set, seg, vid, sampling, key, kd, w, h, rel, sizeof(rel),
+        int e = kd ? keypoint_view_segment(s, set, seg, vid, sampling, key, kd, w, h, rel, sizeof(rel),
                                   note, sizeof(note), &why, err)
                    : (why = kd_err, 1);
         if (e < 0) {
             r = e;
             break;
         }
-        r = record(s, seg, "pose", e == 0 ? rel : NULL, note[0] ? note : NULL,
+        r = record(s, seg, set->view, e == 0 ? rel : NULL, note[0] ? note : NULL,
                    e == 0 ? NULL : why.message, err);
         e == 0 ? rep->made++ : rep->failed++;
     }
@@ -234,8 +288,8 @@ int semio_enhance(SemioStudy *s, const SemioEnhanceSettings *set, SemioEnhanceRe
                   SemioError *err)
 {
     memset(rep, 0, sizeof(*rep));
-    if (!strcmp(set->view, "pose"))
-        return enhance_pose(s, set, rep, err);
+    if (!strcmp(set->view, "pose") || !strcmp(set->view, "face"))
+        return enhance_keypoint_view(s, set, rep, err);
     int denoise = !strcmp(set->view, "denoise");
     if (!denoise && strcmp(set->view, "audio"))
         return semio_fail(err, SEMIO_ERR_INVALID, "enhance: --view %s is not made yet (audio, "
