@@ -1,7 +1,10 @@
 /*
- * Cost of the pose view per 60-frame window relative to sampling that window (target
- * < 0.5x): sampling = exact decode + scale + JPEG of 60 frames of the 3-minute 1080p
- * bench recording; pose view = JPEG read + skeleton drawing + JPEG write of the same 60.
+ * Cost of the pose and face views per 60-frame window relative to sampling that window
+ * (target < 0.5x): sampling = exact decode + scale + JPEG of 60 frames of the 3-minute
+ * 1080p bench recording; pose view = JPEG read + skeleton drawing + JPEG write of the
+ * same 60; face view = JPEG read + crop + scale to 448x448 + JPEG write, with the faces
+ * from keypoints, or found by the built-in dlib detector on every 4th frame (upright
+ * only, or with the turned copies a lying patient needs).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,9 +78,45 @@ int main(int argc, char **argv)
         semio_image_free(&img);
     }
     double pose = now() - t0;
+    double crop_only = 0, detect[2] = { 0, 0 };
+    for (int mode = 0; mode < 3; mode++) {
+        SemioFaceDetector *det = NULL;
+        if (mode > 0 && semio_face_detector_open(&det, NULL, 1, mode == 2, &err) < 0)
+            return fprintf(stderr, "%s\n", err.message), 1;
+        t0 = now();
+        for (int i = 0; i < 60; i++) {
+            char in[1100], out[1100];
+            snprintf(in, sizeof(in), "%s/f%02d.jpg", frames, i);
+            snprintf(out, sizeof(out), "%s/face%02d.jpg", frames, i);
+            SemioImage img, crop;
+            SemioFace *faces = NULL;
+            size_t nf = 0;
+            if (semio_jpeg_read(in, &img, &err) < 0 ||
+                (det && i % 4 == 0 && semio_face_detect(det, &img, &faces, &nf, &err) < 0) ||
+                semio_image_alloc(&crop, 448, 448) < 0 ||
+                semio_image_crop_scale(&img, 400, 100, 300, 300, &crop, &err) < 0 ||
+                semio_jpeg_write(out, crop.data, 448, 448, crop.stride, 90, &err) < 0)
+                return fprintf(stderr, "%s\n", err.message), 1;
+            free(faces);
+            semio_image_free(&img);
+            semio_image_free(&crop);
+        }
+        double t = now() - t0;
+        if (mode == 0)
+            crop_only = t;
+        else
+            detect[mode - 1] = t;
+        semio_face_detector_close(&det);
+    }
     printf("60-frame window of the 3-minute 1080p recording (frames at 1034x581):\n");
     printf("  sampling it (exact decode, scale, JPEG): %.3f s\n", sampling);
     printf("  pose view (JPEG read, skeleton, JPEG write): %.3f s -> %.2fx the sampling time "
            "(target < 0.5x)\n", pose, pose / sampling);
+    printf("  face view from keypoints (JPEG read, crop, 448x448, JPEG write): %.3f s -> %.2fx\n",
+           crop_only, crop_only / sampling);
+    printf("  face view, dlib on every 4th frame, upright only: %.3f s -> %.2fx\n", detect[0],
+           detect[0] / sampling);
+    printf("  face view, dlib on every 4th frame, with +-45/+-90 degree copies: %.3f s -> %.2fx\n",
+           detect[1], detect[1] / sampling);
     return 0;
 }

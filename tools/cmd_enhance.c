@@ -15,6 +15,9 @@ int cmd_enhance(int argc, char **argv)
         { "sampling", required_argument, NULL, 'p' },
         { "min-conf", required_argument, NULL, 'c' },
         { "face-size", required_argument, NULL, 'z' },
+        { "face-every", required_argument, NULL, 'e' },
+        { "no-face-turns", no_argument, NULL, 'T' },
+        { "no-face-detector", no_argument, NULL, 'D' },
         { "help", no_argument, NULL, 'h' },
         { 0 },
     };
@@ -47,6 +50,15 @@ int cmd_enhance(int argc, char **argv)
                 return 2;
             set.face_size = (int)v;
         }
+        else if (opt == 'e') {
+            if (cli_int("face-every", optarg, 1, 1000, &v))
+                return 2;
+            set.face_every = (int)v;
+        }
+        else if (opt == 'T')
+            set.face_turns = 0;
+        else if (opt == 'D')
+            set.face_detector = 0;
         else if (opt == 'd') {
             if (cli_int("suppress-db", optarg, -100, -1, &v))
                 return 2;

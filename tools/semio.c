@@ -121,6 +121,7 @@ static const Command commands[] = {
       "usage: semio enhance --study STUDY.db --view audio|denoise|pose|face\n"
       "                     [--segments NAME] [--suppress-db -30] [--keypoints DIR]\n"
       "                     [--sampling KEY] [--min-conf 0.1] [--face-size 448]\n"
+      "                     [--face-every 4] [--no-face-turns] [--no-face-detector]\n"
       "\n"
       "audio: each segment's sound as 16 kHz mono WAV (libswresample). denoise: the same\n"
       "through SpeexDSP's noise suppression (the pilot's SEGAN step). pose: the patient's\n"
@@ -134,6 +135,10 @@ static const Command commands[] = {
       "the face points of the same JSON (face_keypoints_2d; without them the body's nose,\n"
       "eyes and ears): per-frame boxes interpolated where missing, smoothed, covered by one\n"
       "box widened to the whole head, squared, clamped to the frame, scaled to --face-size.\n"
+      "Recordings without keypoints get faces from the built-in detector (dlib's HOG\n"
+      "frontal detector and 68-point predictor, Debian's libdlib-data) on every\n"
+      "--face-every-th sampled frame, also searching copies turned +-45 and +-90 degrees\n"
+      "(a patient lying in bed; --no-face-turns searches upright only, 8x faster).\n"
       "A window without a face gets no face view and the reason; ask --view face\n"
       "--fallback raw asks such windows on their raw frames.\n" },
     { "transcribe", cmd_transcribe, "speech to text for each segment, from a server",

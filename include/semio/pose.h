@@ -58,7 +58,7 @@ void semio_keypoints_close(SemioKeypointDir **d);
 /**
  * Picks the patient in each of n frames (choice[f] indexes people[f], -1 when none).
  * Rule: people are linked into tracks frame to frame (nearest centroid of confident
- * points within a fifth of the frame's diagonal); the track seen in the most frames is
+ * body points, or face points for a face alone, within a fifth of the frame's diagonal); the track seen in the most frames is
  * the patient, ties going to the track nearest the frame's centre on average. Nurses
  * pass through; the patient stays.
  */

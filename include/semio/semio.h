@@ -6,6 +6,7 @@
 #include "semio/common.h"
 #include "semio/engine.h"
 #include "semio/eval.h"
+#include "semio/face.h"
 #include "semio/image.h"
 #include "semio/kinematic.h"
 #include "semio/phantom.h"

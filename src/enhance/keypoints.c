@@ -209,6 +209,12 @@ static int centroid(const SemioPerson *p, double *x, double *y)
             sy += p->body[k].y;
             n++;
         }
+    for (int k = 0; !n && k < p->nface; k++) /* a face alone (a face detector's find) */
+        if (p->face[k].c > 0.1f) {
+            sx += p->face[k].x;
+            sy += p->face[k].y;
+            n++;
+        }
     if (!n)
         return 0;
     *x = sx / n;

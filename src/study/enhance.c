@@ -12,6 +12,7 @@
 
 #include "semio/audio.h"
 #include "semio/image.h"
+#include "semio/face.h"
 #include "semio/pose.h"
 #include "study/db.h"
 #include "util/error.h"
@@ -25,6 +26,9 @@ void semio_enhance_default_settings(SemioEnhanceSettings *s)
     s->min_conf = 0.1f;
     s->face_size = 448;
     s->face_margin = 0.6;
+    s->face_detector = 1;
+    s->face_turns = 1;
+    s->face_every = 4;
 }
 
 static int record(SemioStudy *s, int64_t segment, const char *kind, const char *path,
@@ -69,12 +73,43 @@ static void free_pose_frames(PoseFrame *f, size_t n)
     free(f);
 }
 
-/* Draws one segment's skeletons; a problem with the keypoints is the view's error. */
+/* Faces found by the built-in detector in one sampled frame, as people with face points
+ * in the recording's pixels. */
+static int detect_faces(SemioStudy *s, SemioFaceDetector *det, const char *rel_path, int src_w,
+                        SemioPerson **people, size_t *n, SemioError *err)
+{
+    char path[PATH_MAX + 64];
+    SemioImage img;
+    SemioFace *faces = NULL;
+    int r = semio_path(err, path, sizeof(path), "%s/%s", s->cache_dir, rel_path);
+    if (r == 0 && (r = semio_jpeg_read(path, &img, err)) == 0) {
+        r = semio_face_detect(det, &img, &faces, n, err);
+        double k = (double)src_w / img.width;
+        semio_image_free(&img);
+        if (r == 0 && *n && !(*people = calloc(*n, sizeof(**people))))
+            r = semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
+        for (size_t i = 0; r == 0 && i < *n; i++) {
+            semio_face_to_person(&faces[i], &(*people)[i]);
+            for (int p = 0; p < 70; p++) {
+                (*people)[i].face[p].x *= (float)k;
+                (*people)[i].face[p].y *= (float)k;
+            }
+        }
+    }
+    free(faces);
+    return r;
+}
+
+/*
+ * Makes one segment's pose or face view; a problem with the keypoints is the view's
+ * error (1, with `why`). Without keypoints (kd NULL) the face view uses the built-in
+ * detector on every face_every-th sampled frame.
+ */
 static int keypoint_view_segment(SemioStudy *s, const SemioEnhanceSettings *set, int64_t seg,
-                        int64_t vid, int64_t sampling, const char *key,
-                        const SemioKeypointDir *kd, int src_w, int src_h, char *rel,
-                        size_t rel_size, char *note, size_t note_size, SemioError *why,
-                        SemioError *err)
+                                 int64_t vid, int64_t sampling, const char *key,
+                                 const SemioKeypointDir *kd, SemioFaceDetector *det, int src_w,
+                                 int src_h, char *rel, size_t rel_size, char *note,
+                                 size_t note_size, SemioError *why, SemioError *err)
 {
     sqlite3_stmt *st;
     int r = semio_db_prepare(s, &st, "SELECT frame_index, path FROM frames WHERE segment_id = ? "
@@ -97,9 +132,14 @@ static int keypoint_view_segment(SemioStudy *s, const SemioEnhanceSettings *set,
         }
         f[n] = (PoseFrame){ sqlite3_column_int64(st, 0),
                             strdup((const char *)sqlite3_column_text(st, 1)), NULL, 0 };
-        const char *kp = semio_keypoints_path(kd, f[n].index);
+        const char *kp = kd ? semio_keypoints_path(kd, f[n].index) : NULL;
         if (kp && semio_openpose_read(kp, &f[n].people, &f[n].n, why) < 0)
             bad = 1;
+        if (!kd && det && n % (size_t)(set->face_every > 0 ? set->face_every : 1) == 0 &&
+            (r = detect_faces(s, det, f[n].path, src_w, &f[n].people, &f[n].n, err)) < 0) {
+            n++;
+            break;
+        }
         n++;
     }
     sqlite3_finalize(st);
@@ -144,8 +184,10 @@ static int keypoint_view_segment(SemioStudy *s, const SemioEnhanceSettings *set,
                                       set->face_margin, &bx, &by, &bside);
         free(v);
         free(found);
-        snprintf(note, note_size, "%zu of %zu frames had a face; crop %dx%d at (%d, %d) of the "
-                 "%dx%d recording", faces, n, bside, bside, bx, by, src_w, src_h);
+        snprintf(note, note_size, "%zu of %zu frames%s had a face (%s); crop %dx%d at (%d, %d) "
+                 "of the %dx%d recording", faces, kd ? n : (n + (size_t)set->face_every - 1) /
+                 (size_t)set->face_every, kd ? "" : " searched", kd ? "keypoints" : "dlib", bside,
+                 bside, bx, by, src_w, src_h);
         if (!faces) {
             semio_fail(why, SEMIO_ERR_NOT_FOUND, "no face of the patient in this window's "
                        "keypoints (no face view: questions go to the raw view only with "
@@ -242,6 +284,7 @@ static int enhance_keypoint_view(SemioStudy *s, const SemioEnhanceSettings *set,
         sqlite3_bind_text(st, 1, set->segments, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, set->view, -1, SQLITE_STATIC);
     SemioKeypointDir *kd = NULL;
+    SemioFaceDetector *det = NULL;
     int64_t open_vid = -1;
     SemioError kd_err = { 0 };
     while (r == 0 && sqlite3_step(st) == SQLITE_ROW) {
@@ -268,9 +311,14 @@ static int enhance_keypoint_view(SemioStudy *s, const SemioEnhanceSettings *set,
         int w = sqlite3_column_int(st, quarter ? 5 : 4), h = sqlite3_column_int(st, quarter ? 4 : 5);
         char rel[256] = "", note[128] = "";
         SemioError why = { 0 };
-        int e = kd ? keypoint_view_segment(s, set, seg, vid, sampling, key, kd, w, h, rel, sizeof(rel),
-                                  note, sizeof(note), &why, err)
-                   : (why = kd_err, 1);
+        /* the face view falls back to the built-in detector where there are no keypoints */
+        if (!kd && !strcmp(set->view, "face") && set->face_detector && !det &&
+            (r = semio_face_detector_open(&det, set->face_predictor, 1, set->face_turns, err)) < 0)
+            break;
+        int e = kd || (det && set->face_detector)
+                    ? keypoint_view_segment(s, set, seg, vid, sampling, key, kd, det, w, h, rel,
+                                            sizeof(rel), note, sizeof(note), &why, err)
+                    : (why = kd_err, 1);
         if (e < 0) {
             r = e;
             break;
@@ -280,6 +328,7 @@ static int enhance_keypoint_view(SemioStudy *s, const SemioEnhanceSettings *set,
         e == 0 ? rep->made++ : rep->failed++;
     }
     semio_keypoints_close(&kd);
+    semio_face_detector_close(&det);
     sqlite3_finalize(st);
     return r;
 }

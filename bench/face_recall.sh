@@ -1,0 +1,68 @@
+#!/bin/sh
+# Recall of the built-in face detector on real faces at the angles of a patient lying in
+# bed: Debian's astronaut.png (python3-skimage) and messi5.jpg (opencv-doc), turned by
+# -90..90 degrees, against OpenCV's Haar cascade (the peer) in the same run. The true face
+# is marked by hand on the upright picture (centre and size) and turned with it; a
+# detection counts when its centre lies within half a face of it. Needs
+# scripts/install-deps --bench.
+# Usage: bench/face_recall.sh [build dir]
+set -eu
+cd "$(dirname "$0")/.."
+dir=${1:-build}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+/usr/bin/python3 - "$T" <<'PY'
+import cv2, json, math, sys
+T = sys.argv[1]
+haar = cv2.CascadeClassifier("/usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml")
+# (file, face centre x, y, size) marked by hand
+srcs = {"astronaut": ("/usr/lib/python3/dist-packages/skimage/data/astronaut.png", 223, 114, 97),
+        "messi": ("/usr/share/doc/opencv-doc/examples/data/messi5.jpg", 228, 88, 36)}
+truth = {}
+for name, (path, fx, fy, fs) in srcs.items():
+    im = cv2.imread(path)
+    x, y, w, h = fx - fs / 2, fy - fs / 2, fs, fs
+    H, W = im.shape[:2]
+    for a in (-90, -60, -45, -30, 0, 30, 45, 60, 90):
+        M = cv2.getRotationMatrix2D((W / 2, H / 2), a, 1.0)
+        c, s = abs(M[0, 0]), abs(M[0, 1])
+        nw, nh = int(H * s + W * c), int(H * c + W * s)
+        M[0, 2] += nw / 2 - W / 2
+        M[1, 2] += nh / 2 - H / 2
+        out = cv2.warpAffine(im, M, (nw, nh), borderValue=(200, 200, 200))
+        cx, cy = M @ [x + w / 2, y + h / 2, 1]
+        f = "%s/%s_%+03d.jpg" % (T, name, a)
+        cv2.imwrite(f, out, [cv2.IMWRITE_JPEG_QUALITY, 92])
+        truth[f] = (cx, cy, w)
+        # the peer: Haar on the same turned picture
+        g = haar.detectMultiScale(cv2.cvtColor(out, cv2.COLOR_BGR2GRAY), 1.1, 3, minSize=(20, 20))
+        truth[f] += (any(math.hypot(fx + fw / 2 - cx, fy + fh / 2 - cy) < w / 2 for fx, fy, fw, fh in g),)
+json.dump(truth, open(T + "/truth.json", "w"))
+PY
+"$dir/bench/face_detect" "$T"/*.jpg > "$T/upright.txt" 2> "$T/upright.err"
+"$dir/bench/face_detect" --turns "$T"/*.jpg > "$T/turns.txt" 2> "$T/turns.err"
+/usr/bin/python3 - "$T" <<'PY'
+import json, math, sys
+T = sys.argv[1]
+truth = json.load(open(T + "/truth.json"))
+def hits(path):
+    found = {}
+    for line in open(path):
+        f, x, y, w, h, score, angle = line.split()
+        found.setdefault(f, []).append((float(x) + float(w) / 2, float(y) + float(h) / 2))
+    return {f: any(math.hypot(px - cx, py - cy) < s / 2 for px, py in found.get(f, []))
+            for f, (cx, cy, s, _) in truth.items()}
+up, turned = hits(T + "/upright.txt"), hits(T + "/turns.txt")
+peer = {f: v[3] for f, v in truth.items()}
+angles = sorted({int(f.rsplit("_", 1)[1][:-4]) for f in truth})
+print("%-6s %14s %22s %16s" % ("angle", "dlib upright", "dlib + turned copies", "OpenCV Haar"))
+for a in angles:
+    fs = [f for f in truth if int(f.rsplit("_", 1)[1][:-4]) == a]
+    print("%+5d  %14s %22s %16s" % (a, "%d/%d" % (sum(up[f] for f in fs), len(fs)),
+          "%d/%d" % (sum(turned[f] for f in fs), len(fs)), "%d/%d" % (sum(peer[f] for f in fs), len(fs))))
+n = len(truth)
+r_up, r_t, r_p = sum(up.values()) / n, sum(turned.values()) / n, sum(peer.values()) / n
+print("recall: dlib upright %.2f, dlib with turned copies %.2f, OpenCV Haar %.2f (ratio %.2fx)"
+      % (r_up, r_t, r_p, r_t / r_p if r_p else float("inf")))
+PY
+echo "time: $(cat "$T/upright.err" | tail -1 | cut -d: -f2) upright, $(cat "$T/turns.err" | tail -1 | cut -d: -f2) with turned copies"
