@@ -125,7 +125,7 @@ PY
 "$SEMIO" ingest --study "$T/nokp.db" "$T/nokp" >/dev/null 2>&1
 "$SEMIO" segment --study "$T/nokp.db" >/dev/null
 "$SEMIO" sample --study "$T/nokp.db" --frames 4 >/dev/null 2>&1
-expect "face view without keypoints" 0 "$SEMIO" enhance --study "$T/nokp.db" --view face
+expect "face view without keypoints" 0 "$SEMIO" enhance --study "$T/nokp.db" --view face --no-face-detector
 has "both impossible" "$T/out" "0 made, 0 made before, 2 impossible"
 n=$(sql "$T/nokp.db" "SELECT count(*) FROM views WHERE kind = 'face' AND status = 'failed' AND error LIKE '%no OpenPose keypoints%'")
 [ "$n" -eq 2 ] && ok "the reason is kept" || bad "the reason is kept" "$n"

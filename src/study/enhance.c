@@ -189,9 +189,9 @@ static int keypoint_view_segment(SemioStudy *s, const SemioEnhanceSettings *set,
                  (size_t)set->face_every, kd ? "" : " searched", kd ? "keypoints" : "dlib", bside,
                  bside, bx, by, src_w, src_h);
         if (!faces) {
-            semio_fail(why, SEMIO_ERR_NOT_FOUND, "no face of the patient in this window's "
-                       "keypoints (no face view: questions go to the raw view only with "
-                       "ask --fallback raw)");
+            semio_fail(why, SEMIO_ERR_NOT_FOUND, "no face of the patient found in this window "
+                       "(%s; no face view: questions go to the raw view only with ask "
+                       "--fallback raw)", kd ? "keypoints" : "dlib's detector");
             r = 1;
             goto done;
         }
@@ -341,8 +341,8 @@ int semio_enhance(SemioStudy *s, const SemioEnhanceSettings *set, SemioEnhanceRe
         return enhance_keypoint_view(s, set, rep, err);
     int denoise = !strcmp(set->view, "denoise");
     if (!denoise && strcmp(set->view, "audio"))
-        return semio_fail(err, SEMIO_ERR_INVALID, "enhance: --view %s is not made yet (audio, "
-                          "denoise, pose)", set->view);
+        return semio_fail(err, SEMIO_ERR_INVALID, "enhance: --view %s is not one semio makes "
+                          "(audio, denoise, pose, face)", set->view);
     sqlite3_stmt *st;
     char sql[700];
     snprintf(sql, sizeof(sql),
