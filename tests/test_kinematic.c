@@ -5,6 +5,7 @@
  */
 #include <math.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include "harness.h"
 #include "semio/semio.h"
@@ -182,6 +183,52 @@ static void test_face_points_read(void)
     free(p);
 }
 
+/* Sapiens writes COCO-WholeBody: 133 [x, y] pairs; point i sits at (i, 1000 + i) here. */
+static void write_wholebody(const char *path, int points)
+{
+    FILE *f = fopen(path, "w");
+    fputs("{\"instance_info\":[{\"keypoints\":[", f);
+    for (int i = 0; i < points; i++)
+        fprintf(f, "%s[%d,%d]", i ? "," : "", i, 1000 + i);
+    fputs("],\"keypoint_scores\":[", f);
+    for (int i = 0; i < points; i++)
+        fprintf(f, "%s0.9", i ? "," : "");
+    fputs("],\"bbox\":[[0,0,10,10]]}],\"meta_info\":{}}", f);
+    fclose(f);
+}
+
+static void test_wholebody_read(void)
+{
+    char dir[1024], path[1100];
+    snprintf(dir, sizeof(dir), "%s/W1@d@r@sz_v1", test_dir());
+    mkdir(dir, 0777);
+    snprintf(path, sizeof(path), "%s/000007.json", dir);
+    write_wholebody(path, 133);
+    SemioPerson *p = NULL;
+    size_t n = 0;
+    SemioError err = { 0 };
+    CHECK_OK(semio_openpose_read(path, &p, &n, &err), err);
+    CHECK(n == 1 && p[0].npoints == 25 && p[0].nface == 70);
+    CHECK(p[0].body[SEMIO_LSHOULDER].x == 5 && p[0].body[SEMIO_RSHOULDER].x == 6);
+    CHECK(p[0].body[SEMIO_RWRIST].x == 10 && p[0].body[SEMIO_RHEEL].x == 22);
+    CHECK(p[0].body[SEMIO_NECK].x == 5.5f && p[0].body[SEMIO_MIDHIP].y == 1011.5f);
+    CHECK(p[0].face[0].x == 23 && p[0].face[67].x == 90);
+    free(p);
+    /* found by frame number in the recording's folder */
+    SemioKeypointDir *kd;
+    CHECK_OK(semio_keypoints_open(&kd, test_dir(), "W1@d@r@sz_v1.mp4", &err), err);
+    CHECK(semio_keypoints_path(kd, 7) && !semio_keypoints_path(kd, 6));
+    semio_keypoints_close(&kd);
+    write_wholebody(path, 132);
+    CHECK(semio_openpose_read(path, &p, &n, &err) == SEMIO_ERR_FORMAT);
+    CHECK(strstr(err.message, "000007.json") && strstr(err.message, "133 keypoints"));
+    FILE *f = fopen(path, "w");
+    fputs("{\"something\": []}", f);
+    fclose(f);
+    CHECK(semio_openpose_read(path, &p, &n, &err) == SEMIO_ERR_FORMAT);
+    CHECK(strstr(err.message, "neither OpenPose") != NULL);
+}
+
 int main(int argc, char **argv)
 {
     static const TestCase cases[] = {
@@ -191,6 +238,7 @@ int main(int argc, char **argv)
         { "silence: nobody spoke (na), no vocalization", test_silence_is_not_speech },
         { "parameters by name, bad ones refused", test_parameters },
         { "OpenPose face points read; wrong lengths refused", test_face_points_read },
+        { "COCO-WholeBody (Sapiens) keypoints read and found by frame", test_wholebody_read },
     };
     return test_main(cases, sizeof(cases) / sizeof(*cases), argc, argv);
 }

@@ -129,6 +129,16 @@ expect "face view without keypoints" 0 "$SEMIO" enhance --study "$T/nokp.db" --v
 has "both impossible" "$T/out" "0 made, 0 made before, 2 impossible"
 n=$(sql "$T/nokp.db" "SELECT count(*) FROM views WHERE kind = 'face' AND status = 'failed' AND error LIKE '%no OpenPose keypoints%'")
 [ "$n" -eq 2 ] && ok "the reason is kept" || bad "the reason is kept" "$n"
+# keypoint files for another recording: past the last frame
+one=$(ls "$T/nokp" | grep -m1 '\.mp4$'); one=${one%.mp4}
+mkdir -p "$T/nokp/$one"
+cp "$(ls "$T"/rec/PH01*S0001*/*_000000000000_keypoints.json)" "$T/nokp/$one/${one}_000000005000_keypoints.json"
+expect "pose view with keypoints for another recording" 0 "$SEMIO" enhance --study "$T/nokp.db" --view pose
+n=$(sql "$T/nokp.db" "SELECT count(*) FROM views WHERE kind = 'pose' AND error LIKE '%go to frame 5000 but the recording has 300 frames%'")
+[ "$n" -eq 1 ] && ok "wrong frame count named" || bad "wrong frame count named" "$n" "$(sql "$T/nokp.db" "SELECT group_concat(error) FROM views WHERE kind = 'pose'")"
+expect "kinematic engine refuses them" 1 "$SEMIO" ask --study "$T/nokp.db" --run k --engine kinematic
+has "kinematic names the problem" "$T/err" "go past its 300 frames"
+rm -rf "$T/nokp/$one"
 expect "ask --fallback needs --view face" 1 "$SEMIO" ask --study "$T/nokp.db" --run x --view pose --fallback raw --dry-run
 expect "ask --fallback only raw" 2 "$SEMIO" ask --study "$T/nokp.db" --run x --view face --fallback pose --dry-run
 python3 "$(dirname "$0")/fake_openai.py" --port-file "$T/port" --log "$T/server.log" &

@@ -38,14 +38,18 @@ enum {
 };
 
 /**
- * Reads people[].pose_keypoints_2d (and face_keypoints_2d, when present and not empty)
- * of one OpenPose JSON file; *people freed with semio_free.
+ * Reads one frame's keypoint file: OpenPose's people[].pose_keypoints_2d (and
+ * face_keypoints_2d, when present and not empty), or COCO-WholeBody as Sapiens writes it
+ * (instance_info[].keypoints, 133 [x, y] pairs, and keypoint_scores), whose body, feet
+ * and face become BODY_25 (neck and mid-hip as midpoints) and the 70 face points (pupils
+ * as eye centres). *people freed with semio_free.
  */
 int semio_openpose_read(const char *path, SemioPerson **people, size_t *n, SemioError *err);
 
 /**
  * The per-frame files of one recording in `dir`: OpenPose writes NAME_<frame>_keypoints.json,
- * either directly in dir (NAME = the recording's name without extension) or in dir/NAME/.
+ * either directly in dir (NAME = the recording's name without extension) or in dir/NAME/;
+ * in dir/NAME/, files named <frame>.json (Sapiens) count too.
  */
 typedef struct SemioKeypointDir SemioKeypointDir;
 int semio_keypoints_open(SemioKeypointDir **out, const char *dir, const char *video_file_name,
@@ -53,6 +57,8 @@ int semio_keypoints_open(SemioKeypointDir **out, const char *dir, const char *vi
 /** The file for frame `index`, or NULL when the estimator wrote none for it. */
 const char *semio_keypoints_path(const SemioKeypointDir *d, int64_t index);
 size_t semio_keypoints_count(const SemioKeypointDir *d);
+/** The highest frame number with a file (-1 when none). */
+int64_t semio_keypoints_last(const SemioKeypointDir *d);
 void semio_keypoints_close(SemioKeypointDir **d);
 
 /**

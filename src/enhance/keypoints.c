@@ -21,6 +21,70 @@ static void read_points(json_object *a, SemioKeypoint *out, int n)
             (float)json_object_get_double(json_object_array_get_idx(a, (size_t)k * 3 + 2)) };
 }
 
+/* COCO-WholeBody's 133 points (17 body, 6 feet, 68 face, 42 hands) as BODY_25 + face. */
+static void from_wholebody(json_object *pts, json_object *scores, SemioPerson *p)
+{
+    static const int body[23] = { SEMIO_NOSE, SEMIO_LEYE, SEMIO_REYE, SEMIO_LEAR, SEMIO_REAR,
+                                  SEMIO_LSHOULDER, SEMIO_RSHOULDER, SEMIO_LELBOW, SEMIO_RELBOW,
+                                  SEMIO_LWRIST, SEMIO_RWRIST, SEMIO_LHIP, SEMIO_RHIP,
+                                  SEMIO_LKNEE, SEMIO_RKNEE, SEMIO_LANKLE, SEMIO_RANKLE,
+                                  SEMIO_LBIGTOE, SEMIO_LSMALLTOE, SEMIO_LHEEL, SEMIO_RBIGTOE,
+                                  SEMIO_RSMALLTOE, SEMIO_RHEEL };
+    SemioKeypoint k[91];
+    for (int i = 0; i < 91; i++) {
+        json_object *xy = json_object_array_get_idx(pts, (size_t)i);
+        k[i] = (SemioKeypoint){ (float)json_object_get_double(json_object_array_get_idx(xy, 0)),
+                                (float)json_object_get_double(json_object_array_get_idx(xy, 1)),
+                                (float)json_object_get_double(json_object_array_get_idx(scores, (size_t)i)) };
+    }
+    p->npoints = 25;
+    for (int i = 0; i < 23; i++)
+        p->body[body[i]] = k[i];
+    /* OpenPose's neck and mid-hip are the midpoints of the shoulders and of the hips */
+    const int mids[2][3] = { { SEMIO_NECK, 5, 6 }, { SEMIO_MIDHIP, 11, 12 } };
+    for (int m = 0; m < 2; m++) {
+        SemioKeypoint a = k[mids[m][1]], b = k[mids[m][2]];
+        p->body[mids[m][0]] = (SemioKeypoint){ (a.x + b.x) / 2, (a.y + b.y) / 2, fminf(a.c, b.c) };
+    }
+    p->nface = 70;
+    for (int i = 0; i < 68; i++)
+        p->face[i] = k[23 + i];
+    for (int e = 0; e < 2; e++) { /* pupils: the eye's centre */
+        SemioKeypoint c = { 0, 0, 1 };
+        for (int i = 0; i < 6; i++) {
+            c.x += p->face[36 + 6 * e + i].x / 6;
+            c.y += p->face[36 + 6 * e + i].y / 6;
+            c.c = fminf(c.c, p->face[36 + 6 * e + i].c);
+        }
+        p->face[68 + e] = c;
+    }
+}
+
+/* Sapiens' per-image JSON: instance_info[] with keypoints [[x, y], ...] and keypoint_scores. */
+static int read_wholebody(const char *path, json_object *instances, SemioPerson **out,
+                          size_t *n, SemioError *err)
+{
+    size_t count = json_object_array_length(instances);
+    SemioPerson *p = calloc(count ? count : 1, sizeof(*p));
+    if (!p)
+        return semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < count; i++) {
+        json_object *inst = json_object_array_get_idx(instances, i), *pts, *scores;
+        if (!json_object_object_get_ex(inst, "keypoints", &pts) ||
+            !json_object_object_get_ex(inst, "keypoint_scores", &scores) ||
+            !json_object_is_type(pts, json_type_array) || !json_object_is_type(scores, json_type_array) ||
+            json_object_array_length(pts) != 133 || json_object_array_length(scores) != 133) {
+            free(p);
+            return semio_fail(err, SEMIO_ERR_FORMAT, "%s: instance %zu is not COCO-WholeBody "
+                              "(133 keypoints and 133 keypoint_scores)", path, i);
+        }
+        from_wholebody(pts, scores, &p[i]);
+    }
+    *out = p;
+    *n = count;
+    return 0;
+}
+
 int semio_openpose_read(const char *path, SemioPerson **out, size_t *n, SemioError *err)
 {
     *out = NULL;
@@ -31,10 +95,17 @@ int semio_openpose_read(const char *path, SemioPerson **out, size_t *n, SemioErr
         return r;
     json_object *root = json_tokener_parse(text), *people;
     free(text);
+    if (root && json_object_object_get_ex(root, "instance_info", &people) &&
+        json_object_is_type(people, json_type_array)) {
+        r = read_wholebody(path, people, out, n, err);
+        json_object_put(root);
+        return r;
+    }
     if (!root || !json_object_object_get_ex(root, "people", &people) ||
         !json_object_is_type(people, json_type_array)) {
         json_object_put(root);
-        return semio_fail(err, SEMIO_ERR_FORMAT, "%s: not OpenPose JSON (no people array)", path);
+        return semio_fail(err, SEMIO_ERR_FORMAT, "%s: neither OpenPose JSON (a people array) "
+                          "nor COCO-WholeBody (an instance_info array)", path);
     }
     size_t count = json_object_array_length(people);
     SemioPerson *p = calloc(count ? count : 1, sizeof(*p));
@@ -98,7 +169,11 @@ static int cmp_entry(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Adds dir's files named STEM_<digits>_keypoints.json (any STEM when stem is NULL). */
+/*
+ * Adds dir's files named STEM_<digits>_keypoints.json (OpenPose; any STEM when stem is
+ * NULL) and, with stem NULL, <digits>.json (Sapiens and other COCO-WholeBody writers name
+ * each file after its frame).
+ */
 static int scan(SemioKeypointDir *d, const char *dir, const char *stem, SemioError *err)
 {
     DIR *h = opendir(dir);
@@ -107,12 +182,17 @@ static int scan(SemioKeypointDir *d, const char *dir, const char *stem, SemioErr
     size_t cap = d->n;
     for (struct dirent *de; (de = readdir(h));) {
         const char *name = de->d_name, *suffix = strstr(name, "_keypoints.json");
-        if (!suffix || suffix[15] != '\0')
+        size_t len = strlen(name);
+        int bare = !stem && !suffix && len > 5 && !strcmp(name + len - 5, ".json") &&
+                   strspn(name, "0123456789") == len - 5;
+        if (bare)
+            suffix = name + len - 5;
+        else if (!suffix || suffix[15] != '\0')
             continue;
         const char *digits = suffix;
         while (digits > name && digits[-1] >= '0' && digits[-1] <= '9')
             digits--;
-        if (digits == suffix || digits == name || digits[-1] != '_')
+        if (!bare && (digits == suffix || digits == name || digits[-1] != '_'))
             continue;
         if (stem && ((size_t)(digits - 1 - name) != strlen(stem) ||
                      strncmp(name, stem, strlen(stem))))
@@ -180,6 +260,11 @@ const char *semio_keypoints_path(const SemioKeypointDir *d, int64_t index)
             hi = mid;
     }
     return NULL;
+}
+
+int64_t semio_keypoints_last(const SemioKeypointDir *d)
+{
+    return d->n ? d->e[d->n - 1].index : -1;
 }
 
 size_t semio_keypoints_count(const SemioKeypointDir *d)

@@ -273,7 +273,8 @@ static int enhance_keypoint_view(SemioStudy *s, const SemioEnhanceSettings *set,
                           "semio sample", s->path);
     snprintf(sql, sizeof(sql),
              "SELECT g.id, g.video_id, v.path, v.file_name, v.width, v.height, v.rotation, "
-             "EXISTS (SELECT 1 FROM views w WHERE w.segment_id = g.id AND w.kind = ?2) "
+             "EXISTS (SELECT 1 FROM views w WHERE w.segment_id = g.id AND w.kind = ?2), "
+             "v.frame_count "
              "FROM segments g JOIN videos v ON v.id = g.video_id JOIN samples x ON "
              "x.segment_id = g.id AND x.sampling_id = %lld WHERE g.set_id = (SELECT id FROM "
              "segment_sets %s) ORDER BY g.video_id, g.start_s", (long long)sampling,
@@ -305,17 +306,28 @@ static int enhance_keypoint_view(SemioStudy *s, const SemioEnhanceSettings *set,
             snprintf(dir, sizeof(dir), "%.*s", (int)(strrchr(video, '/') - video), video);
             semio_keypoints_open(&kd, set->keypoints ? set->keypoints : dir,
                                  (const char *)sqlite3_column_text(st, 3), &kd_err);
+            /* files past the recording's last frame: made for another recording or rate */
+            int64_t frames = sqlite3_column_int64(st, 8);
+            if (kd && frames > 0 && semio_keypoints_last(kd) >= frames) {
+                semio_fail(&kd_err, SEMIO_ERR_FORMAT, "keypoints for %s go to frame %lld but the "
+                           "recording has %lld frames: they were made for another recording "
+                           "or frame rate", (const char *)sqlite3_column_text(st, 3),
+                           (long long)semio_keypoints_last(kd), (long long)frames);
+                semio_keypoints_close(&kd);
+            }
             open_vid = vid;
         }
         int quarter = sqlite3_column_int(st, 6) % 180 == 90;
         int w = sqlite3_column_int(st, quarter ? 5 : 4), h = sqlite3_column_int(st, quarter ? 4 : 5);
         char rel[256] = "", note[128] = "";
         SemioError why = { 0 };
-        /* the face view falls back to the built-in detector where there are no keypoints */
-        if (!kd && !strcmp(set->view, "face") && set->face_detector && !det &&
+        /* the face view falls back to the built-in detector where there are no keypoints
+         * (not where they are wrong) */
+        int wrong = kd_err.code == SEMIO_ERR_FORMAT;
+        if (!kd && !wrong && !strcmp(set->view, "face") && set->face_detector && !det &&
             (r = semio_face_detector_open(&det, set->face_predictor, 1, set->face_turns, err)) < 0)
             break;
-        int e = kd || (det && set->face_detector)
+        int e = kd || (det && set->face_detector && !wrong)
                     ? keypoint_view_segment(s, set, seg, vid, sampling, key, kd, det, w, h, rel,
                                             sizeof(rel), note, sizeof(note), &why, err)
                     : (why = kd_err, 1);

@@ -25,6 +25,12 @@ static int load_keypoints(WindowSignals *w, const char *dir, const char *file_na
     SemioError none = { 0 };
     if (semio_keypoints_open(&kd, dir, file_name, &none) < 0)
         return 0; /* no keypoints: nothing to measure the body with, said per sign */
+    if (w->frame_count > 0 && semio_keypoints_last(kd) >= w->frame_count) {
+        semio_keypoints_close(&kd);
+        return semio_fail(err, SEMIO_ERR_FORMAT, "%s: keypoints for %s go past its %lld frames: "
+                          "made for another recording or frame rate", dir, file_name,
+                          (long long)w->frame_count);
+    }
     SemioPerson **people = calloc(n + 1, sizeof(*people));
     size_t *counts = calloc(n + 1, sizeof(*counts));
     int *choice = calloc(n + 1, sizeof(*choice));
@@ -58,7 +64,7 @@ int semio_window_signals(SemioStudy *s, int64_t segment, const char *keypoints_d
     sqlite3_stmt *st;
     int r = semio_db_prepare(s, &st,
         "SELECT v.path, v.file_name, g.start_s, g.end_s, v.avg_fps, v.width, v.height, "
-        "v.rotation, (SELECT path FROM views WHERE segment_id = g.id AND kind = 'audio' AND "
+        "v.rotation, v.frame_count, (SELECT path FROM views WHERE segment_id = g.id AND kind = 'audio' AND "
         "status = 'ok'), (SELECT text FROM transcripts WHERE segment_id = g.id AND status = "
         "'ok' ORDER BY source = 'audio' DESC LIMIT 1) FROM segments g JOIN videos v ON "
         "v.id = g.video_id WHERE g.id = ?", err);
@@ -75,6 +81,7 @@ int semio_window_signals(SemioStudy *s, int64_t segment, const char *keypoints_d
     double fps = sqlite3_column_double(st, 4);
     int quarter = sqlite3_column_int(st, 7) % 180 == 90;
     int width = sqlite3_column_int(st, quarter ? 6 : 5), height = sqlite3_column_int(st, quarter ? 5 : 6);
+    w->frame_count = sqlite3_column_int64(st, 8);
     int64_t first = (int64_t)ceil(start * fps - 1e-6), last = (int64_t)floor(end * fps - 1e-6);
     size_t n = fps > 0 && last >= first ? (size_t)(last - first + 1) : 0;
     w->sig = (SemioSignals){ .n = n, .fps = fps, .t0 = first / (fps > 0 ? fps : 1),
@@ -88,15 +95,15 @@ int semio_window_signals(SemioStudy *s, int64_t segment, const char *keypoints_d
         r = load_keypoints(w, keypoints_dir ? keypoints_dir : dir,
                            (const char *)sqlite3_column_text(st, 1), first, n, width, height, err);
     }
-    if (r == 0 && sqlite3_column_type(st, 8) != SQLITE_NULL) {
+    if (r == 0 && sqlite3_column_type(st, 9) != SQLITE_NULL) {
         char wav[PATH_MAX + 256];
         if ((r = semio_path(err, wav, sizeof(wav), "%s/%s", s->cache_dir,
-                            (const char *)sqlite3_column_text(st, 8))) == 0 &&
+                            (const char *)sqlite3_column_text(st, 9))) == 0 &&
             (r = semio_audio_extract(wav, 0, -1, 16000, &w->audio, err)) == 0)
             w->sig.audio = &w->audio;
     }
-    if (r == 0 && sqlite3_column_type(st, 9) != SQLITE_NULL)
-        w->sig.transcript = w->transcript = strdup((const char *)sqlite3_column_text(st, 9));
+    if (r == 0 && sqlite3_column_type(st, 10) != SQLITE_NULL)
+        w->sig.transcript = w->transcript = strdup((const char *)sqlite3_column_text(st, 10));
     sqlite3_finalize(st);
     w->sig.frames = w->frames;
     if (r < 0)

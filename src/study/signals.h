@@ -11,6 +11,7 @@ typedef struct WindowSignals {
     SemioAudio audio;
     char *transcript;
     int keypoint_files;   /* frames of the window that had a keypoint file */
+    int64_t frame_count;  /* the recording's */
 } WindowSignals;
 
 /*
