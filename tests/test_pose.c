@@ -263,12 +263,12 @@ static void face_view_with_the_builtin_detector(void)
     sqlite3_close(raw);
     CHECK_OK(semio_study_open(&s, db, &err), err);
     set.face_turns = 1;
-    set.face_every = 1;
+    set.face_every = 2; /* one of the two frames searched: the turned search is the slow part */
     CHECK_OK(semio_enhance(s, &set, &rep, &err), err);
     semio_study_close(&s);
     CHECK_INT(rep.made, 1);
     CHECK_INT(test_sql(db, "SELECT count(*) FROM views WHERE kind = 'face' AND note LIKE "
-                           "'2 of 2 frames searched had a face (dlib)%'"), 1);
+                           "'1 of 1 frames searched had a face (dlib)%'"), 1);
     /* the face sits at (223, 114) of the upright picture: turned a quarter clockwise it is
      * at (511 - 114, 223); the crop must hold it, and not be much more than a head */
     long long x = test_sql(db, "SELECT CAST(substr(note, instr(note, 'at (') + 4) AS INTEGER) FROM views");
