@@ -490,11 +490,11 @@ static int ask_kinematic(Ctx *c, const SemioSign *const *signs, size_t nq)
             break;
         }
         int64_t seg = sqlite3_column_int64(seg_q, 0), vid = sqlite3_column_int64(seg_q, 1);
-        size_t todo = 0;
+        size_t missing = 0;
         for (size_t k = 0; k < nq; k++)
-            todo += !(c->run && answered(done_q, c->run, seg, qs[k].sign->id, "signals", hash));
-        rep->done_before += (int64_t)(nq - todo);
-        if (!todo || set->dry_run)
+            missing += !(c->run && answered(done_q, c->run, seg, qs[k].sign->id, "signals", hash));
+        rep->done_before += (int64_t)(nq - missing);
+        if (!missing || set->dry_run)
             continue;
         WindowSignals w;
         SemioKinematic *kin = NULL;
@@ -523,7 +523,7 @@ static int ask_kinematic(Ctx *c, const SemioSign *const *signs, size_t nq)
                 .user = p, .ok = ok,
                 .answer = { ok ? a.answer : 0, ok ? a.justification : NULL, a.onset_s },
                 .p_yes = ok ? a.score : NAN, .raw = a.justification, .attempts = 1,
-                .latency_ms = ms / (double)todo, .prompt_tokens = -1, .completion_tokens = -1,
+                .latency_ms = ms / (double)missing, .prompt_tokens = -1, .completion_tokens = -1,
                 .error = ok ? NULL : a.justification,
             };
             on_answer(c, &done);
