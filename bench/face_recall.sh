@@ -1,7 +1,9 @@
 #!/bin/sh
-# Recall of the built-in face detector on real faces at the angles of a patient lying in
+# Recall of the face-detector candidates on real faces at the angles of a patient lying in
 # bed: Debian's astronaut.png (python3-skimage) and messi5.jpg (opencv-doc), turned by
-# -90..90 degrees, against OpenCV's Haar cascade (the peer) in the same run. The true face
+# -90..90 degrees: dlib (built in) upright and with turned copies, BlazeFace (npm, through
+# ONNX Runtime; built when scripts/fetch-blazeface has run), and OpenCV's Haar cascade (the
+# peer), in the same run. The true face
 # is marked by hand on the upright picture (centre and size) and turned with it; a
 # detection counts when its centre lies within half a face of it. Needs
 # scripts/install-deps --bench.
@@ -41,6 +43,12 @@ json.dump(truth, open(T + "/truth.json", "w"))
 PY
 "$dir/bench/face_detect" "$T"/*.jpg > "$T/upright.txt" 2> "$T/upright.err"
 "$dir/bench/face_detect" --turns "$T"/*.jpg > "$T/turns.txt" 2> "$T/turns.err"
+model=third_party/blazeface/face_detection_back_256x256_barracuda.onnx
+if [ -x "$dir/bench/blazeface" ] && [ -f "$model" ]; then
+  "$dir/bench/blazeface" "$model" "$T"/*.jpg > "$T/blazeface.txt" 2> "$T/blazeface.err"
+else
+  echo "(BlazeFace not built: run scripts/fetch-blazeface, then rebuild)" >&2
+fi
 /usr/bin/python3 - "$T" <<'PY'
 import json, math, sys
 T = sys.argv[1]
@@ -52,17 +60,19 @@ def hits(path):
         found.setdefault(f, []).append((float(x) + float(w) / 2, float(y) + float(h) / 2))
     return {f: any(math.hypot(px - cx, py - cy) < s / 2 for px, py in found.get(f, []))
             for f, (cx, cy, s, _) in truth.items()}
-up, turned = hits(T + "/upright.txt"), hits(T + "/turns.txt")
-peer = {f: v[3] for f, v in truth.items()}
+import os
+runs = [("dlib upright", "upright"), ("dlib + turned", "turns"), ("BlazeFace", "blazeface")]
+runs = [(name, hits("%s/%s.txt" % (T, f))) for name, f in runs if os.path.exists("%s/%s.txt" % (T, f))]
+runs.append(("OpenCV Haar (peer)", {f: v[3] for f, v in truth.items()}))
 angles = sorted({int(f.rsplit("_", 1)[1][:-4]) for f in truth})
-print("%-6s %14s %22s %16s" % ("angle", "dlib upright", "dlib + turned copies", "OpenCV Haar"))
+print("angle " + "".join("%20s" % name for name, _ in runs))
 for a in angles:
     fs = [f for f in truth if int(f.rsplit("_", 1)[1][:-4]) == a]
-    print("%+5d  %14s %22s %16s" % (a, "%d/%d" % (sum(up[f] for f in fs), len(fs)),
-          "%d/%d" % (sum(turned[f] for f in fs), len(fs)), "%d/%d" % (sum(peer[f] for f in fs), len(fs))))
+    print("%+5d " % a + "".join("%20s" % ("%d/%d" % (sum(r[f] for f in fs), len(fs))) for _, r in runs))
 n = len(truth)
-r_up, r_t, r_p = sum(up.values()) / n, sum(turned.values()) / n, sum(peer.values()) / n
-print("recall: dlib upright %.2f, dlib with turned copies %.2f, OpenCV Haar %.2f (ratio %.2fx)"
-      % (r_up, r_t, r_p, r_t / r_p if r_p else float("inf")))
+peer = sum(runs[-1][1].values()) / n
+print("recall: " + ", ".join("%s %.2f" % (name, sum(r.values()) / n) for name, r in runs) +
+      "; against the peer: " + ", ".join("%s %.1fx" % (name, (sum(r.values()) / n) / peer)
+                                         for name, r in runs[:-1]))
 PY
-echo "time: $(cat "$T/upright.err" | tail -1 | cut -d: -f2) upright, $(cat "$T/turns.err" | tail -1 | cut -d: -f2) with turned copies"
+echo "time per picture: dlib upright$(tail -1 "$T/upright.err" | cut -d: -f2), dlib with turned copies$(tail -1 "$T/turns.err" | cut -d: -f2)$([ -f "$T/blazeface.err" ] && echo ", BlazeFace$(tail -1 "$T/blazeface.err" | cut -d: -f2)")"
