@@ -42,6 +42,9 @@ int semio_jpeg_encode(const uint8_t *rgb, int width, int height, int stride, int
 int semio_image_crop_scale(const SemioImage *src, int x, int y, int w, int h, SemioImage *dst,
                            SemioError *err);
 
+/** The size a JPEG in memory declares (its header only); SEMIO_ERR_FORMAT if not a JPEG. */
+int semio_jpeg_size(const uint8_t *jpeg, size_t size, int *width, int *height);
+
 /** Reads a JPEG file into a newly allocated RGB24 picture. */
 int semio_jpeg_read(const char *path, SemioImage *img, SemioError *err);
 

@@ -86,6 +86,17 @@ int semio_jpeg_write(const char *path, const uint8_t *rgb, int width, int height
     return r;
 }
 
+int semio_jpeg_size(const uint8_t *jpeg, size_t size, int *width, int *height)
+{
+    tjhandle tj = tjInitDecompress();
+    int sub, cs;
+    int r = tj && tjDecompressHeader3(tj, (unsigned char *)jpeg, (unsigned long)size, width,
+                                      height, &sub, &cs) == 0 ? 0 : SEMIO_ERR_FORMAT;
+    if (tj)
+        tjDestroy(tj);
+    return r;
+}
+
 int semio_jpeg_read(const char *path, SemioImage *img, SemioError *err)
 {
     char *buf;

@@ -350,6 +350,11 @@ static int load_frames(SemioStudy *s, int64_t segment, int64_t sampling, const c
         f->width = sqlite3_column_int(st, 2);
         f->height = sqlite3_column_int(st, 3);
         f->n++;
+        /* a view's pictures need not have the sampled size (face crops are square) */
+        if (kind && semio_jpeg_size((const uint8_t *)data, size, &f->width, &f->height) < 0) {
+            r = semio_fail(err, SEMIO_ERR_FORMAT, "%s: not a JPEG", path);
+            break;
+        }
     }
     sqlite3_finalize(st);
     f->segment = segment;
