@@ -15,6 +15,7 @@
 #include "semio/eval.h"
 #include "semio/kinematic.h"
 #include "util/error.h"
+#include "util/series.h"
 
 enum {
     P_MIN_CONF, P_MIN_SEEN, P_STILL_SPEED, P_MOVE_SPEED, P_RHYTHM_CORR, P_RHYTHM_DIP, P_CLONIC_LO,
@@ -144,45 +145,9 @@ struct SemioKinematic {
     char transcript[160];
 };
 
-/* Linear fill of missing values (NaN), holding the ends. Returns how many were present. */
-static size_t fill(double *x, size_t n)
-{
-    size_t have = 0, last = (size_t)-1;
-    for (size_t i = 0; i < n; i++) {
-        if (isnan(x[i]))
-            continue;
-        have++;
-        if (last == (size_t)-1)
-            for (size_t k = 0; k < i; k++)
-                x[k] = x[i];
-        else
-            for (size_t k = last + 1; k < i; k++)
-                x[k] = x[last] + (x[i] - x[last]) * (double)(k - last) / (double)(i - last);
-        last = i;
-    }
-    for (size_t k = last + 1; last != (size_t)-1 && k < n; k++)
-        x[k] = x[last];
-    return have;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 static double median(const double *x, size_t n)
 {
-    double *c = malloc(n * sizeof(*c));
-    if (!c || !n) {
-        free(c);
-        return NAN;
-    }
-    memcpy(c, x, n * sizeof(*c));
-    qsort(c, n, sizeof(*c), cmp_double);
-    double m = c[n / 2];
-    free(c);
-    return m;
+    return semio_nth_smallest(x, n, n / 2);
 }
 
 /* Moving average over 2h+1 samples, into out. */
@@ -478,16 +443,9 @@ static void audio_signs(SemioKinematic *k, const SemioAudio *au, double t0)
         f0[i] = best_lag ? (double)rate / best_lag : 0;
         voiced[i] = best >= p[P_VOICED_CORR];
     }
-    double floor_e = 0;
-    {
-        double *c = malloc(nf * sizeof(double));
-        if (c && nf) {
-            memcpy(c, energy, nf * sizeof(double));
-            qsort(c, nf, sizeof(double), cmp_double);
-            floor_e = c[nf / 10];
-        }
-        free(c);
-    }
+    double floor_e = nf ? semio_nth_smallest(energy, nf, nf / 10) : 0; /* the room's level */
+    if (isnan(floor_e))
+        floor_e = 0;
     for (size_t i = 0; i < nf; i++)
         voiced[i] = voiced[i] && energy[i] >= p[P_VOICE_SNR] * floor_e && energy[i] > 1e-4;
     /* utterances: voiced frames with gaps under 0.3 s joined */
@@ -862,12 +820,12 @@ int semio_kinematic_analyze(SemioKinematic **out, const SemioKinematicSettings *
     }
     size_t have_body = 0, have_face = 0;
     for (int s = 0; s < X_EAR; s++) {
-        size_t h = fill(x[s], n);
+        size_t h = semio_fill_gaps(x[s], n);
         if (s == X_ELB_R || s == X_ELB_L)
             have_body += h;
     }
     for (int s = X_EAR; s < X_SERIES; s++)
-        have_face = fill(x[s], n);
+        have_face = semio_fill_gaps(x[s], n);
     k->body = n >= MIN_FRAMES && torso > 0 && have_body >= (size_t)(p[P_MIN_SEEN] * 2 * n);
     k->face = n >= MIN_FRAMES && have_face >= (size_t)(p[P_MIN_SEEN] * n);
     /* the held-shape measures smoothed over about a fifth of a second; rhythms and

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "semio/pose.h"
+#include "util/series.h"
 
 int semio_face_box(const SemioPerson *p, float min_conf, double *cx, double *cy, double *size)
 {
@@ -41,32 +42,10 @@ int semio_face_box(const SemioPerson *p, float min_conf, double *cx, double *cy,
     return 0;
 }
 
-static int cmp_double(const void *a, const void *b)
+/* The q-quantile of v, as the sample at rank round(q (n - 1)). */
+static double percentile(const double *v, size_t n, double q)
 {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double percentile(double *v, size_t n, double q)
-{
-    qsort(v, n, sizeof(*v), cmp_double);
-    return v[(size_t)lround(q * (double)(n - 1))];
-}
-
-/* Linear interpolation over frames without a value, holding the ends. */
-static void fill(double *v, const int *found, size_t n)
-{
-    size_t last = (size_t)-1;
-    for (size_t i = 0; i < n; i++) {
-        if (!found[i])
-            continue;
-        for (size_t k = last == (size_t)-1 ? 0 : last + 1; k < i; k++)
-            v[k] = last == (size_t)-1 ? v[i]
-                 : v[last] + (v[i] - v[last]) * (double)(k - last) / (double)(i - last);
-        last = i;
-    }
-    for (size_t k = last + 1; last != (size_t)-1 && k < n; k++)
-        v[k] = v[last];
+    return semio_nth_smallest(v, n, (size_t)lround(q * (double)(n - 1)));
 }
 
 size_t semio_face_window_box(const double *cx, const double *cy, const double *size,
@@ -82,12 +61,14 @@ size_t semio_face_window_box(const double *cx, const double *cy, const double *s
     if (!v)
         return 0;
     double *fx = v, *fy = v + n, *fs = v + 2 * n, *lo = v + 3 * n, *hi = v + 4 * n, *t = v + 5 * n;
-    memcpy(fx, cx, n * sizeof(double));
-    memcpy(fy, cy, n * sizeof(double));
-    memcpy(fs, size, n * sizeof(double));
-    fill(fx, found, n);
-    fill(fy, found, n);
-    fill(fs, found, n);
+    for (size_t i = 0; i < n; i++) { /* frames without a face: filled in from their neighbours */
+        fx[i] = found[i] ? cx[i] : NAN;
+        fy[i] = found[i] ? cy[i] : NAN;
+        fs[i] = found[i] ? size[i] : NAN;
+    }
+    semio_fill_gaps(fx, n);
+    semio_fill_gaps(fy, n);
+    semio_fill_gaps(fs, n);
     for (int pass = 0; pass < 3; pass++) { /* three-frame smoothing of x, y, size */
         double *s = pass == 0 ? fx : pass == 1 ? fy : fs;
         for (size_t i = 0; i < n; i++)

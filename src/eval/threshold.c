@@ -10,6 +10,7 @@
 
 #include "semio/eval.h"
 #include "util/error.h"
+#include "util/series.h"
 
 typedef struct PatientInfo {
     int id, positives, rows;
@@ -37,12 +38,6 @@ static double f1_at(const int8_t *labels, const double *p, const int *fold, size
         fn += !yes && labels[i] == 1;
     }
     return tp ? 2 * tp / (2 * tp + fp + fn) : 0;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
 }
 
 int semio_tune_threshold(const int8_t *labels, const double *p_yes, const int *patient,
@@ -87,7 +82,7 @@ int semio_tune_threshold(const int8_t *labels, const double *p_yes, const int *p
         for (size_t i = 0; i < n; i++)
             if (fold[i] != f && !isnan(p_yes[i]))
                 cand[nc++] = p_yes[i];
-        qsort(cand, nc, sizeof(double), cmp_double);
+        qsort(cand, nc, sizeof(double), semio_cmp_double);
         double best = 0.5, best_f1 = -1;
         for (size_t c = 0; c < nc; c++) {
             if (c && cand[c] == cand[c - 1])
