@@ -131,25 +131,22 @@ static char *settings_json(const SemioAskSettings *set, const SemioOpenAISetting
         json_object_object_add(j, "signs", json_object_new_string(set->signs));
         json_object_object_add(j, "segments", json_object_new_string(rep->segments));
         json_object_object_add(j, "keypoints", set->keypoints ? json_object_new_string(set->keypoints) : NULL);
-        char *out = strdup(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN |
-                                                                 JSON_C_TO_STRING_NOSLASHESCAPE));
-        json_object_put(j);
-        return out;
+    } else {
+        json_object_object_add(j, "model", json_object_new_string(o->model));
+        json_object_object_add(j, "view", json_object_new_string(set->view));
+        json_object_object_add(j, "denoised", json_object_new_boolean(set->denoised));
+        json_object_object_add(j, "with_transcript", json_object_new_boolean(set->with_transcript));
+        json_object_object_add(j, "signs", json_object_new_string(set->signs));
+        json_object_object_add(j, "prompts", json_object_new_string(prompts));
+        json_object_object_add(j, "segments", json_object_new_string(rep->segments));
+        json_object_object_add(j, "sampling", json_object_new_string(rep->sampling));
+        json_object_object_add(j, "temperature", json_object_new_double(o->temperature));
+        json_object_object_add(j, "max_tokens", json_object_new_int(o->max_tokens));
+        json_object_object_add(j, "structured", json_object_new_boolean(o->structured));
+        json_object_object_add(j, "logprobs", json_object_new_boolean(o->logprobs));
+        json_object_object_add(j, "timestamps", json_object_new_boolean(o->timestamps));
+        json_object_object_add(j, "extra", o->extra_json ? json_tokener_parse(o->extra_json) : NULL);
     }
-    json_object_object_add(j, "model", json_object_new_string(o->model));
-    json_object_object_add(j, "view", json_object_new_string(set->view));
-    json_object_object_add(j, "denoised", json_object_new_boolean(set->denoised));
-    json_object_object_add(j, "with_transcript", json_object_new_boolean(set->with_transcript));
-    json_object_object_add(j, "signs", json_object_new_string(set->signs));
-    json_object_object_add(j, "prompts", json_object_new_string(prompts));
-    json_object_object_add(j, "segments", json_object_new_string(rep->segments));
-    json_object_object_add(j, "sampling", json_object_new_string(rep->sampling));
-    json_object_object_add(j, "temperature", json_object_new_double(o->temperature));
-    json_object_object_add(j, "max_tokens", json_object_new_int(o->max_tokens));
-    json_object_object_add(j, "structured", json_object_new_boolean(o->structured));
-    json_object_object_add(j, "logprobs", json_object_new_boolean(o->logprobs));
-    json_object_object_add(j, "timestamps", json_object_new_boolean(o->timestamps));
-    json_object_object_add(j, "extra", o->extra_json ? json_tokener_parse(o->extra_json) : NULL);
     char *out = strdup(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN |
                                                              JSON_C_TO_STRING_NOSLASHESCAPE));
     json_object_put(j);
@@ -418,6 +415,23 @@ static double now_ms(void)
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
+/* The statements every engine's loop uses: "is this answered?" and "store an answer". */
+static int prepare_answers(SemioStudy *s, sqlite3_stmt **done_q, sqlite3_stmt **insert,
+                           SemioError *err)
+{
+    int r = semio_db_prepare(s, done_q, "SELECT 1 FROM answers WHERE run_id = ? AND "
+                                        "segment_id = ? AND sign = ? AND view = ? AND "
+                                        "prompt_hash = ?", err);
+    if (r == 0)
+        r = semio_db_prepare(s, insert, "INSERT INTO answers(run_id, video_id, segment_id, "
+                                        "sign, view, prompt_hash, answer, p_yes, "
+                                        "justification, onset_s, raw, status, attempts, "
+                                        "latency_ms, prompt_tokens, completion_tokens, "
+                                        "answered_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
+                                        "?,?)", err);
+    return r;
+}
+
 /* The segment set asked about (named, or the newest). */
 static int find_segment_set(SemioStudy *s, const SemioAskSettings *set, SemioAskReport *rep,
                             int64_t *set_id, SemioError *err)
@@ -461,15 +475,7 @@ static int ask_kinematic(Ctx *c, const SemioSign *const *signs, size_t nq)
                                         "ON v.id = g.video_id WHERE g.set_id = ? AND v.status = "
                                         "'ok' ORDER BY g.video_id, g.start_s", c->err);
     if (r == 0)
-        r = semio_db_prepare(s, &done_q, "SELECT 1 FROM answers WHERE run_id = ? AND segment_id "
-                                         "= ? AND sign = ? AND view = ? AND prompt_hash = ?", c->err);
-    if (r == 0)
-        r = semio_db_prepare(s, &c->insert, "INSERT INTO answers(run_id, video_id, segment_id, "
-                                            "sign, view, prompt_hash, answer, p_yes, "
-                                            "justification, onset_s, raw, status, attempts, "
-                                            "latency_ms, prompt_tokens, completion_tokens, "
-                                            "answered_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
-                                            "?,?)", c->err);
+        r = prepare_answers(s, &done_q, &c->insert, c->err);
     if (r < 0)
         goto done;
     sqlite3_bind_int64(seg_q, 1, set_id);
@@ -657,15 +663,7 @@ int semio_ask(SemioStudy *s, const SemioAskSettings *set, SemioAskReport *rep, S
             : "SELECT g.id, g.video_id FROM segments g JOIN samples x "
               "ON x.segment_id = g.id AND x.sampling_id = ?1 WHERE "
               "g.set_id = ?2 AND x.written > 0 ORDER BY g.video_id, g.start_s", err)) < 0 ||
-        (r = semio_db_prepare(s, &done_q, "SELECT 1 FROM answers WHERE run_id = ? AND "
-                                          "segment_id = ? AND sign = ? AND view = ? AND "
-                                          "prompt_hash = ?", err)) < 0 ||
-        (r = semio_db_prepare(s, &c.insert, "INSERT INTO answers(run_id, video_id, segment_id, "
-                                            "sign, view, prompt_hash, answer, p_yes, "
-                                            "justification, onset_s, raw, status, attempts, "
-                                            "latency_ms, prompt_tokens, completion_tokens, "
-                                            "answered_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
-                                            "?,?)", err)) < 0)
+        (r = prepare_answers(s, &done_q, &c.insert, err)) < 0)
         goto done;
     sqlite3_bind_int64(seg_q, 1, c.sampling);
     sqlite3_bind_int64(seg_q, 2, set_id);
