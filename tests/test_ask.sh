@@ -10,9 +10,7 @@ T=$(mktemp -d)
 PIDS=""
 cleanup() { for p in $PIDS; do kill "$p" 2>/dev/null; done; [ -n "${KEEP:-}" ] || rm -rf "$T"; }
 trap cleanup EXIT
-passed=0 failed=0
-ok() { echo "ok - $1"; passed=$((passed + 1)); }
-bad() { echo "FAIL - $1"; shift; for l in "$@"; do echo "    $l"; done; failed=$((failed + 1)); }
+. "$(dirname "$0")/lib.sh"
 check() { name=$1; shift; if "$@"; then ok "$name"; else bad "$name" "$(tail -c 600 "$T/err" 2>/dev/null)"; fi; }
 sql() { python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print(*c.execute(sys.argv[2]).fetchone())' "$S" "$1"; }
 
@@ -221,5 +219,4 @@ check "export of an unknown run" grep -q "no run named 'nope'" "$T/err"
 "$SEMIO" import --study "$S" --run reimported "$T/export.csv" > "$T/out" 2> "$T/err"
 check "an export imports back" grep -q "2 rows, 2 signs, 2 answers, 2 failed answers" "$T/out"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

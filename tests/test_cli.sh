@@ -7,20 +7,7 @@ SEMIO=$(realpath "$1")
 MKCLIP=$(dirname "$SEMIO")/../tests/mkclip
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-passed=0 failed=0
-
-ok() { echo "ok - $1"; passed=$((passed + 1)); }
-bad() { echo "FAIL - $1"; shift; for l in "$@"; do echo "    $l"; done; failed=$((failed + 1)); }
-# expect NAME STATUS COMMAND...: the command exits with STATUS
-expect() {
-  name=$1 want=$2; shift 2
-  "$@" > "$T/out" 2> "$T/err"; got=$?
-  if [ "$got" -eq "$want" ]; then ok "$name"; else bad "$name" "exit $got, wanted $want" "$(head -c 400 "$T/err")"; fi
-}
-# has NAME FILE TEXT: FILE contains TEXT
-has() {
-  if grep -qF -- "$3" "$2"; then ok "$1"; else bad "$1" "'$3' not in:" "$(head -c 600 "$2")"; fi
-}
+. "$(dirname "$0")/lib.sh"
 
 expect "help" 0 "$SEMIO" help
 has "help lists commands" "$T/out" "sample"
@@ -126,5 +113,4 @@ expect "report from a study" 0 "$SEMIO" report --study "$S2" -o "$T/study.html" 
 has "study report names the engine" "$T/study.html" "engine import"
 expect "eval needs one source" 2 "$SEMIO" eval --study "$S2" --labels x.csv --predictions y.csv
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

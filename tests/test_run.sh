@@ -8,18 +8,8 @@ set -u
 SEMIO=$(realpath "$1")
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-passed=0 failed=0
+. "$(dirname "$0")/lib.sh"
 
-ok() { echo "ok - $1"; passed=$((passed + 1)); }
-bad() { echo "FAIL - $1"; shift; for l in "$@"; do echo "    $l"; done; failed=$((failed + 1)); }
-expect() {
-  name=$1 want=$2; shift 2
-  "$@" > "$T/out" 2> "$T/err"; got=$?
-  if [ "$got" -eq "$want" ]; then ok "$name"; else bad "$name" "exit $got, wanted $want" "$(tail -c 600 "$T/err")"; fi
-}
-has() {
-  if grep -qF -- "$3" "$2"; then ok "$1"; else bad "$1" "'$3' not in:" "$(head -c 600 "$2")"; fi
-}
 sql() { python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])" "$1" "$2"; }
 
 # ---- the phantom's options and output ----
@@ -204,5 +194,4 @@ macro=$(awk '/^macro/ {print $2}' "$T/f1")
 awk "BEGIN { exit !($macro >= 0.7) }" && ok "kinematic engine: macro F1 $macro on unseen seeds (>= 0.7)" \
   || bad "kinematic engine macro F1" "$macro"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish
