@@ -131,6 +131,28 @@ static void overlay_pixels(void)
 }
 
 
+/* A study of the recordings in `rec`: ingested, one segment each, `frames` sampled. */
+static int sampled_study(const char *db, const char *rec, int frames, SemioStudy **s,
+                         SemioError *err)
+{
+    SemioIngestReport irep;
+    SemioSegmentReport grep_;
+    SemioSegmentSettings seg;
+    SemioSampleSettings smp;
+    SemioSampleReport srep;
+    const char *paths[1] = { rec };
+    semio_segment_default_settings(&seg);
+    semio_sample_default_settings(&smp);
+    smp.frames = frames;
+    int r = semio_study_open(s, db, err);
+    if (r == 0 && (r = semio_ingest(*s, paths, 1, NULL, &irep, err)) == 0 &&
+        (r = semio_segment(*s, &seg, &grep_, err)) == 0)
+        r = semio_sample(*s, &smp, &srep, err);
+    if (r < 0)
+        semio_study_close(s);
+    return r;
+}
+
 static void pose_view_of_a_study(void)
 {
     const char *rec = test_path("rec");
@@ -151,19 +173,7 @@ static void pose_view_of_a_study(void)
     const char *db = test_path("pose.db");
     SemioStudy *s;
     SemioError err = { 0 };
-    SemioIngestReport irep;
-    SemioSegmentReport grep_;
-    SemioSegmentSettings seg;
-    SemioSampleSettings smp;
-    SemioSampleReport srep;
-    const char *paths[1] = { rec };
-    CHECK_OK(semio_study_open(&s, db, &err), err);
-    CHECK_OK(semio_ingest(s, paths, 1, NULL, &irep, &err), err);
-    semio_segment_default_settings(&seg);
-    CHECK_OK(semio_segment(s, &seg, &grep_, &err), err);
-    semio_sample_default_settings(&smp);
-    smp.frames = 4;
-    CHECK_OK(semio_sample(s, &smp, &srep, &err), err);
+    CHECK_OK(sampled_study(db, rec, 4, &s, &err), err);
     SemioEnhanceSettings set;
     SemioEnhanceReport rep;
     semio_enhance_default_settings(&set);
@@ -236,19 +246,7 @@ static void face_view_with_the_builtin_detector(void)
     semio_image_free(&lying);
     const char *db = test_path("faces.db");
     SemioStudy *s;
-    SemioIngestReport irep;
-    SemioSegmentReport grep_;
-    SemioSegmentSettings seg;
-    SemioSampleSettings smp;
-    SemioSampleReport srep;
-    const char *paths[1] = { rec };
-    CHECK_OK(semio_study_open(&s, db, &err), err);
-    CHECK_OK(semio_ingest(s, paths, 1, NULL, &irep, &err), err);
-    semio_segment_default_settings(&seg);
-    CHECK_OK(semio_segment(s, &seg, &grep_, &err), err);
-    semio_sample_default_settings(&smp);
-    smp.frames = 2;
-    CHECK_OK(semio_sample(s, &smp, &srep, &err), err);
+    CHECK_OK(sampled_study(db, rec, 2, &s, &err), err);
     SemioEnhanceSettings set;
     SemioEnhanceReport rep;
     semio_enhance_default_settings(&set);
