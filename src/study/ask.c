@@ -494,6 +494,7 @@ static int ask_kinematic(Ctx *c, const SemioSign *const *signs, size_t nq)
         qs[i].text = described;
         memcpy(qs[i].hash, hash, sizeof(hash));
     }
+    KeypointCache keypoints = { 0 };
     while (r == 0 && sqlite3_step(seg_q) == SQLITE_ROW) {
         if (set->stop && *set->stop) {
             r = semio_fail(c->err, SEMIO_ERR_INTERRUPTED, "interrupted: %lld questions not asked",
@@ -510,7 +511,7 @@ static int ask_kinematic(Ctx *c, const SemioSign *const *signs, size_t nq)
         WindowSignals w;
         SemioKinematic *kin = NULL;
         double t_start = now_ms();
-        if ((r = semio_window_signals(s, seg, set->keypoints, &w, c->err)) < 0 ||
+        if ((r = semio_window_signals(s, seg, set->keypoints, &keypoints, &w, c->err)) < 0 ||
             (r = semio_kinematic_analyze(&kin, &ks, &w.sig, c->err)) < 0) {
             semio_window_signals_free(&w);
             break;
@@ -547,6 +548,7 @@ static int ask_kinematic(Ctx *c, const SemioSign *const *signs, size_t nq)
                           rep->planned, NULL);
     }
     free(qs);
+    semio_keypoint_cache_close(&keypoints);
 done:
     sqlite3_finalize(seg_q);
     sqlite3_finalize(done_q);

@@ -18,15 +18,26 @@ void semio_window_signals_free(WindowSignals *w)
     memset(w, 0, sizeof(*w));
 }
 
-static int load_keypoints(WindowSignals *w, const char *dir, const char *file_name, int64_t first,
-                          size_t n, int width, int height, SemioError *err)
+void semio_keypoint_cache_close(KeypointCache *c)
 {
-    SemioKeypointDir *kd = NULL;
-    SemioError none = { 0 };
-    if (semio_keypoints_open(&kd, dir, file_name, &none) < 0)
+    semio_keypoints_close(&c->kd);
+    memset(c, 0, sizeof(*c));
+}
+
+static int load_keypoints(WindowSignals *w, const char *dir, const char *file_name, int64_t first,
+                          size_t n, int width, int height, KeypointCache *cache, SemioError *err)
+{
+    if (!cache->open || strcmp(cache->file_name, file_name)) {
+        SemioError none = { 0 };
+        semio_keypoint_cache_close(cache);
+        semio_keypoints_open(&cache->kd, dir, file_name, &none);
+        snprintf(cache->file_name, sizeof(cache->file_name), "%s", file_name);
+        cache->open = 1;
+    }
+    const SemioKeypointDir *kd = cache->kd;
+    if (!kd)
         return 0; /* no keypoints: nothing to measure the body with, said per sign */
     if (w->frame_count > 0 && semio_keypoints_last(kd) >= w->frame_count) {
-        semio_keypoints_close(&kd);
         return semio_fail(err, SEMIO_ERR_FORMAT, "%s: keypoints for %s go past its %lld frames: "
                           "made for another recording or frame rate", dir, file_name,
                           (long long)w->frame_count);
@@ -53,12 +64,11 @@ static int load_keypoints(WindowSignals *w, const char *dir, const char *file_na
     free(people);
     free(counts);
     free(choice);
-    semio_keypoints_close(&kd);
     return r;
 }
 
 int semio_window_signals(SemioStudy *s, int64_t segment, const char *keypoints_dir,
-                         WindowSignals *w, SemioError *err)
+                         KeypointCache *cache, WindowSignals *w, SemioError *err)
 {
     memset(w, 0, sizeof(*w));
     sqlite3_stmt *st;
@@ -93,7 +103,8 @@ int semio_window_signals(SemioStudy *s, int64_t segment, const char *keypoints_d
         const char *slash = strrchr(video, '/');
         snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - video) : 1, slash ? video : ".");
         r = load_keypoints(w, keypoints_dir ? keypoints_dir : dir,
-                           (const char *)sqlite3_column_text(st, 1), first, n, width, height, err);
+                           (const char *)sqlite3_column_text(st, 1), first, n, width, height, cache,
+                           err);
     }
     if (r == 0 && sqlite3_column_type(st, 9) != SQLITE_NULL) {
         char wav[PATH_MAX + 256];

@@ -14,6 +14,16 @@ typedef struct WindowSignals {
     int64_t frame_count;  /* the recording's */
 } WindowSignals;
 
+/* The keypoint folder of the last recording loaded, kept while its windows are loaded:
+ * scanning a folder of per-frame files once per window would repeat the same I/O. */
+typedef struct KeypointCache {
+    char file_name[512];
+    SemioKeypointDir *kd;   /* NULL: the recording has no keypoints */
+    int open;
+} KeypointCache;
+
+void semio_keypoint_cache_close(KeypointCache *c);
+
 /*
  * Loads segment `segment`: the patient's keypoints in every frame of the window (OpenPose
  * files in `keypoints_dir`, or NULL for the recording's folder; frame i is taken at
@@ -23,7 +33,7 @@ typedef struct WindowSignals {
  * error naming it.
  */
 int semio_window_signals(SemioStudy *s, int64_t segment, const char *keypoints_dir,
-                         WindowSignals *w, SemioError *err);
+                         KeypointCache *cache, WindowSignals *w, SemioError *err);
 void semio_window_signals_free(WindowSignals *w);
 
 #endif
