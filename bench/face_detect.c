@@ -1,6 +1,8 @@
 /*
- * Prints the faces dlib finds in JPEG files, one line per face: FILE x y w h score angle.
- * Usage: face_detect [--turns] [--upsample N] FILE.jpg...  (bench/face_recall.sh uses it)
+ * Prints the faces the built-in detector finds in JPEG files, one line per face:
+ * FILE x y w h score angle; the time per picture on stderr.
+ * Usage: face_detect [--detector dlib|blazeface] [--turns] [--upsample N] [--min-face PX]
+ *        FILE.jpg...  (bench/face_recall.sh uses it)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,16 +13,29 @@
 
 int main(int argc, char **argv)
 {
-    int turns = 0, upsample = 1, first = 1;
+    SemioFaceDetectorSettings set;
+    semio_face_detector_default_settings(&set);
+    set.backend = SEMIO_FACE_DLIB;
+    set.turns = 0;
+    int first = 1;
     for (; first < argc && argv[first][0] == '-'; first++) {
         if (!strcmp(argv[first], "--turns"))
-            turns = 1;
+            set.turns = 1;
         else if (!strcmp(argv[first], "--upsample") && first + 1 < argc)
-            upsample = atoi(argv[++first]);
+            set.upsample = atoi(argv[++first]);
+        else if (!strcmp(argv[first], "--min-face") && first + 1 < argc)
+            set.min_face = atoi(argv[++first]);
+        else if (!strcmp(argv[first], "--detector") && first + 1 < argc &&
+                 semio_face_backend_parse(argv[first + 1], &set.backend) == 0)
+            first++;
+        else {
+            fprintf(stderr, "face_detect: unknown option %s\n", argv[first]);
+            return 2;
+        }
     }
     SemioError err = { 0 };
     SemioFaceDetector *d;
-    if (semio_face_detector_open(&d, NULL, upsample, turns, &err) < 0) {
+    if (semio_face_detector_open(&d, &set, &err) < 0) {
         fprintf(stderr, "face_detect: %s\n", err.message);
         return 1;
     }

@@ -1,12 +1,12 @@
 #!/bin/sh
 # Recall of the face-detector candidates on real faces at the angles of a patient lying in
-# bed: Debian's astronaut.png (python3-skimage) and messi5.jpg (opencv-doc), turned by
-# -90..90 degrees: dlib (built in) upright and with turned copies, BlazeFace (npm, through
-# ONNX Runtime; built when scripts/fetch-blazeface has run), and OpenCV's Haar cascade (the
-# peer), in the same run. The true face
-# is marked by hand on the upright picture (centre and size) and turned with it; a
-# detection counts when its centre lies within half a face of it. Needs
-# scripts/install-deps --bench.
+# bed: Debian's astronaut.png (python3-skimage), messi5.jpg (opencv-doc) and the first 30
+# faces of python3-skimage's lfw_subset (Labeled Faces in the Wild, 25x25, shown at 100x100),
+# turned by -90..90 degrees: dlib upright and with turned copies, BlazeFace (built in where
+# scripts/fetch-blazeface ran before the build), and OpenCV's Haar cascade (the peer), in
+# the same run. The true face is marked by hand on the upright picture (centre and size;
+# LFW's crops are the face) and turned with it; a detection counts when its centre lies
+# within half a face of it. Needs scripts/install-deps --bench.
 # Usage: bench/face_recall.sh [build dir]
 set -eu
 cd "$(dirname "$0")/.."
@@ -15,14 +15,21 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 /usr/bin/python3 - "$T" <<'PY'
 import cv2, json, math, sys
+import numpy as np
 T = sys.argv[1]
 haar = cv2.CascadeClassifier("/usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml")
 # (file, face centre x, y, size) marked by hand
 srcs = {"astronaut": ("/usr/lib/python3/dist-packages/skimage/data/astronaut.png", 223, 114, 97),
         "messi": ("/usr/share/doc/opencv-doc/examples/data/messi5.jpg", 228, 88, 36)}
+lfw = np.load("/usr/lib/python3/dist-packages/skimage/data/lfw_subset.npy")[:30]
+for i, face in enumerate(lfw):
+    canvas = np.full((240, 240), 128, "uint8")
+    canvas[70:170, 70:170] = cv2.resize((face * 255).astype("uint8"), (100, 100),
+                                        interpolation=cv2.INTER_CUBIC)
+    srcs["lfw%02d" % i] = (cv2.cvtColor(canvas, cv2.COLOR_GRAY2BGR), 120, 120, 100)
 truth = {}
 for name, (path, fx, fy, fs) in srcs.items():
-    im = cv2.imread(path)
+    im = cv2.imread(path) if isinstance(path, str) else path
     x, y, w, h = fx - fs / 2, fy - fs / 2, fs, fs
     H, W = im.shape[:2]
     for a in (-90, -60, -45, -30, 0, 30, 45, 60, 90):
@@ -43,12 +50,8 @@ json.dump(truth, open(T + "/truth.json", "w"))
 PY
 "$dir/bench/face_detect" "$T"/*.jpg > "$T/upright.txt" 2> "$T/upright.err"
 "$dir/bench/face_detect" --turns "$T"/*.jpg > "$T/turns.txt" 2> "$T/turns.err"
-model=third_party/blazeface/face_detection_back_256x256_barracuda.onnx
-if [ -x "$dir/bench/blazeface" ] && [ -f "$model" ]; then
-  "$dir/bench/blazeface" "$model" "$T"/*.jpg > "$T/blazeface.txt" 2> "$T/blazeface.err"
-else
-  echo "(BlazeFace not built: run scripts/fetch-blazeface, then rebuild)" >&2
-fi
+"$dir/bench/face_detect" --detector blazeface "$T"/*.jpg > "$T/blazeface.txt" 2> "$T/blazeface.err" ||
+  { echo "(BlazeFace not built: run scripts/fetch-blazeface, then rebuild)" >&2; rm -f "$T/blazeface.txt"; }
 /usr/bin/python3 - "$T" <<'PY'
 import json, math, sys
 T = sys.argv[1]
@@ -65,6 +68,7 @@ runs = [("dlib upright", "upright"), ("dlib + turned", "turns"), ("BlazeFace", "
 runs = [(name, hits("%s/%s.txt" % (T, f))) for name, f in runs if os.path.exists("%s/%s.txt" % (T, f))]
 runs.append(("OpenCV Haar (peer)", {f: v[3] for f, v in truth.items()}))
 angles = sorted({int(f.rsplit("_", 1)[1][:-4]) for f in truth})
+print("%d pictures: %d faces, each turned to %d angles" % (len(truth), len(truth) // 9, 9))
 print("angle " + "".join("%20s" % name for name, _ in runs))
 for a in angles:
     fs = [f for f in truth if int(f.rsplit("_", 1)[1][:-4]) == a]

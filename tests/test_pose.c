@@ -211,7 +211,8 @@ static int keep_frame(void *user, const SemioFrame *f)
 }
 
 /* A real face no one here drew (python3-skimage's astronaut.png) lying sideways, as a
- * patient in bed: the built-in detector finds it only by searching turned copies. */
+ * patient in bed: dlib finds it only by searching turned copies, BlazeFace (where built)
+ * as it is. */
 static void face_view_with_the_builtin_detector(void)
 {
     static const char astronaut[] = "/usr/lib/python3/dist-packages/skimage/data/astronaut.png";
@@ -251,7 +252,8 @@ static void face_view_with_the_builtin_detector(void)
     SemioEnhanceReport rep;
     semio_enhance_default_settings(&set);
     set.view = "face";
-    set.face_turns = 0; /* upright search only: the lying face is missed */
+    set.detector.backend = SEMIO_FACE_DLIB;
+    set.detector.turns = 0; /* upright search only: the lying face is missed */
     CHECK_OK(semio_enhance(s, &set, &rep, &err), err);
     CHECK_INT(rep.failed, 1);
     semio_study_close(&s);
@@ -260,7 +262,7 @@ static void face_view_with_the_builtin_detector(void)
     CHECK(sqlite3_exec(raw, "DELETE FROM views", NULL, NULL, NULL) == SQLITE_OK);
     sqlite3_close(raw);
     CHECK_OK(semio_study_open(&s, db, &err), err);
-    set.face_turns = 1;
+    set.detector.turns = 1;
     set.face_every = 2; /* one of the two frames searched: the turned search is the slow part */
     CHECK_OK(semio_enhance(s, &set, &rep, &err), err);
     semio_study_close(&s);
@@ -274,6 +276,25 @@ static void face_view_with_the_builtin_detector(void)
     long long side = test_sql(db, "SELECT CAST(substr(note, instr(note, 'crop ') + 5) AS INTEGER) FROM views");
     CHECK_MSG(x <= 397 && 397 <= x + side && y <= 223 && 223 <= y + side && side < 260,
               "crop %lldx%lld at (%lld, %lld)", side, side, x, y);
+    if (!semio_face_blazeface_built())
+        return;
+    /* BlazeFace finds the lying face itself, on both frames */
+    CHECK(sqlite3_open(db, &raw) == SQLITE_OK);
+    CHECK(sqlite3_exec(raw, "DELETE FROM views", NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close(raw);
+    CHECK_OK(semio_study_open(&s, db, &err), err);
+    set.detector.backend = SEMIO_FACE_BLAZEFACE;
+    set.face_every = 1;
+    CHECK_OK(semio_enhance(s, &set, &rep, &err), err);
+    semio_study_close(&s);
+    CHECK_INT(rep.made, 1);
+    CHECK_INT(test_sql(db, "SELECT count(*) FROM views WHERE kind = 'face' AND note LIKE "
+                           "'2 of 2 frames searched had a face (blazeface)%'"), 1);
+    x = test_sql(db, "SELECT CAST(substr(note, instr(note, 'at (') + 4) AS INTEGER) FROM views");
+    y = test_sql(db, "SELECT CAST(substr(note, instr(note, ', ') + 2) AS INTEGER) FROM views");
+    side = test_sql(db, "SELECT CAST(substr(note, instr(note, 'crop ') + 5) AS INTEGER) FROM views");
+    CHECK_MSG(x <= 397 && 397 <= x + side && y <= 223 && 223 <= y + side && side < 260,
+              "BlazeFace: crop %lldx%lld at (%lld, %lld)", side, side, x, y);
 }
 
 int main(int argc, char **argv)

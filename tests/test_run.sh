@@ -115,7 +115,11 @@ PY
 "$SEMIO" ingest --study "$T/nokp.db" "$T/nokp" >/dev/null 2>&1
 "$SEMIO" segment --study "$T/nokp.db" >/dev/null
 "$SEMIO" sample --study "$T/nokp.db" --frames 4 >/dev/null 2>&1
-expect "face view without keypoints" 0 "$SEMIO" enhance --study "$T/nokp.db" --view face --no-face-detector
+expect "an unknown face detector" 2 "$SEMIO" enhance --study "$T/nokp.db" --view face --face-detector haar
+has "the detectors named" "$T/err" "not auto, blazeface, dlib or none"
+expect "a missing face model" 1 "$SEMIO" enhance --study "$T/nokp.db" --view face --face-detector blazeface --face-model "$T/none.onnx"
+grep -qE "none.onnx: no BlazeFace model|built without BlazeFace" "$T/err" && ok "the model file named" || bad "the model file named" "$(cat "$T/err")"
+expect "face view without keypoints" 0 "$SEMIO" enhance --study "$T/nokp.db" --view face --face-detector none
 has "both impossible" "$T/out" "0 made, 0 made before, 2 impossible"
 n=$(sql "$T/nokp.db" "SELECT count(*) FROM views WHERE kind = 'face' AND status = 'failed' AND error LIKE '%no OpenPose keypoints%'")
 [ "$n" -eq 2 ] && ok "the reason is kept" || bad "the reason is kept" "$n"

@@ -1,5 +1,6 @@
 /* semio enhance: views that help the models, into the study's cache. */
 #include <stdio.h>
+#include <string.h>
 
 #include "cli.h"
 
@@ -17,7 +18,9 @@ int cmd_enhance(int argc, char **argv)
         { "face-size", required_argument, NULL, 'z' },
         { "face-every", required_argument, NULL, 'e' },
         { "no-face-turns", no_argument, NULL, 'T' },
-        { "no-face-detector", no_argument, NULL, 'D' },
+        { "face-detector", required_argument, NULL, 'D' },
+        { "face-model", required_argument, NULL, 'M' },
+        { "face-min", required_argument, NULL, 'm' },
         { "help", no_argument, NULL, 'h' },
         { 0 },
     };
@@ -56,9 +59,20 @@ int cmd_enhance(int argc, char **argv)
             set.face_every = (int)v;
         }
         else if (opt == 'T')
-            set.face_turns = 0;
-        else if (opt == 'D')
-            set.face_detector = 0;
+            set.detector.turns = 0;
+        else if (opt == 'D') {
+            set.face_detector = strcmp(optarg, "none") != 0;
+            if (set.face_detector && semio_face_backend_parse(optarg, &set.detector.backend) < 0)
+                return cli_error("enhance: --face-detector %s: not auto, blazeface, dlib or "
+                                 "none", optarg), 2;
+        }
+        else if (opt == 'M')
+            set.detector.model = optarg;
+        else if (opt == 'm') {
+            if (cli_int("face-min", optarg, 8, 4096, &v))
+                return 2;
+            set.detector.min_face = (int)v;
+        }
         else if (opt == 'd') {
             if (cli_int("suppress-db", optarg, -100, -1, &v))
                 return 2;

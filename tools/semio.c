@@ -135,10 +135,14 @@ static const Command commands[] = {
       "the face points of the same JSON (face_keypoints_2d; without them the body's nose,\n"
       "eyes and ears): per-frame boxes interpolated where missing, smoothed, covered by one\n"
       "box widened to the whole head, squared, clamped to the frame, scaled to --face-size.\n"
-      "Recordings without keypoints get faces from the built-in detector (dlib's HOG\n"
-      "frontal detector and 68-point predictor, Debian's libdlib-data) on every\n"
-      "--face-every-th sampled frame, also searching copies turned +-45 and +-90 degrees\n"
-      "(a patient lying in bed; --no-face-turns searches upright only, 8x faster).\n"
+      "Recordings without keypoints get faces from the built-in detector on every\n"
+      "--face-every-th sampled frame. blazeface (the default where semio was built with\n"
+      "it: scripts/fetch-blazeface, then rebuild): MediaPipe's BlazeFace through ONNX\n"
+      "Runtime, faces turned any way, the frame searched whole and in tiles down to faces\n"
+      "of --face-min pixels. dlib (the default otherwise): dlib's HOG frontal detector,\n"
+      "also searching copies turned +-45 and +-90 degrees for a patient lying in bed\n"
+      "(--no-face-turns: upright only, 8x faster). Either way dlib's 68-point predictor\n"
+      "(Debian's libdlib-data) places the landmarks. none: keypoints only.\n"
       "A window without a face gets no face view and the reason; ask --view face\n"
       "--fallback raw asks such windows on their raw frames.\n" },
     { "transcribe", cmd_transcribe, "speech to text for each segment, from a server",

@@ -1,6 +1,9 @@
 /*
- * Built-in face detection and facial landmarks: dlib's HOG frontal face detector and its
- * 68-point shape predictor (Debian's libdlib-data), behind a C interface.
+ * Built-in face detection and facial landmarks, behind a C interface. Two detectors:
+ * MediaPipe's BlazeFace (ONNX, through ONNX Runtime; both from the npm registry, fetched by
+ * scripts/fetch-blazeface, built in where they were present) and dlib's HOG frontal face
+ * detector (Debian's libdlib). Both place dlib's 68 landmarks with its shape predictor
+ * (Debian's libdlib-data). bench/face_recall.sh and bench_views compare them.
  */
 #ifndef SEMIO_FACE_H
 #define SEMIO_FACE_H
@@ -18,22 +21,52 @@ extern "C" {
 
 typedef struct SemioFace {
     double x, y, w, h;        /**< the detector's box, in the picture's pixels */
-    double score;             /**< the detector's confidence (HOG SVM margin) */
-    double angle;             /**< degrees the picture was turned to find it (0, +-45, +-90) */
+    double score;             /**< the detector's confidence (dlib: HOG SVM margin; BlazeFace:
+                                   probability) */
+    double angle;             /**< the face's roll in degrees, clockwise as seen (dlib: the turned copy
+                                   it was found in, 0, +-45 or +-90; BlazeFace: from its eyes) */
     SemioKeypoint points[70]; /**< the 68 landmarks in OpenPose's face order, then the pupils
                                    (eye centres); confidence 1 */
 } SemioFace;
 
 typedef struct SemioFaceDetector SemioFaceDetector;
 
-/**
- * Loads the shape predictor (NULL: SEMIO_DLIB_PREDICTOR). `upsample`: the picture is
- * doubled this many times first (the detector finds faces of about 80 px and up).
- * `turns`: also search the picture turned by +-45 and +-90 degrees, since a patient
- * lying in bed shows a face at any angle and the detector is frontal and upright.
- */
-int semio_face_detector_open(SemioFaceDetector **out, const char *predictor, int upsample,
-                             int turns, SemioError *err);
+typedef enum SemioFaceBackend {
+    SEMIO_FACE_AUTO,      /**< BlazeFace where semio was built with it, else dlib */
+    SEMIO_FACE_DLIB,      /**< dlib's HOG detector: upright faces, turned copies searched too */
+    SEMIO_FACE_BLAZEFACE, /**< BlazeFace: faces turned any way, about 100x faster */
+} SemioFaceBackend;
+
+typedef struct SemioFaceDetectorSettings {
+    SemioFaceBackend backend;
+    const char *predictor; /**< dlib's 68-point model; NULL = SEMIO_DLIB_PREDICTOR */
+    int upsample;          /**< dlib: the picture is doubled this many times first; the
+                                detector finds faces of about 80 px and up (1) */
+    int turns;             /**< dlib: also search the picture turned by +-45 and +-90
+                                degrees, since a patient lying in bed shows a face at any
+                                angle and the detector is frontal and upright (1) */
+    const char *model;     /**< BlazeFace's ONNX file; NULL = the one scripts/fetch-blazeface
+                                fetched when semio was built */
+    int min_face;          /**< BlazeFace: the smallest face to find, in picture pixels; the
+                                picture is searched in tiles until such a face is big enough
+                                for the model (40) */
+    float min_score;       /**< BlazeFace: the least sureness a face needs (0.5) */
+} SemioFaceDetectorSettings;
+
+void semio_face_detector_default_settings(SemioFaceDetectorSettings *s);
+
+/** "auto", "dlib" or "blazeface"; 0, or SEMIO_ERR_INVALID for another name. */
+int semio_face_backend_parse(const char *name, SemioFaceBackend *backend);
+
+/** Whether this semio was built with BlazeFace (ONNX Runtime was there). */
+int semio_face_blazeface_built(void);
+
+/** Loads the detector and the landmark predictor. */
+int semio_face_detector_open(SemioFaceDetector **out, const SemioFaceDetectorSettings *s,
+                             SemioError *err);
+
+/** "dlib" or "blazeface". */
+const char *semio_face_detector_name(const SemioFaceDetector *d);
 
 /** Finds faces in an RGB picture; *faces freed with semio_free. */
 int semio_face_detect(SemioFaceDetector *d, const SemioImage *img, SemioFace **faces, size_t *n,

@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "semio/common.h"
+#include "semio/face.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -138,9 +139,9 @@ typedef struct SemioEnhanceSettings {
     float min_conf;         /**< pose, face: keypoints below this confidence are left out (0.1) */
     int face_size;          /**< face: the crop's side in pixels (448) */
     double face_margin;     /**< face: added around the face points, as a share of the face (0.6) */
-    int face_detector;      /**< face: without keypoints, find faces with dlib (default 1) */
-    const char *face_predictor; /**< dlib's 68-point model; NULL = Debian's libdlib-data */
-    int face_turns;         /**< face: also search turned copies (+-45, +-90 degrees; default 1) */
+    int face_detector;      /**< face: without keypoints, find faces with the built-in
+                                 detector (default 1) */
+    SemioFaceDetectorSettings detector; /**< face: which detector and how (semio/face.h) */
     int face_every;         /**< face: run the detector on every Nth sampled frame (4) */
     int suppress_db;        /**< denoiser's most noise attenuation (default -30) */
     SemioProgressFn progress;

@@ -1,7 +1,8 @@
 /*
  * dlib behind semio's C interface: the only C++ in semio. dlib's frontal face detector
  * (HOG features and a linear SVM, its weights compiled into the library) and the
- * 68-point shape predictor from Debian's libdlib-data. Exceptions stop here.
+ * 68-point shape predictor from Debian's libdlib-data, which also places the landmarks in
+ * faces BlazeFace finds. Exceptions stop here.
  */
 #include <cmath>
 #include <cstdio>
@@ -13,9 +14,9 @@
 #include <dlib/image_processing/frontal_face_detector.h>
 #include <dlib/image_transforms.h>
 
-#include "semio/face.h"
+#include "enhance/face_internal.h"
 
-struct SemioFaceDetector {
+struct SemioDlib {
     dlib::frontal_face_detector detector;
     dlib::shape_predictor predictor;
     int upsample, turns;
@@ -31,12 +32,12 @@ static int fail(SemioError *err, int code, const char *what, const char *detail)
     return code;
 }
 
-extern "C" int semio_face_detector_open(SemioFaceDetector **out, const char *predictor,
-                                        int upsample, int turns, SemioError *err)
+extern "C" int semio_dlib_open(SemioDlib **out, const char *predictor, int upsample, int turns,
+                               SemioError *err)
 {
     *out = nullptr;
     const char *path = predictor ? predictor : SEMIO_DLIB_PREDICTOR;
-    SemioFaceDetector *d = new (std::nothrow) SemioFaceDetector;
+    SemioDlib *d = new (std::nothrow) SemioDlib;
     if (!d)
         return fail(err, SEMIO_ERR_NOMEM, "out of memory", nullptr);
     try {
@@ -55,7 +56,7 @@ extern "C" int semio_face_detector_open(SemioFaceDetector **out, const char *pre
     return 0;
 }
 
-extern "C" void semio_face_detector_close(SemioFaceDetector **d)
+extern "C" void semio_dlib_close(SemioDlib **d)
 {
     delete *d;
     *d = nullptr;
@@ -90,18 +91,24 @@ static void store(const dlib::full_object_detection &shape, const dlib::point_tr
     f->h = y1 - y0;
 }
 
-extern "C" int semio_face_detect(SemioFaceDetector *d, const SemioImage *img, SemioFace **faces,
+static void to_dlib(const SemioImage *img, dlib::array2d<dlib::rgb_pixel> &pic)
+{
+    pic.set_size(img->height, img->width);
+    for (int y = 0; y < img->height; y++) {
+        const uint8_t *row = img->data + (size_t)y * img->stride;
+        for (int x = 0; x < img->width; x++)
+            pic[y][x] = dlib::rgb_pixel(row[3 * x], row[3 * x + 1], row[3 * x + 2]);
+    }
+}
+
+extern "C" int semio_dlib_detect(SemioDlib *d, const SemioImage *img, SemioFace **faces,
                                  size_t *n, SemioError *err)
 {
     *faces = nullptr;
     *n = 0;
     try {
-        dlib::array2d<dlib::rgb_pixel> pic(img->height, img->width);
-        for (int y = 0; y < img->height; y++) {
-            const uint8_t *row = img->data + (size_t)y * img->stride;
-            for (int x = 0; x < img->width; x++)
-                pic[y][x] = dlib::rgb_pixel(row[3 * x], row[3 * x + 1], row[3 * x + 2]);
-        }
+        dlib::array2d<dlib::rgb_pixel> pic;
+        to_dlib(img, pic);
         double scale = 1;
         for (int i = 0; i < d->upsample; i++) {
             dlib::pyramid_up(pic);
@@ -154,9 +161,29 @@ extern "C" int semio_face_detect(SemioFaceDetector *d, const SemioImage *img, Se
     return 0;
 }
 
-extern "C" void semio_face_to_person(const SemioFace *f, SemioPerson *p)
+/*
+ * The predictor learned on upright faces in the HOG detector's boxes: each face is cut out
+ * turned upright by its roll, as a square chip of its box, and its points mapped back.
+ */
+extern "C" int semio_dlib_landmarks(SemioDlib *d, const SemioImage *img, SemioFace *faces,
+                                    size_t n, SemioError *err)
 {
-    std::memset(p, 0, sizeof(*p));
-    p->nface = 70;
-    std::memcpy(p->face, f->points, sizeof(p->face));
+    try {
+        dlib::array2d<dlib::rgb_pixel> pic, chip;
+        to_dlib(img, pic);
+        for (size_t i = 0; i < n; i++) {
+            SemioFace *f = &faces[i];
+            double side = std::fmax(f->w, f->h), cx = f->x + f->w / 2, cy = f->y + f->h / 2;
+            dlib::chip_details where(dlib::centered_drect(dlib::dpoint(cx, cy), side, side),
+                                     dlib::chip_dims(150, 150), f->angle * M_PI / 180);
+            dlib::extract_image_chip(pic, where, chip);
+            dlib::full_object_detection shape = d->predictor(chip, dlib::rectangle(0, 0, 149, 149));
+            store(shape, dlib::inv(dlib::get_mapping_to_chip(where)), 1, f);
+        }
+    } catch (const std::bad_alloc &) {
+        return fail(err, SEMIO_ERR_NOMEM, "out of memory", nullptr);
+    } catch (const std::exception &e) {
+        return fail(err, SEMIO_ERR_DECODE, "dlib face landmarks failed", e.what());
+    }
+    return 0;
 }

@@ -27,7 +27,7 @@ void semio_enhance_default_settings(SemioEnhanceSettings *s)
     s->face_size = 448;
     s->face_margin = 0.6;
     s->face_detector = 1;
-    s->face_turns = 1;
+    semio_face_detector_default_settings(&s->detector);
     s->face_every = 4;
 }
 
@@ -186,12 +186,13 @@ static int keypoint_view_segment(SemioStudy *s, const SemioEnhanceSettings *set,
         free(found);
         snprintf(note, note_size, "%zu of %zu frames%s had a face (%s); crop %dx%d at (%d, %d) "
                  "of the %dx%d recording", faces, kd ? n : (n + (size_t)set->face_every - 1) /
-                 (size_t)set->face_every, kd ? "" : " searched", kd ? "keypoints" : "dlib", bside,
+                 (size_t)set->face_every, kd ? "" : " searched", kd ? "keypoints" :
+                 semio_face_detector_name(det), bside,
                  bside, bx, by, src_w, src_h);
         if (!faces) {
             semio_fail(why, SEMIO_ERR_NOT_FOUND, "no face of the patient found in this window "
                        "(%s; no face view: questions go to the raw view only with ask "
-                       "--fallback raw)", kd ? "keypoints" : "dlib's detector");
+                       "--fallback raw)", kd ? "keypoints" : semio_face_detector_name(det));
             r = 1;
             goto done;
         }
@@ -325,7 +326,7 @@ static int enhance_keypoint_view(SemioStudy *s, const SemioEnhanceSettings *set,
          * (not where they are wrong) */
         int wrong = kd_err.code == SEMIO_ERR_FORMAT;
         if (!kd && !wrong && !strcmp(set->view, "face") && set->face_detector && !det &&
-            (r = semio_face_detector_open(&det, set->face_predictor, 1, set->face_turns, err)) < 0)
+            (r = semio_face_detector_open(&det, &set->detector, err)) < 0)
             break;
         int e = kd || (det && set->face_detector && !wrong)
                     ? keypoint_view_segment(s, set, seg, vid, sampling, key, kd, det, w, h, rel,
