@@ -13,33 +13,16 @@
 
 #include "harness.h"
 #include "semio/semio.h"
+#include "testvideo.h"
 
 static const char astronaut[] = "/usr/lib/python3/dist-packages/skimage/data/astronaut.png";
 /* the face's centre and size in astronaut.png, marked by hand */
 enum { FACE_X = 223, FACE_Y = 114, FACE_SIZE = 97 };
 
-static int keep_frame(void *user, const SemioFrame *f)
-{
-    SemioImage *img = user;
-    if (!f->rgb || semio_image_alloc(img, f->width, f->height) < 0)
-        return -1;
-    for (int y = 0; y < f->height; y++)
-        memcpy(img->data + (size_t)y * img->stride, f->rgb + (size_t)y * f->stride, (size_t)f->width * 3);
-    return 0;
-}
-
 static int load_astronaut(SemioImage *img)
 {
-    SemioSampler *sm;
-    SemioSamplerSettings ss;
     SemioError err = { 0 };
-    semio_sampler_default_settings(&ss);
-    int64_t first = 0;
-    int r = semio_sampler_open(&sm, astronaut, &ss, &err);
-    if (r == 0) {
-        r = semio_sampler_read(sm, &first, 1, keep_frame, img, &err);
-        semio_sampler_close(&sm);
-    }
+    int r = test_read_picture(astronaut, img, &err);
     if (r < 0)
         test_fail(__FILE__, __LINE__, "%s (python3-skimage is needed: scripts/install-deps)",
                   err.message);

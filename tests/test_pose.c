@@ -200,32 +200,16 @@ static void pose_view_of_a_study(void)
     semio_image_free(&img);
 }
 
-static int keep_frame(void *user, const SemioFrame *f)
-{
-    SemioImage *img = user;
-    if (!f->rgb || semio_image_alloc(img, f->width, f->height) < 0)
-        return -1;
-    for (int y = 0; y < f->height; y++)
-        memcpy(img->data + (size_t)y * img->stride, f->rgb + (size_t)y * f->stride, (size_t)f->width * 3);
-    return 0;
-}
-
 /* A real face no one here drew (python3-skimage's astronaut.png) lying sideways, as a
  * patient in bed: dlib finds it only by searching turned copies, BlazeFace (where built)
  * as it is. */
 static void face_view_with_the_builtin_detector(void)
 {
     static const char astronaut[] = "/usr/lib/python3/dist-packages/skimage/data/astronaut.png";
-    SemioSampler *sm;
-    SemioSamplerSettings ss;
     SemioError err = { 0 };
     SemioImage up = { 0 }, lying;
-    semio_sampler_default_settings(&ss);
-    CHECK_MSG(semio_sampler_open(&sm, astronaut, &ss, &err) == 0, "%s (python3-skimage is "
-              "needed: scripts/install-deps)", err.message);
-    int64_t first = 0;
-    CHECK_OK(semio_sampler_read(sm, &first, 1, keep_frame, &up, &err), err);
-    semio_sampler_close(&sm);
+    CHECK_MSG(test_read_picture(astronaut, &up, &err) == 0, "%s (python3-skimage is needed: "
+              "scripts/install-deps)", err.message);
     CHECK_OK(semio_image_alloc(&lying, up.height, up.width), err);
     semio_image_rotate(&up, 90, &lying);
     const char *rec = test_path("faces");

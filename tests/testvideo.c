@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "semio/image.h"
+#include "semio/sampler.h"
 #include "testvideo.h"
 
 static int band_height(int height)
@@ -161,4 +162,28 @@ int testvideo_make(const char *path, const SemioWriterSettings *s, int64_t frame
 int testvideo_make_scene(const char *path, const SemioWriterSettings *s, int64_t frames)
 {
     return make(path, s, frames, testvideo_draw_scene);
+}
+
+static int keep_frame(void *user, const SemioFrame *f)
+{
+    SemioImage *img = user;
+    if (!f->rgb || semio_image_alloc(img, f->width, f->height) < 0)
+        return -1;
+    for (int y = 0; y < f->height; y++)
+        memcpy(img->data + (size_t)y * img->stride, f->rgb + (size_t)y * f->stride, (size_t)f->width * 3);
+    return 0;
+}
+
+int test_read_picture(const char *path, SemioImage *img, SemioError *err)
+{
+    SemioSampler *sm;
+    SemioSamplerSettings ss;
+    semio_sampler_default_settings(&ss);
+    int64_t first = 0;
+    int r = semio_sampler_open(&sm, path, &ss, err);
+    if (r == 0) {
+        r = semio_sampler_read(sm, &first, 1, keep_frame, img, err);
+        semio_sampler_close(&sm);
+    }
+    return r;
 }

@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 
+#include "semio/image.h"
 #include "semio/writer.h"
 
 #define TESTVIDEO_BITS 16
@@ -33,6 +34,9 @@ int testvideo_make(const char *path, const SemioWriterSettings *s, int64_t frame
 
 /** testvideo_make with testvideo_draw_scene pictures. */
 int testvideo_make_scene(const char *path, const SemioWriterSettings *s, int64_t frames);
+
+/** The first picture of a file libavformat opens (PNG, JPEG, a video) into *img. */
+int test_read_picture(const char *path, SemioImage *img, SemioError *err);
 
 /** The time at which testvideo_make shows frame k (VFR pattern when s->vfr). */
 double testvideo_time(const SemioWriterSettings *s, int64_t k);

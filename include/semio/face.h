@@ -20,7 +20,7 @@ extern "C" {
 #define SEMIO_DLIB_PREDICTOR "/usr/share/dlib/shape_predictor_68_face_landmarks.dat"
 
 typedef struct SemioFace {
-    double x, y, w, h;        /**< the detector's box, in the picture's pixels */
+    double x, y, w, h;        /**< the box the 68 landmarks span, in the picture's pixels */
     double score;             /**< the detector's confidence (dlib: HOG SVM margin; BlazeFace:
                                    probability) */
     double angle;             /**< the face's roll in degrees, clockwise as seen (dlib: the turned copy
