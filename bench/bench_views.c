@@ -125,7 +125,7 @@ int main(int argc, char **argv)
     for (int mode = 0; mode < MODES; mode++)
         if (took[mode] > 0)
             printf("  face view, %s: %.3f s -> %.2fx%s\n", what[mode], took[mode],
-                   took[mode] / sampling, mode == KEYPOINTS ? " (target < 0.5x)" : "");
+                   took[mode] / sampling, mode == KEYPOINTS || mode == BLAZEFACE ? " (target < 0.5x)" : "");
         else
             printf("  face view, %s: not built (scripts/fetch-blazeface, then rebuild)\n",
                    what[mode]);

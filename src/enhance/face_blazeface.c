@@ -90,16 +90,16 @@ int semio_blazeface_open(SemioBlazeFace **out, const char *model, int min_face, 
         (s = api->SetIntraOpNumThreads(b->options, 1)) ||
         (s = api->SetInterOpNumThreads(b->options, 1)) ||
         (s = api->CreateCpuMemoryInfo(OrtArenaAllocator, OrtMemTypeDefault, &b->memory))) {
-        ort_fail(api, s, err, "cannot start ONNX Runtime");
+        int r = ort_fail(api, s, err, "cannot start ONNX Runtime");
         semio_blazeface_close(&b);
-        return err ? err->code : SEMIO_ERR_DECODE;
+        return r;
     }
     if ((s = api->CreateSession(b->env, model, b->options, &b->session))) {
         char what[1024];
         snprintf(what, sizeof(what), "%.900s: not an ONNX model ONNX Runtime can load", model);
-        ort_fail(api, s, err, what);
+        int r = ort_fail(api, s, err, what);
         semio_blazeface_close(&b);
-        return err ? err->code : SEMIO_ERR_DECODE;
+        return r;
     }
     size_t nin = 0, nout = 0;
     if ((s = api->SessionGetInputCount(b->session, &nin)) ||
