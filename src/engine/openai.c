@@ -20,6 +20,7 @@
 
 #include "semio/engine.h"
 #include "semio/eval.h"
+#include "util/clock.h"
 #include "util/error.h"
 
 typedef struct Buf {
@@ -56,13 +57,6 @@ struct SemioEngine {
     uint64_t rng;
     int curl_ready;   /* curl_global_init succeeded: owe one curl_global_cleanup */
 };
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 void semio_openai_default_settings(SemioOpenAISettings *s)
 {
@@ -275,7 +269,7 @@ int semio_openai_open(SemioEngine **out, const SemioOpenAISettings *set, SemioEr
         snprintf(e->auth, sizeof(e->auth), "Authorization: Bearer %s", key);
         e->headers = curl_slist_append(e->headers, e->auth);
     }
-    e->rng = (uint64_t)getpid() * 0x9e3779b97f4a7c15ULL ^ (uint64_t)(now_s() * 1e6);
+    e->rng = (uint64_t)getpid() * 0x9e3779b97f4a7c15ULL ^ (uint64_t)(semio_monotonic_s() * 1e6);
     if (r == 0 && (e->curl_ready = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK) &&
         !(e->multi = curl_multi_init()))
         r = semio_fail(err, SEMIO_ERR_NOMEM, "openai: cannot start libcurl");
@@ -416,7 +410,7 @@ static int start(SemioEngine *e, Job *j)
     }
     j->easy = c;
     j->attempts++;
-    j->started = now_s();
+    j->started = semio_monotonic_s();
     j->next = e->active;
     e->active = j;
     e->in_flight++;
@@ -426,7 +420,7 @@ static int start(SemioEngine *e, Job *j)
 /* Starts waiting jobs whose time has come, in order, up to the concurrency bound. */
 static void start_ready(SemioEngine *e)
 {
-    double t = now_s();
+    double t = semio_monotonic_s();
     for (Job **pj = &e->queue; *pj && e->in_flight < e->set.concurrency;) {
         Job *j = *pj;
         if (j->not_before > t) {
@@ -445,7 +439,7 @@ static void start_ready(SemioEngine *e)
 
 static double next_ready_in(const SemioEngine *e)
 {
-    double t = now_s(), best = 1.0;
+    double t = semio_monotonic_s(), best = 1.0;
     for (const Job *j = e->queue; j; j = j->next)
         if (j->not_before - t < best)
             best = j->not_before - t;
@@ -481,7 +475,7 @@ static int retry(SemioEngine *e, Job *j)
     d *= 0.5 + (double)(rng(e) >> 11) / 9007199254740992.0; /* jitter: x0.5 .. x1.5 */
     if (j->retry_after > d)
         d = j->retry_after; /* the server said when */
-    j->not_before = now_s() + d;
+    j->not_before = semio_monotonic_s() + d;
     Job **tail = &e->queue;
     while (*tail)
         tail = &(*tail)->next;
@@ -554,7 +548,7 @@ static int finish(SemioEngine *e, Job *j, CURLcode code, SemioCompletionFn fn, v
 {
     long http = 0;
     curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &http);
-    double latency = (now_s() - j->started) * 1000;
+    double latency = (semio_monotonic_s() - j->started) * 1000;
     curl_multi_remove_handle(e->multi, j->easy);
     curl_easy_cleanup(j->easy);
     j->easy = NULL;

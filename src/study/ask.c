@@ -18,6 +18,7 @@
 #include "semio/signs.h"
 #include "study/db.h"
 #include "study/signals.h"
+#include "util/clock.h"
 #include "util/error.h"
 #include "util/fs.h"
 
@@ -408,13 +409,6 @@ static void on_answer(void *user, const SemioCompletion *c)
     free(p);
 }
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 /* The statements every engine's loop uses: "is this answered?" and "store an answer". */
 static int prepare_answers(SemioStudy *s, sqlite3_stmt **done_q, sqlite3_stmt **insert,
                            SemioError *err)
@@ -510,13 +504,13 @@ static int ask_kinematic(Ctx *c, const SemioSign *const *signs, size_t nq)
             continue;
         WindowSignals w;
         SemioKinematic *kin = NULL;
-        double t_start = now_ms();
+        double t_start = semio_monotonic_s();
         if ((r = semio_window_signals(s, seg, set->keypoints, &keypoints, &w, c->err)) < 0 ||
             (r = semio_kinematic_analyze(&kin, &ks, &w.sig, c->err)) < 0) {
             semio_window_signals_free(&w);
             break;
         }
-        double ms = now_ms() - t_start;
+        double ms = (semio_monotonic_s() - t_start) * 1000;
         rep->requests++;
         for (size_t k = 0; k < nq && r == 0; k++) {
             if (answered(done_q, c->run, seg, qs[k].sign->id, "signals", hash))
