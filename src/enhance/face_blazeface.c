@@ -201,12 +201,14 @@ static int search_tile(SemioBlazeFace *b, const SemioImage *img, Tile t, SemioFa
             double ax = (i / anchors % cells + 0.5) * SIZE / cells;
             double ay = (i / anchors / cells + 0.5) * SIZE / cells;
             if (*n == *cap) {
-                SemioFace *more = realloc(*found, (*cap = *cap ? 2 * *cap : 16) * sizeof(**found));
+                size_t grown = *cap ? 2 * *cap : 16;
+                SemioFace *more = realloc(*found, grown * sizeof(**found));
                 if (!more) {
                     r = semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
                     break;
                 }
                 *found = more;
+                *cap = grown;
             }
             SemioFace *f = &(*found)[(*n)++];
             memset(f, 0, sizeof(*f));
