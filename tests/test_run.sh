@@ -115,6 +115,8 @@ PY
 "$SEMIO" ingest --study "$T/nokp.db" "$T/nokp" >/dev/null 2>&1
 "$SEMIO" segment --study "$T/nokp.db" >/dev/null
 "$SEMIO" sample --study "$T/nokp.db" --frames 4 >/dev/null 2>&1
+expect "version" 0 "$SEMIO" version
+has "the built-in face detectors named" "$T/out" "face detectors: "
 expect "an unknown face detector" 2 "$SEMIO" enhance --study "$T/nokp.db" --view face --face-detector haar
 has "the detectors named" "$T/err" "not auto, blazeface, dlib or none"
 expect "a missing face model" 1 "$SEMIO" enhance --study "$T/nokp.db" --view face --face-detector blazeface --face-model "$T/none.onnx"

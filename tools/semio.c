@@ -7,7 +7,8 @@
 static const Command commands[] = {
     { "help", cmd_help, "show help for semio or one command",
       "usage: semio help [COMMAND]\n" },
-    { "version", cmd_version, "print the version", "usage: semio version\n" },
+    { "version", cmd_version, "print the version and the built-in face detectors",
+      "usage: semio version\n" },
     { "run", cmd_run, "run the whole pipeline from a config file",
       "usage: semio run CONFIG [--from STAGE] [--only STAGE]\n"
       "\n"
@@ -250,6 +251,10 @@ int cmd_help(int argc, char **argv)
 int cmd_version(int argc, char **argv)
 {
     printf("semio %s\n", semio_version());
+    printf("face detectors: %s\n", semio_face_blazeface_built()
+                                       ? "blazeface (default), dlib"
+                                       : "dlib (BlazeFace not built: scripts/fetch-blazeface, "
+                                         "then rebuild)");
     return 0;
 }
 
