@@ -145,6 +145,30 @@ static void blazeface_landmarks_agree_with_dlib(void)
     semio_image_free(&img);
 }
 
+/* Pictures no camera makes: tiny, a thin strip, flat grey. Searched without error or a
+ * face out of nothing (the sanitizer build checks the tiles stay inside). */
+static void blazeface_odd_pictures(void)
+{
+    static const int sizes[][2] = { { 1, 1 }, { 24, 24 }, { 4000, 60 }, { 60, 3000 }, { 640, 480 } };
+    SemioFaceDetector *d;
+    SemioError err = { 0 };
+    if (open_detector(&d, SEMIO_FACE_BLAZEFACE) < 0)
+        return;
+    for (size_t i = 0; i < sizeof(sizes) / sizeof(*sizes); i++) {
+        SemioImage img;
+        CHECK_OK(semio_image_alloc(&img, sizes[i][0], sizes[i][1]), err);
+        memset(img.data, 128, (size_t)img.stride * (size_t)img.height);
+        SemioFace *faces;
+        size_t n;
+        int r = semio_face_detect(d, &img, &faces, &n, &err);
+        semio_image_free(&img);
+        CHECK_MSG(r == 0, "%dx%d: %s", sizes[i][0], sizes[i][1], err.message);
+        free(faces);
+        CHECK_MSG(n == 0, "%dx%d grey: %zu faces", sizes[i][0], sizes[i][1], n);
+    }
+    semio_face_detector_close(&d);
+}
+
 static void bad_model_files(void)
 {
     SemioFaceDetectorSettings set;
@@ -202,6 +226,7 @@ int main(int argc, char **argv)
         TEST(bad_predictor_file),
         TEST(blazeface_finds_a_small_face_turned_any_way),
         TEST(blazeface_landmarks_agree_with_dlib),
+        TEST(blazeface_odd_pictures),
         TEST(bad_model_files),
     };
     av_log_set_level(AV_LOG_QUIET);

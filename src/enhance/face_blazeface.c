@@ -276,8 +276,9 @@ int semio_blazeface_detect(SemioBlazeFace *b, const SemioImage *img, SemioFace *
     for (;;) {
         /* one row of tiles a little larger instead of two rows overlapping almost wholly */
         double t = side < shorter && shorter <= 1.25 * side ? shorter : side;
-        double xs[64], ys[64];
-        int nx = spread(img->width, t, xs, 64), ny = spread(img->height, t, ys, 64);
+        /* tiles of at least 2 * FOUND_FROM pixels: 256 of them span 6000 pixels */
+        double xs[256], ys[256];
+        int nx = spread(img->width, t, xs, 256), ny = spread(img->height, t, ys, 256);
         for (int j = 0; j < ny && r == 0; j++)
             for (int i = 0; i < nx && r == 0; i++)
                 r = search_tile(b, img, (Tile){ xs[i], ys[j], t }, &found, &nfound, &cap, err);
@@ -290,7 +291,8 @@ int semio_blazeface_detect(SemioBlazeFace *b, const SemioImage *img, SemioFace *
         free(found);
         return r;
     }
-    qsort(found, nfound, sizeof(*found), by_score);
+    if (nfound > 1)
+        qsort(found, nfound, sizeof(*found), by_score);
     size_t kept = 0;
     for (size_t i = 0; i < nfound; i++) {
         int dup = 0;
