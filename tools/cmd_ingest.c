@@ -57,6 +57,9 @@ int cmd_ingest(int argc, char **argv)
         }
         printf("recordings: %d added, %d unchanged, %d changed (re-probed), %d failed\n",
                rep.added, rep.unchanged, rep.changed, rep.failed);
+        if (rep.added + rep.unchanged + rep.changed + rep.failed == 0)
+            fprintf(stderr, "semio ingest: no recordings found in what was named (folders are "
+                    "searched for video files by extension)\n");
         if (rep.no_patient)
             printf("note: %d file names did not match the patient rule; their name without "
                    "extension is the patient id\n", rep.no_patient);

@@ -100,8 +100,10 @@ int semio_frame_index_build(SemioFrameIndex *idx, AVFormatContext *fmt, int stre
     idx->count = pts.count;
     idx->keys = keys.data;
     idx->nkeys = keys.count;
-    qsort(idx->pts, (size_t)idx->count, sizeof(int64_t), cmp_i64);
-    qsort(idx->keys, (size_t)idx->nkeys, sizeof(SemioKeyframe), cmp_key);
+    if (idx->count > 1) /* a stream without packets leaves both NULL */
+        qsort(idx->pts, (size_t)idx->count, sizeof(int64_t), cmp_i64);
+    if (idx->nkeys > 1)
+        qsort(idx->keys, (size_t)idx->nkeys, sizeof(SemioKeyframe), cmp_key);
     for (int64_t i = 0; i < idx->nkeys; i++)
         idx->keys[i].index = semio_frame_index_find(idx, idx->keys[i].pts);
     idx->start_pts = idx->count ? idx->pts[0] : 0;

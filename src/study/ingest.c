@@ -91,7 +91,8 @@ static int list_paths(PathList *l, const char *const *paths, size_t n, SemioErro
                 if (e->fts_info == FTS_F && is_video_name(e->fts_name))
                     push_path(l, e->fts_path);
             fts_close(fts);
-            qsort(l->items + before, l->count - before, sizeof(char *), cmp_str);
+            if (l->count - before > 1) /* an empty folder leaves items NULL */
+                qsort(l->items + before, l->count - before, sizeof(char *), cmp_str);
         } else {
             push_path(l, paths[i]); /* named explicitly: always probed, whatever its name */
         }
