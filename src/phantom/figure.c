@@ -236,17 +236,23 @@ static void rgb(cairo_t *cr, unsigned hex)
                          (hex & 255) / 255.0);
 }
 
+/* A filled ellipse centred at (cx, cy) with radii rx, ry. */
+static void ellipse(cairo_t *cr, double cx, double cy, double rx, double ry)
+{
+    cairo_save(cr);
+    cairo_translate(cr, cx, cy);
+    cairo_scale(cr, rx, ry);
+    cairo_arc(cr, 0, 0, 1, 0, 2 * M_PI);
+    cairo_restore(cr);
+    cairo_fill(cr);
+}
+
 static void draw_face(cairo_t *cr, const SemioPerson *p, double u, double yaw)
 {
     const SemioKeypoint *f = p->face;
     double hx = (f[0].x + f[16].x) / 2, hy = f[27].y + 0.1 * u, R = 0.62 * u;
     rgb(cr, 0x3b2a20); /* hair, behind */
-    cairo_save(cr);
-    cairo_translate(cr, hx, hy - 0.25 * R);
-    cairo_scale(cr, 1.05 * R, 1.0 * R);
-    cairo_arc(cr, 0, 0, 1, 0, 2 * M_PI);
-    cairo_restore(cr);
-    cairo_fill(cr);
+    ellipse(cr, hx, hy - 0.25 * R, 1.05 * R, 1.0 * R);
     rgb(cr, 0xe0b896); /* skin: the jaw line closed over the forehead */
     polygon(cr, f, 0, 16);
     cairo_curve_to(cr, f[16].x, f[16].y - 0.7 * R, f[0].x, f[0].y - 0.7 * R, f[0].x, f[0].y);
@@ -351,12 +357,7 @@ int phantom_draw(const Stage *st, const Episode *e, const SemioPerson *patient,
     cairo_rectangle(cr, cx - 3.6 * u, cy - 5.9 * u, 7.2 * u, 14 * u);
     cairo_fill(cr);
     rgb(cr, 0xf7f7f4); /* the pillow */
-    cairo_save(cr);
-    cairo_translate(cr, cx, cy - 4.1 * u);
-    cairo_scale(cr, 1.7 * u, 0.9 * u);
-    cairo_arc(cr, 0, 0, 1, 0, 2 * M_PI);
-    cairo_restore(cr);
-    cairo_fill(cr);
+    ellipse(cr, cx, cy - 4.1 * u, 1.7 * u, 0.9 * u);
     draw_person(cr, patient, u, 0x9fc3d8, 0xe0b896, 1);
     if (e->blanket) { /* a blanket over the legs, with folds */
         double top = patient->body[SEMIO_MIDHIP].y + 0.9 * u;
