@@ -26,6 +26,7 @@ int cmd_ask(int argc, char **argv)
         { "temperature", required_argument, NULL, 't' },
         { "max-tokens", required_argument, NULL, 'M' },
         { "max-retries", required_argument, NULL, 'R' },
+        { "max-wait", required_argument, NULL, 'X' },
         { "no-structured", no_argument, NULL, 'S' },
         { "no-logprobs", no_argument, NULL, 'L' },
         { "no-timestamps", no_argument, NULL, 'Z' },
@@ -116,6 +117,7 @@ int cmd_ask(int argc, char **argv)
                         : !strcmp(set.engine, "openai") ? (const void *)&oa : NULL;
     set.progress = cli_progress;
     set.stop = &cli_stop_flag;
+    oa.stop = &cli_stop_flag;
     SemioStudy *s;
     SemioAskReport rep;
     int r = semio_study_open(&s, study, &err);

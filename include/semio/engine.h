@@ -151,8 +151,9 @@ unsigned semio_engine_inputs(const SemioEngine *e);
 int semio_engine_submit(SemioEngine *e, const SemioWindow *w, SemioError *err);
 
 /**
- * Drives the engine until at least one question completes (or nothing is queued),
- * calling `fn` for each completion. Returns the number still pending.
+ * Drives the engine until at least one question completes, nothing is queued, or a
+ * quarter of a second has passed (so a caller can stop between calls), calling `fn` for
+ * each completion. Returns the number still pending.
  */
 int semio_engine_wait(SemioEngine *e, SemioCompletionFn fn, void *user, SemioError *err);
 
@@ -183,7 +184,10 @@ struct SemioOpenAISettings {
     const char *extra_json;    /**< a JSON object merged into every request body */
     int max_retries;           /**< attempts after the first (default 10, as the pilot) */
     double backoff_s;          /**< first retry delay (default 1), doubled each time */
-    double backoff_max_s;      /**< default 60 */
+    double max_wait_s;         /**< the longest one wait lasts, backoff or the server's
+                                    Retry-After alike (default 60) */
+    const volatile int *stop;  /**< non-zero: waits end at once, the call returns (transcription:
+                                    SEMIO_ERR_INTERRUPTED); may be NULL */
 };
 
 void semio_openai_default_settings(SemioOpenAISettings *s);

@@ -19,14 +19,10 @@
 #include <libavutil/base64.h>
 
 #include "engine/engine.h"
+#include "engine/http.h"
 #include "semio/eval.h"
 #include "util/clock.h"
 #include "util/error.h"
-
-typedef struct Buf {
-    char *data;
-    size_t len, cap;
-} Buf;
 
 typedef struct Job {
     struct Job *next;
@@ -36,8 +32,7 @@ typedef struct Job {
     void *user;
     double not_before, started;
     CURL *easy;
-    Buf resp;
-    double retry_after;
+    SemioHttpReply resp;
     char *last_raw;
     char error[256];
 } Job;
@@ -72,7 +67,7 @@ void semio_openai_default_settings(SemioOpenAISettings *s)
     s->timestamps = 1;
     s->max_retries = 10;
     s->backoff_s = 1.0;
-    s->backoff_max_s = 60.0;
+    s->max_wait_s = 60.0;
 }
 
 /* ---- the request body ------------------------------------------------------ */
@@ -378,42 +373,12 @@ static int openai_submit(void *priv, const SemioWindow *w, SemioError *err)
 
 /* ---- transfers --------------------------------------------------------------- */
 
-static size_t on_data(char *ptr, size_t size, size_t n, void *user)
-{
-    Buf *b = user;
-    size_t add = size * n;
-    if (b->len + add + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->len + add + 1)
-            cap *= 2;
-        char *d = realloc(b->data, cap);
-        if (!d)
-            return 0; /* libcurl fails the transfer; it is retried */
-        b->data = d;
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, ptr, add);
-    b->len += add;
-    b->data[b->len] = '\0';
-    return add;
-}
-
-static size_t on_header(char *line, size_t size, size_t n, void *user)
-{
-    Job *j = user;
-    size_t len = size * n;
-    if (len > 12 && !strncasecmp(line, "Retry-After:", 12))
-        j->retry_after = strtod(line + 12, NULL); /* seconds; an HTTP date reads as 0 */
-    return len;
-}
-
 static int start(OpenAI *e, Job *j)
 {
     CURL *c = curl_easy_init();
     if (!c)
         return -1;
-    j->resp.len = 0;
-    j->retry_after = 0;
+    semio_http_reply_reset(&j->resp);
     curl_easy_setopt(c, CURLOPT_URL, e->urls[j->replica]);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, e->headers);
@@ -422,10 +387,10 @@ static int start(OpenAI *e, Job *j)
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, e->set.connect_timeout_ms);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, e->set.timeout_ms);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, semio_http_on_data);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &j->resp);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, j);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, semio_http_on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, &j->resp);
     curl_easy_setopt(c, CURLOPT_PRIVATE, j);
     if (curl_multi_add_handle(e->multi, c) != CURLM_OK) {
         curl_easy_cleanup(c);
@@ -479,26 +444,13 @@ static void unlink_active(OpenAI *e, Job *j)
     e->in_flight--;
 }
 
-static uint64_t rng(OpenAI *e)
-{
-    e->rng ^= e->rng << 13;
-    e->rng ^= e->rng >> 7;
-    e->rng ^= e->rng << 17;
-    return e->rng;
-}
-
 /* Puts a job back for another attempt after backoff with jitter; 0 if out of attempts. */
 static int retry(OpenAI *e, Job *j)
 {
     if (j->attempts > e->set.max_retries)
         return 0;
-    double d = e->set.backoff_s * pow(2, j->attempts - 1);
-    if (d > e->set.backoff_max_s)
-        d = e->set.backoff_max_s;
-    d *= 0.5 + (double)(rng(e) >> 11) / 9007199254740992.0; /* jitter: x0.5 .. x1.5 */
-    if (j->retry_after > d)
-        d = j->retry_after; /* the server said when */
-    j->not_before = semio_monotonic_s() + d;
+    j->not_before = semio_monotonic_s() + semio_retry_delay(&e->set, j->attempts,
+                                                            j->resp.retry_after, &e->rng);
     Job **tail = &e->queue;
     while (*tail)
         tail = &(*tail)->next;
@@ -633,6 +585,7 @@ static int finish(OpenAI *e, Job *j, CURLcode code, SemioCompletionFn fn, void *
 static int openai_wait(void *priv, SemioCompletionFn fn, void *user, SemioError *err)
 {
     OpenAI *e = priv;
+    double give_up = semio_monotonic_s() + 0.25;
     for (;;) {
         start_ready(e);
         if (!e->in_flight && !e->queue)
@@ -649,14 +602,14 @@ static int openai_wait(void *priv, SemioCompletionFn fn, void *user, SemioError 
             curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&j);
             done += finish(e, j, m->data.result, fn, user);
         }
-        if (done)
+        double now = semio_monotonic_s();
+        if (done || now >= give_up || (e->set.stop && *e->set.stop))
             return (int)e->pending;
-        int wait_ms = (int)(next_ready_in(e) * 1000);
+        int wait_ms = (int)(fmin(next_ready_in(e), give_up - now) * 1000);
         if (e->in_flight)
-            curl_multi_poll(e->multi, NULL, 0, wait_ms > 0 ? (wait_ms < 500 ? wait_ms : 500) : 1,
-                            NULL);
+            curl_multi_poll(e->multi, NULL, 0, wait_ms > 0 ? wait_ms : 1, NULL);
         else if (wait_ms > 0)
-            usleep((useconds_t)(wait_ms < 500 ? wait_ms : 500) * 1000);
+            usleep((useconds_t)wait_ms * 1000);
     }
 }
 

@@ -2,6 +2,7 @@
  * The engines semio knows, in one place: adding an engine is its own file plus one line
  * here. Calls on an open engine go through its class.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

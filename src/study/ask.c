@@ -41,7 +41,10 @@ typedef struct Segment {
     int64_t id, video;
 } Segment;
 
+/* A question handed to the engine. The run owns every one in its `live` list, so those
+ * abandoned in flight (a stop, an error) are freed with the run. */
 typedef struct Pending {
+    struct Pending *prev, *next;
     int64_t segment, video;
     const Question *q;
     char hash[65]; /* of the exact text sent (with a transcript, it differs per segment) */
@@ -61,8 +64,25 @@ typedef struct Ctx {
     int64_t run, sampling;
     sqlite3_stmt *insert;
     int db_error;
+    Pending *live;
     SemioError *err;
 } Ctx;
+
+static int stopping(const Ctx *c)
+{
+    return c->set->stop && *c->set->stop;
+}
+
+static void unlink_pending(Ctx *c, Pending *p)
+{
+    if (p->prev)
+        p->prev->next = p->next;
+    else
+        c->live = p->next;
+    if (p->next)
+        p->next->prev = p->prev;
+    free(p);
+}
 
 /* Which signs to ask: a comma list of sign ids and groups ("all", "limb", "facial",
  * "audio"), e.g. "limb,facial" or "facial,clonic". */
@@ -415,7 +435,7 @@ static void on_answer(void *user, const SemioCompletion *c)
     if (sqlite3_step(st) != SQLITE_DONE && !x->db_error)
         x->db_error = semio_db_fail(x->s, x->err, "cannot store an answer");
     c->ok ? x->rep->answered++ : x->rep->failed++;
-    free(p);
+    unlink_pending(x, p);
 }
 
 /* The statements every engine's loop uses: "is this answered?" and "store an answer". */
@@ -509,11 +529,12 @@ static void report_progress(const Ctx *c)
                          rep->done_before + rep->answered + rep->failed, rep->planned, NULL);
 }
 
-/* Collects completions until fewer than `left` questions are pending. */
+/* Collects completions until at most `left` questions are pending, or a stop is asked
+ * for: then what is in flight is abandoned, and what was stored stays. */
 static int drain(Ctx *c, SemioEngine *engine, size_t left)
 {
     int r = 0;
-    while (r == 0 && engine && semio_engine_pending(engine) > left) {
+    while (r == 0 && engine && semio_engine_pending(engine) > left && !stopping(c)) {
         int w = semio_engine_wait(engine, on_answer, c, c->err);
         r = w < 0 ? w : c->db_error;
         report_progress(c);
@@ -573,8 +594,11 @@ static int submit_window(Ctx *c, SemioEngine *engine, const Segment *g, const ch
             r = semio_fail(c->err, SEMIO_ERR_NOMEM, "out of memory");
             break;
         }
-        *p = (Pending){ g->id, g->video, plan[k].q, "", view };
+        *p = (Pending){ NULL, c->live, g->id, g->video, plan[k].q, "", view };
         memcpy(p->hash, plan[k].hash, sizeof(p->hash));
+        if (c->live)
+            c->live->prev = p;
+        c->live = p;
         qv[k] = (SemioQuestion){ plan[k].q->sign,
                                  plan[k].own_text ? plan[k].own_text : plan[k].q->text, p };
     }
@@ -585,9 +609,6 @@ static int submit_window(Ctx *c, SemioEngine *engine, const Segment *g, const ch
                       .nquestions = n };
     if (r == 0)
         r = semio_engine_submit(engine, &w, c->err);
-    if (r < 0) /* nothing of this window was queued: its questions are ours to free */
-        for (size_t k = 0; k < n; k++)
-            free(qv[k].user);
     free(qv);
     return r;
 }
@@ -759,7 +780,7 @@ int semio_ask(SemioStudy *s, const SemioAskSettings *set, SemioAskReport *rep, S
         goto done;
     rep->planned = (int64_t)(nseg * nq);
     size_t ahead = engine ? 2 * semio_engine_capacity(engine) : 0; /* two rounds built ahead */
-    for (size_t i = 0; i < nseg && r == 0 && !(set->stop && *set->stop); i++) {
+    for (size_t i = 0; i < nseg && r == 0 && !stopping(&c); i++) {
         free(transcript);
         transcript = set->with_transcript ? transcript_of(s, segs[i].id, c.audio_kind) : NULL;
         if (set->with_transcript && !transcript) {
@@ -795,15 +816,16 @@ int semio_ask(SemioStudy *s, const SemioAskSettings *set, SemioAskReport *rep, S
         }
         free_plan(plan, n);
     }
-    /* Let everything in flight land, even when stopping. */
     int last = drain(&c, engine, 0);
     if (r == 0)
         r = last;
-    if (r == 0 && set->stop && *set->stop)
+    if (r == 0 && stopping(&c))
         r = semio_fail(err, SEMIO_ERR_INTERRUPTED, "interrupted: %lld questions not asked",
                        (long long)(rep->planned - rep->done_before - rep->answered - rep->failed));
 done:
-    semio_engine_close(&engine);
+    semio_engine_close(&engine); /* abandons what is still in flight */
+    while (c.live)
+        unlink_pending(&c, c.live);
     free(c.own_settings);
     free(transcript);
     free_frames(&in.frames);
