@@ -203,6 +203,9 @@ class Handler(BaseHTTPRequestHandler):
             STATE["log"].write(json.dumps(entry) + "\n")
             STATE["log"].flush()
         time.sleep(args.delay)
+        if problem and "Authorization" in problem:
+            # as a careless gateway does: the refusal echoes the request's headers
+            return self.reply(401, {"error": problem, "request_headers": dict(self.headers)})
         if problem:
             return self.reply(400, {"error": problem})
         kind, _, arg = behaviour.partition(":")

@@ -206,7 +206,22 @@ OPENAI_API_KEY=s3cr3t-key "$SEMIO" ask --study "$S" --run keyed --url "http://12
 check "the key is sent" grep -q "6 answered now" "$T/out"
 check "the key is not stored" sh -c "! grep -qa s3cr3t '$S' '$S-wal' 2>/dev/null"
 "$SEMIO" ask --study "$S" --run keyless --url "http://127.0.0.1:$PORT_key/v1" --model m --signs tonic --max-retries 0 > "$T/out" 2> "$T/err"
-check "without the key the server refuses" grep -q "0 answered now, 6 failed" "$T/out"
+rc=$?
+check "without the key the server refuses, and the run stops" sh -c "[ $rc -eq 1 ] && grep -q 'refused the request (HTTP 401)' '$T/err'"
+check "a refused question is not stored as failed" test "$(sql "SELECT count(*) FROM answers a JOIN runs r ON r.id = a.run_id WHERE r.name = 'keyless'")" -eq 0
+OPENAI_API_KEY=s3cr3t-key "$SEMIO" ask --study "$S" --run keyless --url "http://127.0.0.1:$PORT_key/v1" --model m --signs tonic > "$T/out" 2> "$T/err"
+check "with the key the refused run completes" grep -q "6 answered now" "$T/out"
+# A gateway that echoes the request's headers in its 401: the wrong key is still not kept.
+OPENAI_API_KEY=wr0ng-key-777 "$SEMIO" ask --study "$S" --run echoed --url "http://127.0.0.1:$PORT_key/v1" --model m --signs tonic > "$T/out" 2> "$T/err"
+check "an echoed key stops the run" grep -q "refused" "$T/err"
+check "an echoed key is stored nowhere" sh -c "! grep -qa wr0ng '$S' '$S-wal' '$T/out' '$T/err' 2>/dev/null"
+# Credentials in a URL are used, never stored or printed.
+"$SEMIO" ask --study "$S" --run userinfo --url "http://nurse:pw-h1dden@127.0.0.1:$PORT_key/v1" --model m --signs tonic > "$T/out" 2> "$T/err"
+check "a URL's password is stored nowhere" sh -c "! grep -qa pw-h1dden '$S' '$S-wal' '$T/out' '$T/err' 2>/dev/null"
+check "the run records the URL redacted" test "$(sql "SELECT base_urls FROM runs WHERE name = 'userinfo'")" = "http://nurse:redacted@127.0.0.1:$PORT_key/v1"
+"$SEMIO" ask --study "$S" --run bad2 --url "ftp://u:pw-h1dden@127.0.0.1/v1" --model m > "$T/out" 2> "$T/err"
+check "a refused URL is printed without its password" sh -c "grep -q 'is not an http' '$T/err' && ! grep -q pw-h1dden '$T/err'"
+check "a refused ask stores no run" test "$(sql "SELECT count(*) FROM runs WHERE name = 'bad2'")" -eq 0
 
 # eval reads the runs; failures are counted, not scored as no
 python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute("INSERT INTO labels(video_id, sign, value) SELECT v.id, s.sign, v.id % 2 FROM videos v, (SELECT '"'"'tonic'"'"' AS sign UNION SELECT '"'"'clonic'"'"') s"); c.commit()' "$S"

@@ -21,6 +21,7 @@ typedef enum SemioCode {
     SEMIO_ERR_NOT_FOUND = -7, /**< a named thing does not exist */
     SEMIO_ERR_CONFLICT = -8,  /**< the request contradicts what is stored */
     SEMIO_ERR_INTERRUPTED = -9,
+    SEMIO_ERR_REFUSED = -10,  /**< a server refused the request for good (credentials) */
 } SemioCode;
 
 /**

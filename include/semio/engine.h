@@ -125,6 +125,7 @@ typedef struct SemioCompletion {
     int prompt_tokens, completion_tokens; /**< -1 when not reported */
     int replica;                  /**< which base URL answered */
     const char *error;            /**< why it failed, when it did */
+    int http_status;              /**< the server's last status, 0 when there was none */
 } SemioCompletion;
 
 typedef void (*SemioCompletionFn)(void *user, const SemioCompletion *c);

@@ -1,9 +1,12 @@
 /* Collecting server replies, reading Retry-After, and the waits between attempts. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
+
+#include <curl/curl.h>
 
 #include "engine/http.h"
 
@@ -69,4 +72,88 @@ int semio_sleep_unless_stopped(double seconds, const volatile int *stop)
         seconds -= slice;
     }
     return stop && *stop;
+}
+
+/* ---- secrets -------------------------------------------------------------------- */
+
+void semio_secrets_add(SemioSecrets *s, const char *secret)
+{
+    if (!secret || strlen(secret) < 4 || s->n == sizeof(s->items) / sizeof(*s->items))
+        return;
+    for (size_t i = 0; i < s->n; i++)
+        if (!strcmp(s->items[i], secret))
+            return;
+    char *copy = strdup(secret);
+    if (copy)
+        s->items[s->n++] = copy;
+}
+
+void semio_secrets_add_url(SemioSecrets *s, const char *url)
+{
+    CURLU *h = curl_url();
+    char *pw = NULL;
+    if (h && curl_url_set(h, CURLUPART_URL, url, 0) == CURLUE_OK) {
+        if (curl_url_get(h, CURLUPART_PASSWORD, &pw, 0) == CURLUE_OK) {
+            semio_secrets_add(s, pw);
+            curl_free(pw);
+        }
+        if (curl_url_get(h, CURLUPART_PASSWORD, &pw, CURLU_URLDECODE) == CURLUE_OK) {
+            semio_secrets_add(s, pw);
+            curl_free(pw);
+        }
+    }
+    curl_url_cleanup(h);
+}
+
+char *semio_secrets_redact(const SemioSecrets *s, const char *text)
+{
+    static const char mask[] = "[redacted]";
+    if (!text)
+        return NULL;
+    char *out = strdup(text);
+    for (size_t i = 0; out && i < s->n; i++) {
+        size_t k = strlen(s->items[i]);
+        for (char *hit = strstr(out, s->items[i]); hit; hit = strstr(out, s->items[i])) {
+            size_t before = (size_t)(hit - out), after = strlen(hit + k);
+            char *next = malloc(before + sizeof(mask) - 1 + after + 1);
+            if (!next) {
+                free(out);
+                return NULL;
+            }
+            memcpy(next, out, before);
+            memcpy(next + before, mask, sizeof(mask) - 1);
+            memcpy(next + before + sizeof(mask) - 1, hit + k, after + 1);
+            free(out);
+            out = next;
+        }
+    }
+    return out;
+}
+
+void semio_secrets_clear(SemioSecrets *s)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        volatile char *p = s->items[i];
+        while (*p)
+            *p++ = 0;
+        free(s->items[i]);
+    }
+    s->n = 0;
+}
+
+void semio_url_redacted(const char *url, char *out, size_t size)
+{
+    CURLU *h = curl_url();
+    char *pw = NULL, *clean = NULL;
+    snprintf(out, size, "%s", url);
+    if (h && curl_url_set(h, CURLUPART_URL, url, 0) == CURLUE_OK &&
+        curl_url_get(h, CURLUPART_PASSWORD, &pw, 0) == CURLUE_OK &&
+        curl_url_set(h, CURLUPART_PASSWORD, "redacted", 0) == CURLUE_OK &&
+        curl_url_get(h, CURLUPART_URL, &clean, 0) == CURLUE_OK) {
+        /* libcurl writes the URL in its normal form: keep the user's where nothing is hidden */
+        snprintf(out, size, "%s", clean);
+    }
+    curl_free(pw);
+    curl_free(clean);
+    curl_url_cleanup(h);
 }

@@ -35,3 +35,26 @@ double semio_retry_delay(const SemioOpenAISettings *s, int attempt, double retry
 int semio_sleep_unless_stopped(double seconds, const volatile int *stop);
 
 #endif
+
+/* ---- secrets -------------------------------------------------------------------- */
+
+/* What must never be stored or printed: the API key, the passwords in server URLs. */
+typedef struct SemioSecrets {
+    char *items[72];
+    size_t n;
+} SemioSecrets;
+
+/* Adds a secret (copied); texts shorter than 4 characters are not worth hiding. */
+void semio_secrets_add(SemioSecrets *s, const char *secret);
+
+/* Adds the password of a URL's user information, as written and as decoded. */
+void semio_secrets_add_url(SemioSecrets *s, const char *url);
+
+/* A copy of text with every secret replaced by "[redacted]"; NULL for NULL (or no memory). */
+char *semio_secrets_redact(const SemioSecrets *s, const char *text);
+
+/* Wipes and frees every secret. */
+void semio_secrets_clear(SemioSecrets *s);
+
+/* The URL with its password replaced by "redacted" (as stored in runs and printed). */
+void semio_url_redacted(const char *url, char *out, size_t size);

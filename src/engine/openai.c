@@ -43,6 +43,7 @@ typedef struct OpenAI {
     char *model, *extra_text;
     json_object *extra;
     char auth[1024];
+    SemioSecrets secrets; /* the key and the URLs' passwords: never stored or printed */
     CURLM *multi;
     struct curl_slist *headers;
     Job *queue;       /* waiting (new or to be retried), in order */
@@ -229,9 +230,12 @@ static int openai_open(void **out, const void *settings, SemioError *err)
     if (set->concurrency < 1 || set->concurrency > 1024)
         return semio_fail(err, SEMIO_ERR_INVALID, "openai: concurrency must be 1..1024");
     for (size_t i = 0; i < set->nurls; i++)
-        if (strncmp(set->urls[i], "http://", 7) && strncmp(set->urls[i], "https://", 8))
+        if (strncmp(set->urls[i], "http://", 7) && strncmp(set->urls[i], "https://", 8)) {
+            char shown[2048];
+            semio_url_redacted(set->urls[i], shown, sizeof(shown));
             return semio_fail(err, SEMIO_ERR_INVALID, "openai: '%s' is not an http(s) URL",
-                              set->urls[i]);
+                              shown);
+        }
     OpenAI *e = calloc(1, sizeof(*e));
     if (!e)
         return semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
@@ -267,6 +271,9 @@ static int openai_open(void **out, const void *settings, SemioError *err)
         snprintf(e->auth, sizeof(e->auth), "Authorization: Bearer %s", key);
         e->headers = curl_slist_append(e->headers, e->auth);
     }
+    semio_secrets_add(&e->secrets, key);
+    for (size_t i = 0; i < set->nurls; i++)
+        semio_secrets_add_url(&e->secrets, set->urls[i]);
     e->rng = (uint64_t)getpid() * 0x9e3779b97f4a7c15ULL ^ (uint64_t)(semio_monotonic_s() * 1e6);
     if (r == 0 && (e->curl_ready = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK) &&
         !(e->multi = curl_multi_init()))
@@ -315,6 +322,7 @@ static void openai_close(void *priv)
         curl_global_cleanup();
     curl_slist_free_all(e->headers);
     memset(e->auth, 0, sizeof(e->auth));
+    semio_secrets_clear(&e->secrets);
     for (size_t i = 0; e->urls && i < e->set.nurls; i++)
         free(e->urls[i]);
     free(e->urls);
@@ -573,9 +581,15 @@ static int finish(OpenAI *e, Job *j, CURLcode code, SemioCompletionFn fn, void *
     json_object_put(root);
     if (!c.ok && !permanent && retry(e, j))
         return 0;
-    c.raw = j->last_raw;
-    c.error = c.ok ? NULL : j->error;
+    /* a gateway may echo the request's headers: nothing of the key leaves this engine */
+    char *raw = semio_secrets_redact(&e->secrets, j->last_raw);
+    char *error = semio_secrets_redact(&e->secrets, j->error);
+    c.raw = raw;
+    c.error = c.ok ? NULL : error ? error : "(redacted)";
+    c.http_status = (int)http;
     fn(user, &c);
+    free(raw);
+    free(error);
     semio_parsed_answer_clear(&c.answer);
     e->pending--;
     free_job(j);
@@ -628,9 +642,12 @@ static int openai_describe(const void *settings, json_object *run, char *model,
     json_object_object_add(run, "extra", o->extra_json ? json_tokener_parse(o->extra_json) : NULL);
     snprintf(model, model_size, "%s", o->model ? o->model : "");
     endpoints[0] = '\0';
-    for (size_t i = 0; i < o->nurls; i++)
+    for (size_t i = 0; i < o->nurls; i++) {
+        char shown[2048];
+        semio_url_redacted(o->urls[i], shown, sizeof(shown));
         snprintf(endpoints + strlen(endpoints), endpoints_size - strlen(endpoints), "%s%s",
-                 i ? "," : "", o->urls[i]);
+                 i ? "," : "", shown);
+    }
     return 0;
 }
 

@@ -101,10 +101,9 @@ static int attempt(CURL *c, const SemioOpenAISettings *s, const char *url,
     return out->text ? 0 : semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
 }
 
-int semio_transcribe_wav(const SemioOpenAISettings *s, const uint8_t *wav, size_t size,
-                         SemioTranscript *out, SemioError *err)
+static int transcribe(const SemioOpenAISettings *s, const uint8_t *wav, size_t size,
+                      SemioTranscript *out, SemioError *err)
 {
-    memset(out, 0, sizeof(*out));
     if (!s->model || !s->nurls)
         return semio_fail(err, SEMIO_ERR_INVALID, "transcribe: --url and --model are required");
     if (strncmp(s->urls[0], "http://", 7) && strncmp(s->urls[0], "https://", 8))
@@ -145,4 +144,22 @@ int semio_transcribe_wav(const SemioOpenAISettings *s, const uint8_t *wav, size_
     curl_slist_free_all(headers);
     memset(auth, 0, sizeof(auth));
     return r < 0 ? r : 0;
+}
+
+int semio_transcribe_wav(const SemioOpenAISettings *s, const uint8_t *wav, size_t size,
+                         SemioTranscript *out, SemioError *err)
+{
+    memset(out, 0, sizeof(*out));
+    int r = transcribe(s, wav, size, out, err);
+    if (r < 0 && err) { /* an error may quote the URL or a reply that echoes the key */
+        SemioSecrets secrets = { 0 };
+        semio_secrets_add(&secrets, s->api_key_env ? getenv(s->api_key_env) : NULL);
+        for (size_t i = 0; i < s->nurls; i++)
+            semio_secrets_add_url(&secrets, s->urls[i]);
+        char *shown = semio_secrets_redact(&secrets, err->message);
+        snprintf(err->message, sizeof(err->message), "%s", shown ? shown : "(redacted)");
+        free(shown);
+        semio_secrets_clear(&secrets);
+    }
+    return r;
 }

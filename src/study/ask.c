@@ -63,7 +63,7 @@ typedef struct Ctx {
     SemioAskReport *rep;
     int64_t run, sampling;
     sqlite3_stmt *insert;
-    int db_error;
+    int fatal;      /* an error that ends the run: the database, or a server's refusal */
     Pending *live;
     SemioError *err;
 } Ctx;
@@ -401,6 +401,18 @@ static void on_answer(void *user, const SemioCompletion *c)
     Ctx *x = user;
     Pending *p = c->user;
     static const char *const words[] = { "no", "yes", "na" };
+    /* Credentials refused: no question will fare better, and a stored failure would keep
+     * the corrected run from asking it again. Nothing is stored; the run stops. */
+    if (!c->ok && (c->http_status == 401 || c->http_status == 403)) {
+        if (!x->fatal)
+            x->fatal = semio_fail(x->err, SEMIO_ERR_REFUSED, "%s: the server refused the "
+                                  "request (HTTP %d): check the API key (its environment "
+                                  "variable) and any credentials in the URL; nothing was "
+                                  "stored for the refused questions", x->s->path,
+                                  c->http_status);
+        unlink_pending(x, p);
+        return;
+    }
     sqlite3_stmt *st = x->insert;
     char now[32];
     sqlite3_reset(st);
@@ -432,8 +444,8 @@ static void on_answer(void *user, const SemioCompletion *c)
         sqlite3_bind_int(st, 16, c->completion_tokens);
     sqlite3_bind_text(st, 17, semio_db_now(now), -1, SQLITE_STATIC);
     /* One row, one commit (autocommit): a crash keeps every answer that arrived. */
-    if (sqlite3_step(st) != SQLITE_DONE && !x->db_error)
-        x->db_error = semio_db_fail(x->s, x->err, "cannot store an answer");
+    if (sqlite3_step(st) != SQLITE_DONE && !x->fatal)
+        x->fatal = semio_db_fail(x->s, x->err, "cannot store an answer");
     c->ok ? x->rep->answered++ : x->rep->failed++;
     unlink_pending(x, p);
 }
@@ -536,7 +548,7 @@ static int drain(Ctx *c, SemioEngine *engine, size_t left)
     int r = 0;
     while (r == 0 && engine && semio_engine_pending(engine) > left && !stopping(c)) {
         int w = semio_engine_wait(engine, on_answer, c, c->err);
-        r = w < 0 ? w : c->db_error;
+        r = w < 0 ? w : c->fatal;
         report_progress(c);
     }
     return r;
@@ -766,6 +778,10 @@ int semio_ask(SemioStudy *s, const SemioAskSettings *set, SemioAskReport *rep, S
         r = find_segment_set(s, set, rep, &set_id, err);
     if (r == 0)
         r = find_sampling(&c, set_id);
+    /* the engine checks its settings before the run is stored: a refused command leaves
+     * no run behind to refuse the corrected one */
+    if (r == 0 && !set->dry_run)
+        r = semio_engine_open(&engine, set->engine, c.settings, err);
     if (r == 0)
         r = open_run(&c, fingerprint);
     if (r == 0)
@@ -774,8 +790,6 @@ int semio_ask(SemioStudy *s, const SemioAskSettings *set, SemioAskReport *rep, S
         r = prepare_answers(s, &done_q, &c.insert, err);
     if (r == 0 && !(plan = calloc(nq, sizeof(*plan))))
         r = semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
-    if (r == 0 && !set->dry_run)
-        r = semio_engine_open(&engine, set->engine, c.settings, err);
     if (r < 0)
         goto done;
     rep->planned = (int64_t)(nseg * nq);
@@ -816,9 +830,8 @@ int semio_ask(SemioStudy *s, const SemioAskSettings *set, SemioAskReport *rep, S
         }
         free_plan(plan, n);
     }
-    int last = drain(&c, engine, 0);
     if (r == 0)
-        r = last;
+        r = drain(&c, engine, 0);
     if (r == 0 && stopping(&c))
         r = semio_fail(err, SEMIO_ERR_INTERRUPTED, "interrupted: %lld questions not asked",
                        (long long)(rep->planned - rep->done_before - rep->answered - rep->failed));
