@@ -253,4 +253,26 @@ check "export of an unknown run" grep -q "no run named 'nope'" "$T/err"
 "$SEMIO" import --study "$S" --run reimported "$T/export.csv" > "$T/out" 2> "$T/err"
 check "an export imports back" grep -q "2 rows, 2 signs, 2 answers, 2 failed answers" "$T/out"
 
+# A study names files by paths relative to its cache: an edited path (or a link in the
+# cache) that leads outside it, and a frame that is not JPEG, are refused before anything
+# is sent.
+cp "$S" "$T/hostile.db"
+cp -r "$T/s.cache" "$T/hostile.cache"
+H="$T/hostile.db"
+hsql() { python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(sys.argv[2]); c.commit()' "$H" "$1"; }
+start_server p
+hsql "UPDATE frames SET path = '../../../../etc/passwd' WHERE rowid = (SELECT min(rowid) FROM frames)"
+"$SEMIO" ask --study "$H" --run up --url "http://127.0.0.1:$PORT_p/v1" --model m --signs tonic > "$T/out" 2> "$T/err"
+rc=$?
+check "a path out of the cache is refused" sh -c "[ $rc -ne 0 ] && grep -q \"leads outside the study's cache\" '$T/err'"
+cp "$S" "$H"
+first=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT path FROM frames ORDER BY rowid LIMIT 1").fetchone()[0])' "$H")
+ln -sf /etc/passwd "$T/hostile.cache/$first"
+"$SEMIO" ask --study "$H" --run link --url "http://127.0.0.1:$PORT_p/v1" --model m --signs tonic > "$T/out" 2> "$T/err"
+check "a link out of the cache is refused" grep -q "leads through a link" "$T/err"
+rm "$T/hostile.cache/$first"; echo "not a picture" > "$T/hostile.cache/$first"
+"$SEMIO" ask --study "$H" --run text --url "http://127.0.0.1:$PORT_p/v1" --model m --signs tonic > "$T/out" 2> "$T/err"
+check "a frame that is not JPEG is refused" grep -q "not a JPEG" "$T/err"
+check "none of them reached the server" sh -c "! grep -q '\"valid\": false' '$T/p.log'"
+
 finish

@@ -321,10 +321,13 @@ static int load_audio(SemioStudy *s, int64_t segment, const char *kind, Frames *
     sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
     if (sqlite3_step(st) == SQLITE_ROW) {
         char path[PATH_MAX + 256], *data;
-        if ((r = semio_path(err, path, sizeof(path), "%s/%s", s->cache_dir,
-                            (const char *)sqlite3_column_text(st, 0))) == 0 &&
+        if ((r = semio_study_file(s, (const char *)sqlite3_column_text(st, 0), path,
+                                  sizeof(path), err)) == 0 &&
             (r = semio_read_file(path, &data, &f->wav_size, err)) == 0)
             f->wav = (uint8_t *)data;
+        /* only a WAV file goes to a server as the window's sound */
+        if (r == 0 && (f->wav_size < 12 || memcmp(data, "RIFF", 4) || memcmp(data + 8, "WAVE", 4)))
+            r = semio_fail(err, SEMIO_ERR_FORMAT, "%s: not a WAV file", path);
     }
     sqlite3_finalize(st);
     return r;
@@ -368,8 +371,8 @@ static int load_frames(SemioStudy *s, int64_t segment, int64_t sampling, const c
         char path[PATH_MAX + 256];
         char *data;
         size_t size;
-        if ((r = semio_path(err, path, sizeof(path), "%s/%s", s->cache_dir,
-                            (const char *)sqlite3_column_text(st, 0))) < 0 ||
+        if ((r = semio_study_file(s, (const char *)sqlite3_column_text(st, 0), path,
+                                  sizeof(path), err)) < 0 ||
             (r = semio_read_file(path, &data, &size, err)) < 0)
             break;
         f->data[f->n] = (uint8_t *)data;
@@ -377,10 +380,16 @@ static int load_frames(SemioStudy *s, int64_t segment, int64_t sampling, const c
         f->width = sqlite3_column_int(st, 2);
         f->height = sqlite3_column_int(st, 3);
         f->n++;
-        /* a view's pictures need not have the sampled size (face crops are square) */
-        if (kind && semio_jpeg_size((const uint8_t *)data, size, &f->width, &f->height) < 0) {
+        /* only JPEG goes to a server; a view's pictures need not have the sampled size
+         * (face crops are square) */
+        int w, h;
+        if (semio_jpeg_size((const uint8_t *)data, size, &w, &h) < 0) {
             r = semio_fail(err, SEMIO_ERR_FORMAT, "%s: not a JPEG", path);
             break;
+        }
+        if (kind) {
+            f->width = w;
+            f->height = h;
         }
     }
     sqlite3_finalize(st);

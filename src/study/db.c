@@ -1,4 +1,5 @@
 /* Opens the study database and keeps its schema; every stage's tables live here. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -307,4 +308,32 @@ const char *semio_study_path(const SemioStudy *s)
 const char *semio_study_cache_dir(const SemioStudy *s)
 {
     return s->cache_dir;
+}
+
+/* Whether a relative path has a ".." component. */
+static int climbs(const char *path)
+{
+    for (const char *c = path; *c; c = strchr(c, '/') ? strchr(c, '/') + 1 : c + strlen(c))
+        if (c[0] == '.' && c[1] == '.' && (c[2] == '/' || c[2] == '\0'))
+            return 1;
+    return 0;
+}
+
+int semio_study_file(const SemioStudy *s, const char *stored, char *out, size_t size,
+                     SemioError *err)
+{
+    if (!stored || !stored[0] || stored[0] == '/' || climbs(stored))
+        return semio_fail(err, SEMIO_ERR_FORMAT, "%s: the stored path '%s' leads outside the "
+                          "study's cache %s: the study was edited or is damaged", s->path,
+                          stored ? stored : "", s->cache_dir);
+    int r = semio_path(err, out, size, "%s/%s", s->cache_dir, stored);
+    char real[PATH_MAX], root[PATH_MAX];
+    if (r == 0 && realpath(out, real) && realpath(s->cache_dir, root)) {
+        size_t n = strlen(root);
+        if (strncmp(real, root, n) || real[n] != '/')
+            r = semio_fail(err, SEMIO_ERR_FORMAT, "%s: the stored path '%s' leads through a "
+                           "link to %s, outside the study's cache %s", s->path, stored, real,
+                           s->cache_dir);
+    }
+    return r;
 }

@@ -28,6 +28,14 @@ void semio_db_rollback(SemioStudy *s);
 /** The current row of `st` as a JSON object keyed by column names (NULL -> null). */
 struct json_object *semio_db_row_json(sqlite3_stmt *st);
 
+/**
+ * The file a path stored in the study names: relative to its cache, never outside it. A
+ * path that is absolute, climbs out with "..", or leads out through a link is refused as
+ * the sign of an edited or damaged study (SEMIO_ERR_FORMAT, naming the study and path).
+ */
+int semio_study_file(const SemioStudy *s, const char *stored, char *out, size_t size,
+                     SemioError *err);
+
 /** The current UTC time as ISO 8601, for *_at columns. */
 const char *semio_db_now(char buf[32]);
 

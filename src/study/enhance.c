@@ -81,7 +81,7 @@ static int detect_faces(SemioStudy *s, SemioFaceDetector *det, const char *rel_p
     char path[PATH_MAX + 64];
     SemioImage img;
     SemioFace *faces = NULL;
-    int r = semio_path(err, path, sizeof(path), "%s/%s", s->cache_dir, rel_path);
+    int r = semio_study_file(s, rel_path, path, sizeof(path), err);
     if (r == 0 && (r = semio_jpeg_read(path, &img, err)) == 0) {
         r = semio_face_detect(det, &img, &faces, n, err);
         double k = (double)src_w / img.width;
@@ -202,7 +202,7 @@ static int keypoint_view_segment(SemioStudy *s, const SemioEnhanceSettings *set,
         char in[PATH_MAX + 64], out[PATH_MAX + 64];
         SemioImage img;
         const char *name = strrchr(f[i].path, '/');
-        if ((r = semio_path(err, in, sizeof(in), "%s/%s", s->cache_dir, f[i].path)) < 0 ||
+        if ((r = semio_study_file(s, f[i].path, in, sizeof(in), err)) < 0 ||
             (r = semio_path(err, out, sizeof(out), "%s/%s", dir, name ? name + 1 : f[i].path)) < 0)
             break;
         if ((r = semio_jpeg_read(in, &img, err)) < 0)

@@ -108,8 +108,8 @@ int semio_window_signals(SemioStudy *s, int64_t segment, const char *keypoints_d
     }
     if (r == 0 && sqlite3_column_type(st, 9) != SQLITE_NULL) {
         char wav[PATH_MAX + 256];
-        if ((r = semio_path(err, wav, sizeof(wav), "%s/%s", s->cache_dir,
-                            (const char *)sqlite3_column_text(st, 9))) == 0 &&
+        if ((r = semio_study_file(s, (const char *)sqlite3_column_text(st, 9), wav,
+                                  sizeof(wav), err)) == 0 &&
             (r = semio_audio_extract(wav, 0, -1, 16000, &w->audio, err)) == 0)
             w->sig.audio = &w->audio;
     }

@@ -58,8 +58,8 @@ int semio_transcribe(SemioStudy *s, const SemioTranscribeSettings *set,
         }
         char path[PATH_MAX + 256], *wav;
         size_t size;
-        if ((r = semio_path(err, path, sizeof(path), "%s/%s", s->cache_dir,
-                            (const char *)sqlite3_column_text(st, 1))) < 0)
+        if ((r = semio_study_file(s, (const char *)sqlite3_column_text(st, 1), path,
+                                  sizeof(path), err)) < 0)
             break;
         SemioTranscript t = { 0 };
         SemioError why = { 0 };
