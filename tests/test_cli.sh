@@ -64,13 +64,13 @@ else bad "resume skipped finished segments" "$(cat "$T/out")"; fi
 expect "status" 0 "$SEMIO" status --study "$S"
 has "all segments sampled once" "$T/out" "n40-p602112-q90: 30 segments ok, 0 partial, 0 failed"
 
-# SIGINT: stops after the segment in flight, exits 1, resumes later.
+# SIGINT: stops after the segment in flight, exits 130 (128 + SIGINT), resumes later.
 "$SEMIO" sample --study "$S" --frames 40 --fps 3 --threads 1 > "$T/int.out" 2>&1 &
 pid=$!
 sleep 0.3
 kill -INT $pid 2>/dev/null
 wait $pid; rc=$?
-if [ $rc -eq 1 ] && grep -q "interrupted" "$T/int.out"; then ok "SIGINT stops cleanly"
+if [ $rc -eq 130 ] && grep -q "interrupted" "$T/int.out"; then ok "SIGINT stops cleanly"
 elif [ $rc -eq 0 ]; then ok "SIGINT stops cleanly (finished first)"
 else bad "SIGINT stops cleanly" "exit $rc" "$(cat "$T/int.out")"; fi
 expect "resume after SIGINT" 0 "$SEMIO" sample --study "$S" --frames 40 --fps 3 --threads 1

@@ -163,6 +163,11 @@ expect "no study path" 2 "$SEMIO" run "$T/bad3.ini"
 has "no study path explained" "$T/err" "[study] needs path"
 expect "missing config" 1 "$SEMIO" run "$T/none.ini"
 has "missing config named" "$T/err" "none.ini"
+printf '[study]\npath = s.db\nrecordings = rec\n[ask ../../escaped]\nengine = kinematic\n[export]\nfolder = out\n' > "$T/bad5.ini"
+expect "a run name that is a path" 2 "$SEMIO" run "$T/bad5.ini"
+has "the run name is refused as a path" "$T/err" "a name, not a path"
+check_none() { [ ! -e "$T/../escaped.csv" ] && [ ! -e "$T/escaped.csv" ]; }
+check_none && ok "nothing written outside the export folder" || bad "nothing written outside the export folder"
 printf '[study]\npath = s.db\nrecordings = rec\n[ask k]\nengine = kinematic\nparam.nope = 3\n' > "$T/bad4.ini"
 cp -r "$T/rec" "$T/rec4" 2>/dev/null
 expect "unknown kinematic parameter" 2 "$SEMIO" run --only ask "$T/bad4.ini"

@@ -308,6 +308,12 @@ int cmd_run(int argc, char **argv)
             free_config(&c);
             return 2;
         }
+        SemioError err = { 0 };
+        if (!strncmp(sec, "ask ", 4) && semio_run_name_check(sec + 4, &err) < 0) {
+            cli_error("run: %s: [%s]: %s", c.path, sec, err.message);
+            free_config(&c);
+            return 2;
+        }
     }
     /* relative paths in the config are relative to its folder */
     char dir[PATH_MAX], cwd[PATH_MAX];

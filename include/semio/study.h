@@ -180,6 +180,12 @@ int semio_transcribe(SemioStudy *s, const SemioTranscribeSettings *set,
 
 /* ---- ask ------------------------------------------------------------------ */
 
+/**
+ * Checks a run's name: a name, never a path (exports are written as NAME.csv), so 1 to
+ * 128 bytes of valid UTF-8 without '/', '\\' or control characters, and not "." or "..".
+ */
+int semio_run_name_check(const char *name, SemioError *err);
+
 typedef struct SemioAskSettings {
     const char *run;          /**< the run's name: answers are stored under it */
     const char *engine;       /**< a registered engine (semio_engine_name_at): "openai" (default)

@@ -638,8 +638,8 @@ static int submit_window(Ctx *c, SemioEngine *engine, const Segment *g, const ch
 static int check_settings(Ctx *c)
 {
     const SemioAskSettings *set = c->set;
-    if (!set->run || !set->run[0])
-        return semio_fail(c->err, SEMIO_ERR_INVALID, "ask: a run name is required");
+    if (semio_run_name_check(set->run, c->err) < 0)
+        return SEMIO_ERR_INVALID;
     if (!(c->cls = semio_engine_find(set->engine, c->err)))
         return SEMIO_ERR_INVALID;
     const char *name = set->view ? set->view : c->cls->default_view;

@@ -337,3 +337,28 @@ int semio_study_file(const SemioStudy *s, const char *stored, char *out, size_t 
     }
     return r;
 }
+
+int semio_run_name_check(const char *name, SemioError *err)
+{
+    size_t n = name ? strlen(name) : 0;
+    if (n == 0 || n > 128)
+        return semio_fail(err, SEMIO_ERR_INVALID, "a run needs a name of 1 to 128 bytes");
+    if (!strcmp(name, ".") || !strcmp(name, ".."))
+        return semio_fail(err, SEMIO_ERR_INVALID, "'%s' is not a run name", name);
+    for (const unsigned char *c = (const unsigned char *)name; *c; c++)
+        if (*c < 0x20 || *c == 0x7f || *c == '/' || *c == '\\')
+            return semio_fail(err, SEMIO_ERR_INVALID, "run name '%s': a name, not a path (no "
+                              "'/', '\\' or control characters)", name);
+    /* UTF-8 whatever the locale: checked byte by byte */
+    for (const unsigned char *c = (const unsigned char *)name; *c;) {
+        int len = *c < 0x80 ? 1 : (*c & 0xe0) == 0xc0 ? 2 : (*c & 0xf0) == 0xe0 ? 3
+                : (*c & 0xf8) == 0xf0 ? 4 : 0;
+        for (int k = 1; k < len; k++)
+            if ((c[k] & 0xc0) != 0x80)
+                len = 0;
+        if (!len)
+            return semio_fail(err, SEMIO_ERR_INVALID, "run name: not valid UTF-8");
+        c += len;
+    }
+    return 0;
+}

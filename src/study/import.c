@@ -148,8 +148,8 @@ int semio_import_predictions(SemioStudy *s, const char *path, const char *run, i
                              SemioImportReport *rep, SemioError *err)
 {
     memset(rep, 0, sizeof(*rep));
-    if (!run || !run[0])
-        return semio_fail(err, SEMIO_ERR_INVALID, "import: name the run");
+    if (semio_run_name_check(run, err) < 0)
+        return SEMIO_ERR_INVALID;
     SemioCsv csv;
     SemioSignSet *catalog = NULL;
     Video *videos = NULL;
