@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "eval/cells.h"
+#include "formats/cells.h"
 #include "semio/eval.h"
 #include "semio/signs.h"
 #include "study/db.h"

@@ -7,10 +7,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "formats/label_csv.h"
+#include "formats/patient.h"
 #include "semio/signs.h"
 #include "study/db.h"
-#include "study/labels.h"
-#include "study/patient.h"
 #include "util/csv.h"
 #include "util/error.h"
 

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "study/labels.h"
+#include "formats/label_csv.h"
 #include "util/error.h"
 
 int semio_parse_clock(const char *text, double *seconds)

@@ -6,9 +6,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "eval/cells.h"
+#include "formats/cells.h"
+#include "formats/label_csv.h"
 #include "semio/eval.h"
-#include "study/labels.h"
 #include "util/csv.h"
 #include "util/fs.h"
 
