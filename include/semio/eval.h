@@ -8,23 +8,12 @@
 
 #include <stdio.h>
 
+#include "semio/answer.h"
 #include "semio/common.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/** An answer about one sign in one recording. */
-typedef enum SemioAnswer {
-    SEMIO_ANSWER_NO = 0,
-    SEMIO_ANSWER_YES = 1,
-    SEMIO_ANSWER_NA = 2,      /**< "not applicable" (verbal_responsiveness: nobody asked) */
-    SEMIO_ANSWER_FAILED = 3,  /**< no usable answer after all retries */
-    SEMIO_ANSWER_MISSING = 4, /**< never asked / absent from the predictions */
-} SemioAnswer;
-
-/** Labels: 1 yes, 0 no, -1 unknown (an empty cell). */
-#define SEMIO_LABEL_UNKNOWN (-1)
 
 /**
  * How rows that are not a plain yes/no answer are scored. In every rule set rows

@@ -2,6 +2,7 @@
 #ifndef SEMIO_SEMIO_H
 #define SEMIO_SEMIO_H
 
+#include "semio/answer.h"
 #include "semio/audio.h"
 #include "semio/common.h"
 #include "semio/engine.h"

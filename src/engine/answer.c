@@ -13,8 +13,8 @@
 #include <json-c/json.h>
 
 #include "formats/label_csv.h"
+#include "semio/answer.h"
 #include "semio/engine.h"
-#include "semio/eval.h"
 
 /* The first balanced {...} outside strings, or NULL. */
 static const char *first_object(const char *s, size_t *len)

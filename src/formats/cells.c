@@ -8,7 +8,7 @@
 
 #include "formats/cells.h"
 #include "formats/label_csv.h"
-#include "semio/eval.h"
+#include "semio/answer.h"
 #include "util/csv.h"
 #include "util/fs.h"
 
