@@ -12,7 +12,7 @@
 
 #include <json-c/json.h>
 
-#include "formats/label_csv.h"
+#include "formats/cells.h"
 #include "semio/answer.h"
 #include "semio/engine.h"
 

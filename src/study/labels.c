@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "formats/cells.h"
 #include "formats/label_csv.h"
 #include "formats/patient.h"
 #include "semio/signs.h"
