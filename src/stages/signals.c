@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "semio/pose.h"
+#include "stages/signals.h"
 #include "study/db.h"
-#include "study/signals.h"
 #include "util/error.h"
 #include "util/fs.h"
 
