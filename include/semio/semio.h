@@ -13,6 +13,7 @@
 #include "semio/phantom.h"
 #include "semio/pose.h"
 #include "semio/probe.h"
+#include "semio/report.h"
 #include "semio/sampler.h"
 #include "semio/signs.h"
 #include "semio/study.h"
