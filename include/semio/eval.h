@@ -241,27 +241,6 @@ int semio_eval_from_csv(SemioEval **out, const char *labels_csv,
                         const char *const *prediction_csvs, size_t nruns,
                         const SemioCsvOptions *options, SemioError *err);
 
-/* ---- reading a study --------------------------------------------------------- */
-
-struct SemioStudy;
-
-typedef struct SemioStudyEvalOptions {
-    SemioAggregateRule merge; /**< how a recording's answers merge (default any-yes) */
-    int k;                    /**< for k-of-n */
-    double threshold;         /**< for the P(yes) rules (default 0.5) */
-    int tune_folds;           /**< runs with P(yes) also get tuned runs (default 3; 0 off) */
-    uint64_t seed;            /**< for the folds (default 1) */
-} SemioStudyEvalOptions;
-
-void semio_study_eval_default_options(SemioStudyEvalOptions *o);
-
-/**
- * Builds an evaluation of the study's runs (all of them when nruns is 0) against its
- * labels: every recording with a label row, every sign with labels and answers.
- */
-int semio_eval_from_study(SemioEval **out, struct SemioStudy *s, const char *const *runs,
-                          size_t nruns, const SemioStudyEvalOptions *options, SemioError *err);
-
 #ifdef __cplusplus
 }
 #endif

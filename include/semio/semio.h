@@ -16,6 +16,7 @@
 #include "semio/report.h"
 #include "semio/sampler.h"
 #include "semio/signs.h"
+#include "semio/stages.h"
 #include "semio/study.h"
 #include "semio/writer.h"
 

@@ -16,6 +16,7 @@
 #include "semio/eval.h"
 #include "semio/kinematic.h"
 #include "semio/signs.h"
+#include "semio/stages.h"
 #include "stages/signals.h"
 #include "study/db.h"
 #include "util/clock.h"

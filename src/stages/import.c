@@ -10,6 +10,7 @@
 #include "formats/cells.h"
 #include "semio/eval.h"
 #include "semio/signs.h"
+#include "semio/stages.h"
 #include "study/db.h"
 #include "util/csv.h"
 #include "util/error.h"

@@ -12,6 +12,7 @@
 
 #include "formats/patient.h"
 #include "semio/probe.h"
+#include "semio/stages.h"
 #include "study/db.h"
 #include "util/error.h"
 #include "util/fs.h"

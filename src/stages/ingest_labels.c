@@ -8,6 +8,7 @@
 #include "formats/label_csv.h"
 #include "formats/patient.h"
 #include "semio/signs.h"
+#include "semio/stages.h"
 #include "study/db.h"
 
 int semio_ingest_labels(SemioStudy *s, const char *path, const SemioIngestSettings *set,

@@ -1,6 +1,7 @@
 /* Loading a segment's signals for the kinematic engine. */
 #include <limits.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
