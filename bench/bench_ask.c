@@ -119,17 +119,19 @@ int main(int argc, char **argv)
     s.nurls = 1;
     s.concurrency = 8;
     SemioEngine *e;
-    if (semio_openai_open(&e, &s, &err) < 0)
+    if (semio_engine_open(&e, "openai", &s, &err) < 0)
         return fprintf(stderr, "%s\n", err.message), 1;
     uint8_t *small;
     size_t small_size;
     semio_jpeg_encode(img[0].data, 64, 48, img[0].stride, 80, &small, &small_size, &err);
     SemioImagePart one = { small, small_size, 0 };
+    const SemioSign sign = { "tonic", "limb", "video", "pose", "stiffening" };
     int n = 5000;
     double t0 = now();
     for (int i = 0; i < n; i++) {
-        SemioRequest r = { .text = "Is it so?", .images = &one, .nimages = 1, .affinity = 0 };
-        semio_engine_submit(e, &r, &err);
+        SemioQuestion q = { .sign = &sign, .text = "Is it so?" };
+        SemioWindow w = { .images = &one, .nimages = 1, .questions = &q, .nquestions = 1 };
+        semio_engine_submit(e, &w, &err);
         while (semio_engine_pending(e) >= 16)
             semio_engine_wait(e, on_done, NULL, &err);
     }

@@ -4,7 +4,7 @@
 It validates every chat-completion request (content-part order, data URLs that decode to
 JPEG, frame times increasing, the answer schema) and answers 400 with the reason when one
 is wrong. Faults are consumed one per request in arrival order (--faults), or hit every question that
-contains a word (--always WORD:BEHAVIOUR); otherwise it answers normally: ok, 500, 400, 429:SECONDS (with Retry-After), slow:SECONDS, reset (no
+contains a word (--always WORD:BEHAVIOUR); otherwise it answers normally: ok, 500, 400, 429:SECONDS or 503:SECONDS (with Retry-After), slow:SECONDS, reset (no
 reply), empty (no choices), fenced (JSON in a code fence with prose), broken (truncated
 JSON), nojson (prose). Each request is logged as one JSON line (--log). The answer is
 "yes" when the question's length is even; P(yes) is 0.8 for yes, 0.3 for no.
@@ -210,8 +210,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(500, {"error": "injected 500"})
         if kind == "400":
             return self.reply(400, {"error": "injected 400"})
-        if kind == "429":
-            return self.reply(429, {"error": "slow down"}, {"Retry-After": arg or "1"})
+        if kind in ("429", "503"):
+            return self.reply(int(kind), {"error": "slow down"}, {"Retry-After": arg or "1"})
         if kind == "slow":
             time.sleep(float(arg or 5))
         if kind == "reset":

@@ -109,7 +109,8 @@ got=$(sql "SELECT count(*) FROM answers a JOIN runs r ON r.id = a.run_id WHERE r
 check "resumed after kill -9 ($got stored before)" grep -qE "24 questions, ([1-9][0-9]?) answered before" "$T/out"
 check "24 answers, no duplicates" test "$(sql "SELECT count(*), count(DISTINCT segment_id || sign) FROM answers a JOIN runs r ON r.id = a.run_id WHERE r.name = 'killed'")" = "24 24"
 
-# Ctrl-C: nothing new is sent, what is in flight lands, the run resumes later.
+# Ctrl-C: nothing new is sent, what is in flight is abandoned within a second, what was
+# stored stays, the run resumes later.
 start_server i "" 0.3
 "$SEMIO" ask --study "$S" --run interrupted --url "http://127.0.0.1:$PORT_i/v1" --model m --signs tonic,clonic,figure4,head_turning --concurrency 2 > "$T/out" 2> "$T/err" &
 pid=$!
@@ -118,11 +119,29 @@ kill -INT $pid
 wait $pid; rc=$?
 sent=$(lines "$T/i.log")
 stored=$(sql "SELECT count(*) FROM answers a JOIN runs r ON r.id = a.run_id WHERE r.name = 'interrupted'")
-check "SIGINT exits 1 saying so" sh -c "[ $rc -eq 1 ] && grep -q interrupted '$T/err'"
-check "every request sent was stored ($sent sent, $stored stored)" test "$sent" -eq "$stored"
+check "SIGINT exits 130 saying so" sh -c "[ $rc -eq 130 ] && grep -q interrupted '$T/err'"
+check "no answer stored that was not sent ($sent sent, $stored stored)" test "$stored" -le "$sent"
 check "SIGINT stopped early" test "$stored" -lt 24
 "$SEMIO" ask --study "$S" --run interrupted --url "http://127.0.0.1:$PORT_i/v1" --model m --signs tonic,clonic,figure4,head_turning --concurrency 2 > "$T/out" 2> "$T/err"
 check "the interrupted run completes" test "$(sql "SELECT count(*) FROM answers a JOIN runs r ON r.id = a.run_id WHERE r.name = 'interrupted'")" -eq 24
+
+# A server that asks to wait for ever (503, Retry-After: 1000000) cannot hold semio: every
+# wait is capped by --max-wait, and SIGTERM ends the run within a second or two.
+start_server h "" 0 "" "JSON:503:1000000"
+t0=$(date +%s.%N)
+"$SEMIO" ask --study "$S" --run held --url "http://127.0.0.1:$PORT_h/v1" --model m --signs tonic --max-retries 2 --max-wait 0.2 > "$T/out" 2> "$T/err"
+t1=$(date +%s.%N)
+check "Retry-After is capped by --max-wait" awk "BEGIN { exit !($t1 - $t0 < 10) }"
+check "the held questions are stored as failed" grep -q "6 failed" "$T/out"
+"$SEMIO" ask --study "$S" --run held2 --url "http://127.0.0.1:$PORT_h/v1" --model m --signs tonic > "$T/out" 2> "$T/err" &
+pid=$!
+sleep 1.5
+t0=$(date +%s.%N)
+kill -TERM $pid
+wait $pid; rc=$?
+t1=$(date +%s.%N)
+check "SIGTERM during a long Retry-After exits 143" test "$rc" -eq 143
+check "and within two seconds" awk "BEGIN { exit !($t1 - $t0 < 2) }"
 
 # Audio questions: the window's sound (raw or denoised) as input_audio.
 "$SEMIO" ask --study "$S" --run sound --url "$URL" --model m --view audio --signs audio > "$T/out" 2> "$T/err"

@@ -81,8 +81,7 @@ frames=$(ls "$T"/study.cache/frames/v*/n40-p602112-q90/*.jpg | wc -l)
 if ls "$T"/study.cache/frames/v*/*/ | grep -q '\.tmp'; then bad "no temporary files left"; else ok "no temporary files left"; fi
 
 # eval reproduces the pilot study's published audio table from its published files
-P="$(dirname "$0")/../../shared/fixtures/paper"
-[ -d "$P" ] || P="${SEMIO_SOURCE_ROOT:-.}/../shared/fixtures/paper"
+P="$(dirname "$0")/fixtures/paper"
 expect "eval pilot-csv" 0 "$SEMIO" eval --labels "$P/90_FeatureAnnotation.csv" --predictions "$P/AF3_90_audio_feature.csv" --format pilot-csv
 sed '1s/^\xEF\xBB\xBF//; s/\r$//' "$P/audio_base_metrics.csv" > "$T/published.csv"
 if cmp -s "$T/out" "$T/published.csv"; then ok "eval reproduces audio_base_metrics.csv"

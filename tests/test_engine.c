@@ -152,21 +152,27 @@ static void engine_refuses_bad_settings(void)
     semio_openai_default_settings(&s);
     SemioEngine *e = NULL;
     SemioError err = { 0 };
-    CHECK(semio_openai_open(&e, &s, &err) == SEMIO_ERR_INVALID);
+    CHECK(semio_engine_open(&e, "openai", &s, &err) == SEMIO_ERR_INVALID);
     CHECK(strstr(err.message, "model"));
     s.model = "m";
-    CHECK(semio_openai_open(&e, &s, &err) == SEMIO_ERR_INVALID);
+    CHECK(semio_engine_open(&e, "openai", &s, &err) == SEMIO_ERR_INVALID);
     CHECK(strstr(err.message, "--url"));
     const char *urls[1] = { "http://127.0.0.1:9/v1" };
     s.urls = urls;
     s.nurls = 1;
     s.extra_json = "[1, 2]";
-    CHECK(semio_openai_open(&e, &s, &err) == SEMIO_ERR_INVALID);
+    CHECK(semio_engine_open(&e, "openai", &s, &err) == SEMIO_ERR_INVALID);
     CHECK(strstr(err.message, "not a JSON object"));
     s.extra_json = NULL;
-    CHECK_OK(semio_openai_open(&e, &s, &err), err);
+    CHECK_OK(semio_engine_open(&e, "openai", &s, &err), err);
     CHECK_INT(semio_engine_pending(e), 0);
+    CHECK(!strcmp(semio_engine_name(e), "openai"));
+    CHECK_INT(semio_engine_inputs(e), SEMIO_INPUT_IMAGES | SEMIO_INPUT_AUDIO);
     semio_engine_close(&e);
+    CHECK(e == NULL);
+    CHECK(semio_engine_open(&e, "openai", NULL, &err) == SEMIO_ERR_INVALID);
+    CHECK(semio_engine_open(&e, "gpt", &s, &err) == SEMIO_ERR_NOT_FOUND);
+    CHECK(strstr(err.message, "openai, kinematic"));
     CHECK(e == NULL);
 }
 

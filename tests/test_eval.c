@@ -13,7 +13,7 @@ static const char *fixture(const char *name)
     static int next;
     char *p = path[next++ % 4];
     const char *root = getenv("SEMIO_SOURCE_ROOT");
-    snprintf(p, sizeof(path[0]), "%s/../shared/fixtures/paper/%s", root ? root : ".", name);
+    snprintf(p, sizeof(path[0]), "%s/tests/fixtures/paper/%s", root ? root : ".", name);
     return p;
 }
 

@@ -17,7 +17,7 @@ static const char *paper_labels(void)
 {
     static char path[1024];
     const char *root = getenv("SEMIO_SOURCE_ROOT");
-    snprintf(path, sizeof(path), "%s/../shared/fixtures/paper/90_FeatureAnnotation.csv",
+    snprintf(path, sizeof(path), "%s/tests/fixtures/paper/90_FeatureAnnotation.csv",
              root ? root : ".");
     return path;
 }

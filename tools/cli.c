@@ -14,8 +14,7 @@ volatile int cli_stop_flag;
 
 static void on_signal(int sig)
 {
-    (void)sig;
-    cli_stop_flag = 1;
+    cli_stop_flag = sig;
 }
 
 void cli_catch_signals(void)
@@ -23,6 +22,7 @@ void cli_catch_signals(void)
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESETHAND; /* a second Ctrl-C ends semio at once */
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
 }
@@ -40,7 +40,9 @@ int cli_error(const char *fmt, ...)
 
 int cli_fail(const SemioError *err, int code)
 {
-    return cli_error("%s", err->message[0] ? err->message : semio_strerror(code));
+    cli_error("%s", err->message[0] ? err->message : semio_strerror(code));
+    /* stopped by a signal: the shell's convention, 128 + its number */
+    return code == SEMIO_ERR_INTERRUPTED && cli_stop_flag ? 128 + cli_stop_flag : 1;
 }
 
 int cli_double(const char *opt, const char *text, double min, double max, double *out)
@@ -106,6 +108,8 @@ int cli_server_option(int opt, const char *arg, SemioOpenAISettings *s, int max_
             return -1;
         s->max_retries = (int)v;
         return 1;
+    case 'X':
+        return cli_double("max-wait", arg, 0, 86400, &s->max_wait_s) ? -1 : 1;
     }
     return 0;
 }

@@ -14,7 +14,8 @@ typedef struct Command {
     const char *usage; /* full --help text */
 } Command;
 
-/** Set by SIGINT/SIGTERM; long stages stop cleanly when they see it. */
+/** The signal (SIGINT, SIGTERM) that asked to stop, or 0; long stages stop cleanly when
+ *  they see it, and the command exits 128 + its number. */
 extern volatile int cli_stop_flag;
 
 /** Installs the SIGINT/SIGTERM handler that sets cli_stop_flag. */
@@ -23,7 +24,8 @@ void cli_catch_signals(void);
 /** Prints "semio: error: MESSAGE" to stderr and returns exit status 1. */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/** Prints err's message (or its code's sentence) and returns exit status 1. */
+/** Prints err's message (or its code's sentence) and returns exit status 1 (128 + the
+ *  signal when a signal interrupted the command). */
 int cli_fail(const SemioError *err, int code);
 
 /** Parses numbers from option values; prints a clear error and returns -1 if bad. */
@@ -38,8 +40,8 @@ int cli_common_option(const Command *cmd, int opt, int *status);
 
 /**
  * The options every command that talks to a server shares, by their short codes:
- * 'm' --model, 'k' --api-key-env, 'T' --timeout, 'C' --connect-timeout and 'R'
- * --max-retries (at most max_retries). Returns 1 if opt was one of them, 0 if not,
+ * 'm' --model, 'k' --api-key-env, 'T' --timeout, 'C' --connect-timeout, 'R'
+ * --max-retries (at most max_retries) and 'X' --max-wait. Returns 1 if opt was one of them, 0 if not,
  * -1 after printing why its value is bad.
  */
 int cli_server_option(int opt, const char *arg, SemioOpenAISettings *s, int max_retries);

@@ -1,4 +1,4 @@
-/* semio ask: every (segment, sign) of a run to an OpenAI-compatible server. */
+/* semio ask: every (segment, sign) of a run to an engine: a server, or the kinematic engine. */
 #include <stdio.h>
 #include <string.h>
 
@@ -26,6 +26,7 @@ int cmd_ask(int argc, char **argv)
         { "temperature", required_argument, NULL, 't' },
         { "max-tokens", required_argument, NULL, 'M' },
         { "max-retries", required_argument, NULL, 'R' },
+        { "max-wait", required_argument, NULL, 'X' },
         { "no-structured", no_argument, NULL, 'S' },
         { "no-logprobs", no_argument, NULL, 'L' },
         { "no-timestamps", no_argument, NULL, 'Z' },
@@ -111,10 +112,12 @@ int cmd_ask(int argc, char **argv)
         oa.model = "(dry run)";
     oa.urls = urls;
     oa.nurls = nurls;
-    set.openai = &oa;
-    set.kinematic = &ks;
+    /* each engine's own settings; an engine not named here takes its defaults */
+    set.engine_settings = kinematic ? (const void *)&ks
+                        : !strcmp(set.engine, "openai") ? (const void *)&oa : NULL;
     set.progress = cli_progress;
     set.stop = &cli_stop_flag;
+    oa.stop = &cli_stop_flag;
     SemioStudy *s;
     SemioAskReport rep;
     int r = semio_study_open(&s, study, &err);
@@ -125,11 +128,11 @@ int cmd_ask(int argc, char **argv)
         return cli_fail(&err, r);
     if (rep.signs_skipped)
         printf("note: %d signs left out: the %s view cannot show them\n", rep.signs_skipped,
-               set.view);
+               set.view ? set.view : "engine's");
     if (rep.no_view)
         printf("note: %lld questions not asked: their segment has no %s view (semio enhance; a "
                "recording without sound has none)\n", (long long)rep.no_view,
-               set.denoised ? "denoise" : set.view);
+               set.denoised ? "denoise" : set.view ? set.view : "engine's");
     if (set.dry_run) {
         printf("dry run '%s' on segments '%s', frames '%s': %lld questions (%lld answered "
                "before), %lld requests, %lld images, %.1f MB of base64 images, about %lld image "

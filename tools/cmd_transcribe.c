@@ -15,6 +15,7 @@ int cmd_transcribe(int argc, char **argv)
         { "api-key-env", required_argument, NULL, 'k' },
         { "timeout", required_argument, NULL, 'T' },
         { "max-retries", required_argument, NULL, 'R' },
+        { "max-wait", required_argument, NULL, 'X' },
         { "sphinx-model", required_argument, NULL, 'P' },
         { "help", no_argument, NULL, 'h' },
         { 0 },
@@ -48,6 +49,7 @@ int cmd_transcribe(int argc, char **argv)
     server.urls = url ? &url : NULL;
     server.nurls = url ? 1 : 0;
     set.stop = &cli_stop_flag;
+    server.stop = &cli_stop_flag;
     SemioError err = { 0 };
     SemioStudy *s;
     SemioTranscribeReport rep;

@@ -6,7 +6,9 @@
 #ifndef SEMIO_ENGINE_H
 #define SEMIO_ENGINE_H
 
+#include "semio/audio.h"
 #include "semio/common.h"
+#include "semio/pose.h"
 #include "semio/signs.h"
 
 #ifdef __cplusplus
@@ -57,6 +59,20 @@ void semio_parsed_answer_clear(SemioParsedAnswer *a);
 
 /* ---- engines ----------------------------------------------------------------- */
 
+/*
+ * An engine answers questions about one window of a recording at a time. Every engine
+ * (the OpenAI-compatible client, the weight-free kinematic engine, ...) sits behind the
+ * same calls: open it by name with its own settings struct, submit a window with its
+ * questions, wait for completions, close. semio_ask drives them all through one loop.
+ */
+
+/** What an engine can be given about a window (flags). */
+typedef enum SemioEngineInput {
+    SEMIO_INPUT_IMAGES = 1 << 0,  /**< pictures (sampled frames or an enhanced view of them) */
+    SEMIO_INPUT_AUDIO = 1 << 1,   /**< the window's sound as a WAV file */
+    SEMIO_INPUT_SIGNALS = 1 << 2, /**< measured signals: keypoints, face points, sound */
+} SemioEngineInput;
+
 /** One picture of a request: JPEG bytes and the time it shows (seconds into the recording). */
 typedef struct SemioImagePart {
     const uint8_t *jpeg;
@@ -64,22 +80,45 @@ typedef struct SemioImagePart {
     double time;
 } SemioImagePart;
 
-typedef struct SemioRequest {
-    const char *text;             /**< the question, sent last */
+/** What the measuring engines look at for one window. */
+typedef struct SemioSignals {
+    const SemioPerson *frames; /**< the patient in each frame (npoints 0: not seen) */
+    size_t n;                  /**< frames, consecutive at fps */
+    double fps;
+    double t0;                 /**< time of frames[0] on the recording's timeline (s) */
+    const SemioAudio *audio;   /**< the window's sound (mono), or NULL */
+    double audio_t0;
+    const char *transcript;    /**< the window's transcript, or NULL */
+} SemioSignals;
+
+/** One question about a window. */
+typedef struct SemioQuestion {
+    const SemioSign *sign;
+    const char *text;             /**< the exact text asked (engines that read text) */
+    void *user;                   /**< handed back with its completion */
+} SemioQuestion;
+
+/**
+ * A window and every question about it. Only the inputs the engine takes are read
+ * (semio_engine_inputs); the engine copies what it keeps, so all of it may be freed
+ * once semio_engine_submit returns.
+ */
+typedef struct SemioWindow {
     const SemioImagePart *images; /**< in time order, sent first */
     size_t nimages;
     const uint8_t *wav;           /**< audio as WAV bytes, or NULL */
     size_t wav_size;
-    int allow_na;
-    uint64_t affinity;            /**< requests with one key go to one replica */
-    void *user;                   /**< handed back with the completion */
-} SemioRequest;
+    const SemioSignals *signals;  /**< measured signals, or NULL */
+    uint64_t affinity;            /**< windows with one key go to one replica */
+    const SemioQuestion *questions;
+    size_t nquestions;
+} SemioWindow;
 
 typedef struct SemioCompletion {
-    void *user;
-    int ok;                       /**< 1: parsed answer; 0: failed after all attempts */
+    void *user;                   /**< the question's */
+    int ok;                       /**< 1: an answer; 0: failed after all attempts */
     SemioParsedAnswer answer;
-    double p_yes;                 /**< from logprobs, NaN when the server gave none */
+    double p_yes;                 /**< P(yes) (logprobs, or the evidence's strength); NaN if none */
     const char *raw;              /**< the model's text (or the last error body) */
     int attempts;
     double latency_ms;            /**< of the last attempt */
@@ -92,17 +131,37 @@ typedef void (*SemioCompletionFn)(void *user, const SemioCompletion *c);
 
 typedef struct SemioEngine SemioEngine;
 
-/** Queues a request (copies what it needs). */
-int semio_engine_submit(SemioEngine *e, const SemioRequest *r, SemioError *err);
+/** The registered engines' names, in order: i = 0, 1, ... until NULL. */
+const char *semio_engine_name_at(size_t i);
 
 /**
- * Drives transfers until at least one request completes (or nothing is queued),
- * calling `fn` for each completion. Returns the number still pending.
+ * Opens the engine called `name` with its own settings struct (SemioOpenAISettings for
+ * "openai", SemioKinematicSettings for "kinematic"; NULL: its defaults where it has
+ * usable ones). SEMIO_ERR_NOT_FOUND names the known engines.
+ */
+int semio_engine_open(SemioEngine **out, const char *name, const void *settings,
+                      SemioError *err);
+
+const char *semio_engine_name(const SemioEngine *e);
+
+/** The SemioEngineInput flags the engine takes. */
+unsigned semio_engine_inputs(const SemioEngine *e);
+
+/** Queues the questions about one window. */
+int semio_engine_submit(SemioEngine *e, const SemioWindow *w, SemioError *err);
+
+/**
+ * Drives the engine until at least one question completes, nothing is queued, or a
+ * quarter of a second has passed (so a caller can stop between calls), calling `fn` for
+ * each completion. Returns the number still pending.
  */
 int semio_engine_wait(SemioEngine *e, SemioCompletionFn fn, void *user, SemioError *err);
 
-/** Requests queued or in flight. */
+/** Questions queued or in flight. */
 size_t semio_engine_pending(const SemioEngine *e);
+
+/** How many questions the engine works on at once (what is worth queueing ahead). */
+size_t semio_engine_capacity(const SemioEngine *e);
 
 void semio_engine_close(SemioEngine **e);
 
@@ -125,12 +184,13 @@ struct SemioOpenAISettings {
     const char *extra_json;    /**< a JSON object merged into every request body */
     int max_retries;           /**< attempts after the first (default 10, as the pilot) */
     double backoff_s;          /**< first retry delay (default 1), doubled each time */
-    double backoff_max_s;      /**< default 60 */
+    double max_wait_s;         /**< the longest one wait lasts, backoff or the server's
+                                    Retry-After alike (default 60) */
+    const volatile int *stop;  /**< non-zero: waits end at once, the call returns (transcription:
+                                    SEMIO_ERR_INTERRUPTED); may be NULL */
 };
 
 void semio_openai_default_settings(SemioOpenAISettings *s);
-
-int semio_openai_open(SemioEngine **e, const SemioOpenAISettings *s, SemioError *err);
 
 /* ---- speech to text ----------------------------------------------------------- */
 
@@ -149,8 +209,18 @@ int semio_transcribe_wav(const SemioOpenAISettings *s, const uint8_t *wav, size_
                          SemioTranscript *out, SemioError *err);
 void semio_transcript_clear(SemioTranscript *t);
 
+/** One question with its window's pictures and sound, as the OpenAI engine sends it. */
+typedef struct SemioRequest {
+    const char *text;             /**< the question, sent last */
+    const SemioImagePart *images; /**< in time order, sent first */
+    size_t nimages;
+    const uint8_t *wav;           /**< audio as WAV bytes, or NULL */
+    size_t wav_size;
+    int allow_na;
+} SemioRequest;
+
 /**
- * The request body semio sends for r (for tests and --dry-run); free with semio_free.
+ * The request body semio sends for r (for tests and benchmarks); free with semio_free.
  * The API key is never part of it.
  */
 char *semio_openai_request_body(const SemioOpenAISettings *s, const SemioRequest *r);

@@ -3,14 +3,14 @@
  * signals (the patient's body and face keypoints over a window, and its sound), with
  * named thresholds and justifications that cite the evidence. A reproducible baseline
  * beside the MLLMs, and an honest one: a sign it has no signal for is "cannot measure",
- * never a guess.
+ * never a guess. As an engine (semio_engine_open "kinematic", settings a
+ * SemioKinematicSettings) it answers windows given as SEMIO_INPUT_SIGNALS.
  */
 #ifndef SEMIO_KINEMATIC_H
 #define SEMIO_KINEMATIC_H
 
-#include "semio/audio.h"
 #include "semio/common.h"
-#include "semio/pose.h"
+#include "semio/engine.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -39,17 +39,6 @@ int semio_kinematic_set(SemioKinematicSettings *s, const char *assignment, Semio
 
 /** "name=value,name=value..." of every parameter: what a run stores and hashes. */
 void semio_kinematic_describe(const SemioKinematicSettings *s, char *out, size_t size);
-
-/** What the engine looks at for one window. */
-typedef struct SemioSignals {
-    const SemioPerson *frames; /**< the patient in each frame (npoints 0: not seen) */
-    size_t n;                  /**< frames, consecutive at fps */
-    double fps;
-    double t0;                 /**< time of frames[0] on the recording's timeline (s) */
-    const SemioAudio *audio;   /**< the window's sound (mono), or NULL */
-    double audio_t0;
-    const char *transcript;    /**< the window's transcript, or NULL */
-} SemioSignals;
 
 typedef struct SemioKinematicAnswer {
     int answer;                /**< SEMIO_ANSWER_YES/NO/NA, or -1: cannot measure */

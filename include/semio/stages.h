@@ -162,17 +162,16 @@ int semio_transcribe(SemioStudy *s, const SemioTranscribeSettings *set,
 
 /* ---- ask ------------------------------------------------------------------ */
 
-struct SemioOpenAISettings;
-struct SemioKinematicSettings;
-
 typedef struct SemioAskSettings {
     const char *run;          /**< the run's name: answers are stored under it */
-    const char *engine;       /**< "openai" or "kinematic" (semio/kinematic.h) */
-    const struct SemioOpenAISettings *openai;
-    const struct SemioKinematicSettings *kinematic; /**< NULL: its defaults */
-    const char *keypoints;    /**< kinematic: OpenPose folder; NULL = each recording's folder */
+    const char *engine;       /**< a registered engine (semio_engine_name_at): "openai" (default)
+                                   or "kinematic" */
+    const void *engine_settings; /**< that engine's settings struct (SemioOpenAISettings,
+                                   SemioKinematicSettings); NULL: its defaults */
+    const char *keypoints;    /**< view signals: OpenPose folder; NULL = each recording's folder */
     const char *signs;        /**< "all", "limb", "facial", "audio" or a comma list (default all) */
-    const char *view;         /**< "raw" (sampled frames), "pose", "face" or "audio" (semio enhance) */
+    const char *view;         /**< "raw" (sampled frames), "pose", "face", "audio" (semio enhance)
+                                   or "signals" (measured); NULL: the engine's own */
     int fallback_raw;         /**< with view face: a window without a face is asked on its raw
                                    frames (its answers record view "face>raw") */
     int denoised;             /**< with view audio: send the denoised WAV */

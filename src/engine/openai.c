@@ -18,15 +18,11 @@
 #include <json-c/json.h>
 #include <libavutil/base64.h>
 
-#include "semio/engine.h"
+#include "engine/engine.h"
+#include "engine/http.h"
 #include "semio/eval.h"
 #include "util/clock.h"
 #include "util/error.h"
-
-typedef struct Buf {
-    char *data;
-    size_t len, cap;
-} Buf;
 
 typedef struct Job {
     struct Job *next;
@@ -36,13 +32,12 @@ typedef struct Job {
     void *user;
     double not_before, started;
     CURL *easy;
-    Buf resp;
-    double retry_after;
+    SemioHttpReply resp;
     char *last_raw;
     char error[256];
 } Job;
 
-struct SemioEngine {
+typedef struct OpenAI {
     SemioOpenAISettings set;
     char **urls;
     char *model, *extra_text;
@@ -56,7 +51,7 @@ struct SemioEngine {
     size_t pending;
     uint64_t rng;
     int curl_ready;   /* curl_global_init succeeded: owe one curl_global_cleanup */
-};
+} OpenAI;
 
 void semio_openai_default_settings(SemioOpenAISettings *s)
 {
@@ -72,7 +67,7 @@ void semio_openai_default_settings(SemioOpenAISettings *s)
     s->timestamps = 1;
     s->max_retries = 10;
     s->backoff_s = 1.0;
-    s->backoff_max_s = 60.0;
+    s->max_wait_s = 60.0;
 }
 
 /* ---- the request body ------------------------------------------------------ */
@@ -221,8 +216,11 @@ char *semio_openai_request_body(const SemioOpenAISettings *s, const SemioRequest
 
 /* ---- opening ----------------------------------------------------------------- */
 
-int semio_openai_open(SemioEngine **out, const SemioOpenAISettings *set, SemioError *err)
+static void openai_close(void *priv);
+
+static int openai_open(void **out, const void *settings, SemioError *err)
 {
+    const SemioOpenAISettings *set = settings;
     *out = NULL;
     if (!set->model || !set->model[0])
         return semio_fail(err, SEMIO_ERR_INVALID, "openai: --model is required");
@@ -234,7 +232,7 @@ int semio_openai_open(SemioEngine **out, const SemioOpenAISettings *set, SemioEr
         if (strncmp(set->urls[i], "http://", 7) && strncmp(set->urls[i], "https://", 8))
             return semio_fail(err, SEMIO_ERR_INVALID, "openai: '%s' is not an http(s) URL",
                               set->urls[i]);
-    SemioEngine *e = calloc(1, sizeof(*e));
+    OpenAI *e = calloc(1, sizeof(*e));
     if (!e)
         return semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
     e->set = *set;
@@ -276,7 +274,7 @@ int semio_openai_open(SemioEngine **out, const SemioOpenAISettings *set, SemioEr
     else if (r == 0 && !e->curl_ready)
         r = semio_fail(err, SEMIO_ERR_NOMEM, "openai: cannot start libcurl");
     if (r < 0) {
-        semio_engine_close(&e);
+        openai_close(e);
         return r;
     }
     curl_multi_setopt(e->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)set->concurrency);
@@ -294,9 +292,9 @@ static void free_job(Job *j)
     free(j);
 }
 
-void semio_engine_close(SemioEngine **pe)
+static void openai_close(void *priv)
 {
-    SemioEngine *e = *pe;
+    OpenAI *e = priv;
     if (!e)
         return;
     while (e->queue) {
@@ -323,15 +321,21 @@ void semio_engine_close(SemioEngine **pe)
     free(e->model);
     json_object_put(e->extra);
     free(e);
-    *pe = NULL;
 }
 
-size_t semio_engine_pending(const SemioEngine *e)
+static size_t openai_pending(const void *priv)
 {
-    return e->pending;
+    return ((const OpenAI *)priv)->pending;
 }
 
-int semio_engine_submit(SemioEngine *e, const SemioRequest *r, SemioError *err)
+static size_t openai_capacity(const void *priv)
+{
+    return (size_t)((const OpenAI *)priv)->set.concurrency;
+}
+
+/* Queues one question with its window's pictures and sound. */
+static int submit_one(OpenAI *e, const SemioRequest *r, uint64_t affinity, void *user,
+                      SemioError *err)
 {
     Job *j = calloc(1, sizeof(*j));
     if (!j)
@@ -343,8 +347,8 @@ int semio_engine_submit(SemioEngine *e, const SemioRequest *r, SemioError *err)
                           "or the prompt contains the reserved text " MARK ")");
     }
     j->allow_na = r->allow_na;
-    j->user = r->user;
-    j->replica = (int)(r->affinity % e->set.nurls);
+    j->user = user;
+    j->replica = (int)(affinity % e->set.nurls);
     Job **tail = &e->queue;
     while (*tail)
         tail = &(*tail)->next;
@@ -353,44 +357,28 @@ int semio_engine_submit(SemioEngine *e, const SemioRequest *r, SemioError *err)
     return 0;
 }
 
+/* A window's questions become one request each, all to the window's replica. */
+static int openai_submit(void *priv, const SemioWindow *w, SemioError *err)
+{
+    int r = 0;
+    for (size_t i = 0; i < w->nquestions && r == 0; i++) {
+        const SemioQuestion *q = &w->questions[i];
+        SemioRequest req = { .text = q->text, .images = w->images, .nimages = w->nimages,
+                             .wav = w->wav, .wav_size = w->wav_size,
+                             .allow_na = semio_sign_allows_na(q->sign) };
+        r = submit_one(priv, &req, w->affinity, q->user, err);
+    }
+    return r;
+}
+
 /* ---- transfers --------------------------------------------------------------- */
 
-static size_t on_data(char *ptr, size_t size, size_t n, void *user)
-{
-    Buf *b = user;
-    size_t add = size * n;
-    if (b->len + add + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->len + add + 1)
-            cap *= 2;
-        char *d = realloc(b->data, cap);
-        if (!d)
-            return 0; /* libcurl fails the transfer; it is retried */
-        b->data = d;
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, ptr, add);
-    b->len += add;
-    b->data[b->len] = '\0';
-    return add;
-}
-
-static size_t on_header(char *line, size_t size, size_t n, void *user)
-{
-    Job *j = user;
-    size_t len = size * n;
-    if (len > 12 && !strncasecmp(line, "Retry-After:", 12))
-        j->retry_after = strtod(line + 12, NULL); /* seconds; an HTTP date reads as 0 */
-    return len;
-}
-
-static int start(SemioEngine *e, Job *j)
+static int start(OpenAI *e, Job *j)
 {
     CURL *c = curl_easy_init();
     if (!c)
         return -1;
-    j->resp.len = 0;
-    j->retry_after = 0;
+    semio_http_reply_reset(&j->resp);
     curl_easy_setopt(c, CURLOPT_URL, e->urls[j->replica]);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, e->headers);
@@ -399,10 +387,10 @@ static int start(SemioEngine *e, Job *j)
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, e->set.connect_timeout_ms);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, e->set.timeout_ms);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, semio_http_on_data);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &j->resp);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, j);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, semio_http_on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, &j->resp);
     curl_easy_setopt(c, CURLOPT_PRIVATE, j);
     if (curl_multi_add_handle(e->multi, c) != CURLM_OK) {
         curl_easy_cleanup(c);
@@ -418,7 +406,7 @@ static int start(SemioEngine *e, Job *j)
 }
 
 /* Starts waiting jobs whose time has come, in order, up to the concurrency bound. */
-static void start_ready(SemioEngine *e)
+static void start_ready(OpenAI *e)
 {
     double t = semio_monotonic_s();
     for (Job **pj = &e->queue; *pj && e->in_flight < e->set.concurrency;) {
@@ -437,7 +425,7 @@ static void start_ready(SemioEngine *e)
     }
 }
 
-static double next_ready_in(const SemioEngine *e)
+static double next_ready_in(const OpenAI *e)
 {
     double t = semio_monotonic_s(), best = 1.0;
     for (const Job *j = e->queue; j; j = j->next)
@@ -446,7 +434,7 @@ static double next_ready_in(const SemioEngine *e)
     return best < 0 ? 0 : best;
 }
 
-static void unlink_active(SemioEngine *e, Job *j)
+static void unlink_active(OpenAI *e, Job *j)
 {
     for (Job **pj = &e->active; *pj; pj = &(*pj)->next)
         if (*pj == j) {
@@ -456,26 +444,13 @@ static void unlink_active(SemioEngine *e, Job *j)
     e->in_flight--;
 }
 
-static uint64_t rng(SemioEngine *e)
-{
-    e->rng ^= e->rng << 13;
-    e->rng ^= e->rng >> 7;
-    e->rng ^= e->rng << 17;
-    return e->rng;
-}
-
 /* Puts a job back for another attempt after backoff with jitter; 0 if out of attempts. */
-static int retry(SemioEngine *e, Job *j)
+static int retry(OpenAI *e, Job *j)
 {
     if (j->attempts > e->set.max_retries)
         return 0;
-    double d = e->set.backoff_s * pow(2, j->attempts - 1);
-    if (d > e->set.backoff_max_s)
-        d = e->set.backoff_max_s;
-    d *= 0.5 + (double)(rng(e) >> 11) / 9007199254740992.0; /* jitter: x0.5 .. x1.5 */
-    if (j->retry_after > d)
-        d = j->retry_after; /* the server said when */
-    j->not_before = semio_monotonic_s() + d;
+    j->not_before = semio_monotonic_s() + semio_retry_delay(&e->set, j->attempts,
+                                                            j->resp.retry_after, &e->rng);
     Job **tail = &e->queue;
     while (*tail)
         tail = &(*tail)->next;
@@ -544,7 +519,7 @@ static int usage_of(json_object *root, const char *key)
 }
 
 /* Handles one finished transfer: a completion (1), or a retry scheduled (0). */
-static int finish(SemioEngine *e, Job *j, CURLcode code, SemioCompletionFn fn, void *user)
+static int finish(OpenAI *e, Job *j, CURLcode code, SemioCompletionFn fn, void *user)
 {
     long http = 0;
     curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &http);
@@ -607,8 +582,10 @@ static int finish(SemioEngine *e, Job *j, CURLcode code, SemioCompletionFn fn, v
     return 1;
 }
 
-int semio_engine_wait(SemioEngine *e, SemioCompletionFn fn, void *user, SemioError *err)
+static int openai_wait(void *priv, SemioCompletionFn fn, void *user, SemioError *err)
 {
+    OpenAI *e = priv;
+    double give_up = semio_monotonic_s() + 0.25;
     for (;;) {
         start_ready(e);
         if (!e->in_flight && !e->queue)
@@ -625,13 +602,50 @@ int semio_engine_wait(SemioEngine *e, SemioCompletionFn fn, void *user, SemioErr
             curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&j);
             done += finish(e, j, m->data.result, fn, user);
         }
-        if (done)
+        double now = semio_monotonic_s();
+        if (done || now >= give_up || (e->set.stop && *e->set.stop))
             return (int)e->pending;
-        int wait_ms = (int)(next_ready_in(e) * 1000);
+        int wait_ms = (int)(fmin(next_ready_in(e), give_up - now) * 1000);
         if (e->in_flight)
-            curl_multi_poll(e->multi, NULL, 0, wait_ms > 0 ? (wait_ms < 500 ? wait_ms : 500) : 1,
-                            NULL);
+            curl_multi_poll(e->multi, NULL, 0, wait_ms > 0 ? wait_ms : 1, NULL);
         else if (wait_ms > 0)
-            usleep((useconds_t)(wait_ms < 500 ? wait_ms : 500) * 1000);
+            usleep((useconds_t)wait_ms * 1000);
     }
 }
+
+/* ---- the plug-in ------------------------------------------------------------- */
+
+static int openai_describe(const void *settings, json_object *run, char *model,
+                           size_t model_size, char *endpoints, size_t endpoints_size)
+{
+    const SemioOpenAISettings *o = settings;
+    json_object_object_add(run, "model", json_object_new_string(o->model ? o->model : ""));
+    json_object_object_add(run, "temperature", json_object_new_double(o->temperature));
+    json_object_object_add(run, "max_tokens", json_object_new_int(o->max_tokens));
+    json_object_object_add(run, "structured", json_object_new_boolean(o->structured));
+    json_object_object_add(run, "logprobs", json_object_new_boolean(o->logprobs));
+    json_object_object_add(run, "timestamps", json_object_new_boolean(o->timestamps));
+    json_object_object_add(run, "extra", o->extra_json ? json_tokener_parse(o->extra_json) : NULL);
+    snprintf(model, model_size, "%s", o->model ? o->model : "");
+    endpoints[0] = '\0';
+    for (size_t i = 0; i < o->nurls; i++)
+        snprintf(endpoints + strlen(endpoints), endpoints_size - strlen(endpoints), "%s%s",
+                 i ? "," : "", o->urls[i]);
+    return 0;
+}
+
+const SemioEngineClass semio_engine_openai = {
+    .name = "openai",
+    .summary = "any OpenAI-compatible server (vLLM, SGLang, LMDeploy, llama-server, Ollama)",
+    .inputs = SEMIO_INPUT_IMAGES | SEMIO_INPUT_AUDIO,
+    .default_view = "raw",
+    .reads_text = 1,
+    .default_settings = NULL, /* a model and a URL are the user's to give */
+    .describe = openai_describe,
+    .open = openai_open,
+    .submit = openai_submit,
+    .wait = openai_wait,
+    .pending = openai_pending,
+    .capacity = openai_capacity,
+    .close = openai_close,
+};

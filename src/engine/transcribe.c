@@ -10,35 +10,15 @@
 #include <curl/curl.h>
 #include <json-c/json.h>
 
+#include "engine/http.h"
 #include "semio/engine.h"
 #include "util/error.h"
 
-typedef struct Reply {
-    char *data;
-    size_t len;
-    double retry_after;
-} Reply;
-
-static size_t on_data(char *ptr, size_t size, size_t n, void *user)
+/* libcurl's progress callback: a transfer ends as soon as the user asks to stop. */
+static int on_progress(void *stop, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
 {
-    Reply *r = user;
-    size_t add = size * n;
-    char *d = realloc(r->data, r->len + add + 1);
-    if (!d)
-        return 0;
-    memcpy(d + r->len, ptr, add);
-    r->data = d;
-    r->len += add;
-    d[r->len] = '\0';
-    return add;
-}
-
-static size_t on_header(char *line, size_t size, size_t n, void *user)
-{
-    Reply *r = user;
-    if (size * n > 12 && !strncasecmp(line, "Retry-After:", 12))
-        r->retry_after = strtod(line + 12, NULL);
-    return size * n;
+    const volatile int *flag = stop;
+    return flag && *flag;
 }
 
 void semio_transcript_clear(SemioTranscript *t)
@@ -51,7 +31,7 @@ void semio_transcript_clear(SemioTranscript *t)
 /* One attempt: 0 done, 1 worth retrying, < 0 refused for good. */
 static int attempt(CURL *c, const SemioOpenAISettings *s, const char *url,
                    struct curl_slist *headers, const uint8_t *wav, size_t size,
-                   SemioTranscript *out, Reply *reply, SemioError *err)
+                   SemioTranscript *out, SemioHttpReply *reply, SemioError *err)
 {
     curl_mime *mime = curl_mime_init(c);
     curl_mimepart *part = curl_mime_addpart(mime);
@@ -73,10 +53,13 @@ static int attempt(CURL *c, const SemioOpenAISettings *s, const char *url,
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, s->connect_timeout_ms);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, s->timeout_ms);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, semio_http_on_data);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, reply);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, semio_http_on_header);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, reply);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, (void *)s->stop);
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
     CURLcode code = curl_easy_perform(c);
     long http = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &http);
@@ -144,21 +127,19 @@ int semio_transcribe_wav(const SemioOpenAISettings *s, const uint8_t *wav, size_
         return semio_fail(err, SEMIO_ERR_NOMEM, "transcribe: cannot start libcurl");
     }
     int r = 1;
-    uint64_t jitter = (uint64_t)(uintptr_t)out ^ (uint64_t)getpid() << 20;
+    uint64_t rng = ((uint64_t)(uintptr_t)out ^ (uint64_t)getpid() << 20) | 1;
     for (int tries = 0; r == 1; tries++) {
-        Reply reply = { 0 };
+        SemioHttpReply reply = { 0 };
         r = attempt(c, s, url, headers, wav, size, out, &reply, err);
         free(reply.data);
-        if (r == 1 && tries >= s->max_retries)
+        if (s->stop && *s->stop)
+            r = semio_fail(err, SEMIO_ERR_INTERRUPTED, "%s: interrupted", url);
+        else if (r == 1 && tries >= s->max_retries)
             r = err ? err->code : SEMIO_ERR_IO;
-        else if (r == 1) {
-            double d = fmin(s->backoff_s * pow(2, tries), s->backoff_max_s);
-            jitter = jitter * 6364136223846793005ULL + 1442695040888963407ULL;
-            d *= 0.5 + (double)(jitter >> 11) / 9007199254740992.0; /* jitter: x0.5 .. x1.5 */
-            if (reply.retry_after > d)
-                d = reply.retry_after;
-            usleep((useconds_t)(d * 1e6));
-        }
+        else if (r == 1 &&
+                 semio_sleep_unless_stopped(semio_retry_delay(s, tries + 1, reply.retry_after,
+                                                              &rng), s->stop))
+            r = semio_fail(err, SEMIO_ERR_INTERRUPTED, "%s: interrupted", url);
     }
     curl_easy_cleanup(c);
     curl_slist_free_all(headers);

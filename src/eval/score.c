@@ -1,6 +1,6 @@
 /*
  * Per-sign metrics. The pilot study's published table is reproduced by these rules
- * (checked in tests against ../shared/fixtures/paper): rows with an unknown label and
+ * (checked in tests against tests/fixtures/paper): rows with an unknown label and
  * failed answers are dropped; "na" is kept as a third class that is never right; with
  * no "na" the scores are binary with "yes" positive, otherwise scikit-learn's macro
  * average over the classes present (what its binary average falls back to when a

@@ -1,6 +1,9 @@
 /*
- * semio ask: questions about every (segment, sign) of a run, to an engine, answers
- * into the study one committed row at a time.
+ * semio ask: plan -> submit -> store. Every (segment, sign) of a run without an answer
+ * is planned; each window's questions go to the engine together with the inputs its view
+ * gives (frames, sound or measured signals); answers are stored one committed row at a
+ * time as they complete. One loop for every engine: what differs is in the engine's
+ * class (src/engine/) and the view's spec (stages/views.c).
  */
 #include <limits.h>
 #include <math.h>
@@ -12,14 +15,13 @@
 
 #include <json-c/json.h>
 
-#include "semio/engine.h"
+#include "engine/engine.h"
 #include "semio/eval.h"
-#include "semio/kinematic.h"
 #include "semio/signs.h"
 #include "semio/stages.h"
 #include "stages/signals.h"
+#include "stages/views.h"
 #include "study/db.h"
-#include "util/clock.h"
 #include "util/error.h"
 #include "util/fs.h"
 
@@ -28,7 +30,6 @@ void semio_ask_default_settings(SemioAskSettings *s)
     memset(s, 0, sizeof(*s));
     s->engine = "openai";
     s->signs = "all";
-    s->view = "raw";
 }
 
 typedef struct Question {
@@ -41,7 +42,10 @@ typedef struct Segment {
     int64_t id, video;
 } Segment;
 
+/* A question handed to the engine. The run owns every one in its `live` list, so those
+ * abandoned in flight (a stop, an error) are freed with the run. */
 typedef struct Pending {
+    struct Pending *prev, *next;
     int64_t segment, video;
     const Question *q;
     char hash[65]; /* of the exact text sent (with a transcript, it differs per segment) */
@@ -51,13 +55,35 @@ typedef struct Pending {
 typedef struct Ctx {
     SemioStudy *s;
     const SemioAskSettings *set;
-    const char *view;
+    const SemioEngineClass *cls;
+    const void *settings;   /* the engine's: the caller's, or its defaults (owned) */
+    void *own_settings;
+    const SemioViewSpec *view;
+    const char *view_name; /* what answers record as their view */
+    const char *audio_kind; /* the views table's kind of the sound sent */
     SemioAskReport *rep;
     int64_t run, sampling;
     sqlite3_stmt *insert;
     int db_error;
+    Pending *live;
     SemioError *err;
 } Ctx;
+
+static int stopping(const Ctx *c)
+{
+    return c->set->stop && *c->set->stop;
+}
+
+static void unlink_pending(Ctx *c, Pending *p)
+{
+    if (p->prev)
+        p->prev->next = p->next;
+    else
+        c->live = p->next;
+    if (p->next)
+        p->next->prev = p->prev;
+    free(p);
+}
 
 /* Which signs to ask: a comma list of sign ids and groups ("all", "limb", "facial",
  * "audio"), e.g. "limb,facial" or "facial,clonic". */
@@ -71,7 +97,7 @@ static int wanted(const char *spec, const SemioSign *g)
     return 0;
 }
 
-static int choose_signs(const SemioSignSet *cat, const char *spec, const char *view,
+static int choose_signs(const SemioSignSet *cat, const char *spec, const SemioViewSpec *view,
                         const SemioSign **out, size_t *n, int *skipped, SemioError *err)
 {
     *n = 0;
@@ -88,9 +114,7 @@ static int choose_signs(const SemioSignSet *cat, const char *spec, const char *v
         const SemioSign *g = semio_signs_get(cat, i);
         if (!wanted(spec, g))
             continue;
-        /* Frames cannot show a sound: audio signs need the audio view. The kinematic
-         * engine measures every signal it has. */
-        if (strcmp(view, "signals") && !strcmp(g->modality, "audio") != !strcmp(view, "audio")) {
+        if (!semio_view_shows(view, g->modality)) {
             (*skipped)++;
             continue;
         }
@@ -98,7 +122,7 @@ static int choose_signs(const SemioSignSet *cat, const char *spec, const char *v
     }
     if (*n == 0)
         return semio_fail(err, SEMIO_ERR_INVALID,
-                          "--signs %s with --view %s leaves nothing to ask%s", spec, view,
+                          "--signs %s with --view %s leaves nothing to ask%s", spec, view->name,
                           *skipped ? " (audio signs need the audio view, video signs a video "
                                      "view)" : "");
     return 0;
@@ -123,43 +147,48 @@ static int one_text(SemioStudy *s, const char *sql, const char *arg, char *out, 
     return found;
 }
 
-static char *settings_json(const SemioAskSettings *set, const SemioOpenAISettings *o,
-                           const char *prompts, const SemioAskReport *rep)
+/* What the run records of its settings: the ask loop's choices that shape the answers,
+ * and the engine's own. Resuming compares them as JSON values, not as text. */
+static char *settings_json(const Ctx *c, const char *prompts)
 {
+    const SemioAskSettings *set = c->set;
     json_object *j = json_object_new_object();
-    json_object_object_add(j, "engine", json_object_new_string(set->engine));
-    if (!o) { /* the kinematic engine: its parameters are its prompt */
-        json_object_object_add(j, "parameters", json_object_new_string(prompts));
-        json_object_object_add(j, "signs", json_object_new_string(set->signs));
-        json_object_object_add(j, "segments", json_object_new_string(rep->segments));
-        json_object_object_add(j, "keypoints", set->keypoints ? json_object_new_string(set->keypoints) : NULL);
+    json_object_object_add(j, "engine", json_object_new_string(c->cls->name));
+    json_object_object_add(j, "signs", json_object_new_string(set->signs));
+    json_object_object_add(j, "segments", json_object_new_string(c->rep->segments));
+    if (c->cls->reads_text)
+        json_object_object_add(j, "prompts", json_object_new_string(prompts));
+    if (c->view->input & SEMIO_INPUT_SIGNALS) {
+        json_object_object_add(j, "keypoints",
+                               set->keypoints ? json_object_new_string(set->keypoints) : NULL);
     } else {
-        json_object_object_add(j, "model", json_object_new_string(o->model));
-        json_object_object_add(j, "view", json_object_new_string(set->view));
+        json_object_object_add(j, "view", json_object_new_string(c->view->name));
         json_object_object_add(j, "denoised", json_object_new_boolean(set->denoised));
         json_object_object_add(j, "with_transcript", json_object_new_boolean(set->with_transcript));
-        json_object_object_add(j, "signs", json_object_new_string(set->signs));
-        json_object_object_add(j, "prompts", json_object_new_string(prompts));
-        json_object_object_add(j, "segments", json_object_new_string(rep->segments));
-        json_object_object_add(j, "sampling", json_object_new_string(rep->sampling));
-        json_object_object_add(j, "temperature", json_object_new_double(o->temperature));
-        json_object_object_add(j, "max_tokens", json_object_new_int(o->max_tokens));
-        json_object_object_add(j, "structured", json_object_new_boolean(o->structured));
-        json_object_object_add(j, "logprobs", json_object_new_boolean(o->logprobs));
-        json_object_object_add(j, "timestamps", json_object_new_boolean(o->timestamps));
-        json_object_object_add(j, "extra", o->extra_json ? json_tokener_parse(o->extra_json) : NULL);
+        json_object_object_add(j, "sampling", json_object_new_string(c->rep->sampling));
     }
+    char model[512], endpoints[4096];
+    c->cls->describe(c->settings, j, model, sizeof(model), endpoints, sizeof(endpoints));
     char *out = strdup(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN |
                                                              JSON_C_TO_STRING_NOSLASHESCAPE));
     json_object_put(j);
     return out;
 }
 
+static int same_settings(const char *stored, const char *now)
+{
+    json_object *a = json_tokener_parse(stored), *b = json_tokener_parse(now);
+    int same = a && b && json_object_equal(a, b);
+    json_object_put(a);
+    json_object_put(b);
+    return same;
+}
+
 /* Creates the run, or checks that an existing one was made with the same settings. */
-static int open_run(Ctx *c, const SemioOpenAISettings *o, const char *prompts)
+static int open_run(Ctx *c, const char *prompts)
 {
     SemioStudy *s = c->s;
-    char *settings = settings_json(c->set, o, prompts, c->rep);
+    char *settings = settings_json(c, prompts);
     if (!settings)
         return semio_fail(c->err, SEMIO_ERR_NOMEM, "out of memory");
     sqlite3_stmt *st;
@@ -168,7 +197,7 @@ static int open_run(Ctx *c, const SemioOpenAISettings *o, const char *prompts)
         sqlite3_bind_text(st, 1, c->set->run, -1, SQLITE_STATIC);
         if (sqlite3_step(st) == SQLITE_ROW) {
             c->run = sqlite3_column_int64(st, 0);
-            if (strcmp((const char *)sqlite3_column_text(st, 1), settings))
+            if (!same_settings((const char *)sqlite3_column_text(st, 1), settings))
                 r = semio_fail(c->err, SEMIO_ERR_CONFLICT,
                                "%s: run '%s' was started with other settings (%s); resume it "
                                "with the same ones or name a new run", s->path, c->set->run,
@@ -177,16 +206,16 @@ static int open_run(Ctx *c, const SemioOpenAISettings *o, const char *prompts)
         sqlite3_finalize(st);
     }
     if (r == 0 && !c->run && !c->set->dry_run) {
-        char urls[4096] = "", now[32];
-        for (size_t i = 0; o && i < o->nurls; i++)
-            snprintf(urls + strlen(urls), sizeof(urls) - strlen(urls), "%s%s", i ? "," : "",
-                     o->urls[i]);
+        char model[512], endpoints[4096], now[32];
+        json_object *scratch = json_object_new_object();
+        c->cls->describe(c->settings, scratch, model, sizeof(model), endpoints,
+                         sizeof(endpoints));
+        json_object_put(scratch);
         if ((r = semio_db_prepare(s, &st, "INSERT INTO runs(name, engine, model, base_urls, view, "
                                           "segment_set, sampling, prompt_set, settings_json, "
                                           "version, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                                   c->err)) == 0) {
-            const char *v[11] = { c->set->run, c->set->engine, o ? o->model : "kinematic", urls,
-                                  o ? c->set->view : "signals",
+            const char *v[11] = { c->set->run, c->cls->name, model, endpoints, c->view->name,
                                   c->rep->segments, c->rep->sampling, prompts, settings,
                                   semio_version(), semio_db_now(now) };
             for (int i = 0; i < 11; i++)
@@ -407,7 +436,7 @@ static void on_answer(void *user, const SemioCompletion *c)
     if (sqlite3_step(st) != SQLITE_DONE && !x->db_error)
         x->db_error = semio_db_fail(x->s, x->err, "cannot store an answer");
     c->ok ? x->rep->answered++ : x->rep->failed++;
-    free(p);
+    unlink_pending(x, p);
 }
 
 /* The statements every engine's loop uses: "is this answered?" and "store an answer". */
@@ -442,116 +471,6 @@ static int find_segment_set(SemioStudy *s, const SemioAskSettings *set, SemioAsk
     return 0;
 }
 
-/*
- * The kinematic engine: each segment's signals are loaded and measured once, and every
- * sign is read from the measurements. A sign without a signal is stored as a failed
- * answer whose text says what could not be measured.
- */
-static int ask_kinematic(Ctx *c, const SemioSign *const *signs, size_t nq)
-{
-    SemioStudy *s = c->s;
-    const SemioAskSettings *set = c->set;
-    SemioAskReport *rep = c->rep;
-    SemioKinematicSettings ks;
-    if (set->kinematic)
-        ks = *set->kinematic;
-    else
-        semio_kinematic_default_settings(&ks);
-    char described[4096], hash[65];
-    semio_kinematic_describe(&ks, described, sizeof(described));
-    semio_text_hash(described, hash);
-    int64_t set_id;
-    sqlite3_stmt *seg_q = NULL, *done_q = NULL;
-    int r = find_segment_set(s, set, rep, &set_id, c->err);
-    if (r == 0)
-        r = open_run(c, NULL, described);
-    if (r == 0)
-        r = semio_db_prepare(s, &seg_q, "SELECT g.id, g.video_id FROM segments g JOIN videos v "
-                                        "ON v.id = g.video_id WHERE g.set_id = ? AND v.status = "
-                                        "'ok' ORDER BY g.video_id, g.start_s", c->err);
-    if (r == 0)
-        r = prepare_answers(s, &done_q, &c->insert, c->err);
-    if (r < 0)
-        goto done;
-    sqlite3_bind_int64(seg_q, 1, set_id);
-    int64_t nseg = 0;
-    while (sqlite3_step(seg_q) == SQLITE_ROW)
-        nseg++;
-    rep->planned = nseg * (int64_t)nq;
-    sqlite3_reset(seg_q);
-    Question *qs = calloc(nq, sizeof(*qs));
-    if (!qs) {
-        r = semio_fail(c->err, SEMIO_ERR_NOMEM, "out of memory");
-        goto done;
-    }
-    for (size_t i = 0; i < nq; i++) {
-        qs[i].sign = signs[i];
-        qs[i].text = described;
-        memcpy(qs[i].hash, hash, sizeof(hash));
-    }
-    KeypointCache keypoints = { 0 };
-    while (r == 0 && sqlite3_step(seg_q) == SQLITE_ROW) {
-        if (set->stop && *set->stop) {
-            r = semio_fail(c->err, SEMIO_ERR_INTERRUPTED, "interrupted: %lld questions not asked",
-                           (long long)(rep->planned - rep->done_before - rep->answered - rep->failed));
-            break;
-        }
-        int64_t seg = sqlite3_column_int64(seg_q, 0), vid = sqlite3_column_int64(seg_q, 1);
-        size_t missing = 0;
-        for (size_t k = 0; k < nq; k++)
-            missing += !(c->run && answered(done_q, c->run, seg, qs[k].sign->id, "signals", hash));
-        rep->done_before += (int64_t)(nq - missing);
-        if (!missing || set->dry_run)
-            continue;
-        WindowSignals w;
-        SemioKinematic *kin = NULL;
-        double t_start = semio_monotonic_s();
-        if ((r = semio_window_signals(s, seg, set->keypoints, &keypoints, &w, c->err)) < 0 ||
-            (r = semio_kinematic_analyze(&kin, &ks, &w.sig, c->err)) < 0) {
-            semio_window_signals_free(&w);
-            break;
-        }
-        double ms = (semio_monotonic_s() - t_start) * 1000;
-        rep->requests++;
-        for (size_t k = 0; k < nq && r == 0; k++) {
-            if (answered(done_q, c->run, seg, qs[k].sign->id, "signals", hash))
-                continue;
-            SemioKinematicAnswer a;
-            semio_kinematic_answer(kin, qs[k].sign->id, &a);
-            Pending *p = malloc(sizeof(*p));
-            if (!p) {
-                r = semio_fail(c->err, SEMIO_ERR_NOMEM, "out of memory");
-                break;
-            }
-            *p = (Pending){ seg, vid, &qs[k], "", "signals" };
-            memcpy(p->hash, hash, sizeof(hash));
-            int ok = a.answer >= 0;
-            SemioCompletion done = {
-                .user = p, .ok = ok,
-                .answer = { ok ? a.answer : 0, ok ? a.justification : NULL, a.onset_s },
-                .p_yes = ok ? a.score : NAN, .raw = a.justification, .attempts = 1,
-                .latency_ms = ms / (double)missing, .prompt_tokens = -1, .completion_tokens = -1,
-                .error = ok ? NULL : a.justification,
-            };
-            on_answer(c, &done);
-            r = c->db_error;
-        }
-        semio_kinematic_free(&kin);
-        semio_window_signals_free(&w);
-        if (set->progress)
-            set->progress(set->progress_user, "ask", rep->done_before + rep->answered + rep->failed,
-                          rep->planned, NULL);
-    }
-    free(qs);
-    semio_keypoint_cache_close(&keypoints);
-done:
-    sqlite3_finalize(seg_q);
-    sqlite3_finalize(done_q);
-    sqlite3_finalize(c->insert);
-    c->insert = NULL;
-    return r;
-}
-
 static uint64_t affinity(int64_t segment, const char *view)
 {
     uint64_t h = 1469598103934665603ULL ^ (uint64_t)segment;
@@ -560,236 +479,362 @@ static uint64_t affinity(int64_t segment, const char *view)
     return h * 0x9e3779b97f4a7c15ULL >> 1;
 }
 
-int semio_ask(SemioStudy *s, const SemioAskSettings *set, SemioAskReport *rep, SemioError *err)
+/* What one window gives its engine: the view's pictures or sound, or measured signals. */
+typedef struct Inputs {
+    Frames frames;
+    WindowSignals signals;
+    KeypointCache keypoints; /* kept across windows: one recording's folder scanned once */
+} Inputs;
+
+/* Loads a window's inputs for the view; 0 with nothing loaded when it has no such view. */
+static int load_inputs(Ctx *c, int64_t segment, const SemioViewSpec *view, Inputs *in,
+                       int *present)
 {
-    memset(rep, 0, sizeof(*rep));
-    if (!set->run || !set->run[0])
-        return semio_fail(err, SEMIO_ERR_INVALID, "ask: --run NAME is required");
-    if (!strcmp(set->engine, "kinematic")) {
-        if (strcmp(set->view, "raw") || set->denoised || set->with_transcript)
-            return semio_fail(err, SEMIO_ERR_INVALID, "ask: the kinematic engine measures "
-                              "keypoints and sound itself; --view, --denoised and "
-                              "--with-transcript do not apply");
-        Ctx c = { .s = s, .set = set, .rep = rep, .err = err, .view = "signals" };
-        SemioSignSet *cat = NULL;
-        const SemioSign *chosen[256];
-        size_t nq = 0;
-        int r = semio_signs_load(&cat, NULL, err);
-        if (r == 0)
-            r = choose_signs(cat, set->signs ? set->signs : "all", "signals", chosen, &nq,
-                             &rep->signs_skipped, err);
-        if (r == 0)
-            r = ask_kinematic(&c, chosen, nq);
-        semio_signs_free(&cat);
-        return r;
+    SemioStudy *s = c->s;
+    int r = 0;
+    semio_window_signals_free(&in->signals);
+    free_frames(&in->frames);
+    if (view->input & SEMIO_INPUT_SIGNALS) {
+        r = semio_window_signals(s, segment, c->set->keypoints, &in->keypoints, &in->signals,
+                                 c->err);
+        *present = r == 0;
+    } else if (view->input & SEMIO_INPUT_AUDIO) {
+        r = load_audio(s, segment, c->audio_kind, &in->frames, c->err);
+        *present = in->frames.wav != NULL;
+    } else {
+        r = load_frames(s, segment, c->sampling, view->kind, &in->frames, c->err);
+        *present = in->frames.n > 0;
     }
-    if (strcmp(set->engine, "openai"))
-        return semio_fail(err, SEMIO_ERR_INVALID, "ask: no engine '%s' (openai, kinematic)",
-                          set->engine);
-    int audio = !strcmp(set->view, "audio"), face = !strcmp(set->view, "face");
-    int pose = !strcmp(set->view, "pose") || face; /* views drawn from keypoints */
-    if (set->fallback_raw && !face)
-        return semio_fail(err, SEMIO_ERR_INVALID, "ask: --fallback raw goes with --view face");
-    if (strcmp(set->view, "raw") && !audio && !pose)
-        return semio_fail(err, SEMIO_ERR_INVALID, "ask: --view %s needs its enhanced view, which "
-                          "semio does not make; --view raw asks on the sampled frames, "
-                          "pose and face on semio enhance's views, audio on its sound", set->view);
-    if ((set->denoised || set->with_transcript) && !audio)
-        return semio_fail(err, SEMIO_ERR_INVALID, "ask: --denoised and --with-transcript go with "
-                          "--view audio");
-    /* what answers record as their view, and which enhanced file audio questions send */
-    const char *view = !audio ? set->view
-                     : set->with_transcript ? (set->denoised ? "audio-denoised+text" : "audio+text")
-                     : set->denoised ? "audio-denoised" : "audio";
-    const char *audio_kind = set->denoised ? "denoise" : "audio";
-    if (!set->openai)
-        return semio_fail(err, SEMIO_ERR_INVALID, "ask: no engine settings");
-    Ctx c = { .s = s, .set = set, .rep = rep, .err = err, .view = view };
-    SemioSignSet *cat = NULL;
-    SemioPromptSet *ps = NULL;
-    SemioEngine *engine = NULL;
-    Question *qs = NULL;
-    Segment *segs = NULL;
-    size_t nq = 0, nseg = 0;
-    sqlite3_stmt *seg_q = NULL, *done_q = NULL;
-    Frames frames = { 0 };
-    int64_t set_id = 0;
-    int r = semio_signs_load(&cat, NULL, err);
+    return r;
+}
+
+/* Counts what a window's questions send: --dry-run's figures. */
+static void count_sent(SemioAskReport *rep, const Frames *f, size_t questions)
+{
+    int64_t bytes = (int64_t)(f->wav_size + 2) / 3 * 4, tokens = 0;
+    for (size_t i = 0; i < f->n; i++) {
+        bytes += (int64_t)(f->parts[i].size + 2) / 3 * 4;
+        tokens += image_tokens(f->width, f->height);
+    }
+    rep->requests += (int64_t)questions;
+    rep->bytes += bytes * (int64_t)questions;
+    rep->images += (int64_t)(f->n * questions);
+    rep->image_tokens += tokens * (int64_t)questions;
+}
+
+static void report_progress(const Ctx *c)
+{
+    const SemioAskReport *rep = c->rep;
+    if (c->set->progress)
+        c->set->progress(c->set->progress_user, "ask",
+                         rep->done_before + rep->answered + rep->failed, rep->planned, NULL);
+}
+
+/* Collects completions until at most `left` questions are pending, or a stop is asked
+ * for: then what is in flight is abandoned, and what was stored stays. */
+static int drain(Ctx *c, SemioEngine *engine, size_t left)
+{
+    int r = 0;
+    while (r == 0 && engine && semio_engine_pending(engine) > left && !stopping(c)) {
+        int w = semio_engine_wait(engine, on_answer, c, c->err);
+        r = w < 0 ? w : c->db_error;
+        report_progress(c);
+    }
+    return r;
+}
+
+/* A window's planned question: its text (with the transcript, its own copy) and hash. */
+typedef struct Planned {
+    const Question *q;
+    char *own_text;
+    char hash[65];
+} Planned;
+
+static void free_plan(Planned *plan, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(plan[i].own_text);
+}
+
+/* The window's questions that have no answer yet; the others count as done before. */
+static int plan_window(Ctx *c, sqlite3_stmt *done_q, int64_t segment, const char *view,
+                       const Question *qs, size_t nq, const char *transcript, Planned *plan,
+                       size_t *n)
+{
+    *n = 0;
+    for (size_t k = 0; k < nq; k++) {
+        Planned p = { &qs[k], NULL, "" };
+        if (transcript) {
+            if (!(p.own_text = with_transcript(qs[k].text, transcript)))
+                return semio_fail(c->err, SEMIO_ERR_NOMEM, "out of memory");
+            semio_text_hash(p.own_text, p.hash);
+        } else {
+            memcpy(p.hash, qs[k].hash, sizeof(p.hash));
+        }
+        if (c->run && answered(done_q, c->run, segment, qs[k].sign->id, view, p.hash)) {
+            free(p.own_text);
+            c->rep->done_before++;
+            continue;
+        }
+        plan[(*n)++] = p;
+    }
+    return 0;
+}
+
+/* Hands a window's planned questions to the engine; their answers come back to on_answer. */
+static int submit_window(Ctx *c, SemioEngine *engine, const Segment *g, const char *view,
+                         const Inputs *in, const Planned *plan, size_t n)
+{
+    SemioQuestion *qv = calloc(n, sizeof(*qv));
+    if (!qv)
+        return semio_fail(c->err, SEMIO_ERR_NOMEM, "out of memory");
+    int r = 0;
+    for (size_t k = 0; k < n && r == 0; k++) {
+        Pending *p = malloc(sizeof(*p));
+        if (!p) {
+            r = semio_fail(c->err, SEMIO_ERR_NOMEM, "out of memory");
+            break;
+        }
+        *p = (Pending){ NULL, c->live, g->id, g->video, plan[k].q, "", view };
+        memcpy(p->hash, plan[k].hash, sizeof(p->hash));
+        if (c->live)
+            c->live->prev = p;
+        c->live = p;
+        qv[k] = (SemioQuestion){ plan[k].q->sign,
+                                 plan[k].own_text ? plan[k].own_text : plan[k].q->text, p };
+    }
+    const Frames *f = &in->frames;
+    SemioWindow w = { .images = f->parts, .nimages = f->n, .wav = f->wav, .wav_size = f->wav_size,
+                      .signals = (c->view->input & SEMIO_INPUT_SIGNALS) ? &in->signals.sig : NULL,
+                      .affinity = affinity(g->id, c->view_name), .questions = qv,
+                      .nquestions = n };
     if (r == 0)
-        r = semio_prompts_load(&ps, set->prompts, err);
-    if (r < 0)
-        goto done;
-    const SemioSign *chosen[256];
-    if ((r = choose_signs(cat, set->signs ? set->signs : "all", set->view, chosen, &nq,
-                          &rep->signs_skipped, err)) < 0)
-        goto done;
-    if (!(qs = calloc(nq, sizeof(*qs)))) {
-        r = semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
-        goto done;
+        r = semio_engine_submit(engine, &w, c->err);
+    free(qv);
+    return r;
+}
+
+/* Checks the settings against the engine and the view before anything is stored. */
+static int check_settings(Ctx *c)
+{
+    const SemioAskSettings *set = c->set;
+    if (!set->run || !set->run[0])
+        return semio_fail(c->err, SEMIO_ERR_INVALID, "ask: a run name is required");
+    if (!(c->cls = semio_engine_find(set->engine, c->err)))
+        return SEMIO_ERR_INVALID;
+    const char *name = set->view ? set->view : c->cls->default_view;
+    if (!(c->view = semio_view_find(name)))
+        return semio_fail(c->err, SEMIO_ERR_INVALID, "ask: no view '%s' (%s)", name,
+                          semio_view_names());
+    if (!(c->view->input & c->cls->inputs)) {
+        const SemioViewSpec *own = semio_view_find(c->cls->default_view);
+        return semio_fail(c->err, SEMIO_ERR_INVALID, "ask: the %s engine cannot take the %s "
+                          "view (%s); it takes %s", c->cls->name, name,
+                          c->view->input & SEMIO_INPUT_SIGNALS ? "measured signals"
+                          : c->view->input & SEMIO_INPUT_AUDIO ? "sound" : "pictures",
+                          own ? own->name : c->cls->default_view);
     }
-    for (size_t i = 0; i < nq; i++) {
+    int audio = (c->view->input & SEMIO_INPUT_AUDIO) != 0;
+    if (set->fallback_raw && strcmp(c->view->name, "face"))
+        return semio_fail(c->err, SEMIO_ERR_INVALID, "ask: the raw fallback goes with the face view");
+    if ((set->denoised || set->with_transcript) && !audio)
+        return semio_fail(c->err, SEMIO_ERR_INVALID, "ask: denoised sound and the transcript go "
+                          "with the audio view");
+    c->audio_kind = set->denoised ? "denoise" : "audio";
+    c->view_name = !audio ? c->view->name
+                 : set->with_transcript ? (set->denoised ? "audio-denoised+text" : "audio+text")
+                 : set->denoised ? "audio-denoised" : "audio";
+    if (!(c->settings = set->engine_settings)) {
+        if (!c->cls->default_settings)
+            return semio_fail(c->err, SEMIO_ERR_INVALID, "ask: the %s engine needs its settings",
+                              c->cls->name);
+        if (!(c->settings = c->own_settings = c->cls->default_settings()))
+            return semio_fail(c->err, SEMIO_ERR_NOMEM, "out of memory");
+    }
+    return 0;
+}
+
+/* The questions: the prompt set's text per sign, or for an engine that reads no text its
+ * fingerprint, which then names the run's "prompts" and identifies its answers. */
+static int make_questions(Ctx *c, const SemioSignSet *cat, SemioPromptSet **ps,
+                          char *fingerprint, size_t fsize, Question **out, size_t *nq)
+{
+    const SemioSign *chosen[256];
+    int r = choose_signs(cat, c->set->signs ? c->set->signs : "all", c->view, chosen, nq,
+                         &c->rep->signs_skipped, c->err);
+    if (r < 0)
+        return r;
+    if (c->cls->reads_text) {
+        if ((r = semio_prompts_load(ps, c->set->prompts, c->err)) < 0)
+            return r;
+        snprintf(fingerprint, fsize, "%s", semio_prompts_name(*ps));
+    } else {
+        c->cls->fingerprint(c->settings, fingerprint, fsize);
+    }
+    Question *qs = calloc(*nq, sizeof(*qs));
+    if (!qs)
+        return semio_fail(c->err, SEMIO_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < *nq; i++) {
         qs[i].sign = chosen[i];
-        if (!(qs[i].text = semio_prompt_text(ps, chosen[i], err))) {
-            r = err ? err->code : SEMIO_ERR_NOT_FOUND;
-            goto done;
+        qs[i].text = c->cls->reads_text ? semio_prompt_text(*ps, chosen[i], c->err) : fingerprint;
+        if (!qs[i].text) {
+            free(qs);
+            return c->err ? c->err->code : SEMIO_ERR_NOT_FOUND;
         }
         semio_text_hash(qs[i].text, qs[i].hash);
     }
-    /* the segment set and the sampling whose frames are sent */
-    if ((r = find_segment_set(s, set, rep, &set_id, err)) < 0)
-        goto done;
+    *out = qs;
+    return 0;
+}
+
+/* The segments asked about, in order: one segment's questions go out together. */
+static int list_segments(Ctx *c, int64_t set_id, Segment **out, size_t *n)
+{
+    sqlite3_stmt *st;
+    int r = semio_db_prepare(c->s, &st, c->view->sampled
+        ? "SELECT g.id, g.video_id FROM segments g JOIN samples x "
+          "ON x.segment_id = g.id AND x.sampling_id = ?1 WHERE "
+          "g.set_id = ?2 AND x.written > 0 ORDER BY g.video_id, g.start_s"
+        : "SELECT g.id, g.video_id FROM segments g JOIN videos v ON v.id = g.video_id WHERE "
+          "g.set_id = ?2 AND v.status = 'ok' ORDER BY g.video_id, g.start_s", c->err);
+    if (r < 0)
+        return r;
+    if (c->view->sampled)
+        sqlite3_bind_int64(st, 1, c->sampling);
+    sqlite3_bind_int64(st, 2, set_id);
+    size_t cap = 0;
+    *n = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (*n == cap) {
+            Segment *ns = realloc(*out, (cap = cap ? 2 * cap : 256) * sizeof(*ns));
+            if (!ns) {
+                r = semio_fail(c->err, SEMIO_ERR_NOMEM, "out of memory");
+                break;
+            }
+            *out = ns;
+        }
+        (*out)[(*n)++] = (Segment){ sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1) };
+    }
+    sqlite3_finalize(st);
+    return r;
+}
+
+/* The sampling whose frames are sent (named, or the newest made on the segment set). */
+static int find_sampling(Ctx *c, int64_t set_id)
+{
+    const SemioAskSettings *set = c->set;
+    SemioAskReport *rep = c->rep;
+    if (c->view->input & SEMIO_INPUT_AUDIO) {
+        snprintf(rep->sampling, sizeof(rep->sampling), "%s", c->audio_kind);
+        return 0;
+    }
+    if (!c->view->sampled)
+        return 0;
     char sql[512];
     snprintf(sql, sizeof(sql), "SELECT m.id, m.key FROM samplings m JOIN samples x ON "
              "x.sampling_id = m.id JOIN segments g ON g.id = x.segment_id WHERE g.set_id = %lld "
              "%s ORDER BY x.sampled_at DESC, m.id DESC LIMIT 1", (long long)set_id,
              set->sampling ? "AND m.key = ?" : "");
-    if (audio)
-        snprintf(rep->sampling, sizeof(rep->sampling), "%s", audio_kind);
-    else if (one_text(s, sql, set->sampling, rep->sampling, sizeof(rep->sampling), &c.sampling) <= 0) {
-        r = semio_fail(err, SEMIO_ERR_NOT_FOUND, "%s: segment set '%s' has no sampled frames%s%s:"
-                       " run semio sample", s->path, rep->segments,
-                       set->sampling ? " with sampling " : "", set->sampling ? set->sampling : "");
+    if (one_text(c->s, sql, set->sampling, rep->sampling, sizeof(rep->sampling), &c->sampling) <= 0)
+        return semio_fail(c->err, SEMIO_ERR_NOT_FOUND, "%s: segment set '%s' has no sampled "
+                          "frames%s%s: run semio sample", c->s->path, rep->segments,
+                          set->sampling ? " with sampling " : "",
+                          set->sampling ? set->sampling : "");
+    return 0;
+}
+
+int semio_ask(SemioStudy *s, const SemioAskSettings *set, SemioAskReport *rep, SemioError *err)
+{
+    memset(rep, 0, sizeof(*rep));
+    Ctx c = { .s = s, .set = set, .rep = rep, .err = err };
+    SemioSignSet *cat = NULL;
+    SemioPromptSet *ps = NULL;
+    SemioEngine *engine = NULL;
+    Question *qs = NULL;
+    Segment *segs = NULL;
+    Planned *plan = NULL;
+    size_t nq = 0, nseg = 0;
+    sqlite3_stmt *done_q = NULL;
+    Inputs in = { 0 };
+    char *transcript = NULL, fingerprint[4096];
+    int64_t set_id = 0;
+    int r = check_settings(&c);
+    if (r == 0)
+        r = semio_signs_load(&cat, NULL, err);
+    if (r == 0)
+        r = make_questions(&c, cat, &ps, fingerprint, sizeof(fingerprint), &qs, &nq);
+    if (r == 0)
+        r = find_segment_set(s, set, rep, &set_id, err);
+    if (r == 0)
+        r = find_sampling(&c, set_id);
+    if (r == 0)
+        r = open_run(&c, fingerprint);
+    if (r == 0)
+        r = list_segments(&c, set_id, &segs, &nseg);
+    if (r == 0)
+        r = prepare_answers(s, &done_q, &c.insert, err);
+    if (r == 0 && !(plan = calloc(nq, sizeof(*plan))))
+        r = semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
+    if (r == 0 && !set->dry_run)
+        r = semio_engine_open(&engine, set->engine, c.settings, err);
+    if (r < 0)
         goto done;
-    }
-    if ((r = open_run(&c, set->openai, semio_prompts_name(ps))) < 0)
-        goto done;
-    /* segments with frames, in order: one segment's questions go out together */
-    if ((r = semio_db_prepare(s, &seg_q, audio
-            ? "SELECT g.id, g.video_id FROM segments g JOIN videos v ON v.id = g.video_id WHERE "
-              "?1 IS NOT NULL AND g.set_id = ?2 AND v.status = 'ok' ORDER BY g.video_id, g.start_s"
-            : "SELECT g.id, g.video_id FROM segments g JOIN samples x "
-              "ON x.segment_id = g.id AND x.sampling_id = ?1 WHERE "
-              "g.set_id = ?2 AND x.written > 0 ORDER BY g.video_id, g.start_s", err)) < 0 ||
-        (r = prepare_answers(s, &done_q, &c.insert, err)) < 0)
-        goto done;
-    sqlite3_bind_int64(seg_q, 1, c.sampling);
-    sqlite3_bind_int64(seg_q, 2, set_id);
-    size_t cap = 0;
-    while (sqlite3_step(seg_q) == SQLITE_ROW) {
-        if (nseg == cap) {
-            Segment *ns = realloc(segs, (cap = cap ? 2 * cap : 256) * sizeof(*ns));
-            if (!ns) {
-                r = semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
-                goto done;
-            }
-            segs = ns;
-        }
-        segs[nseg++] = (Segment){ sqlite3_column_int64(seg_q, 0), sqlite3_column_int64(seg_q, 1) };
-    }
     rep->planned = (int64_t)(nseg * nq);
-    if (!set->dry_run && (r = semio_openai_open(&engine, set->openai, err)) < 0)
-        goto done;
-    int concurrency = set->openai->concurrency > 0 ? set->openai->concurrency : 8;
-    char *transcript = NULL;
-    for (size_t i = 0; i < nseg && r == 0; i++) {
+    size_t ahead = engine ? 2 * semio_engine_capacity(engine) : 0; /* two rounds built ahead */
+    for (size_t i = 0; i < nseg && r == 0 && !stopping(&c); i++) {
         free(transcript);
-        transcript = set->with_transcript ? transcript_of(s, segs[i].id, audio_kind) : NULL;
+        transcript = set->with_transcript ? transcript_of(s, segs[i].id, c.audio_kind) : NULL;
         if (set->with_transcript && !transcript) {
             rep->no_view += (int64_t)nq; /* not transcribed (semio transcribe) */
             continue;
         }
         /* a window without a face view is asked on its raw frames only when allowed; its
          * answers say so in their view */
-        const char *seg_view = view, *kind = pose ? set->view : NULL;
-        if (face && set->fallback_raw && !has_view(s, segs[i].id, "face")) {
-            seg_view = "face>raw";
-            kind = NULL;
+        const SemioViewSpec *view = c.view;
+        const char *view_name = c.view_name;
+        if (set->fallback_raw && !has_view(s, segs[i].id, "face")) {
+            view = semio_view_find("raw");
+            view_name = "face>raw";
         }
-        for (size_t k = 0; k < nq && r == 0; k++) {
-            char *text = transcript ? with_transcript(qs[k].text, transcript) : NULL;
-            char hash[65];
-            if (transcript && !text) {
-                r = semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
-                break;
-            }
-            if (text)
-                semio_text_hash(text, hash);
-            else
-                memcpy(hash, qs[k].hash, sizeof(hash));
-            if (c.run && answered(done_q, c.run, segs[i].id, qs[k].sign->id, seg_view, hash)) {
-                free(text);
-                rep->done_before++;
-                continue;
-            }
-            if (set->stop && *set->stop) {
-                free(text);
-                break;
-            }
-            if (frames.segment != segs[i].id || !frames.loaded)
-                if ((r = audio ? load_audio(s, segs[i].id, audio_kind, &frames, err)
-                               : load_frames(s, segs[i].id, c.sampling, kind, &frames, err)) < 0) {
-                    free(text);
-                    break;
-                }
-            if ((audio && !frames.wav) || (pose && !frames.n)) {
-                free(text);
-                rep->no_view++;
-                continue;
-            }
-            rep->requests++;
-            rep->bytes += (int64_t)(frames.wav_size + 2) / 3 * 4;
-            rep->images += (int64_t)frames.n;
-            for (size_t f = 0; f < frames.n; f++) {
-                rep->bytes += (int64_t)(frames.parts[f].size + 2) / 3 * 4;
-                rep->image_tokens += image_tokens(frames.width, frames.height);
-            }
-            if (set->dry_run) {
-                free(text);
-                continue;
-            }
-            Pending *p = malloc(sizeof(*p));
-            if (!p) {
-                free(text);
-                r = semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
-                break;
-            }
-            *p = (Pending){ segs[i].id, segs[i].video, &qs[k], "", seg_view };
-            memcpy(p->hash, hash, sizeof(hash));
-            SemioRequest req = { .text = text ? text : qs[k].text, .images = frames.parts,
-                                 .nimages = frames.n, .wav = frames.wav,
-                                 .wav_size = frames.wav_size,
-                                 .allow_na = semio_sign_allows_na(qs[k].sign),
-                                 .affinity = affinity(segs[i].id, view), .user = p };
-            r = semio_engine_submit(engine, &req, err); /* the body is built: text is done */
-            free(text);
-            if (r < 0) {
-                free(p);
-                break;
-            }
-            /* keep at most two rounds of requests built ahead of the wire */
-            while (r == 0 && semio_engine_pending(engine) >= (size_t)(2 * concurrency)) {
-                int w = semio_engine_wait(engine, on_answer, &c, err);
-                r = w < 0 ? w : c.db_error;
-                if (set->progress)
-                    set->progress(set->progress_user, "ask",
-                                  rep->done_before + rep->answered + rep->failed, rep->planned,
-                                  NULL);
-            }
-        }
-        if (set->stop && *set->stop)
+        size_t n;
+        if ((r = plan_window(&c, done_q, segs[i].id, view_name, qs, nq, transcript, plan, &n)) < 0)
             break;
+        if (!n)
+            continue;
+        int present = 1;
+        if (!(set->dry_run && (view->input & SEMIO_INPUT_SIGNALS)) &&
+            (r = load_inputs(&c, segs[i].id, view, &in, &present)) < 0) {
+            free_plan(plan, n);
+            break;
+        }
+        if (!present) {
+            rep->no_view += (int64_t)n;
+        } else {
+            count_sent(rep, &in.frames, n);
+            if (!set->dry_run && (r = submit_window(&c, engine, &segs[i], view_name, &in, plan,
+                                                    n)) == 0)
+                r = drain(&c, engine, ahead ? ahead - 1 : 0);
+        }
+        free_plan(plan, n);
     }
-    free(transcript);
-    /* Let everything in flight land, even when stopping. */
-    while (engine && semio_engine_pending(engine) && (r == 0 || r == SEMIO_ERR_INTERRUPTED)) {
-        int w = semio_engine_wait(engine, on_answer, &c, err);
-        if (w < 0)
-            r = w;
-        else if (c.db_error)
-            r = c.db_error;
-        if (set->progress)
-            set->progress(set->progress_user, "ask", rep->done_before + rep->answered + rep->failed,
-                          rep->planned, NULL);
-    }
-    if (r == 0 && set->stop && *set->stop)
+    int last = drain(&c, engine, 0);
+    if (r == 0)
+        r = last;
+    if (r == 0 && stopping(&c))
         r = semio_fail(err, SEMIO_ERR_INTERRUPTED, "interrupted: %lld questions not asked",
                        (long long)(rep->planned - rep->done_before - rep->answered - rep->failed));
 done:
-    semio_engine_close(&engine);
-    free_frames(&frames);
-    sqlite3_finalize(seg_q);
+    semio_engine_close(&engine); /* abandons what is still in flight */
+    while (c.live)
+        unlink_pending(&c, c.live);
+    free(c.own_settings);
+    free(transcript);
+    free_frames(&in.frames);
+    semio_window_signals_free(&in.signals);
+    semio_keypoint_cache_close(&in.keypoints);
     sqlite3_finalize(done_q);
     sqlite3_finalize(c.insert);
+    free(plan);
     free(segs);
     free(qs);
     semio_prompts_free(&ps);
