@@ -6,25 +6,12 @@
 #ifndef SEMIO_EVAL_H
 #define SEMIO_EVAL_H
 
-#include <stdio.h>
-
+#include "semio/answer.h"
 #include "semio/common.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/** An answer about one sign in one recording. */
-typedef enum SemioAnswer {
-    SEMIO_ANSWER_NO = 0,
-    SEMIO_ANSWER_YES = 1,
-    SEMIO_ANSWER_NA = 2,      /**< "not applicable" (verbal_responsiveness: nobody asked) */
-    SEMIO_ANSWER_FAILED = 3,  /**< no usable answer after all retries */
-    SEMIO_ANSWER_MISSING = 4, /**< never asked / absent from the predictions */
-} SemioAnswer;
-
-/** Labels: 1 yes, 0 no, -1 unknown (an empty cell). */
-#define SEMIO_LABEL_UNKNOWN (-1)
 
 /**
  * How rows that are not a plain yes/no answer are scored. In every rule set rows
@@ -253,50 +240,6 @@ typedef struct SemioCsvOptions {
 int semio_eval_from_csv(SemioEval **out, const char *labels_csv,
                         const char *const *prediction_csvs, size_t nruns,
                         const SemioCsvOptions *options, SemioError *err);
-
-/* ---- reading a study --------------------------------------------------------- */
-
-struct SemioStudy;
-
-typedef struct SemioStudyEvalOptions {
-    SemioAggregateRule merge; /**< how a recording's answers merge (default any-yes) */
-    int k;                    /**< for k-of-n */
-    double threshold;         /**< for the P(yes) rules (default 0.5) */
-    int tune_folds;           /**< runs with P(yes) also get tuned runs (default 3; 0 off) */
-    uint64_t seed;            /**< for the folds (default 1) */
-} SemioStudyEvalOptions;
-
-void semio_study_eval_default_options(SemioStudyEvalOptions *o);
-
-/**
- * Builds an evaluation of the study's runs (all of them when nruns is 0) against its
- * labels: every recording with a label row, every sign with labels and answers.
- */
-int semio_eval_from_study(SemioEval **out, struct SemioStudy *s, const char *const *runs,
-                          size_t nruns, const SemioStudyEvalOptions *options, SemioError *err);
-
-/* ---- tables ------------------------------------------------------------------ */
-
-typedef enum SemioTableFormat {
-    SEMIO_TABLE_MARKDOWN,
-    SEMIO_TABLE_CSV,
-    SEMIO_TABLE_LATEX,
-    SEMIO_TABLE_JSON,
-    SEMIO_TABLE_PILOT_CSV, /**< the pilot's metrics CSV: rows = metrics, columns = signs */
-} SemioTableFormat;
-
-/** Parses md, csv, tex, json, pilot-csv; -1 otherwise. */
-int semio_table_format_parse(const char *name);
-
-/** Writes the evaluation's tables (after compute). */
-int semio_eval_write(const SemioEval *ev, SemioTableFormat format, FILE *out, SemioError *err);
-
-/**
- * Writes the evaluation as one self-contained HTML page (inline CSS and SVG, no
- * scripts or network): tables, an F1 heatmap of signs x runs, F1 bars with their
- * intervals, confusion counts and each run's provenance.
- */
-int semio_report_html(const SemioEval *ev, const char *title, FILE *out, SemioError *err);
 
 #ifdef __cplusplus
 }

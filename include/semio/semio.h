@@ -2,6 +2,7 @@
 #ifndef SEMIO_SEMIO_H
 #define SEMIO_SEMIO_H
 
+#include "semio/answer.h"
 #include "semio/audio.h"
 #include "semio/common.h"
 #include "semio/engine.h"
@@ -12,8 +13,10 @@
 #include "semio/phantom.h"
 #include "semio/pose.h"
 #include "semio/probe.h"
+#include "semio/report.h"
 #include "semio/sampler.h"
 #include "semio/signs.h"
+#include "semio/stages.h"
 #include "semio/study.h"
 #include "semio/writer.h"
 

@@ -12,9 +12,9 @@
 
 #include <json-c/json.h>
 
+#include "formats/cells.h"
+#include "semio/answer.h"
 #include "semio/engine.h"
-#include "semio/eval.h"
-#include "study/labels.h"
 
 /* The first balanced {...} outside strings, or NULL. */
 static const char *first_object(const char *s, size_t *len)

@@ -11,11 +11,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include "formats/cells.h"
+#include "formats/label_csv.h"
+#include "formats/patient.h"
 #include "semio/eval.h"
 #include "semio/signs.h"
-#include "study/labels.h"
-#include "study/patient.h"
-#include "eval/cells.h"
 #include "util/csv.h"
 #include "util/error.h"
 #include "util/fs.h"

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "semio/eval.h"
+#include "semio/report.h"
 #include "util/error.h"
 
 static void esc(FILE *f, const char *s)

@@ -7,7 +7,7 @@
 
 #include <json-c/json.h>
 
-#include "semio/eval.h"
+#include "semio/report.h"
 #include "util/error.h"
 
 static const char *const format_names[] = { "md", "csv", "tex", "json", "pilot-csv" };

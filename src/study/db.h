@@ -1,9 +1,11 @@
-/* The study's SQLite database: schema, the SemioStudy struct, small query helpers. */
+/* The study's SQLite database: schema, the SemioStudy struct, small query helpers, labels. */
 #ifndef SEMIO_STUDY_DB_H
 #define SEMIO_STUDY_DB_H
 
+#include <regex.h>
 #include <sqlite3.h>
 
+#include "formats/label_csv.h"
 #include "semio/study.h"
 
 struct SemioStudy {
@@ -38,5 +40,15 @@ int semio_study_file(const SemioStudy *s, const char *stored, char *out, size_t 
 
 /** The current UTC time as ISO 8601, for *_at columns. */
 const char *semio_db_now(char buf[32]);
+
+/**
+ * Stores a label file read and checked by semio_label_csv_load, in one transaction: each
+ * row's recording (added with status "no_file" and its patient by `patient_rule` when the
+ * study has none), its signs (the raters' majority where only SIGN@RATER columns exist),
+ * its other columns and seizure bounds. `path` is recorded as the labels' source.
+ */
+int semio_store_labels(SemioStudy *s, const char *path, const SemioLabelCsv *lc,
+                       const SemioSignSet *signs, const regex_t *patient_rule,
+                       SemioLabelsReport *rep, SemioError *err);
 
 #endif

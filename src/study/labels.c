@@ -1,16 +1,17 @@
 /*
- * semio ingest --labels: expert labels in the pilot study's CSV layout. A whole file
- * goes in one transaction, so a bad cell leaves the study exactly as it was.
+ * Expert labels into the study: a label file already read and checked (formats/label_csv.h)
+ * goes in one transaction, all rows or none.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "formats/cells.h"
+#include "formats/label_csv.h"
+#include "formats/patient.h"
 #include "semio/signs.h"
 #include "study/db.h"
-#include "study/labels.h"
-#include "study/patient.h"
 #include "util/csv.h"
 #include "util/error.h"
 
@@ -160,25 +161,15 @@ static int store_row(SemioStudy *s, Statements *q, const SemioCsv *csv, size_t r
     return r;
 }
 
-int semio_ingest_labels(SemioStudy *s, const char *path, const SemioIngestSettings *set,
-                        SemioLabelsReport *rep, SemioError *err)
+int semio_store_labels(SemioStudy *s, const char *path, const SemioLabelCsv *lc,
+                       const SemioSignSet *signs, const regex_t *patient_rule,
+                       SemioLabelsReport *rep, SemioError *err)
 {
-    memset(rep, 0, sizeof(*rep));
-    const char *pattern = set && set->patient_regex ? set->patient_regex
-                                                    : SEMIO_DEFAULT_PATIENT_REGEX;
-    SemioLabelCsv lc = { 0 };
-    SemioSignSet *signs = NULL;
     Statements q = { 0 };
-    regex_t rule;
-    int r = semio_patient_rule(&rule, pattern, err);
-    if (r < 0)
-        return r;
-    if ((r = semio_signs_load(&signs, NULL, err)) < 0 ||
-        (r = semio_label_csv_load(&lc, path, signs, err)) < 0)
-        goto done;
-    rep->sign_columns = lc.sign_columns;
-    rep->rows = (int)lc.csv.nrows - 1;
-    if ((r = prepare_all(s, &q, err)) < 0 || (r = semio_db_begin(s, err)) < 0)
+    rep->sign_columns = lc->sign_columns;
+    rep->rows = (int)lc->csv.nrows - 1;
+    int r = prepare_all(s, &q, err);
+    if (r < 0 || (r = semio_db_begin(s, err)) < 0)
         goto done;
     char now[32];
     sqlite3_stmt *src;
@@ -191,16 +182,13 @@ int semio_ingest_labels(SemioStudy *s, const char *path, const SemioIngestSettin
         sqlite3_finalize(src);
     }
     int64_t source = sqlite3_last_insert_rowid(s->db);
-    for (size_t row = 1; r == 0 && row < lc.csv.nrows; row++)
-        r = store_row(s, &q, &lc.csv, row, lc.kind, signs, source, &rule, rep, err);
+    for (size_t row = 1; r == 0 && row < lc->csv.nrows; row++)
+        r = store_row(s, &q, &lc->csv, row, lc->kind, signs, source, patient_rule, rep, err);
     if (r == 0)
         r = semio_db_commit(s, err);
     if (r < 0)
         semio_db_rollback(s);
 done:
     finalize_all(&q);
-    semio_label_csv_free(&lc);
-    semio_signs_free(&signs);
-    regfree(&rule);
     return r;
 }

@@ -7,9 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "eval/cells.h"
+#include "formats/cells.h"
 #include "semio/eval.h"
 #include "semio/signs.h"
+#include "semio/stages.h"
 #include "study/db.h"
 #include "util/csv.h"
 #include "util/error.h"

@@ -1,12 +1,13 @@
 /* Loading a segment's signals for the kinematic engine. */
 #include <limits.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "semio/pose.h"
+#include "stages/signals.h"
 #include "study/db.h"
-#include "study/signals.h"
 #include "util/error.h"
 #include "util/fs.h"
 

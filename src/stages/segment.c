@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "semio/stages.h"
 #include "study/db.h"
 #include "util/error.h"
 

@@ -1,6 +1,6 @@
-/* Label files in the pilot's CSV layout, validated; and the cell parsers. */
-#ifndef SEMIO_STUDY_LABELS_H
-#define SEMIO_STUDY_LABELS_H
+/* Label files in the pilot's CSV layout: read, every cell checked, columns classified. */
+#ifndef SEMIO_FORMATS_LABEL_CSV_H
+#define SEMIO_FORMATS_LABEL_CSV_H
 
 #include "semio/signs.h"
 #include "util/csv.h"
@@ -31,11 +31,5 @@ void semio_label_csv_free(SemioLabelCsv *lc);
 
 /** The sign of a rater column "SIGN@RATER" (e.g. "tonic@neuro2"), or NULL. */
 const SemioSign *semio_label_rater_sign(const SemioSignSet *signs, const char *column);
-
-/** "[[H:]M:]S" (fractions allowed) to seconds; -1 if malformed. */
-int semio_parse_clock(const char *text, double *seconds);
-
-/** yes/no (any case, trimmed): 1 and *value set; empty: 0 (unknown); else -1. */
-int semio_parse_yes_no(const char *text, int *value);
 
 #endif

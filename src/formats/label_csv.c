@@ -2,64 +2,14 @@
  * Label files in the pilot study's CSV layout: which column is what, and every cell
  * checked before anything is stored or scored. Shared by ingest and eval.
  */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "study/labels.h"
+#include "formats/cells.h"
+#include "formats/label_csv.h"
 #include "util/error.h"
-
-int semio_parse_clock(const char *text, double *seconds)
-{
-    /* [[H:]M:]S with optional fractional seconds: "3:28", "1:02:03", "75.5". */
-    double part[3];
-    int n = 0;
-    const char *p = text;
-    while (n < 3) {
-        char *end;
-        if (!isdigit((unsigned char)*p))
-            return -1;
-        part[n++] = strtod(p, &end);
-        p = end;
-        if (*p != ':')
-            break;
-        p++;
-    }
-    if (*p != '\0')
-        return -1;
-    for (int i = 1; i < n; i++)
-        if (part[i] >= 60)
-            return -1;
-    double t = 0;
-    for (int i = 0; i < n; i++)
-        t = t * 60 + part[i];
-    *seconds = t;
-    return 0;
-}
-
-int semio_parse_yes_no(const char *text, int *value)
-{
-    /* Returns 1 for a value, 0 for empty (unknown), -1 for anything else. */
-    char buf[16];
-    size_t n = strlen(text);
-    if (n >= sizeof(buf))
-        return -1;
-    memcpy(buf, text, n + 1);
-    semio_trim(buf);
-    if (!buf[0])
-        return 0;
-    if (!strcasecmp(buf, "yes")) {
-        *value = 1;
-        return 1;
-    }
-    if (!strcasecmp(buf, "no")) {
-        *value = 0;
-        return 1;
-    }
-    return -1;
-}
 
 const SemioSign *semio_label_rater_sign(const SemioSignSet *signs, const char *column)
 {

@@ -3,7 +3,7 @@
  * is planned; each window's questions go to the engine together with the inputs its view
  * gives (frames, sound or measured signals); answers are stored one committed row at a
  * time as they complete. One loop for every engine: what differs is in the engine's
- * class (src/engine/) and the view's spec (study/views.c).
+ * class (src/engine/) and the view's spec (stages/views.c).
  */
 #include <limits.h>
 #include <math.h>
@@ -18,9 +18,10 @@
 #include "engine/engine.h"
 #include "semio/eval.h"
 #include "semio/signs.h"
+#include "semio/stages.h"
+#include "stages/signals.h"
+#include "stages/views.h"
 #include "study/db.h"
-#include "study/signals.h"
-#include "study/views.h"
 #include "util/error.h"
 #include "util/fs.h"
 

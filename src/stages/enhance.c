@@ -14,6 +14,7 @@
 #include "semio/image.h"
 #include "semio/face.h"
 #include "semio/pose.h"
+#include "semio/stages.h"
 #include "study/db.h"
 #include "util/error.h"
 #include "util/fs.h"

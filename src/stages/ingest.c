@@ -10,9 +10,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "formats/patient.h"
 #include "semio/probe.h"
+#include "semio/stages.h"
 #include "study/db.h"
-#include "study/patient.h"
 #include "util/error.h"
 #include "util/fs.h"
 

@@ -11,6 +11,7 @@
 
 #include "semio/eval.h"
 #include "semio/signs.h"
+#include "semio/stages.h"
 #include "study/db.h"
 #include "util/error.h"
 

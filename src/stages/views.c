@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "semio/engine.h"
-#include "study/views.h"
+#include "stages/views.h"
 
 static const SemioViewSpec views[] = {
     { "raw", NULL, SEMIO_INPUT_IMAGES, 1 },

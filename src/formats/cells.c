@@ -1,4 +1,7 @@
-/* Cells of prediction files: answers, probabilities, and the name key rows match by. */
+/*
+ * Single cells of the pilot's files: yes/no labels, times, answers, probabilities, and the
+ * name key rows match by. Label files, prediction files and model replies all use them.
+ */
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
@@ -6,9 +9,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "eval/cells.h"
-#include "semio/eval.h"
-#include "study/labels.h"
+#include "formats/cells.h"
+#include "semio/answer.h"
 #include "util/csv.h"
 #include "util/fs.h"
 
@@ -32,6 +34,56 @@ void semio_name_key(const char *name, char *key, size_t size)
         }
     }
     key[k] = '\0';
+}
+
+int semio_parse_clock(const char *text, double *seconds)
+{
+    /* [[H:]M:]S with optional fractional seconds: "3:28", "1:02:03", "75.5". */
+    double part[3];
+    int n = 0;
+    const char *p = text;
+    while (n < 3) {
+        char *end;
+        if (!isdigit((unsigned char)*p))
+            return -1;
+        part[n++] = strtod(p, &end);
+        p = end;
+        if (*p != ':')
+            break;
+        p++;
+    }
+    if (*p != '\0')
+        return -1;
+    for (int i = 1; i < n; i++)
+        if (part[i] >= 60)
+            return -1;
+    double t = 0;
+    for (int i = 0; i < n; i++)
+        t = t * 60 + part[i];
+    *seconds = t;
+    return 0;
+}
+
+int semio_parse_yes_no(const char *text, int *value)
+{
+    /* Returns 1 for a value, 0 for empty (unknown), -1 for anything else. */
+    char buf[16];
+    size_t n = strlen(text);
+    if (n >= sizeof(buf))
+        return -1;
+    memcpy(buf, text, n + 1);
+    semio_trim(buf);
+    if (!buf[0])
+        return 0;
+    if (!strcasecmp(buf, "yes")) {
+        *value = 1;
+        return 1;
+    }
+    if (!strcasecmp(buf, "no")) {
+        *value = 0;
+        return 1;
+    }
+    return -1;
 }
 
 int semio_parse_answer(const char *cell, uint8_t *out)

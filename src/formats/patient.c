@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "study/patient.h"
+#include "formats/patient.h"
 #include "util/error.h"
 
 int semio_patient_rule(regex_t *re, const char *pattern, SemioError *err)

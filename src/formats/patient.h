@@ -1,6 +1,6 @@
 /* The rule that takes a patient id out of a recording's file name. */
-#ifndef SEMIO_STUDY_PATIENT_H
-#define SEMIO_STUDY_PATIENT_H
+#ifndef SEMIO_FORMATS_PATIENT_H
+#define SEMIO_FORMATS_PATIENT_H
 
 #include <regex.h>
 #include <stddef.h>

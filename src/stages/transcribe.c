@@ -6,6 +6,7 @@
 
 #include "semio/audio.h"
 #include "semio/engine.h"
+#include "semio/stages.h"
 #include "study/db.h"
 #include "util/error.h"
 #include "util/fs.h"

@@ -1,0 +1,41 @@
+/*
+ * Reports of an evaluation (semio/eval.h): its tables in Markdown, CSV, LaTeX, JSON or the
+ * pilot's metrics CSV, and one self-contained HTML page.
+ */
+#ifndef SEMIO_REPORT_H
+#define SEMIO_REPORT_H
+
+#include <stdio.h>
+
+#include "semio/common.h"
+#include "semio/eval.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum SemioTableFormat {
+    SEMIO_TABLE_MARKDOWN,
+    SEMIO_TABLE_CSV,
+    SEMIO_TABLE_LATEX,
+    SEMIO_TABLE_JSON,
+    SEMIO_TABLE_PILOT_CSV, /**< the pilot's metrics CSV: rows = metrics, columns = signs */
+} SemioTableFormat;
+
+/** Parses md, csv, tex, json, pilot-csv; -1 otherwise. */
+int semio_table_format_parse(const char *name);
+
+/** Writes the evaluation's tables (after compute). */
+int semio_eval_write(const SemioEval *ev, SemioTableFormat format, FILE *out, SemioError *err);
+
+/**
+ * Writes the evaluation as one self-contained HTML page (inline CSS and SVG, no
+ * scripts or network): tables, an F1 heatmap of signs x runs, F1 bars with their
+ * intervals, confusion counts and each run's provenance.
+ */
+int semio_report_html(const SemioEval *ev, const char *title, FILE *out, SemioError *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
