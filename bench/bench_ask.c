@@ -125,7 +125,8 @@ int main(int argc, char **argv)
     size_t small_size;
     semio_jpeg_encode(img[0].data, 64, 48, img[0].stride, 80, &small, &small_size, &err);
     SemioImagePart one = { small, small_size, 0 };
-    const SemioSign sign = { "tonic", "limb", "video", "pose", "stiffening" };
+    const SemioSign sign = { .id = "tonic", .group = "limb", .modality = "video", .view = "pose",
+                             .definition = "stiffening" };
     int n = 5000;
     double t0 = now();
     for (int i = 0; i < n; i++) {

@@ -253,6 +253,30 @@ check "export of an unknown run" grep -q "no run named 'nope'" "$T/err"
 "$SEMIO" import --study "$S" --run reimported "$T/export.csv" > "$T/out" 2> "$T/err"
 check "an export imports back" grep -q "2 rows, 2 signs, 2 answers, 2 failed answers" "$T/out"
 
+# Sleep onset is about how the seizure began: a recording's first window decides it, so a
+# post-ictal window of a patient lying still with eyes closed cannot turn "no" into "yes".
+# Every other sign is still yes when any window says so.
+python3 - "$S" <<'PY'
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.execute("INSERT INTO runs(name, engine, model, base_urls, view, segment_set, sampling, prompt_set, settings_json, version, created_at) SELECT 'sleep', engine, model, base_urls, view, segment_set, sampling, prompt_set, settings_json, version, created_at FROM runs WHERE name = 'basic'")
+run = c.execute("SELECT id FROM runs WHERE name = 'sleep'").fetchone()[0]
+for vid, in c.execute("SELECT id FROM videos").fetchall():
+    segs = [r[0] for r in c.execute("SELECT id FROM segments WHERE video_id = ? ORDER BY start_s DESC", (vid,))]
+    segs.reverse()  # inserted last window first: the merge must order them by time itself
+    for i, seg in reversed(list(enumerate(segs))):
+        for sign, ans in (("occur_during_sleep", "no" if i == 0 else "yes"), ("tonic", "yes" if i == 1 else "no")):
+            c.execute("INSERT INTO answers(run_id, video_id, segment_id, sign, answer, justification, status, answered_at) VALUES (?,?,?,?,?,?, 'ok', 'now')",
+                      (run, vid, seg, sign, ans, "window %d" % i))
+c.execute("DELETE FROM labels WHERE sign = 'occur_during_sleep'")
+c.execute("INSERT INTO labels(video_id, sign, value) SELECT id, 'occur_during_sleep', 0 FROM videos")
+c.commit()
+PY
+"$SEMIO" export --study "$S" --run sleep -o "$T/sleep.csv" 2> "$T/err"
+check "export: sleep onset from the first window, with its justification" grep -q '^Q1@1-1-2024@R1@sz_v1.mp4,yes,window 1,no,window 0$' "$T/sleep.csv"
+"$SEMIO" eval --study "$S" --run sleep --resamples 0 --format csv > "$T/out" 2> "$T/err"
+check "eval: the post-ictal window does not make sleep onset yes" sh -c "grep '^sleep,occur_during_sleep,' '$T/out' | grep -q ',accuracy,1\\(\\.0*\\)\\?,'"
+
 # A study names files by paths relative to its cache: an edited path (or a link in the
 # cache) that leads outside it, and a frame that is not JPEG, are refused before anything
 # is sent.

@@ -164,9 +164,10 @@ typedef enum SemioAggregateRule {
     SEMIO_AGG_MAX_P,   /**< the largest P(yes), thresholded */
     SEMIO_AGG_MEAN_P,  /**< the mean P(yes), thresholded */
     SEMIO_AGG_K_OF_N,  /**< yes if at least k parts say yes */
+    SEMIO_AGG_FIRST,   /**< the first part's answer and P(yes) (parts in time order) */
 } SemioAggregateRule;
 
-/** Parses "any-yes" (or "max"), "max-p", "mean-p" (or "mean"), "K-of-n". */
+/** Parses "any-yes" (or "max"), "max-p", "mean-p" (or "mean"), "K-of-n", "first". */
 int semio_aggregate_parse(const char *name, SemioAggregateRule *rule, int *k);
 
 /**

@@ -1,7 +1,8 @@
 /*
  * Merging answers: the windows of a recording into one answer per recording, the
  * recordings of a patient into one per patient. The pilot and S3 said "yes" when any
- * window did; scores let max, mean or k-of-n rules do the same with P(yes).
+ * window did; scores let max, mean or k-of-n rules do the same with P(yes). A sign
+ * about how the seizure began takes its first window instead.
  */
 #include <math.h>
 #include <stdio.h>
@@ -19,6 +20,8 @@ int semio_aggregate_parse(const char *name, SemioAggregateRule *rule, int *k)
         *rule = SEMIO_AGG_MAX_P;
     else if (!strcmp(name, "mean-p") || !strcmp(name, "mean"))
         *rule = SEMIO_AGG_MEAN_P;
+    else if (!strcmp(name, "first"))
+        *rule = SEMIO_AGG_FIRST;
     else if (sscanf(name, "%d-of-n", k) == 1 && *k >= 1)
         *rule = SEMIO_AGG_K_OF_N;
     else
@@ -39,6 +42,12 @@ static uint8_t without_answer(const uint8_t *a, size_t n)
 void semio_aggregate(SemioAggregateRule rule, int k, double threshold, const uint8_t *answers,
                      const double *p_yes, size_t n, uint8_t *answer, double *p)
 {
+    if (rule == SEMIO_AGG_FIRST) {
+        *answer = n ? answers[0] : SEMIO_ANSWER_MISSING;
+        if (p)
+            *p = n && p_yes ? p_yes[0] : NAN;
+        return;
+    }
     int yes = 0, no = 0, np = 0;
     double pmax = -1, psum = 0;
     for (size_t i = 0; i < n; i++) {

@@ -14,12 +14,12 @@ struct SemioSignSet {
     size_t count;
 };
 
-static const char *const columns[] = { "id", "group", "modality", "view", "definition" };
+static const char *const columns[] = { "id", "group", "modality", "view", "merge", "definition" };
 
 static int parse(SemioSignSet *set, const char *name, SemioError *err)
 {
     size_t cap = 0, line = 0;
-    int header = 0;
+    int header = 0, want = 6; /* 5 in catalogs written before the merge column */
     for (char *save = NULL, *l = strtok_r(set->text, "\n", &save); l;
          l = strtok_r(NULL, "\n", &save)) {
         line++;
@@ -28,9 +28,9 @@ static int parse(SemioSignSet *set, const char *name, SemioError *err)
             l[n - 1] = '\0';
         if (l[0] == '#' || l[0] == '\0')
             continue;
-        char *f[5];
+        char *f[6];
         int nf = 0;
-        for (char *p = l; nf < 5; nf++) {
+        for (char *p = l; nf < 6; nf++) {
             f[nf] = p;
             char *tab = strchr(p, '\t');
             if (!tab) {
@@ -40,17 +40,26 @@ static int parse(SemioSignSet *set, const char *name, SemioError *err)
             *tab = '\0';
             p = tab + 1;
         }
-        if (nf != 5)
-            return semio_fail(err, SEMIO_ERR_FORMAT, "%s:%zu: expected 5 tab-separated fields, got %d",
-                              name, line, nf);
         if (!header) {
-            for (int i = 0; i < 5; i++)
-                if (strcmp(f[i], columns[i]))
-                    return semio_fail(err, SEMIO_ERR_FORMAT,
-                                      "%s:%zu: header must be id, group, modality, view, definition",
-                                      name, line);
+            want = nf == 5 ? 5 : 6;
+            int ok = nf == want;
+            for (int i = 0, k = 0; ok && i < nf; i++, k++) {
+                if (want == 5 && k == 4)
+                    k++; /* no merge column */
+                ok = !strcmp(f[i], columns[k]);
+            }
+            if (!ok)
+                return semio_fail(err, SEMIO_ERR_FORMAT, "%s:%zu: header must be id, group, "
+                                  "modality, view, merge, definition", name, line);
             header = 1;
             continue;
+        }
+        if (nf != want)
+            return semio_fail(err, SEMIO_ERR_FORMAT, "%s:%zu: expected %d tab-separated fields, "
+                              "got %d", name, line, want, nf);
+        if (want == 5) { /* no merge column: every sign merges by any */
+            f[5] = f[4];
+            f[4] = "any";
         }
         if (semio_signs_find(set, f[0]))
             return semio_fail(err, SEMIO_ERR_FORMAT, "%s:%zu: sign %s is listed twice", name, line,
@@ -59,6 +68,9 @@ static int parse(SemioSignSet *set, const char *name, SemioError *err)
             return semio_fail(err, SEMIO_ERR_FORMAT,
                               "%s:%zu: group of %s must be limb, facial or audio, not '%s'", name,
                               line, f[0], f[1]);
+        if (strcmp(f[4], "any") && strcmp(f[4], "first"))
+            return semio_fail(err, SEMIO_ERR_FORMAT, "%s:%zu: merge of %s must be any or first, "
+                              "not '%s'", name, line, f[0], f[4]);
         if (set->count == cap) {
             cap = cap ? 2 * cap : 32;
             SemioSign *s = realloc(set->signs, cap * sizeof(*s));
@@ -66,7 +78,9 @@ static int parse(SemioSignSet *set, const char *name, SemioError *err)
                 return semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
             set->signs = s;
         }
-        set->signs[set->count++] = (SemioSign){ f[0], f[1], f[2], f[3], f[4] };
+        set->signs[set->count++] = (SemioSign){ f[0], f[1], f[2], f[3], f[5],
+                                                !strcmp(f[4], "first") ? SEMIO_SIGN_MERGE_FIRST
+                                                                       : SEMIO_SIGN_MERGE_ANY };
     }
     if (!set->count)
         return semio_fail(err, SEMIO_ERR_FORMAT, "%s: no signs", name);

@@ -132,7 +132,7 @@ static int sign_index(const char *const *ids, size_t n, const char *sign)
 
 /* Merges each (recording, sign) group of one run's answers into answers[s * rows + r]. */
 static int run_answers(SemioStudy *s, int64_t run, const int64_t *vids, size_t nrows,
-                       const char *const *sign_ids, size_t nsigns,
+                       const char *const *sign_ids, const SemioSignMerge *merges, size_t nsigns,
                        const SemioStudyEvalOptions *opt, uint8_t *answers, double *p_yes,
                        int *has_p, SemioError *err)
 {
@@ -141,8 +141,11 @@ static int run_answers(SemioStudy *s, int64_t run, const int64_t *vids, size_t n
         p_yes[i] = NAN;
     *has_p = 0;
     sqlite3_stmt *st;
-    int r = semio_db_prepare(s, &st, "SELECT video_id, sign, answer, p_yes, status FROM answers "
-                                     "WHERE run_id = ? ORDER BY video_id, sign", err);
+    /* a recording's windows in time order: a sign merged by its first window needs it */
+    int r = semio_db_prepare(s, &st, "SELECT a.video_id, a.sign, a.answer, a.p_yes, a.status "
+                                     "FROM answers a LEFT JOIN segments g ON g.id = a.segment_id "
+                                     "WHERE a.run_id = ? ORDER BY a.video_id, a.sign, g.start_s, "
+                                     "a.rowid", err);
     if (r < 0)
         return r;
     sqlite3_bind_int64(st, 1, run);
@@ -159,8 +162,11 @@ static int run_answers(SemioStudy *s, int64_t run, const int64_t *vids, size_t n
         if ((row != cur_row || sg != cur_sign) && n) {
             if (cur_row >= 0 && cur_sign >= 0) {
                 size_t at = (size_t)cur_sign * nrows + (size_t)cur_row;
-                semio_aggregate(opt->merge, opt->k, opt->threshold, a, p, n, &answers[at],
-                                &p_yes[at]);
+                /* a sign about how the seizure began takes its first window, whatever the
+                 * rule for the others */
+                semio_aggregate(merges[cur_sign] == SEMIO_SIGN_MERGE_FIRST ? SEMIO_AGG_FIRST
+                                                                           : opt->merge,
+                                opt->k, opt->threshold, a, p, n, &answers[at], &p_yes[at]);
                 *has_p |= !isnan(p_yes[at]);
             }
             n = 0;
@@ -259,6 +265,7 @@ int semio_eval_from_study(SemioEval **out, SemioStudy *s, const char *const *run
     size_t nruns = 0, nrows = 0, nsigns = 0;
     SemioSignSet *catalog = NULL;
     const char **sign_ids = NULL, **groups = NULL;
+    SemioSignMerge *merges = NULL;
     int64_t *vids = NULL;
     char **names = NULL, **patients = NULL;
     int8_t *labels = NULL;
@@ -273,7 +280,8 @@ int semio_eval_from_study(SemioEval **out, SemioStudy *s, const char *const *run
     size_t ncat = semio_signs_count(catalog);
     sign_ids = calloc(ncat, sizeof(char *));
     groups = calloc(ncat, sizeof(char *));
-    if (!sign_ids || !groups) {
+    merges = calloc(ncat, sizeof(*merges));
+    if (!sign_ids || !groups || !merges) {
         r = semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
         goto done;
     }
@@ -288,6 +296,7 @@ int semio_eval_from_study(SemioEval **out, SemioStudy *s, const char *const *run
         sqlite3_finalize(q);
         if (has && answered(s, runs, nruns, g->id)) {
             sign_ids[nsigns] = g->id;
+            merges[nsigns] = g->merge;
             groups[nsigns++] = g->group;
         }
     }
@@ -352,8 +361,8 @@ int semio_eval_from_study(SemioEval **out, SemioStudy *s, const char *const *run
         r = rater_agreement(s, *out, k, sign_ids[k], vids, nrows, err);
     for (size_t i = 0; i < nruns && r == 0; i++) {
         int has_p = 0;
-        r = run_answers(s, runs[i].id, vids, nrows, sign_ids, nsigns, &opt, answers, p_yes,
-                        &has_p, err);
+        r = run_answers(s, runs[i].id, vids, nrows, sign_ids, merges, nsigns, &opt, answers,
+                        p_yes, &has_p, err);
         if (r == 0)
             r = semio_eval_add_run(*out, runs[i].name, runs[i].provenance, answers, err);
         if (r == 0 && has_p)
@@ -375,6 +384,7 @@ done:
     free(p_yes);
     free(sign_ids);
     free(groups);
+    free(merges);
     free(runs);
     semio_signs_free(&catalog);
     return r;

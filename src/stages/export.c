@@ -72,17 +72,19 @@ typedef struct Cell {
     size_t n, cap;
 } Cell;
 
-static void flush_cell(Cell *c, FILE *f)
+static void flush_cell(Cell *c, const SemioSign *sign, FILE *f)
 {
     uint8_t merged = SEMIO_ANSWER_MISSING;
-    semio_aggregate(SEMIO_AGG_ANY_YES, 1, 0.5, c->answers, NULL, c->n, &merged, NULL);
+    int first = sign->merge == SEMIO_SIGN_MERGE_FIRST;
+    semio_aggregate(first ? SEMIO_AGG_FIRST : SEMIO_AGG_ANY_YES, 1, 0.5, c->answers, NULL, c->n,
+                    &merged, NULL);
     static const char *const words[] = { "no", "yes", "na", "fail", "" };
     csv_field(f, words[merged], 0);
     /* the windows that decided it: the yes ones for yes, all answered ones otherwise */
     const char **use = calloc(c->n + 1, sizeof(char *));
     size_t k = 0;
-    for (size_t i = 0; use && i < c->n; i++)
-        if (merged != SEMIO_ANSWER_YES || c->answers[i] == SEMIO_ANSWER_YES)
+    for (size_t i = 0; use && i < (first && c->n ? 1 : c->n); i++)
+        if (first || merged != SEMIO_ANSWER_YES || c->answers[i] == SEMIO_ANSWER_YES)
             use[k++] = c->texts[i];
     char *joined = use ? semio_join_unique(use, k, " | ") : NULL;
     csv_field(f, joined, 0);
@@ -99,7 +101,7 @@ static int write_pilot(SemioStudy *s, int64_t run, FILE *f, SemioError *err)
     int r = semio_signs_load(&cat, NULL, err);
     if (r < 0)
         return r;
-    const char *signs[256];
+    const SemioSign *signs[256];
     size_t ns = 0;
     sqlite3_stmt *st;
     if ((r = semio_db_prepare(s, &st, "SELECT 1 FROM answers WHERE run_id = ? AND sign = ? LIMIT 1",
@@ -109,36 +111,40 @@ static int write_pilot(SemioStudy *s, int64_t run, FILE *f, SemioError *err)
             sqlite3_bind_int64(st, 1, run);
             sqlite3_bind_text(st, 2, semio_signs_get(cat, i)->id, -1, SQLITE_STATIC);
             if (sqlite3_step(st) == SQLITE_ROW)
-                signs[ns++] = semio_signs_get(cat, i)->id;
+                signs[ns++] = semio_signs_get(cat, i);
         }
         sqlite3_finalize(st);
     }
     csv_field(f, "file_name", 1);
     for (size_t i = 0; i < ns; i++) {
         char col[128];
-        csv_field(f, signs[i], 0);
-        snprintf(col, sizeof(col), "justification_for_%s", signs[i] ? signs[i] : "");
+        csv_field(f, signs[i]->id, 0);
+        snprintf(col, sizeof(col), "justification_for_%s", signs[i]->id);
         csv_field(f, col, 0);
     }
     fputc('\n', f);
-    /* every recording the run answered about, signs in catalog order */
+    /* every recording the run answered about, signs in catalog order, windows in time
+     * order (a sign merged by its first window needs it) */
     if (r == 0)
         r = semio_db_prepare(s, &st, "SELECT v.file_name, a.sign, a.answer, a.status, "
                                      "a.justification FROM answers a JOIN videos v ON "
-                                     "v.id = a.video_id WHERE a.run_id = ? ORDER BY v.file_name, "
-                                     "a.sign", err);
+                                     "v.id = a.video_id LEFT JOIN segments g ON g.id = "
+                                     "a.segment_id WHERE a.run_id = ? ORDER BY v.file_name, "
+                                     "a.sign, g.start_s, a.rowid", err);
     if (r == 0) {
         sqlite3_bind_int64(st, 1, run);
         Cell *cells = calloc(ns ? ns : 1, sizeof(Cell));
         char current[1024] = "";
         int more, any = 0;
-        do {
+        if (!cells)
+            r = semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
+        for (more = 1; r == 0 && more;) {
             more = sqlite3_step(st) == SQLITE_ROW;
             const char *file = more ? (const char *)sqlite3_column_text(st, 0) : "";
             if (any && (!more || strcmp(file, current))) {
                 csv_field(f, current, 1);
                 for (size_t i = 0; i < ns; i++)
-                    flush_cell(&cells[i], f);
+                    flush_cell(&cells[i], signs[i], f);
                 fputc('\n', f);
             }
             if (!more)
@@ -147,15 +153,23 @@ static int write_pilot(SemioStudy *s, int64_t run, FILE *f, SemioError *err)
             any = 1;
             const char *sign = (const char *)sqlite3_column_text(st, 1);
             size_t k = 0;
-            while (k < ns && strcmp(signs[k], sign))
+            while (k < ns && strcmp(signs[k]->id, sign))
                 k++;
             if (k == ns)
                 continue;
             Cell *c = &cells[k];
             if (c->n == c->cap) {
-                c->cap = c->cap ? 2 * c->cap : 8;
-                c->answers = realloc(c->answers, c->cap);
-                c->texts = realloc(c->texts, c->cap * sizeof(char *));
+                size_t cap = c->cap ? 2 * c->cap : 8;
+                uint8_t *na = realloc(c->answers, cap);
+                if (na)
+                    c->answers = na;
+                const char **nt = na ? realloc(c->texts, cap * sizeof(char *)) : NULL;
+                if (!nt) {
+                    r = semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
+                    break;
+                }
+                c->texts = nt;
+                c->cap = cap;
             }
             const char *a = (const char *)sqlite3_column_text(st, 2);
             c->answers[c->n] = strcmp((const char *)sqlite3_column_text(st, 3), "ok")
@@ -164,8 +178,10 @@ static int write_pilot(SemioStudy *s, int64_t run, FILE *f, SemioError *err)
                                    : !strcmp(a, "no") ? SEMIO_ANSWER_NO : SEMIO_ANSWER_NA;
             const char *j = (const char *)sqlite3_column_text(st, 4);
             c->texts[c->n++] = j ? strdup(j) : NULL;
-        } while (more);
-        for (size_t i = 0; i < ns; i++) {
+        }
+        for (size_t i = 0; cells && i < ns; i++) {
+            for (size_t t = 0; t < cells[i].n; t++)
+                free((char *)cells[i].texts[t]);
             free(cells[i].answers);
             free(cells[i].texts);
         }
