@@ -199,6 +199,17 @@ check "enhance draws skeletons where keypoints exist" grep -q "view 'pose': 3 ma
 check "ask sends the pose view where it exists" grep -q "3 answered now" "$T/out"
 check "and says which segments have none" grep -q "3 questions not asked: their segment has no pose view" "$T/out"
 check "pose answers are their own view" test "$(sql "SELECT count(*) FROM answers WHERE view = 'pose'")" -eq 3
+# A run killed while writing a picture leaves NAME.tmpPID: the next run removes those of
+# dead writers (never a live one's) wherever it makes a view again.
+dead=$(sh -c 'echo $$')
+pdir=$(dirname "$(ls -d "$T"/s.cache/pose/v*/*/*.jpg | head -1)")
+touch "$pdir/f0000000.jpg.tmp$dead" "$pdir/f0000001.jpg.tmp$$"
+python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute("DELETE FROM views WHERE kind = ? AND path = ? AND segment_id = (SELECT min(segment_id) FROM views WHERE kind = ? AND path = ?)", ("pose", sys.argv[2]) * 2); c.commit()' "$S" "${pdir#$T/s.cache/}"
+"$SEMIO" enhance --study "$S" --view pose > "$T/out" 2> "$T/err"
+check "enhance makes the killed view again" grep -q "view 'pose': 1 made" "$T/out"
+check "and removes a dead writer's temporary file" test ! -e "$pdir/f0000000.jpg.tmp$dead"
+check "but not a live one's" test -e "$pdir/f0000001.jpg.tmp$$"
+rm -f "$pdir/f0000001.jpg.tmp$$"
 
 # The key goes to the server and nowhere else.
 start_server key "" 0 "s3cr3t-key"

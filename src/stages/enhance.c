@@ -166,6 +166,7 @@ static int keypoint_view_segment(SemioStudy *s, const SemioEnhanceSettings *set,
     if ((r = semio_path(err, dir, sizeof(dir), "%s/%s", s->cache_dir, rel)) < 0 ||
         (r = semio_mkdirs(dir, err)) < 0)
         goto done;
+    semio_remove_stale_temps(dir); /* a killed run's half-written pictures */
     /* the face view: one square box for the whole window, from the patient's face */
     int bx = 0, by = 0, bside = 0;
     size_t faces = 0;
@@ -393,6 +394,7 @@ int semio_enhance(SemioStudy *s, const SemioEnhanceSettings *set, SemioEnhanceRe
             (r = semio_mkdirs(dir, err)) < 0 ||
             (r = semio_path(err, path, sizeof(path), "%s/%s", s->cache_dir, rel)) < 0)
             break;
+        semio_remove_stale_temps(dir);
         int e = semio_audio_extract((const char *)sqlite3_column_text(st, 4),
                                     sqlite3_column_double(st, 2), sqlite3_column_double(st, 3),
                                     16000, &a, &why);

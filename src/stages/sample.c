@@ -375,18 +375,8 @@ static void remove_stale_temp(const SemioStudy *s, int64_t video, const char *ke
 {
     char dir[PATH_MAX];
     if (semio_path(NULL, dir, sizeof(dir), "%s/frames/v%lld/%s", s->cache_dir,
-                   (long long)video, key) < 0)
-        return;
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    for (struct dirent *e; (e = readdir(d)) != NULL;) {
-        char path[PATH_MAX + 256];
-        if (strstr(e->d_name, ".tmp") &&
-            semio_path(NULL, path, sizeof(path), "%s/%s", dir, e->d_name) == 0)
-            unlink(path);
-    }
-    closedir(d);
+                   (long long)video, key) == 0)
+        semio_remove_stale_temps(dir);
 }
 
 int semio_sample(SemioStudy *s, const SemioSampleSettings *set, SemioSampleReport *rep,

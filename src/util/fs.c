@@ -1,7 +1,10 @@
 /* File helpers shared by every stage that writes into the study's cache. */
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <ftw.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -127,4 +130,24 @@ int semio_remove_tree(const char *path, SemioError *err)
     if (nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS) != 0)
         return semio_fail(err, SEMIO_ERR_IO, "%s: cannot remove: %s", path, strerror(errno));
     return 0;
+}
+
+void semio_remove_stale_temps(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        const char *tmp = strstr(e->d_name, ".tmp");
+        char *end;
+        if (!tmp || !tmp[4])
+            continue;
+        long pid = strtol(tmp + 4, &end, 10);
+        if (*end || pid <= 0 || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue; /* a live writer's, or not ours to judge */
+        char path[PATH_MAX + 256];
+        if (semio_path(NULL, path, sizeof(path), "%s/%s", dir, e->d_name) == 0)
+            unlink(path);
+    }
+    closedir(d);
 }

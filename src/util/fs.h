@@ -15,6 +15,13 @@ int semio_remove_tree(const char *path, SemioError *err);
 /** Writes `size` bytes to `path` through a temporary file and rename(2): whole or nothing. */
 int semio_write_atomic(const char *path, const void *data, size_t size, SemioError *err);
 
+/**
+ * Removes the "NAME.tmpPID" files a killed writer left in `dir` (semio_write_atomic's and
+ * the WAV writer's), only those whose process is gone: another process writing into the
+ * same folder keeps its own.
+ */
+void semio_remove_stale_temps(const char *dir);
+
 /** Reads a whole file into a NUL-terminated malloc'ed buffer. */
 int semio_read_file(const char *path, char **data, size_t *size, SemioError *err);
 
