@@ -310,4 +310,18 @@ rm "$T/hostile.cache/$first"; echo "not a picture" > "$T/hostile.cache/$first"
 check "a frame that is not JPEG is refused" grep -q "not a JPEG" "$T/err"
 check "none of them reached the server" sh -c "! grep -q '\"valid\": false' '$T/p.log'"
 
+# A recording named with bytes that are not UTF-8: JSON output stays valid UTF-8.
+mkdir -p "$T/odd"
+"$MKCLIP" "$T/odd/$(printf 'Q9\377\376@1-1-2024@R9@sz_v1.mp4')" 30 64 48 > /dev/null || exit 1
+O="$T/odd.db"
+"$SEMIO" ingest --study "$O" "$T/odd" > /dev/null && "$SEMIO" segment --study "$O" > /dev/null &&
+  "$SEMIO" sample --study "$O" --frames 2 > /dev/null 2>&1 &&
+  "$SEMIO" ask --study "$O" --run odd --url "http://127.0.0.1:$PORT_p/v1" --model m --signs tonic > /dev/null 2>&1
+"$SEMIO" export --study "$O" --run odd --format jsonl > "$T/odd.jsonl" 2> "$T/err"
+utf8() { python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1], "rb").read().decode("utf-8").splitlines()]' "$1"; }
+check "jsonl stays valid UTF-8 for a name that is not" utf8 "$T/odd.jsonl"
+check "the bad bytes read as U+FFFD" grep -q "Q9$(printf '\357\277\275\357\277\275')@" "$T/odd.jsonl"
+"$SEMIO" status --study "$O" --json > "$T/odd.json" 2> "$T/err"
+check "status --json stays valid UTF-8 too" python3 -c 'import json,sys; json.loads(open(sys.argv[1], "rb").read().decode("utf-8"))' "$T/odd.json"
+
 finish

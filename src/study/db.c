@@ -10,6 +10,7 @@
 #include "study/db.h"
 #include "util/error.h"
 #include "util/fs.h"
+#include "util/utf8.h"
 
 #define SCHEMA_VERSION 4
 
@@ -176,7 +177,13 @@ json_object *semio_db_row_json(sqlite3_stmt *st)
         switch (sqlite3_column_type(st, c)) {
         case SQLITE_INTEGER: v = json_object_new_int64(sqlite3_column_int64(st, c)); break;
         case SQLITE_FLOAT: v = json_object_new_double(sqlite3_column_double(st, c)); break;
-        case SQLITE_TEXT: v = json_object_new_string((const char *)sqlite3_column_text(st, c)); break;
+        case SQLITE_TEXT: { /* a file name or a server's text may be any bytes: JSON is UTF-8 */
+            const char *t = (const char *)sqlite3_column_text(st, c);
+            char *mended = semio_utf8_valid(t) ? NULL : semio_utf8_mend(t);
+            v = json_object_new_string(mended ? mended : t);
+            free(mended);
+            break;
+        }
         default: break;
         }
         json_object_object_add(o, sqlite3_column_name(st, c), v);
@@ -349,16 +356,7 @@ int semio_run_name_check(const char *name, SemioError *err)
         if (*c < 0x20 || *c == 0x7f || *c == '/' || *c == '\\')
             return semio_fail(err, SEMIO_ERR_INVALID, "run name '%s': a name, not a path (no "
                               "'/', '\\' or control characters)", name);
-    /* UTF-8 whatever the locale: checked byte by byte */
-    for (const unsigned char *c = (const unsigned char *)name; *c;) {
-        int len = *c < 0x80 ? 1 : (*c & 0xe0) == 0xc0 ? 2 : (*c & 0xf0) == 0xe0 ? 3
-                : (*c & 0xf8) == 0xf0 ? 4 : 0;
-        for (int k = 1; k < len; k++)
-            if ((c[k] & 0xc0) != 0x80)
-                len = 0;
-        if (!len)
-            return semio_fail(err, SEMIO_ERR_INVALID, "run name: not valid UTF-8");
-        c += len;
-    }
+    if (!semio_utf8_valid(name))
+        return semio_fail(err, SEMIO_ERR_INVALID, "run name: not valid UTF-8");
     return 0;
 }
