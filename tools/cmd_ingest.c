@@ -71,9 +71,14 @@ int cmd_ingest(int argc, char **argv)
             semio_study_close(&s);
             return cli_fail(&err, r);
         }
-        printf("labels: %d rows, %d sign columns, %d values stored, %d unchanged, "
+        printf("labels: %d rows, %d sign columns, %d values stored, %d unchanged, %d removed, "
+               "seizure bounds changed for %d recordings, "
                "%d rows without a recording (no file)\n",
-               rep.rows, rep.sign_columns, rep.values_set, rep.unchanged, rep.new_videos);
+               rep.rows, rep.sign_columns, rep.values_set, rep.unchanged, rep.removed,
+               rep.bounds_changed, rep.new_videos);
+        if (rep.bounds_changed)
+            printf("note: segments made within the old seizure bounds are replaced by the next "
+                   "semio segment --within-labels (their frames and answers with them)\n");
     }
     semio_study_close(&s);
     return file_errors ? 1 : 0;

@@ -56,5 +56,9 @@ int cmd_segment(int argc, char **argv)
                set.within_labels ? "no labeled seizure bounds inside the recording"
                                  : "no frames");
     printf("\n");
+    if (rep.replaced)
+        printf("note: %d recordings' labeled seizure bounds changed: their old segments were "
+               "dropped and made anew, with %lld answers about them\n", rep.replaced,
+               (long long)rep.answers_dropped);
     return 0;
 }

@@ -74,6 +74,9 @@ typedef struct SemioSegmentReport {
     int segments;     /**< segments created now */
     int skipped;      /**< recordings already segmented in this set */
     int unusable;     /**< recordings without frames or bounds, left out (see status) */
+    int replaced;     /**< recordings whose labeled bounds changed: their old segments were
+                           dropped (with their frames' records, views and answers) and made anew */
+    int64_t answers_dropped; /**< answers about the dropped segments */
 } SemioSegmentReport;
 
 int semio_segment(SemioStudy *s, const SemioSegmentSettings *set, SemioSegmentReport *rep,

@@ -40,6 +40,10 @@ typedef struct SemioLabelsReport {
     int sign_columns; /**< columns recognized as signs */
     int values_set;   /**< sign values stored or changed */
     int unchanged;    /**< sign values already stored as they are */
+    int removed;      /**< values the file said before and says no more (a column or a row
+                           gone): the file is a source, re-ingesting it replaces what it said */
+    int bounds_changed; /**< recordings whose seizure start or end changed: segments made
+                           within the old bounds are replaced by the next semio segment */
 } SemioLabelsReport;
 
 /* ---- status ------------------------------------------------------------ */

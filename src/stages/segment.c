@@ -81,6 +81,33 @@ static int add_segment(SemioStudy *s, sqlite3_stmt *ins, int64_t set_id, int64_t
     return r == SQLITE_DONE ? 0 : semio_db_fail(s, err, "cannot store a segment");
 }
 
+/* Drops a recording's segments of one set, and with them (by the schema's cascades) the
+ * records of their samples, views, transcripts and answers; the answers are counted. */
+static int drop_segments(SemioStudy *s, int64_t set_id, int64_t video, SemioSegmentReport *rep,
+                         SemioError *err)
+{
+    static const char *const sql[] = {
+        "SELECT count(*) FROM answers WHERE segment_id IN (SELECT id FROM segments WHERE "
+        "set_id = ?1 AND video_id = ?2)",
+        "DELETE FROM segments WHERE set_id = ?1 AND video_id = ?2",
+    };
+    int r = 0;
+    for (int i = 0; i < 2 && r == 0; i++) {
+        sqlite3_stmt *st;
+        if ((r = semio_db_prepare(s, &st, sql[i], err)) < 0)
+            break;
+        sqlite3_bind_int64(st, 1, set_id);
+        sqlite3_bind_int64(st, 2, video);
+        int step = sqlite3_step(st);
+        if (i == 0 && step == SQLITE_ROW)
+            rep->answers_dropped += sqlite3_column_int64(st, 0);
+        else if (step != SQLITE_DONE)
+            r = semio_db_fail(s, err, "cannot replace stale segments");
+        sqlite3_finalize(st);
+    }
+    return r;
+}
+
 /* Splits [a, b) into windows; the last one ends at b. Returns segments made or < 0. */
 static int split(SemioStudy *s, sqlite3_stmt *ins, int64_t set_id, int64_t video,
                  const SemioSegmentSettings *set, double a, double b, SemioError *err)
@@ -123,8 +150,10 @@ int semio_segment(SemioStudy *s, const SemioSegmentSettings *set, SemioSegmentRe
         (r = semio_db_prepare(s, &videos,
                               "SELECT v.id, v.duration, v.seizure_start, v.seizure_end, "
                               "EXISTS (SELECT 1 FROM segments g WHERE g.set_id = ?1 AND "
-                              "g.video_id = v.id) FROM videos v WHERE v.status = 'ok' "
-                              "ORDER BY v.id", err)) < 0 ||
+                              "g.video_id = v.id), (SELECT min(start_s) FROM segments g WHERE "
+                              "g.set_id = ?1 AND g.video_id = v.id), (SELECT max(end_s) FROM "
+                              "segments g WHERE g.set_id = ?1 AND g.video_id = v.id) FROM videos "
+                              "v WHERE v.status = 'ok' ORDER BY v.id", err)) < 0 ||
         (r = semio_db_prepare(s, &ins, "INSERT INTO segments(set_id, video_id, ordinal, "
                                        "start_s, end_s) VALUES (?,?,?,?,?)", err)) < 0)
         goto done;
@@ -132,18 +161,28 @@ int semio_segment(SemioStudy *s, const SemioSegmentSettings *set, SemioSegmentRe
     while (r == 0 && sqlite3_step(videos) == SQLITE_ROW) {
         int64_t vid = sqlite3_column_int64(videos, 0);
         double dur = sqlite3_column_double(videos, 1), a = 0, b = dur;
-        if (sqlite3_column_int(videos, 4)) {
-            rep->skipped++;
-            continue;
-        }
-        if (set->within_labels) {
-            if (sqlite3_column_type(videos, 2) == SQLITE_NULL ||
-                sqlite3_column_type(videos, 3) == SQLITE_NULL) {
-                rep->unusable++;
-                continue;
-            }
+        int bounded = sqlite3_column_type(videos, 2) != SQLITE_NULL &&
+                      sqlite3_column_type(videos, 3) != SQLITE_NULL;
+        if (set->within_labels && bounded) {
             a = fmax(0, sqlite3_column_double(videos, 2) - set->margin);
             b = fmin(dur, sqlite3_column_double(videos, 3) + set->margin);
+        }
+        if (sqlite3_column_int(videos, 4)) {
+            /* segments made within bounds the labels no longer give are stale */
+            int stale = set->within_labels &&
+                        (!bounded || fabs(sqlite3_column_double(videos, 5) - a) > 1e-6 ||
+                         fabs(sqlite3_column_double(videos, 6) - b) > 1e-6);
+            if (!stale) {
+                rep->skipped++;
+                continue;
+            }
+            if ((r = drop_segments(s, set_id, vid, rep, err)) < 0)
+                break;
+            rep->replaced++;
+        }
+        if (set->within_labels && !bounded) {
+            rep->unusable++;
+            continue;
         }
         if (!(b > a)) {
             rep->unusable++;

@@ -1,6 +1,8 @@
 /*
  * Expert labels into the study: a label file already read and checked (formats/label_csv.h)
- * goes in one transaction, all rows or none.
+ * goes in one transaction, all rows or none. A file is a source: ingesting it again
+ * replaces what it said before (values, other fields, seizure bounds), and the report
+ * counts what changed.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,15 +32,15 @@ static int prepare_all(SemioStudy *s, Statements *q, SemioError *err)
         r = semio_db_prepare(s, &q->label,
                              "INSERT INTO labels(video_id, sign, value, source_id) "
                              "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(video_id, sign) DO UPDATE "
-                             "SET value = ?3, source_id = ?4 WHERE value IS NOT ?3", err);
+                             "SET value = ?3, source_id = ?4", err);
     if (!r)
         r = semio_db_prepare(s, &q->field,
                              "INSERT INTO label_fields(video_id, name, value) VALUES (?1, ?2, ?3) "
                              "ON CONFLICT(video_id, name) DO UPDATE SET value = ?3", err);
     if (!r)
         r = semio_db_prepare(s, &q->bounds,
-                             "UPDATE videos SET seizure_start = ?2, seizure_end = ?3 WHERE id = ?1",
-                             err);
+                             "UPDATE videos SET seizure_start = ?2, seizure_end = ?3 WHERE id = ?1 "
+                             "AND (seizure_start IS NOT ?2 OR seizure_end IS NOT ?3)", err);
     return r;
 }
 
@@ -81,7 +83,7 @@ static int video_for(SemioStudy *s, Statements *q, const char *name, const regex
 }
 
 static int store_label(SemioStudy *s, Statements *q, int64_t id, const char *sign, int known,
-                       int v, int64_t source, SemioLabelsReport *rep, SemioError *err)
+                       int v, int64_t source, SemioError *err)
 {
     sqlite3_bind_int64(q->label, 1, id);
     sqlite3_bind_text(q->label, 2, sign, -1, SQLITE_STATIC);
@@ -90,14 +92,7 @@ static int store_label(SemioStudy *s, Statements *q, int64_t id, const char *sig
     else
         sqlite3_bind_null(q->label, 3);
     sqlite3_bind_int64(q->label, 4, source);
-    int r = step_done(s, q->label, err);
-    if (r == 0) {
-        if (sqlite3_changes(s->db))
-            rep->values_set++;
-        else
-            rep->unchanged++;
-    }
-    return r;
+    return step_done(s, q->label, err); /* counted once the file is in (count_changes) */
 }
 
 static int store_row(SemioStudy *s, Statements *q, const SemioCsv *csv, size_t row,
@@ -124,7 +119,7 @@ static int store_row(SemioStudy *s, Statements *q, const SemioCsv *csv, size_t r
             size_t k = (size_t)(g - semio_signs_get(signs, 0));
             if (k < MAX_SIGNS)
                 plain[k] = 1;
-            r = store_label(s, q, id, h->fields[c], known, v, source, rep, err);
+            r = store_label(s, q, id, h->fields[c], known, v, source, err);
         } else if (kind[c] == SEMIO_COL_START || kind[c] == SEMIO_COL_END) {
             int b = kind[c] == SEMIO_COL_END;
             has_bound[b] = cell[0] && semio_parse_clock(cell, &bound[b]) == 0;
@@ -147,7 +142,7 @@ static int store_row(SemioStudy *s, Statements *q, const SemioCsv *csv, size_t r
     for (size_t k = 0; r == 0 && k < semio_signs_count(signs) && k < MAX_SIGNS; k++)
         if (raters[k] && !plain[k]) /* a tie (or no vote) is unknown */
             r = store_label(s, q, id, semio_signs_get(signs, k)->id,
-                            2 * yes[k] != votes[k], 2 * yes[k] > votes[k], source, rep, err);
+                            2 * yes[k] != votes[k], 2 * yes[k] > votes[k], source, err);
     if (r == 0) {
         sqlite3_bind_int64(q->bounds, 1, id);
         for (int b = 0; b < 2; b++) {
@@ -157,7 +152,94 @@ static int store_row(SemioStudy *s, Statements *q, const SemioCsv *csv, size_t r
                 sqlite3_bind_null(q->bounds, 2 + b);
         }
         r = step_done(s, q->bounds, err);
+        rep->bounds_changed += r == 0 && sqlite3_changes(s->db) > 0;
     }
+    return r;
+}
+
+/* Runs statements in order, binding ?1 to the file's path and ?2 to its new source id. */
+static int run_all(SemioStudy *s, const char *const *sql, size_t n, const char *path,
+                   int64_t source, int *changes, SemioError *err)
+{
+    int r = 0;
+    for (size_t i = 0; r == 0 && i < n; i++) {
+        sqlite3_stmt *st;
+        if ((r = semio_db_prepare(s, &st, sql[i], err)) < 0)
+            break;
+        int params = sqlite3_bind_parameter_count(st);
+        if (params >= 1)
+            sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+        if (params >= 2)
+            sqlite3_bind_int64(st, 2, source);
+        r = sqlite3_step(st) == SQLITE_DONE ? 0 : semio_db_fail(s, err, "cannot replace labels");
+        sqlite3_finalize(st);
+        if (changes)
+            changes[i] = sqlite3_changes(s->db);
+    }
+    return r;
+}
+
+/* Before the file's rows go in: what the study holds now, and what the file said before. */
+static int snapshot(SemioStudy *s, const char *path, int64_t source, SemioError *err)
+{
+    static const char *const sql[] = {
+        "CREATE TEMP TABLE IF NOT EXISTS labels_before(video_id, sign, value, source_id, "
+        "PRIMARY KEY (video_id, sign))",
+        "DELETE FROM temp.labels_before",
+        "INSERT INTO temp.labels_before SELECT video_id, sign, value, source_id FROM labels",
+        /* the other fields of the rows it named are what its new rows say */
+        "DELETE FROM label_fields WHERE video_id IN (SELECT video_id FROM labels WHERE "
+        "source_id IN (SELECT id FROM label_sources WHERE path = ?1 AND id <> ?2))",
+    };
+    return run_all(s, sql, sizeof(sql) / sizeof(*sql), path, source, NULL, err);
+}
+
+/* After: what the file said before and says no more is taken back, and counted. */
+static int take_back(SemioStudy *s, const char *path, int64_t source, SemioLabelsReport *rep,
+                     SemioError *err)
+{
+    static const char *const sql[] = {
+        /* bounds of recordings it no longer names */
+        "UPDATE videos SET seizure_start = NULL, seizure_end = NULL WHERE id IN (SELECT "
+        "video_id FROM labels WHERE source_id IN (SELECT id FROM label_sources WHERE path = ?1 "
+        "AND id <> ?2)) AND id NOT IN (SELECT video_id FROM labels WHERE source_id = ?2) AND "
+        "(seizure_start IS NOT NULL OR seizure_end IS NOT NULL)",
+        /* values it no longer gives: a column or a row gone */
+        "DELETE FROM labels WHERE source_id IN (SELECT id FROM label_sources WHERE path = ?1 "
+        "AND id <> ?2)",
+        /* recordings known only from it, without a file or answers, leave with it */
+        "DELETE FROM videos WHERE status = 'no_file' AND id NOT IN (SELECT video_id FROM "
+        "labels) AND id NOT IN (SELECT video_id FROM label_fields) AND id NOT IN (SELECT "
+        "video_id FROM answers)",
+    };
+    int changes[3];
+    int r = run_all(s, sql, 3, path, source, changes, err);
+    if (r == 0) {
+        rep->bounds_changed += changes[0];
+        rep->removed = changes[1];
+    }
+    return r;
+}
+
+/* Values stored now that were not there (or not so) before, and those already so. */
+static int count_changes(SemioStudy *s, int64_t source, SemioLabelsReport *rep, SemioError *err)
+{
+    sqlite3_stmt *st;
+    int r = semio_db_prepare(s, &st, "SELECT count(*) FILTER (WHERE b.video_id IS NULL OR "
+                                     "b.value IS NOT l.value), count(*) FILTER (WHERE "
+                                     "b.video_id IS NOT NULL AND b.value IS l.value) FROM labels l "
+                                     "LEFT JOIN temp.labels_before b USING (video_id, sign) "
+                                     "WHERE l.source_id = ?", err);
+    if (r < 0)
+        return r;
+    sqlite3_bind_int64(st, 1, source);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        rep->values_set = sqlite3_column_int(st, 0);
+        rep->unchanged = sqlite3_column_int(st, 1);
+    } else {
+        r = semio_db_fail(s, err, "cannot count labels");
+    }
+    sqlite3_finalize(st);
     return r;
 }
 
@@ -182,8 +264,14 @@ int semio_store_labels(SemioStudy *s, const char *path, const SemioLabelCsv *lc,
         sqlite3_finalize(src);
     }
     int64_t source = sqlite3_last_insert_rowid(s->db);
+    if (r == 0)
+        r = snapshot(s, path, source, err);
     for (size_t row = 1; r == 0 && row < lc->csv.nrows; row++)
         r = store_row(s, &q, &lc->csv, row, lc->kind, signs, source, patient_rule, rep, err);
+    if (r == 0)
+        r = take_back(s, path, source, rep, err);
+    if (r == 0)
+        r = count_changes(s, source, rep, err);
     if (r == 0)
         r = semio_db_commit(s, err);
     if (r < 0)
