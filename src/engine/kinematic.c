@@ -15,6 +15,7 @@
 #include "semio/eval.h"
 #include "semio/kinematic.h"
 #include "util/error.h"
+#include "util/rhythm.h"
 #include "util/series.h"
 
 enum {
@@ -145,95 +146,6 @@ struct SemioKinematic {
     char transcript[160];
 };
 
-static double median(const double *x, size_t n)
-{
-    return semio_nth_smallest(x, n, n / 2);
-}
-
-/* Moving average over 2h+1 samples, into out. */
-static void smooth(const double *x, double *out, size_t n, int h)
-{
-    for (size_t i = 0; i < n; i++) {
-        double s = 0;
-        int c = 0;
-        for (int k = -h; k <= h; k++)
-            if ((int64_t)i + k >= 0 && (int64_t)i + k < (int64_t)n) {
-                s += x[(int64_t)i + k];
-                c++;
-            }
-        out[i] = s / c;
-    }
-}
-
-/* Frames a rhythm test looks at: two and a half periods of the band's slowest rhythm,
- * at least two seconds. */
-static size_t rhythm_frames(double fps, double lo)
-{
-    return (size_t)ceil(fmax(2.0, 2.5 / lo) * fps);
-}
-
-/*
- * Periodicity of x[0..len): after removing the line through it, the normalized
- * autocorrelation at the lags of [lo, hi] Hz; the best local peak (the shortest lag
- * within 90% of it, so a rhythm is not reported at half its rate), its rate, and the
- * rms of the signal. A sum of unrelated slow movements has no such peak.
- */
-static void rhythm(const double *x, size_t len, double fps, double lo, double hi, double dip,
-                   double *corr, double *rate, double *rms)
-{
-    double d[1024];
-    if (len > 1024)
-        len = 1024;
-    double mx = 0, mt = 0, sxt = 0, stt = 0, ss = 0;
-    for (size_t i = 0; i < len; i++) {
-        mx += x[i] / len;
-        mt += (double)i / len;
-    }
-    for (size_t i = 0; i < len; i++) {
-        sxt += (i - mt) * (x[i] - mx);
-        stt += (i - mt) * (i - mt);
-    }
-    for (size_t i = 0; i < len; i++) {
-        d[i] = x[i] - mx - sxt / stt * (i - mt);
-        ss += d[i] * d[i];
-    }
-    *rms = sqrt(ss / len);
-    *corr = 0;
-    *rate = 0;
-    int lag_lo = (int)floor(fps / hi), lag_hi = (int)ceil(fps / lo);
-    if (lag_lo < 2)
-        lag_lo = 2;
-    if (lag_hi > (int)len / 2)
-        lag_hi = (int)len / 2;
-    double r[1024] = { 0 };
-    for (int lag = 1; lag <= lag_hi + 1 && lag < (int)len; lag++) {
-        double c = 0, e1 = 0, e2 = 0;
-        for (size_t i = 0; i + (size_t)lag < len; i++) {
-            c += d[i] * d[i + (size_t)lag];
-            e1 += d[i] * d[i];
-            e2 += d[i + (size_t)lag] * d[i + (size_t)lag];
-        }
-        r[lag] = e1 > 0 && e2 > 0 ? c / sqrt(e1 * e2) : 0;
-    }
-    /* a peak counts when it rises from a trough at a shorter lag: a true oscillation
-     * swings from negative correlation at half its period to positive at a whole one */
-    double best = 0, trough[1024];
-    trough[1] = r[1];
-    for (int lag = 2; lag <= lag_hi + 1 && lag < (int)len; lag++)
-        trough[lag] = fmin(trough[lag - 1], r[lag]);
-    for (int lag = lag_lo; lag <= lag_hi; lag++)
-        if (r[lag] >= r[lag - 1] && r[lag] >= r[lag + 1] && r[lag] - trough[lag] >= dip &&
-            r[lag] > best)
-            best = r[lag];
-    for (int lag = lag_lo; lag <= lag_hi && best > 0; lag++)
-        if (r[lag] >= r[lag - 1] && r[lag] >= r[lag + 1] && r[lag] - trough[lag] >= dip &&
-            r[lag] >= 0.9 * best) {
-            *corr = r[lag];
-            *rate = fps / lag;
-            break;
-        }
-}
-
 /*
  * The longest stretch where x is rhythmic in [lo, hi] with rms at least min_rms; test
  * windows hop by a quarter. `gate` (may be NULL) must also hold in a window's middle
@@ -244,14 +156,14 @@ static Span rhythmic_span(const SemioKinematic *k, const double *x, size_t n, do
                           const unsigned char *gate)
 {
     Span best = { 0 };
-    size_t win = rhythm_frames(fps, lo), hop = win / 4 ? win / 4 : 1;
+    size_t win = semio_rhythm_frames(fps, lo), hop = win / 4 ? win / 4 : 1;
     int run = 0;
     double run_a = 0, run_b = 0, sum_hz = 0, sum_rms = 0;
     for (size_t s = 0; s <= n; s += hop) {
         double corr = 0, rate = 0, rms = 0;
         int ok = s + win <= n;
         if (ok) {
-            rhythm(x + s, win, fps, lo, hi, k->p[P_RHYTHM_DIP], &corr, &rate, &rms);
+            semio_rhythm(x + s, win, fps, lo, hi, k->p[P_RHYTHM_DIP], &corr, &rate, &rms);
             ok = corr >= k->p[P_RHYTHM_CORR] && rms >= min_rms && (!gate || gate[s + win / 2]);
         }
         if (ok) {
@@ -303,31 +215,6 @@ static double angle(double ax, double ay, double bx, double by, double cx, doubl
     double ux = ax - bx, uy = ay - by, vx = cx - bx, vy = cy - by;
     double d = hypot(ux, uy) * hypot(vx, vy);
     return d > 0 ? acos(fmax(-1, fmin(1, (ux * vx + uy * vy) / d))) * 180 / M_PI : NAN;
-}
-
-static double pearson(const double *a, const double *b, size_t n)
-{
-    double ma = 0, mb = 0, sab = 0, saa = 0, sbb = 0;
-    for (size_t i = 0; i < n; i++) {
-        ma += a[i] / n;
-        mb += b[i] / n;
-    }
-    for (size_t i = 0; i < n; i++) {
-        sab += (a[i] - ma) * (b[i] - mb);
-        saa += (a[i] - ma) * (a[i] - ma);
-        sbb += (b[i] - mb) * (b[i] - mb);
-    }
-    return saa > 0 && sbb > 0 ? sab / sqrt(saa * sbb) : 0;
-}
-
-static double rms_of(const double *x, size_t n)
-{
-    double m = 0, s = 0;
-    for (size_t i = 0; i < n; i++)
-        m += x[i] / n;
-    for (size_t i = 0; i < n; i++)
-        s += (x[i] - m) * (x[i] - m);
-    return sqrt(s / n);
 }
 
 /* Series of one window: [series][frame], NaN where unseen, filled afterwards. */
@@ -425,23 +312,10 @@ static void audio_signs(SemioKinematic *k, const SemioAudio *au, double t0)
         for (int j = 0; j < len; j++)
             e0 += (double)x[j] * x[j];
         energy[i] = sqrt(e0 / len);
-        double best = 0;
-        int best_lag = 0;
-        for (int lag = lag_lo; lag <= lag_hi && lag < len; lag++) {
-            double c = 0, e1 = 0, e2 = 0;
-            for (int j = 0; j + lag < len; j++) {
-                c += (double)x[j] * x[j + lag];
-                e1 += (double)x[j] * x[j];
-                e2 += (double)x[j + lag] * x[j + lag];
-            }
-            double r = e1 > 0 && e2 > 0 ? c / sqrt(e1 * e2) : 0;
-            if (r > best) {
-                best = r;
-                best_lag = lag;
-            }
-        }
-        f0[i] = best_lag ? (double)rate / best_lag : 0;
-        voiced[i] = best >= p[P_VOICED_CORR];
+        double corr; /* the pitch: the frame's best period between 70 and 400 Hz */
+        int lag = semio_autocorr_peak(x, len, lag_lo, lag_hi, &corr);
+        f0[i] = lag ? (double)rate / lag : 0;
+        voiced[i] = corr >= p[P_VOICED_CORR];
     }
     double floor_e = nf ? semio_nth_smallest(energy, nf, nf / 10) : 0; /* the room's level */
     if (isnan(floor_e))
@@ -575,9 +449,10 @@ static void pairing_signs(SemioKinematic *k, double **x, size_t n, double fps, d
     }
     va[0] = vb[0] = 0;
     for (size_t s = 0; s + span <= n; s += hop) {
-        if (rms_of(x[X_ELB_R] + s, span) < p[P_BOTH_DEG] || rms_of(x[X_ELB_L] + s, span) < p[P_BOTH_DEG])
+        if (semio_rms_about_mean(x[X_ELB_R] + s, span) < p[P_BOTH_DEG] ||
+            semio_rms_about_mean(x[X_ELB_L] + s, span) < p[P_BOTH_DEG])
             continue;
-        double r = pearson(va + s, vb + s, span);
+        double r = semio_pearson(va + s, vb + s, span);
         if (r >= p[P_SIMUL_CORR]) {
             together += hop / fps;
             r_sum += r;
@@ -618,8 +493,8 @@ static void automatism_signs(SemioKinematic *k, double **x, double *const wrist_
                 maxy = fmax(maxy, wy[i]);
             }
             double range = hypot(maxx - minx, maxy - miny), corr, rate, rms;
-            rhythm(x[X_ELB_R + s] + a, span, fps, p[P_CLONIC_LO], p[P_CLONIC_HI], p[P_RHYTHM_DIP], &corr,
-                   &rate, &rms);
+            semio_rhythm(x[X_ELB_R + s] + a, span, fps, p[P_CLONIC_LO], p[P_CLONIC_HI],
+                         p[P_RHYTHM_DIP], &corr, &rate, &rms);
             if (moving >= span * 6 / 10 && range <= p[P_AUTO_RANGE] && corr < p[P_RHYTHM_CORR]) {
                 k->autom = (Span){ 1, t0 + a / fps, t0 + (a + span) / fps, range, 0, s };
                 break;
@@ -679,7 +554,7 @@ static void face_signs(SemioKinematic *k, double **x, const double *speed,
     }
     double *mar = malloc(n * sizeof(double)); /* so does the mouth or the head moving */
     if (mar) {
-        smooth(x[X_MAR], mar, n, (int)lround(fps / 10));
+        semio_smooth(x[X_MAR], mar, n, (int)lround(fps / 10));
         size_t h3 = (size_t)lround(fps / 10);
         for (size_t i = h3; i + h3 < n; i++)
             if (fabs(mar[i + h3] - mar[i - h3]) * fps / (2 * h3) > 0.3 ||
@@ -723,7 +598,8 @@ static void face_signs(SemioKinematic *k, double **x, const double *speed,
             for (size_t i = 0; i < n; i++) {
                 size_t a = i > h ? i - h : 0, b = i + h < n ? i + h : n - 1;
                 const double *cx = x[s ? X_CLX : X_CRX], *cy = x[s ? X_CLY : X_CRY];
-                res[s][i] = hypot(cx[i] - median(cx + a, b - a + 1), cy[i] - median(cy + a, b - a + 1));
+                res[s][i] = hypot(cx[i] - semio_median(cx + a, b - a + 1),
+                                  cy[i] - semio_median(cy + a, b - a + 1));
             }
         double last = -1;
         for (size_t i = 1; i < n && nt < 4096; i++)
@@ -746,7 +622,7 @@ static void face_signs(SemioKinematic *k, double **x, const double *speed,
     free(res[0]);
     free(res[1]);
     /* head turning: the nose off the face's centre, against the window's first second */
-    double base = median(x[X_YAW], (size_t)fps < n ? (size_t)fps : n);
+    double base = semio_median(x[X_YAW], (size_t)fps < n ? (size_t)fps : n);
     for (size_t i = 0; i < n; i++)
         c[i] = fabs(x[X_YAW][i] - base) >= p[P_TURN];
     Span tu = longest(c, n, fps, t0);
@@ -756,16 +632,6 @@ static void face_signs(SemioKinematic *k, double **x, const double *speed,
         k->turn.value = x[X_YAW][i < n ? i : n - 1] - base;
     }
     free(c);
-}
-
-/* Central difference over +-h frames of a smoothed 2-D track: speed per frame. */
-static void track_speed(const double *x, const double *y, double *out, size_t n, double fps,
-                        size_t h)
-{
-    for (size_t i = 0; i < n; i++) {
-        size_t a = i > h ? i - h : 0, b = i + h < n ? i + h : n - 1;
-        out[i] = b > a ? hypot(x[b] - x[a], y[b] - y[a]) * fps / (double)(b - a) : 0;
-    }
 }
 
 int semio_kinematic_analyze(SemioKinematic **out, const SemioKinematicSettings *set,
@@ -807,7 +673,7 @@ int semio_kinematic_analyze(SemioKinematic **out, const SemioKinematicSettings *
             tmp[nt++] = dist(pp->body[SEMIO_NECK], pp->body[SEMIO_MIDHIP]);
     }
     k->seen = n ? (double)seen / n : 0;
-    double torso = nt ? median(tmp, nt) : 0;
+    double torso = nt ? semio_median(tmp, nt) : 0;
     for (size_t i = 0; i < n; i++) {
         double row[X_SERIES];
         for (int s = 0; s < X_SERIES; s++)
@@ -832,7 +698,7 @@ int semio_kinematic_analyze(SemioKinematic **out, const SemioKinematicSettings *
      * blinks are measured raw (smoothing would hide a 5 Hz shake or a blink) */
     int h = (int)lround(fps / 10);
     for (int s = X_PULL; s <= X_YAW; s += X_YAW - X_PULL) {
-        smooth(x[s], tmp, n, h);
+        semio_smooth(x[s], tmp, n, h);
         memcpy(x[s], tmp, n * sizeof(double));
     }
     if (k->body) {
@@ -841,9 +707,9 @@ int semio_kinematic_analyze(SemioKinematic **out, const SemioKinematicSettings *
         double *sx = malloc(n * sizeof(double)), *sy = malloc(n * sizeof(double));
         for (int s = 0; s < 4 && sx && sy; s++) {
             int cx = s < 2 ? X_WX_R + 2 * s : X_EX_R + 2 * (s - 2);
-            smooth(x[cx], sx, n, h);
-            smooth(x[cx + 1], sy, n, h);
-            track_speed(sx, sy, s < 2 ? wrist_speed[s] : tmp, n, fps, (size_t)h);
+            semio_smooth(x[cx], sx, n, h);
+            semio_smooth(x[cx + 1], sy, n, h);
+            semio_track_speed(sx, sy, s < 2 ? wrist_speed[s] : tmp, n, fps, (size_t)h);
             for (size_t i = 0; i < n; i++)
                 speed[i] = fmax(speed[i], s < 2 ? wrist_speed[s][i] : tmp[i]);
         }
