@@ -75,7 +75,7 @@ static double ratio(double num, double den)
     return den > 0 ? num / den : 0.0;
 }
 
-static double f1_of(double p, double r)
+double semio_f1(double p, double r)
 {
     return p + r > 0 ? 2 * p * r / (p + r) : 0.0;
 }
@@ -110,7 +110,7 @@ int semio_metrics_from_cells(const double c[SEMIO_CELLS], double v[SEMIO_METRIC_
         double tp = c[4], fp = c[1], fn = c[3], tn = c[0];
         v[SEMIO_METRIC_PRECISION] = ratio(tp, tp + fp);
         v[SEMIO_METRIC_RECALL] = ratio(tp, tp + fn);
-        v[SEMIO_METRIC_F1] = f1_of(v[SEMIO_METRIC_PRECISION], v[SEMIO_METRIC_RECALL]);
+        v[SEMIO_METRIC_F1] = semio_f1(v[SEMIO_METRIC_PRECISION], v[SEMIO_METRIC_RECALL]);
         v[SEMIO_METRIC_SPECIFICITY] = ratio(tn, tn + fp);
         return 0;
     }
@@ -125,7 +125,7 @@ int semio_metrics_from_cells(const double c[SEMIO_CELLS], double v[SEMIO_METRIC_
         double fp = col[cls] - tp, tn = n - rw - fp;
         p += pc;
         r += rc;
-        f += f1_of(pc, rc);
+        f += semio_f1(pc, rc);
         spec += ratio(tn, tn + fp);
         k++;
     }

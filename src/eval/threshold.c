@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "semio/eval.h"
+#include "eval/score.h"
 #include "util/error.h"
 #include "util/series.h"
 
@@ -25,6 +25,7 @@ static int by_positives(const void *a, const void *b)
     return (x->tiebreak > y->tiebreak) - (x->tiebreak < y->tiebreak);
 }
 
+/* F1 of "yes at P(yes) >= t" on the rows outside fold `skip`, by the formula eval reports. */
 static double f1_at(const int8_t *labels, const double *p, const int *fold, size_t n, int skip,
                     double t)
 {
@@ -37,7 +38,7 @@ static double f1_at(const int8_t *labels, const double *p, const int *fold, size
         fp += yes && labels[i] == 0;
         fn += !yes && labels[i] == 1;
     }
-    return tp ? 2 * tp / (2 * tp + fp + fn) : 0;
+    return semio_f1(tp + fp > 0 ? tp / (tp + fp) : 0, tp + fn > 0 ? tp / (tp + fn) : 0);
 }
 
 int semio_tune_threshold(const int8_t *labels, const double *p_yes, const int *patient,

@@ -1,5 +1,7 @@
-/* Filling gaps in measured series and order statistics. */
+/* Filling gaps in measured series, smoothing them, speeds along tracks, order statistics,
+ * spread and correlation. */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,4 +43,57 @@ double semio_nth_smallest(const double *v, size_t n, size_t k)
     double x = c[k];
     free(c);
     return x;
+}
+
+double semio_median(const double *v, size_t n)
+{
+    return semio_nth_smallest(v, n, n / 2);
+}
+
+void semio_smooth(const double *x, double *out, size_t n, int h)
+{
+    for (size_t i = 0; i < n; i++) {
+        double s = 0;
+        int c = 0;
+        for (int k = -h; k <= h; k++)
+            if ((int64_t)i + k >= 0 && (int64_t)i + k < (int64_t)n) {
+                s += x[(int64_t)i + k];
+                c++;
+            }
+        out[i] = s / c;
+    }
+}
+
+void semio_track_speed(const double *x, const double *y, double *out, size_t n, double fps,
+                       size_t h)
+{
+    for (size_t i = 0; i < n; i++) {
+        size_t a = i > h ? i - h : 0, b = i + h < n ? i + h : n - 1;
+        out[i] = b > a ? hypot(x[b] - x[a], y[b] - y[a]) * fps / (double)(b - a) : 0;
+    }
+}
+
+double semio_rms_about_mean(const double *x, size_t n)
+{
+    double m = 0, s = 0;
+    for (size_t i = 0; i < n; i++)
+        m += x[i] / n;
+    for (size_t i = 0; i < n; i++)
+        s += (x[i] - m) * (x[i] - m);
+    return sqrt(s / n);
+}
+
+double semio_pearson(const double *a, const double *b, size_t n)
+{
+    double ma = 0, mb = 0, sab = 0, saa = 0, sbb = 0;
+    for (size_t i = 0; i < n; i++) {
+        ma += a[i] / n;
+        mb += b[i] / n;
+    }
+    for (size_t i = 0; i < n; i++) {
+        sab += (a[i] - ma) * (b[i] - mb);
+        saa += (a[i] - ma) * (a[i] - ma);
+        sbb += (b[i] - mb) * (b[i] - mb);
+    }
+    return saa > 0 && sbb > 0 ? sab / sqrt(saa * sbb) : 0;
 }
