@@ -21,6 +21,8 @@ typedef enum SemioCode {
     SEMIO_ERR_NOT_FOUND = -7, /**< a named thing does not exist */
     SEMIO_ERR_CONFLICT = -8,  /**< the request contradicts what is stored */
     SEMIO_ERR_INTERRUPTED = -9,
+    SEMIO_ERR_NOT_BUILT = -10, /**< an optional part this semio was built without (see
+                                    semio_features) */
 } SemioCode;
 
 /**
@@ -38,6 +40,26 @@ const char *semio_strerror(int code);
 
 /** The library version, "MAJOR.MINOR.PATCH". */
 const char *semio_version(void);
+
+/**
+ * An optional part of semio, chosen when it was built (a meson feature of the same name).
+ * Where one is missing, its entry points still exist and return SEMIO_ERR_NOT_BUILT with a
+ * message that says what to install.
+ */
+typedef struct SemioFeature {
+    const char *name;  /**< the meson feature: "phantom", "dlib", "blazeface", "pocketsphinx"
+                            or "denoise" */
+    const char *what;  /**< what it gives, e.g. "the phantom renderer" */
+    const char *needs; /**< what building it takes, e.g. "install libcairo2-dev and
+                            libespeak-ng-dev" */
+    int built;         /**< 1 where this semio has it */
+} SemioFeature;
+
+/** Every optional part, built in or not, in a fixed order; *n gets their count. */
+const SemioFeature *semio_features(size_t *n);
+
+/** 1 if the optional part `name` is built in, 0 if not or if there is no such part. */
+int semio_feature_built(const char *name);
 
 #ifdef __cplusplus
 }

@@ -21,6 +21,7 @@ const char *semio_strerror(int code)
     case SEMIO_ERR_NOT_FOUND: return "not found";
     case SEMIO_ERR_CONFLICT: return "conflicts with stored data";
     case SEMIO_ERR_INTERRUPTED: return "interrupted";
+    case SEMIO_ERR_NOT_BUILT: return "not built into this semio";
     }
     return "unknown error";
 }
