@@ -213,6 +213,7 @@ static void pose_view_of_a_study(void)
  * as it is. */
 static void face_view_with_the_builtin_detector(void)
 {
+    SKIP_UNLESS_BUILT("dlib");
     static const char astronaut[] = "/usr/lib/python3/dist-packages/skimage/data/astronaut.png";
     SemioError err = { 0 };
     SemioImage up = { 0 }, lying;
