@@ -1,11 +1,15 @@
 /*
- * The optional parts (meson features). Whatever this semio was built with, every part's
- * entry points exist: a part built in does its work, a missing one answers
- * SEMIO_ERR_NOT_BUILT with what to install, before any work starts.
+ * The optional parts (meson features) and FFmpeg's log. Whatever this semio was built with,
+ * every part's entry points exist: a part built in does its work, a missing one answers
+ * SEMIO_ERR_NOT_BUILT with what to install, before any work starts. FFmpeg's messages
+ * reach stderr as "semio: ffmpeg:" lines at the level asked for, and none by default.
  */
+#include <fcntl.h>
+#include <libavutil/log.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "harness.h"
 #include "semio/semio.h"
@@ -106,12 +110,52 @@ static void study_stages_stop_before_work(void)
     CHECK_INT(test_sql(test_path("study.db"), "SELECT count(*) FROM transcripts"), 0);
 }
 
+/* What FFmpeg says at each level reaches stderr at `level` or more serious only. */
+static void ffmpeg_log_levels(void)
+{
+    const char *path = test_path("stderr.txt");
+    fflush(stderr);
+    int saved = dup(STDERR_FILENO), fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    CHECK(saved >= 0 && fd >= 0);
+    dup2(fd, STDERR_FILENO);
+    close(fd);
+    for (int level = SEMIO_LOG_QUIET; level <= SEMIO_LOG_DEBUG; level++) {
+        semio_log_set_level((SemioLogLevel)level);
+        av_log(NULL, AV_LOG_ERROR, "error at %d\n", level);
+        av_log(NULL, AV_LOG_WARNING, "warning at %d", level); /* no newline: still one line */
+        av_log(NULL, AV_LOG_INFO, "info at %d\n", level);
+        av_log(NULL, AV_LOG_DEBUG, "debug at %d\n", level);
+    }
+    semio_log_set_level(SEMIO_LOG_QUIET);
+    fflush(stderr);
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    FILE *f = fopen(path, "r");
+    CHECK(f);
+    char text[4096];
+    size_t n = fread(text, 1, sizeof(text) - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    static const char *const kinds[] = { "error", "warning", "info", "debug" };
+    /* a message of kind k (0 error .. 3 debug) shows from level max(k, 1) on */
+    for (int level = SEMIO_LOG_QUIET; level <= SEMIO_LOG_DEBUG; level++)
+        for (int k = 0; k < 4; k++) {
+            char line[64];
+            snprintf(line, sizeof(line), "semio: ffmpeg: %s at %d\n", kinds[k], level);
+            int shown = level > 0 && level >= k;
+            CHECK_MSG(!strstr(text, line) == !shown, "'%s at %d' %s:\n%s", kinds[k], level,
+                      shown ? "missing" : "shown", text);
+        }
+}
+
 int main(int argc, char **argv)
 {
     static const TestCase cases[] = {
         TEST(features_listed),
         TEST(entry_points_of_every_part),
         TEST(study_stages_stop_before_work),
+        TEST(ffmpeg_log_levels),
     };
+    semio_log_set_level(SEMIO_LOG_QUIET);
     return test_main(cases, sizeof(cases) / sizeof(*cases), argc, argv);
 }

@@ -243,12 +243,14 @@ int cmd_help(int argc, char **argv)
         fputs(c->usage, stdout);
         return 0;
     }
-    printf("usage: semio COMMAND [OPTIONS]\n\n"
+    printf("usage: semio [-v | -vv | -vvv] COMMAND [OPTIONS]\n\n"
            "semio asks multimodal models about the semiology of seizure recordings and\n"
            "measures how well they answer.\n\ncommands:\n");
     for (size_t i = 0; i < sizeof(commands) / sizeof(*commands); i++)
         printf("  %-10s %s\n", commands[i].name, commands[i].summary);
-    printf("\nsemio COMMAND --help shows a command's options.\n");
+    printf("\nsemio COMMAND --help shows a command's options. FFmpeg's own messages are hidden:\n"
+           "-v shows its warnings, -vv also what it says by default (encoder statistics),\n"
+           "-vvv everything; before COMMAND or anywhere after it (--verbose, repeated, too).\n");
     return 0;
 }
 
@@ -276,6 +278,9 @@ int cmd_version(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    /* quiet FFmpeg unless asked: semio's own errors say what failed */
+    int verbose = cli_take_verbose(&argc, argv);
+    semio_log_set_level(verbose >= 3 ? SEMIO_LOG_DEBUG : (SemioLogLevel)verbose);
     if (argc < 2)
         return cmd_help(1, argv) ? 1 : 2;
     const char *name = argv[1];

@@ -61,6 +61,23 @@ const SemioFeature *semio_features(size_t *n);
 /** 1 if the optional part `name` is built in, 0 if not or if there is no such part. */
 int semio_feature_built(const char *name);
 
+/** How much of FFmpeg's own log (libavformat, libavcodec, libx264...) reaches stderr. */
+typedef enum SemioLogLevel {
+    SEMIO_LOG_QUIET,   /**< nothing: semio's own errors say what failed */
+    SEMIO_LOG_WARNING, /**< FFmpeg's errors and warnings (damaged packets, odd streams) */
+    SEMIO_LOG_INFO,    /**< also what FFmpeg says by default: encoder statistics and the like */
+    SEMIO_LOG_DEBUG,   /**< everything FFmpeg says, down to its debug messages */
+} SemioLogLevel;
+
+/**
+ * Routes FFmpeg's log (av_log) to stderr as "semio: ffmpeg: [context] message" lines,
+ * those at `level` or more serious only. It sets FFmpeg's log level and callback, which
+ * FFmpeg keeps for the whole process: call it once, before work starts. Until it is
+ * called FFmpeg logs as it does by default (to stderr, statistics included). semio keeps
+ * no state of its own for this.
+ */
+void semio_log_set_level(SemioLogLevel level);
+
 #ifdef __cplusplus
 }
 #endif
