@@ -87,7 +87,8 @@ int main(int argc, char **argv)
         semio_face_detector_default_settings(&ds);
         ds.backend = mode == BLAZEFACE ? SEMIO_FACE_BLAZEFACE : SEMIO_FACE_DLIB;
         ds.turns = mode == DLIB_TURNS;
-        if (mode == BLAZEFACE && !semio_face_blazeface_built())
+        if ((mode == BLAZEFACE && !semio_face_blazeface_built()) ||
+            (mode != KEYPOINTS && !semio_feature_built("dlib")))
             continue;
         if (mode != KEYPOINTS && semio_face_detector_open(&det, &ds, &err) < 0)
             return fprintf(stderr, "%s\n", err.message), 1;
@@ -136,7 +137,8 @@ int main(int argc, char **argv)
             printf("  face view, %s: %.3f s -> %.2fx%s\n", what[mode], took[mode],
                    took[mode] / sampling, mode == KEYPOINTS || mode == BLAZEFACE ? " (target < 0.5x)" : "");
         else
-            printf("  face view, %s: not built (scripts/fetch-blazeface, then rebuild)\n",
-                   what[mode]);
+            printf("  face view, %s: not built (%s)\n", what[mode],
+                   !semio_feature_built("dlib") ? "meson feature 'dlib'"
+                                                : "scripts/fetch-blazeface, then rebuild");
     return 0;
 }

@@ -7,7 +7,8 @@
 
 #include "harness.h"
 
-static int failed_now;
+static int failed_now, skipped_now;
+static char skip_why[512];
 static char dir[256];
 
 void test_fail(const char *file, int line, const char *fmt, ...)
@@ -19,6 +20,15 @@ void test_fail(const char *file, int line, const char *fmt, ...)
     fputc('\n', stdout);
     va_end(ap);
     failed_now = 1;
+}
+
+void test_skip(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(skip_why, sizeof(skip_why), fmt, ap);
+    va_end(ap);
+    skipped_now = 1;
 }
 
 const char *test_dir(void)
@@ -56,22 +66,32 @@ static int rm_entry(const char *path, const struct stat *st, int type, struct FT
 
 int test_main(const TestCase *cases, size_t n, int argc, char **argv)
 {
-    int passed = 0, failed = 0;
+    int passed = 0, failed = 0, skipped = 0;
     const char *only = argc > 1 ? argv[1] : NULL;
     for (size_t i = 0; i < n; i++) {
         if (only && !strstr(cases[i].name, only))
             continue;
-        failed_now = 0;
+        failed_now = skipped_now = 0;
         cases[i].fn();
-        printf("%s - %s\n", failed_now ? "FAIL" : "ok", cases[i].name);
+        if (failed_now) {
+            printf("FAIL - %s\n", cases[i].name);
+            failed++;
+        } else if (skipped_now) {
+            printf("skip - %s: %s\n", cases[i].name, skip_why);
+            skipped++;
+        } else {
+            printf("ok - %s\n", cases[i].name);
+            passed++;
+        }
         fflush(stdout);
-        failed_now ? failed++ : passed++;
     }
     if (dir[0] && !getenv("KEEP_TEST_FILES"))
         nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
     for (size_t i = 0; i < npaths; i++)
         free(paths[i]);
     free(paths);
+    if (skipped)
+        printf("%d skipped\n", skipped);
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }

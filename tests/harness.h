@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "semio/common.h"
+
 typedef struct TestCase {
     const char *name;
     void (*fn)(void);
@@ -15,6 +17,13 @@ typedef struct TestCase {
 
 void test_fail(const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/**
+ * Skips the current case, saying why (a part semio was built without, a package not
+ * installed): it prints "skip - CASE: why" and counts apart from passed and failed. The
+ * case should return right after; SKIP_UNLESS does both.
+ */
+void test_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /** A fresh folder for this binary's files (removed at exit unless KEEP_TEST_FILES is set). */
 const char *test_dir(void);
@@ -73,6 +82,19 @@ long long test_sql(const char *db, const char *sql);
             return;                                                                   \
         }                                                                             \
     } while (0)
+
+/* Skips the current case unless cond holds. */
+#define SKIP_UNLESS(cond, ...)                                                        \
+    do {                                                                              \
+        if (!(cond)) {                                                                \
+            test_skip(__VA_ARGS__);                                                   \
+            return;                                                                   \
+        }                                                                             \
+    } while (0)
+
+/* Skips the current case unless semio was built with the optional part `name`. */
+#define SKIP_UNLESS_BUILT(name)                                                       \
+    SKIP_UNLESS(semio_feature_built(name), "semio was built without meson feature '%s'", name)
 
 #define TEST(fn) { #fn, fn }
 

@@ -1,8 +1,13 @@
-# What the command-line test scripts share: the counters, ok/bad, expect/has, the
-# summary line scripts/test and CI read. Sourced after SEMIO and T are set.
-passed=0 failed=0
+# What the command-line test scripts share: the counters, ok/bad/skip, expect/has, built,
+# the summary line scripts/test and CI read. Sourced after SEMIO and T are set.
+passed=0 failed=0 skipped=0
 
 ok() { echo "ok - $1"; passed=$((passed + 1)); }
+# skip WHAT: a check that cannot run here (a part semio was built without), not counted as
+# passed
+skip() { echo "skip - $1"; skipped=$((skipped + 1)); }
+# built FEATURE: semio was built with the optional part FEATURE (semio version's "built in")
+built() { "$SEMIO" version | grep '^built in:' | grep -qw -- "$1"; }
 bad() { echo "FAIL - $1"; shift; for l in "$@"; do echo "    $l"; done; failed=$((failed + 1)); }
 # expect NAME STATUS COMMAND...: the command exits with STATUS (its output in $T/out, $T/err)
 expect() {
@@ -16,6 +21,7 @@ has() {
 }
 # finish: the summary line; the script fails when a test did
 finish() {
+  [ "$skipped" -eq 0 ] || echo "$skipped skipped"
   echo "$passed passed, $failed failed"
   [ "$failed" -eq 0 ]
 }

@@ -115,4 +115,37 @@ expect "report from a study" 0 "$SEMIO" report --study "$S2" -o "$T/study.html" 
 has "study report names the engine" "$T/study.html" "engine import"
 expect "eval needs one source" 2 "$SEMIO" eval --study "$S2" --labels x.csv --predictions y.csv
 
+# FFmpeg's own log: nothing by default (semio's error says what failed), its warnings and
+# errors with -v (before or after the command), its statistics with -vv
+printf 'this is not a recording\n' > "$T/junk.mp4"
+ffmpeg_lines() { grep -c '^semio: ffmpeg: ' "$T/err"; }
+expect "probe junk, quiet" 1 "$SEMIO" probe "$T/junk.mp4"
+n=$(ffmpeg_lines); [ "$n" -eq 0 ] && ok "no FFmpeg lines by default" || bad "no FFmpeg lines by default" "$(cat "$T/err")"
+if [ "$(wc -l < "$T/err")" -eq 1 ]; then has "only semio's error" "$T/err" "junk.mp4: not a recording"
+else bad "only semio's error" "$(cat "$T/err")"; fi
+expect "probe junk, -v first" 1 "$SEMIO" -v probe "$T/junk.mp4"
+n=$(ffmpeg_lines); [ "$n" -ge 1 ] && ok "-v shows FFmpeg's complaint ($n lines)" || bad "-v shows FFmpeg's complaint" "$(cat "$T/err")"
+has "FFmpeg's lines name their source" "$T/err" "semio: ffmpeg: [mov,mp4"
+expect "probe junk, -v after" 1 "$SEMIO" probe "$T/junk.mp4" -v
+n=$(ffmpeg_lines); [ "$n" -ge 1 ] && ok "-v after the command works too" || bad "-v after the command" "$(cat "$T/err")"
+expect "--verbose" 1 "$SEMIO" --verbose probe "$T/junk.mp4"
+n=$(ffmpeg_lines); [ "$n" -ge 1 ] && ok "--verbose is -v" || bad "--verbose is -v" "$(cat "$T/err")"
+expect "-vv with help" 0 "$SEMIO" -vv help
+has "help names -v" "$T/out" "usage: semio [-v | -vv | -vvv] COMMAND"
+if built phantom; then
+  # a tiny render: libx264 and the AAC encoder print their statistics at FFmpeg's default level
+  ph="$T/ph"
+  expect "phantom, quiet" 0 "$SEMIO" phantom -o "$ph" --videos 1 --seconds 8 --size 160x90 --fps 5
+  n=$(ffmpeg_lines); [ "$n" -eq 0 ] && ok "phantom: no encoder statistics by default" || bad "phantom: no encoder statistics by default" "$(head -c 600 "$T/err")"
+  rm -rf "$ph"
+  expect "phantom -v" 0 "$SEMIO" phantom -v -o "$ph" --videos 1 --seconds 8 --size 160x90 --fps 5
+  n=$(grep -c libx264 "$T/err"); [ "$n" -eq 0 ] && ok "phantom -v: no statistics either" || bad "phantom -v: no statistics either" "$(head -c 600 "$T/err")"
+  rm -rf "$ph"
+  expect "phantom -vv" 0 "$SEMIO" -vv phantom -o "$ph" --videos 1 --seconds 8 --size 160x90 --fps 5
+  n=$(grep -c '^semio: ffmpeg: \[libx264 @' "$T/err")
+  [ "$n" -ge 5 ] && ok "phantom -vv: libx264's statistics ($n lines)" || bad "phantom -vv: libx264's statistics" "$(head -c 600 "$T/err")"
+else
+  skip "FFmpeg's encoder statistics: semio was built without meson feature 'phantom'"
+fi
+
 finish

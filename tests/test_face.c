@@ -2,8 +2,8 @@
  * The built-in face detectors on a real face no one here drew (python3-skimage's
  * astronaut.png): BlazeFace finds it small in a wide frame and turned as a patient lies,
  * its landmarks agree with dlib's own, and bad model files get one clear error. Where
- * semio was built without BlazeFace (scripts/fetch-blazeface had not run), its checks are
- * left out and the test says so.
+ * semio was built without BlazeFace (scripts/fetch-blazeface had not run) or dlib, their
+ * checks are skipped, and a detector asked for anyway says how to get it.
  */
 #include <libavutil/log.h>
 #include <math.h>
@@ -62,6 +62,7 @@ static const SemioFace *nearest(const SemioFace *f, size_t n, double x, double y
  * tiles, with the roll and the landmarks where the face is. */
 static void blazeface_finds_a_small_face_turned_any_way(void)
 {
+    SKIP_UNLESS_BUILT("blazeface");
     SemioImage up = { 0 }, half, turned, frame;
     SemioError err = { 0 };
     SemioFaceDetector *d;
@@ -116,6 +117,7 @@ static void blazeface_finds_a_small_face_turned_any_way(void)
 /* dlib's landmarks placed in BlazeFace's box agree with those in dlib's own box. */
 static void blazeface_landmarks_agree_with_dlib(void)
 {
+    SKIP_UNLESS_BUILT("blazeface");
     SemioImage img = { 0 };
     SemioError err = { 0 };
     SemioFaceDetector *bf, *dl;
@@ -149,6 +151,7 @@ static void blazeface_landmarks_agree_with_dlib(void)
  * face out of nothing (the sanitizer build checks the tiles stay inside). */
 static void blazeface_odd_pictures(void)
 {
+    SKIP_UNLESS_BUILT("blazeface");
     static const int sizes[][2] = { { 1, 1 }, { 24, 24 }, { 4000, 60 }, { 60, 3000 }, { 640, 480 } };
     SemioFaceDetector *d;
     SemioError err = { 0 };
@@ -171,6 +174,7 @@ static void blazeface_odd_pictures(void)
 
 static void bad_model_files(void)
 {
+    SKIP_UNLESS_BUILT("blazeface");
     SemioFaceDetectorSettings set;
     SemioError err = { 0 };
     SemioFaceDetector *d = NULL;
@@ -191,10 +195,10 @@ static void bad_model_files(void)
               err.message);
 }
 
-/* dlib's predictor is loaded for either detector; BlazeFace asked of a semio built without
- * it says how to get it. */
+/* dlib's predictor is loaded for either detector. */
 static void bad_predictor_file(void)
 {
+    SKIP_UNLESS_BUILT("dlib");
     SemioFaceDetectorSettings set;
     SemioError err = { 0 };
     SemioFaceDetector *d = NULL;
@@ -208,16 +212,30 @@ static void bad_predictor_file(void)
     CHECK(semio_face_detector_open(&d, &set, &err) < 0 && !d);
     CHECK_MSG(strstr(err.message, "junk.dat") && strstr(err.message, "68-point"), "%s",
               err.message);
-    if (!semio_face_blazeface_built()) {
-        set.backend = SEMIO_FACE_BLAZEFACE;
-        set.predictor = NULL;
-        err = (SemioError){ 0 };
-        CHECK(semio_face_detector_open(&d, &set, &err) < 0 && !d);
-        CHECK_MSG(strstr(err.message, "scripts/fetch-blazeface"), "%s", err.message);
-    }
     SemioFaceBackend b;
     CHECK(semio_face_backend_parse("blazeface", &b) == 0 && b == SEMIO_FACE_BLAZEFACE);
     CHECK(semio_face_backend_parse("haar", &b) == SEMIO_ERR_INVALID);
+}
+
+/* A detector semio was built without says which part is missing and how to get it (with
+ * both built in there is nothing to ask). */
+static void missing_detectors_say_how_to_get_them(void)
+{
+    int dlib = semio_feature_built("dlib");
+    SKIP_UNLESS(!dlib || !semio_face_blazeface_built(), "dlib and BlazeFace are both built in");
+    SemioFaceDetectorSettings set;
+    SemioFaceDetector *d = NULL;
+    semio_face_detector_default_settings(&set);
+    /* without dlib no detector opens (dlib places every face's landmarks) */
+    for (int backend = dlib ? SEMIO_FACE_BLAZEFACE : SEMIO_FACE_AUTO;
+         backend <= SEMIO_FACE_BLAZEFACE; backend++) {
+        set.backend = (SemioFaceBackend)backend;
+        SemioError err = { 0 };
+        CHECK_INT(semio_face_detector_open(&d, &set, &err), SEMIO_ERR_NOT_BUILT);
+        CHECK(!d);
+        CHECK_MSG(strstr(err.message, dlib ? "scripts/fetch-blazeface" : "meson feature 'dlib'"),
+                  "%s", err.message);
+    }
 }
 
 int main(int argc, char **argv)
@@ -228,13 +246,8 @@ int main(int argc, char **argv)
         TEST(blazeface_landmarks_agree_with_dlib),
         TEST(blazeface_odd_pictures),
         TEST(bad_model_files),
+        TEST(missing_detectors_say_how_to_get_them),
     };
     av_log_set_level(AV_LOG_QUIET);
-    size_t n = sizeof(cases) / sizeof(*cases);
-    if (!semio_face_blazeface_built()) {
-        printf("note: semio was built without BlazeFace (scripts/fetch-blazeface, then "
-               "rebuild): only its dlib checks run\n");
-        n = 1;
-    }
-    return test_main(cases, n, argc, argv);
+    return test_main(cases, sizeof(cases) / sizeof(*cases), argc, argv);
 }

@@ -125,6 +125,14 @@ static void overlay_pixels(void)
     CHECK_MSG(left[0] == 128 && left[1] == 128, "an unsure limb was drawn");
     const uint8_t *away = img.data + (size_t)400 * img.stride + 3 * 600;
     CHECK(away[0] == 128 && away[1] == 128 && away[2] == 128);
+    /* points far off the picture or not numbers at all draw nothing and touch no memory
+     * outside it (the sanitizer build checks) */
+    p.body[3] = (SemioKeypoint){ NAN, 50, 0.9f };
+    p.body[4] = (SemioKeypoint){ 1e12f, -1e12f, 0.9f };
+    p.body[6] = (SemioKeypoint){ -400, 100, 0.9f };
+    p.body[7] = (SemioKeypoint){ 319, 239, 0.9f }; /* the corner: drawn up to the edge */
+    CHECK_OK(semio_draw_skeleton(&img, &p, 320, 240, 0.1f, &err), err);
+    CHECK(semio_draw_skeleton(&img, &p, 0, 240, 0.1f, &err) == SEMIO_ERR_INVALID);
     p.npoints = 12;
     CHECK(semio_draw_skeleton(&img, &p, 320, 240, 0.1f, &err) == SEMIO_ERR_INVALID);
     semio_image_free(&img);
@@ -205,6 +213,7 @@ static void pose_view_of_a_study(void)
  * as it is. */
 static void face_view_with_the_builtin_detector(void)
 {
+    SKIP_UNLESS_BUILT("dlib");
     static const char astronaut[] = "/usr/lib/python3/dist-packages/skimage/data/astronaut.png";
     SemioError err = { 0 };
     SemioImage up = { 0 }, lying;

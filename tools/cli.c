@@ -27,6 +27,31 @@ void cli_catch_signals(void)
     sigaction(SIGTERM, &sa, NULL);
 }
 
+int cli_take_verbose(int *argc, char **argv)
+{
+    int level = 0, kept = 1;
+    for (int i = 1; i < *argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--")) { /* what follows is not for us */
+            while (i < *argc)
+                argv[kept++] = argv[i++];
+            break;
+        }
+        if (!strcmp(a, "--verbose")) {
+            level++;
+            continue;
+        }
+        if (a[0] == '-' && a[1] == 'v' && a[1 + strspn(a + 1, "v")] == '\0') {
+            level += (int)strspn(a + 1, "v");
+            continue;
+        }
+        argv[kept++] = argv[i];
+    }
+    argv[kept] = NULL;
+    *argc = kept;
+    return level;
+}
+
 int cli_error(const char *fmt, ...)
 {
     va_list ap;

@@ -21,6 +21,13 @@ extern volatile int cli_stop_flag;
 /** Installs the SIGINT/SIGTERM handler that sets cli_stop_flag. */
 void cli_catch_signals(void);
 
+/**
+ * Takes -v, -vv, -vvv and --verbose out of argv (before or after the command; not after a
+ * "--") and returns how many v's there were. An option's value that is literally "-v" must
+ * be written --option=-v.
+ */
+int cli_take_verbose(int *argc, char **argv);
+
 /** Prints "semio: error: MESSAGE" to stderr and returns exit status 1. */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

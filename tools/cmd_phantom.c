@@ -49,13 +49,15 @@ int cmd_phantom(int argc, char **argv)
         case 'K': set.keypoints = 0; break;
         }
     }
+    SemioError err = { 0 };
+    SemioPhantomReport rep;
+    if (!semio_feature_built("phantom")) /* say so before asking for anything else */
+        return cli_fail(&err, semio_phantom(&set, &rep, &err));
     if (!set.dir)
         return cli_error("phantom: give the output folder with -o DIR"), 2;
     cli_catch_signals();
     set.stop = &cli_stop_flag;
     set.progress = cli_progress;
-    SemioError err = { 0 };
-    SemioPhantomReport rep;
     int r = semio_phantom(&set, &rep, &err);
     if (r < 0)
         return cli_fail(&err, r);

@@ -7,8 +7,11 @@
 static const Command commands[] = {
     { "help", cmd_help, "show help for semio or one command",
       "usage: semio help [COMMAND]\n" },
-    { "version", cmd_version, "print the version and the built-in face detectors",
-      "usage: semio version\n" },
+    { "version", cmd_version, "print the version and the optional parts built in",
+      "usage: semio version\n"
+      "\n"
+      "Lists the optional parts (meson features) this semio was built with and, for each one\n"
+      "it was built without, what it gives and what building it takes.\n" },
     { "run", cmd_run, "run the whole pipeline from a config file",
       "usage: semio run CONFIG [--from STAGE] [--only STAGE]\n"
       "\n"
@@ -32,7 +35,8 @@ static const Command commands[] = {
       "questions, a blanket, a fan, a monitor and camera noise. Writes DIR/labels.csv\n"
       "(the pilot's layout, the ground truth) and per recording a folder of OpenPose\n"
       "JSON (BODY_25 + 70 face points per frame) as an external estimator would.\n"
-      "Everything follows from --seed; recordings already complete are kept.\n" },
+      "Everything follows from --seed; recordings already complete are kept.\n"
+      "Needs the optional part 'phantom' (cairo, espeak-ng; semio version lists them).\n" },
     { "probe", cmd_probe, "print what a recording is, as JSON",
       "usage: semio probe FILE...\n"
       "\n"
@@ -241,27 +245,44 @@ int cmd_help(int argc, char **argv)
         fputs(c->usage, stdout);
         return 0;
     }
-    printf("usage: semio COMMAND [OPTIONS]\n\n"
+    printf("usage: semio [-v | -vv | -vvv] COMMAND [OPTIONS]\n\n"
            "semio asks multimodal models about the semiology of seizure recordings and\n"
            "measures how well they answer.\n\ncommands:\n");
     for (size_t i = 0; i < sizeof(commands) / sizeof(*commands); i++)
         printf("  %-10s %s\n", commands[i].name, commands[i].summary);
-    printf("\nsemio COMMAND --help shows a command's options.\n");
+    printf("\nsemio COMMAND --help shows a command's options. FFmpeg's own messages are hidden:\n"
+           "-v shows its warnings, -vv also what it says by default (encoder statistics),\n"
+           "-vvv everything; before COMMAND or anywhere after it (--verbose, repeated, too).\n");
     return 0;
 }
 
 int cmd_version(int argc, char **argv)
 {
     printf("semio %s\n", semio_version());
-    printf("face detectors: %s\n", semio_face_blazeface_built()
-                                       ? "blazeface (default), dlib"
-                                       : "dlib (BlazeFace not built: scripts/fetch-blazeface, "
-                                         "then rebuild)");
+    size_t n;
+    const SemioFeature *f = semio_features(&n);
+    int built = 0;
+    printf("built in:");
+    for (size_t i = 0; i < n; i++)
+        if (f[i].built)
+            printf("%s %s", built++ ? "," : "", f[i].name);
+    printf("%s\n", built ? "" : " none of the optional parts");
+    for (size_t i = 0; i < n; i++)
+        if (!f[i].built)
+            printf("not built: %s (%s): %s and rebuild\n", f[i].name, f[i].what, f[i].needs);
+    printf("face detectors: %s\n",
+           !semio_feature_built("dlib") ? "none (dlib not built)"
+           : semio_face_blazeface_built() ? "blazeface (default), dlib"
+                                          : "dlib (BlazeFace not built: scripts/fetch-blazeface, "
+                                            "then rebuild)");
     return 0;
 }
 
 int main(int argc, char **argv)
 {
+    /* quiet FFmpeg unless asked: semio's own errors say what failed */
+    int verbose = cli_take_verbose(&argc, argv);
+    semio_log_set_level(verbose >= 3 ? SEMIO_LOG_DEBUG : (SemioLogLevel)verbose);
     if (argc < 2)
         return cmd_help(1, argv) ? 1 : 2;
     const char *name = argv[1];

@@ -28,6 +28,8 @@ void semio_audio_free(SemioAudio *a);
 /**
  * Suppresses stationary noise (fans, hum, hiss) with SpeexDSP's preprocessor, in place.
  * `suppress_db` is the most attenuation applied to noise (negative, e.g. -30).
+ * SEMIO_ERR_NOT_BUILT, the samples untouched, where semio was built without the
+ * optional part "denoise".
  */
 int semio_audio_denoise(SemioAudio *a, int suppress_db, SemioError *err);
 
@@ -45,6 +47,7 @@ double semio_segmental_snr(const float *clean, const float *test, size_t n, int 
  * Offline speech to text with pocketsphinx and an acoustic model folder (NULL: Debian's
  * /usr/share/pocketsphinx/model/en-us, package pocketsphinx-en-us). Weak next to Whisper,
  * but real weights that install here. *text is lower case, freed with semio_free.
+ * SEMIO_ERR_NOT_BUILT where semio was built without the optional part "pocketsphinx".
  */
 int semio_sphinx_transcribe(const SemioAudio *a, const char *model_dir, char **text,
                             SemioError *err);

@@ -22,6 +22,8 @@ typedef enum SemioCode {
     SEMIO_ERR_CONFLICT = -8,  /**< the request contradicts what is stored */
     SEMIO_ERR_INTERRUPTED = -9,
     SEMIO_ERR_REFUSED = -10,  /**< a server refused the request for good (credentials) */
+    SEMIO_ERR_NOT_BUILT = -11, /**< an optional part this semio was built without (see
+                                    semio_features) */
 } SemioCode;
 
 /**
@@ -39,6 +41,43 @@ const char *semio_strerror(int code);
 
 /** The library version, "MAJOR.MINOR.PATCH". */
 const char *semio_version(void);
+
+/**
+ * An optional part of semio, chosen when it was built (a meson feature of the same name).
+ * Where one is missing, its entry points still exist and return SEMIO_ERR_NOT_BUILT with a
+ * message that says what to install.
+ */
+typedef struct SemioFeature {
+    const char *name;  /**< the meson feature: "phantom", "dlib", "blazeface", "pocketsphinx"
+                            or "denoise" */
+    const char *what;  /**< what it gives, e.g. "the phantom renderer" */
+    const char *needs; /**< what building it takes, e.g. "install libcairo2-dev and
+                            libespeak-ng-dev" */
+    int built;         /**< 1 where this semio has it */
+} SemioFeature;
+
+/** Every optional part, built in or not, in a fixed order; *n gets their count. */
+const SemioFeature *semio_features(size_t *n);
+
+/** 1 if the optional part `name` is built in, 0 if not or if there is no such part. */
+int semio_feature_built(const char *name);
+
+/** How much of FFmpeg's own log (libavformat, libavcodec, libx264...) reaches stderr. */
+typedef enum SemioLogLevel {
+    SEMIO_LOG_QUIET,   /**< nothing: semio's own errors say what failed */
+    SEMIO_LOG_WARNING, /**< FFmpeg's errors and warnings (damaged packets, odd streams) */
+    SEMIO_LOG_INFO,    /**< also what FFmpeg says by default: encoder statistics and the like */
+    SEMIO_LOG_DEBUG,   /**< everything FFmpeg says, down to its debug messages */
+} SemioLogLevel;
+
+/**
+ * Routes FFmpeg's log (av_log) to stderr as "semio: ffmpeg: [context] message" lines,
+ * those at `level` or more serious only. It sets FFmpeg's log level and callback, which
+ * FFmpeg keeps for the whole process: call it once, before work starts. Until it is
+ * called FFmpeg logs as it does by default (to stderr, statistics included). semio keeps
+ * no state of its own for this.
+ */
+void semio_log_set_level(SemioLogLevel level);
 
 #ifdef __cplusplus
 }

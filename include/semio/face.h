@@ -58,10 +58,15 @@ void semio_face_detector_default_settings(SemioFaceDetectorSettings *s);
 /** "auto", "dlib" or "blazeface"; 0, or SEMIO_ERR_INVALID for another name. */
 int semio_face_backend_parse(const char *name, SemioFaceBackend *backend);
 
-/** Whether this semio was built with BlazeFace (ONNX Runtime was there). */
+/** Whether this semio was built with BlazeFace (ONNX Runtime was there); the same as
+ *  semio_feature_built("blazeface"). */
 int semio_face_blazeface_built(void);
 
-/** Loads the detector and the landmark predictor. */
+/**
+ * Loads the detector and the landmark predictor. SEMIO_ERR_NOT_BUILT where semio was built
+ * without the optional part "dlib" (it places the landmarks for either detector), or
+ * without "blazeface" when BlazeFace is asked for.
+ */
 int semio_face_detector_open(SemioFaceDetector **out, const SemioFaceDetectorSettings *s,
                              SemioError *err);
 

@@ -42,7 +42,8 @@ typedef struct SemioPhantomReport {
  * 70 face points, with the noise and dropouts of a real estimator), and labels.csv in
  * the pilot study's layout with the ground truth. A recording whose file is complete is
  * kept (the script depends only on the seed and its number), so a stopped render
- * resumes; each file appears whole or not at all.
+ * resumes; each file appears whole or not at all. SEMIO_ERR_NOT_BUILT, before anything
+ * else, where semio was built without the optional part "phantom" (cairo, espeak-ng).
  */
 int semio_phantom(const SemioPhantomSettings *s, SemioPhantomReport *rep, SemioError *err);
 

@@ -140,7 +140,9 @@ typedef struct SemioEnhanceReport {
     int made, skipped, failed;  /**< views written now, present before, impossible (reason kept) */
 } SemioEnhanceReport;
 
-/** Makes a view of every segment of a set into the cache (resumable, one row per view). */
+/** Makes a view of every segment of a set into the cache (resumable, one row per view).
+ *  "denoise" where semio was built without that optional part: SEMIO_ERR_NOT_BUILT, with
+ *  nothing made or recorded. */
 int semio_enhance(SemioStudy *s, const SemioEnhanceSettings *set, SemioEnhanceReport *rep,
                   SemioError *err);
 
@@ -159,7 +161,8 @@ typedef struct SemioTranscribeReport {
     int made, skipped, failed, no_audio;
 } SemioTranscribeReport;
 
-/** Transcribes each segment's audio view once (resumable); failures keep the reason. */
+/** Transcribes each segment's audio view once (resumable); failures keep the reason.
+ *  Offline where semio was built without pocketsphinx: SEMIO_ERR_NOT_BUILT, nothing recorded. */
 int semio_transcribe(SemioStudy *s, const SemioTranscribeSettings *set,
                      SemioTranscribeReport *rep, SemioError *err);
 

@@ -37,19 +37,17 @@ int semio_face_backend_parse(const char *name, SemioFaceBackend *backend)
 
 int semio_face_blazeface_built(void)
 {
-#ifdef SEMIO_BLAZEFACE_MODEL
-    return 1;
-#else
-    return 0;
-#endif
+    return SEMIO_HAVE_BLAZEFACE;
 }
 
 void semio_face_detector_close(SemioFaceDetector **dp)
 {
     if (!*dp)
         return;
+#if SEMIO_HAVE_DLIB
     semio_dlib_close(&(*dp)->dlib);
-#ifdef SEMIO_BLAZEFACE_MODEL
+#endif
+#if SEMIO_HAVE_BLAZEFACE
     semio_blazeface_close(&(*dp)->blazeface);
 #endif
     free(*dp);
@@ -60,17 +58,20 @@ int semio_face_detector_open(SemioFaceDetector **out, const SemioFaceDetectorSet
                              SemioError *err)
 {
     *out = NULL;
+#if !SEMIO_HAVE_DLIB
+    /* either detector's faces get their landmarks from dlib */
+    return semio_fail_not_built(err, "dlib");
+#else
     SemioFaceBackend backend = s->backend;
     if (backend == SEMIO_FACE_AUTO)
         backend = semio_face_blazeface_built() ? SEMIO_FACE_BLAZEFACE : SEMIO_FACE_DLIB;
     if (backend == SEMIO_FACE_BLAZEFACE && !semio_face_blazeface_built())
-        return semio_fail(err, SEMIO_ERR_INVALID, "this semio was built without BlazeFace: run "
-                          "scripts/fetch-blazeface, then rebuild (or use the dlib detector)");
+        return semio_fail_not_built(err, "blazeface");
     SemioFaceDetector *d = calloc(1, sizeof(*d));
     if (!d)
         return semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
     int r = semio_dlib_open(&d->dlib, s->predictor, s->upsample, s->turns, err);
-#ifdef SEMIO_BLAZEFACE_MODEL
+#if SEMIO_HAVE_BLAZEFACE
     if (r == 0 && backend == SEMIO_FACE_BLAZEFACE)
         r = semio_blazeface_open(&d->blazeface, s->model ? s->model : SEMIO_BLAZEFACE_MODEL,
                                  s->min_face, s->min_score, err);
@@ -81,6 +82,7 @@ int semio_face_detector_open(SemioFaceDetector **out, const SemioFaceDetectorSet
     }
     *out = d;
     return 0;
+#endif
 }
 
 const char *semio_face_detector_name(const SemioFaceDetector *d)
@@ -91,7 +93,7 @@ const char *semio_face_detector_name(const SemioFaceDetector *d)
 int semio_face_detect(SemioFaceDetector *d, const SemioImage *img, SemioFace **faces, size_t *n,
                       SemioError *err)
 {
-#ifdef SEMIO_BLAZEFACE_MODEL
+#if SEMIO_HAVE_BLAZEFACE
     if (d->blazeface) {
         int r = semio_blazeface_detect(d->blazeface, img, faces, n, err);
         if (r == 0 && *n)
@@ -104,7 +106,13 @@ int semio_face_detect(SemioFaceDetector *d, const SemioImage *img, SemioFace **f
         return r;
     }
 #endif
+#if SEMIO_HAVE_DLIB
     return semio_dlib_detect(d->dlib, img, faces, n, err);
+#else
+    *faces = NULL; /* no detector opens without dlib */
+    *n = 0;
+    return semio_fail_not_built(err, "dlib");
+#endif
 }
 
 void semio_face_to_person(const SemioFace *f, SemioPerson *p)

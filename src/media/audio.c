@@ -9,11 +9,15 @@
 #include <libavformat/avformat.h>
 #include <libavutil/opt.h>
 #include <libswresample/swresample.h>
-#include <speex/speex_preprocess.h>
 
 #include "media/demux.h"
 #include "semio/audio.h"
+#include "semio_config.h"
 #include "util/error.h"
+
+#if SEMIO_HAVE_DENOISE
+#include <speex/speex_preprocess.h>
+#endif
 
 void semio_audio_free(SemioAudio *a)
 {
@@ -146,6 +150,7 @@ done:
     return r;
 }
 
+#if SEMIO_HAVE_DENOISE
 int semio_audio_denoise(SemioAudio *a, int suppress_db, SemioError *err)
 {
     int frame = a->rate / 50; /* 20 ms */
@@ -181,6 +186,12 @@ int semio_audio_denoise(SemioAudio *a, int suppress_db, SemioError *err)
     speex_preprocess_state_destroy(st);
     return 0;
 }
+#else
+int semio_audio_denoise(SemioAudio *a, int suppress_db, SemioError *err)
+{
+    return semio_fail_not_built(err, "denoise");
+}
+#endif
 
 int semio_wav_write(const char *path, const SemioAudio *a, SemioError *err)
 {

@@ -6,10 +6,12 @@
 #include <string.h>
 #include <strings.h>
 
-#include <pocketsphinx.h>
-
 #include "semio/audio.h"
+#include "semio_config.h"
 #include "util/error.h"
+
+#if SEMIO_HAVE_POCKETSPHINX
+#include <pocketsphinx.h>
 
 int semio_sphinx_transcribe(const SemioAudio *a, const char *model_dir, char **text,
                             SemioError *err)
@@ -58,6 +60,15 @@ int semio_sphinx_transcribe(const SemioAudio *a, const char *model_dir, char **t
     cmd_ln_free_r(config);
     return r;
 }
+
+#else
+int semio_sphinx_transcribe(const SemioAudio *a, const char *model_dir, char **text,
+                            SemioError *err)
+{
+    *text = NULL;
+    return semio_fail_not_built(err, "pocketsphinx");
+}
+#endif
 
 /* Splits lower-cased words (letters, digits, apostrophes); returns the count. */
 static size_t words(const char *s, char (**out)[64])

@@ -15,6 +15,7 @@
 #include "phantom_internal.h"
 #include "semio/phantom.h"
 #include "semio/writer.h"
+#include "semio_config.h"
 #include "util/error.h"
 #include "util/fs.h"
 
@@ -30,6 +31,7 @@ void semio_phantom_default_settings(SemioPhantomSettings *s)
     s->keypoints = 1;
 }
 
+#if SEMIO_HAVE_PHANTOM
 /* The pilot's column order. */
 static const char *const label_columns[] = {
     "occur_during_sleep", "blank_stare", "ictal_vocalization", "close_eyes", "eye_blinking",
@@ -376,3 +378,12 @@ int semio_phantom(const SemioPhantomSettings *s, SemioPhantomReport *rep, SemioE
     }
     return 0;
 }
+#else
+/* Built without cairo and espeak-ng (meson feature 'phantom'): the figure cannot be drawn
+ * nor its voices spoken. */
+int semio_phantom(const SemioPhantomSettings *s, SemioPhantomReport *rep, SemioError *err)
+{
+    memset(rep, 0, sizeof(*rep));
+    return semio_fail_not_built(err, "phantom");
+}
+#endif

@@ -358,6 +358,8 @@ int semio_enhance(SemioStudy *s, const SemioEnhanceSettings *set, SemioEnhanceRe
     if (!denoise && strcmp(set->view, "audio"))
         return semio_fail(err, SEMIO_ERR_INVALID, "enhance: --view %s is not one semio makes "
                           "(audio, denoise, pose, face)", set->view);
+    if (denoise && !semio_feature_built("denoise")) /* said once, not as a failed view each */
+        return semio_fail_not_built(err, "denoise");
     sqlite3_stmt *st;
     char sql[700];
     snprintf(sql, sizeof(sql),

@@ -24,6 +24,8 @@ int semio_transcribe(SemioStudy *s, const SemioTranscribeSettings *set,
                           set->server->urls[0]);
     if (strcmp(source, "audio") && strcmp(source, "denoise"))
         return semio_fail(err, SEMIO_ERR_INVALID, "transcribe: --source is audio or denoise");
+    if (offline && !semio_feature_built("pocketsphinx")) /* not a failed transcript each */
+        return semio_fail_not_built(err, "pocketsphinx");
     char sql[700];
     snprintf(sql, sizeof(sql),
              "SELECT g.id, w.path, EXISTS (SELECT 1 FROM transcripts t WHERE t.segment_id = g.id "

@@ -22,6 +22,7 @@ const char *semio_strerror(int code)
     case SEMIO_ERR_CONFLICT: return "conflicts with stored data";
     case SEMIO_ERR_INTERRUPTED: return "interrupted";
     case SEMIO_ERR_REFUSED: return "a server refused the request";
+    case SEMIO_ERR_NOT_BUILT: return "not built into this semio";
     }
     return "unknown error";
 }

@@ -11,6 +11,12 @@ int semio_fail(SemioError *err, int code, const char *fmt, ...)
 /** Turns an FFmpeg error number into words (thread-safe, into buf). */
 const char *semio_averr(int averr, char *buf, size_t size);
 
+/**
+ * Fails with SEMIO_ERR_NOT_BUILT: "semio was built without WHAT (meson feature 'NAME': what
+ * to install and rebuild)", for an entry point of an optional part that is not built in.
+ */
+int semio_fail_not_built(SemioError *err, const char *feature);
+
 /** Clears err to SEMIO_OK with an empty message. */
 void semio_error_clear(SemioError *err);
 
