@@ -108,6 +108,7 @@ static void the_patient_stays_the_nurse_passes(void)
 
 static void overlay_pixels(void)
 {
+    SKIP_UNLESS_BUILT("overlay");
     SemioImage img;
     CHECK(semio_image_alloc(&img, 640, 480) == 0);
     memset(img.data, 128, (size_t)img.stride * 480);
@@ -163,6 +164,7 @@ static int sampled_study(const char *db, const char *rec, int frames, SemioStudy
 
 static void pose_view_of_a_study(void)
 {
+    SKIP_UNLESS_BUILT("overlay");
     const char *rec = test_path("rec");
     mkdir(rec, 0777);
     char a[1024], b[1024], sub[1024];

@@ -352,6 +352,8 @@ int semio_enhance(SemioStudy *s, const SemioEnhanceSettings *set, SemioEnhanceRe
                   SemioError *err)
 {
     memset(rep, 0, sizeof(*rep));
+    if (!strcmp(set->view, "pose") && !semio_feature_built("overlay"))
+        return semio_fail_not_built(err, "overlay"); /* said once, not as a failed view each */
     if (!strcmp(set->view, "pose") || !strcmp(set->view, "face"))
         return enhance_keypoint_view(s, set, rep, err);
     int denoise = !strcmp(set->view, "denoise");

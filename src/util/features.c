@@ -16,6 +16,8 @@ static const SemioFeature features[] = {
     { "pocketsphinx", "offline transcription with pocketsphinx", "install libpocketsphinx-dev",
       SEMIO_HAVE_POCKETSPHINX },
     { "denoise", "the SpeexDSP denoiser", "install libspeexdsp-dev", SEMIO_HAVE_DENOISE },
+    { "overlay", "the pose view's skeleton overlay (cairo)", "install libcairo2-dev",
+      SEMIO_HAVE_OVERLAY },
 };
 
 const SemioFeature *semio_features(size_t *n)
