@@ -63,7 +63,7 @@ int main(int argc, char **argv)
 
     SemioEval *ev;
     SemioError err = { 0 };
-    if (semio_eval_new(&ev, ROWS, rows, pat, SIGNS, signs, groups, labels, &err) < 0)
+    if (semio_eval_open(&ev, ROWS, rows, pat, SIGNS, signs, groups, labels, &err) < 0)
         return fprintf(stderr, "%s\n", err.message), 1;
     for (int k = 0; k < RUNS; k++)
         if (semio_eval_add_run(ev, run_names[k], "bench", answers[k], &err) < 0)
@@ -75,7 +75,7 @@ int main(int argc, char **argv)
     if (semio_eval_compute(ev, &set, &err) < 0)
         return fprintf(stderr, "%s\n", err.message), 1;
     double secs = now() - t0;
-    semio_eval_free(&ev);
+    semio_eval_close(&ev);
 
     int peer_resamples = resamples / 50 > 20 ? resamples / 50 : 20;
     char cmd[512];

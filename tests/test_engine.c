@@ -31,7 +31,7 @@ static void reads_answers_tolerantly(void)
         CHECK_MSG(a.answer == good[i].answer, "case %zu: answer %d", i, a.answer);
         CHECK_MSG((isnan(good[i].onset) && isnan(a.onset_s)) || a.onset_s == good[i].onset,
                   "case %zu: onset %g", i, a.onset_s);
-        semio_parsed_answer_clear(&a);
+        semio_parsed_answer_free(&a);
     }
     static const struct {
         const char *text;
@@ -52,7 +52,7 @@ static void reads_answers_tolerantly(void)
         CHECK_MSG(semio_parse_model_answer(bad[i].text, bad[i].allow_na, &a, why, sizeof(why)) < 0,
                   "bad case %zu accepted", i);
         CHECK_MSG(strstr(why, bad[i].why), "bad case %zu: %s", i, why);
-        semio_parsed_answer_clear(&a);
+        semio_parsed_answer_free(&a);
     }
 }
 
@@ -61,8 +61,8 @@ static void prompts_and_hashes(void)
     SemioPromptSet *ps;
     SemioSignSet *signs;
     SemioError err = { 0 };
-    CHECK_OK(semio_prompts_load(&ps, NULL, &err), err);
-    CHECK_OK(semio_signs_load(&signs, NULL, &err), err);
+    CHECK_OK(semio_prompts_open(&ps, NULL, &err), err);
+    CHECK_OK(semio_signs_open(&signs, NULL, &err), err);
     for (size_t i = 0; i < semio_signs_count(signs); i++) {
         const SemioSign *g = semio_signs_get(signs, i);
         const char *t = semio_prompt_text(ps, g, &err);
@@ -73,25 +73,25 @@ static void prompts_and_hashes(void)
     char h[65];
     semio_text_hash("abc", h);
     CHECK_STR(h, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-    semio_prompts_free(&ps);
+    semio_prompts_close(&ps);
 
     const char *own = test_path("own.tsv");
     FILE *f = fopen(own, "w");
     fputs("key\ttext\n_format\tJSON please.\ntonic\tIs {sign} there? ({definition})\n", f);
     fclose(f);
-    CHECK_OK(semio_prompts_load(&ps, own, &err), err);
+    CHECK_OK(semio_prompts_open(&ps, own, &err), err);
     const char *t = semio_prompt_text(ps, semio_signs_find(signs, "tonic"), &err);
     CHECK(t && !strncmp(t, "Is tonic there? (Sustained", 26));
     CHECK(strstr(t, "JSON please."));
     CHECK(!semio_prompt_text(ps, semio_signs_find(signs, "clonic"), &err));
     CHECK(strstr(err.message, "no question for sign clonic"));
-    semio_prompts_free(&ps);
+    semio_prompts_close(&ps);
     f = fopen(own, "w");
     fputs("key\ttext\ntonic\tIs it?\n", f);
     fclose(f);
-    CHECK(semio_prompts_load(&ps, own, &err) == SEMIO_ERR_FORMAT);
+    CHECK(semio_prompts_open(&ps, own, &err) == SEMIO_ERR_FORMAT);
     CHECK(strstr(err.message, "_format"));
-    semio_signs_free(&signs);
+    semio_signs_close(&signs);
 }
 
 static void request_body_shape(void)

@@ -72,7 +72,7 @@ static void reproduces_the_papers_audio_table(void)
     CHECK_INT(iv->excluded_failed, 5);
     CHECK_INT(iv->averaged, 0);
     CHECK_INT(semio_eval_patients(ev), 29);
-    semio_eval_free(&ev);
+    semio_eval_close(&ev);
 }
 
 static uint8_t answer_of(char c)
@@ -205,7 +205,7 @@ static SemioEval *small_eval(void)
     uint8_t run2[18] = { 1, 0, 0, 0, 1, 0, /**/ 1, 1, 0, 0, 1, 1, /**/ 0, 1, 1, 1, 0, 0 };
     SemioEval *ev = NULL;
     SemioError err = { 0 };
-    if (semio_eval_new(&ev, 6, rows, pat, 3, signs, groups, labels, &err) < 0 ||
+    if (semio_eval_open(&ev, 6, rows, pat, 3, signs, groups, labels, &err) < 0 ||
         semio_eval_add_run(ev, "one", "test", run1, &err) < 0 ||
         semio_eval_add_run(ev, "two", "test", run2, &err) < 0)
         printf("    %s\n", err.message);
@@ -234,7 +234,7 @@ static void macro_averages_per_group(void)
     SemioInterval ci;
     semio_eval_macro(ev, 0, 0, SEMIO_METRIC_F1, &ci);
     CHECK_INT(ci.defined, 0);
-    semio_eval_free(&ev);
+    semio_eval_close(&ev);
 }
 
 static void bootstrap_is_seeded_and_sane(void)
@@ -258,7 +258,7 @@ static void bootstrap_is_seeded_and_sane(void)
     CHECK(semio_eval_interval(ev, 0, 0, SEMIO_METRIC_KAPPA)->defined <= 2000);
     set.level = 1.5;
     CHECK(semio_eval_compute(ev, &set, &err) == SEMIO_ERR_INVALID);
-    semio_eval_free(&ev);
+    semio_eval_close(&ev);
 }
 
 /* 300 recordings of 60 patients: enough for the seed to move the interval. */
@@ -280,7 +280,7 @@ static void seed_changes_the_resamples(void)
     }
     SemioEval *ev;
     SemioError err = { 0 };
-    CHECK_OK(semio_eval_new(&ev, N, rows, pat, 1, sign, NULL, lab, &err), err);
+    CHECK_OK(semio_eval_open(&ev, N, rows, pat, 1, sign, NULL, lab, &err), err);
     CHECK_OK(semio_eval_add_run(ev, "r", "", ans, &err), err);
     SemioEvalSettings set;
     semio_eval_default_settings(&set);
@@ -292,7 +292,7 @@ static void seed_changes_the_resamples(void)
     SemioInterval b = *semio_eval_interval(ev, 0, 0, SEMIO_METRIC_F1);
     CHECK(a.lo != b.lo || a.hi != b.hi);
     CHECK(fabs(a.lo - b.lo) < 0.03 && fabs(a.hi - b.hi) < 0.03);
-    semio_eval_free(&ev);
+    semio_eval_close(&ev);
 }
 
 static void paired_comparison(void)
@@ -322,7 +322,7 @@ static void paired_comparison(void)
     CHECK_OK(semio_eval_compare(ev, 0, 1, 2, &cmp, &err), err);
     CHECK_INT(cmp.a_only, 2);
     CHECK_INT(cmp.b_only, 0);
-    semio_eval_free(&ev);
+    semio_eval_close(&ev);
 }
 
 static void prediction_files_match_and_fail_clearly(void)
@@ -348,7 +348,7 @@ static void prediction_files_match_and_fail_clearly(void)
     CHECK_INT(m->excluded_unknown, 1);
     CHECK_INT(m->na_answers, 1);
     CHECK_INT(semio_eval_patients(ev), 2);
-    semio_eval_free(&ev);
+    semio_eval_close(&ev);
 
     static const struct {
         const char *name, *text, *needle;
@@ -405,7 +405,7 @@ static void tables_in_every_format(void)
     CHECK_INT(semio_table_format_parse("xls"), -1);
     CHECK_INT(semio_rules_parse("STRICT"), SEMIO_RULES_STRICT);
     CHECK_INT(semio_rules_parse("lenient"), -1);
-    semio_eval_free(&ev);
+    semio_eval_close(&ev);
 }
 
 static void aggregation_rules(void)
@@ -481,7 +481,7 @@ static void raters_and_probabilities_from_csv(void)
     fclose(f);
     SemioEval *ev;
     SemioError err = { 0 };
-    SemioCsvOptions opt = { NULL, 3, 7 };
+    SemioCsvSettings opt = { NULL, 3, 7 };
     const char *runs[1] = { pred };
     CHECK_OK(semio_eval_from_csv(&ev, labels, runs, 1, &opt, &err), err);
     CHECK_INT(semio_eval_signs(ev), 1);
@@ -508,7 +508,7 @@ static void raters_and_probabilities_from_csv(void)
     fclose(mem);
     CHECK(strstr(text, "Agreement among raters"));
     free(text);
-    semio_eval_free(&ev);
+    semio_eval_close(&ev);
 
     /* The same raters through a study: consensus stored at ingest, kappa at eval. */
     const char *db = test_path("raters.db");
@@ -524,7 +524,7 @@ static void raters_and_probabilities_from_csv(void)
     CHECK_INT(semio_eval_agreement(ev, semio_eval_signs(ev) > 1 ? 1 : 0, &kappa2, &ties2), 3);
     CHECK(fabs(kappa2 - kappa) < 1e-12);
     CHECK_INT(ties2, 1);
-    semio_eval_free(&ev);
+    semio_eval_close(&ev);
     semio_study_close(&st);
     CHECK_INT(test_sql(db, "SELECT count(*) FROM labels WHERE sign = 'tonic' AND value IS NULL"),
               1);
@@ -585,7 +585,7 @@ static void study_runs_imported_and_scored(void)
     fclose(mem);
     CHECK_MSG(!strcmp(text, published(fixture("audio_base_metrics.csv"))), "%s", text);
     free(text);
-    semio_eval_free(&ev);
+    semio_eval_close(&ev);
     const char *none[1] = { "nope" };
     CHECK(semio_eval_from_study(&ev, s, none, 1, NULL, &err) == SEMIO_ERR_NOT_FOUND);
     CHECK(strstr(err.message, "'nope'"));
@@ -615,8 +615,8 @@ static void study_runs_imported_and_scored(void)
     sqlite3_close(h);
     CHECK_OK(semio_study_open(&s, db, &err), err);
     const char *w[1] = { "windows" };
-    SemioStudyEvalOptions opt;
-    semio_study_eval_default_options(&opt);
+    SemioStudyEvalSettings opt;
+    semio_study_eval_default_settings(&opt);
     CHECK_OK(semio_eval_from_study(&ev, s, w, 1, &opt, &err), err);
     CHECK_OK(semio_eval_compute(ev, &(SemioEvalSettings){ .resamples = 0, .level = 0.95 }, &err),
              err);
@@ -631,13 +631,13 @@ static void study_runs_imported_and_scored(void)
     CHECK_INT(semio_eval_runs(ev), 3);
     CHECK_STR(semio_eval_run_name(ev, 1), "windows P>=0.5");
     CHECK_INT(semio_eval_metrics(ev, 1, 0)->tp, 1);
-    semio_eval_free(&ev);
+    semio_eval_close(&ev);
     opt.merge = SEMIO_AGG_MEAN_P; /* recording 1: mean 0.4 -> no */
     CHECK_OK(semio_eval_from_study(&ev, s, w, 1, &opt, &err), err);
     CHECK_OK(semio_eval_compute(ev, &(SemioEvalSettings){ .resamples = 0, .level = 0.95 }, &err),
              err);
     CHECK_INT(semio_eval_metrics(ev, 0, 0)->fn, 1);
-    semio_eval_free(&ev);
+    semio_eval_close(&ev);
     semio_study_close(&s);
 }
 
@@ -656,15 +656,15 @@ static void patient_level(void)
     CHECK_INT(m->tp, 3);
     /* clonic patient C: labels yes and unknown -> yes; patient B: no, no -> no */
     CHECK_INT(semio_eval_metrics(pat, 0, 1)->positives, 2);
-    semio_eval_free(&pat);
+    semio_eval_close(&pat);
     /* mean: run two on tonic says yes for A (1, 0 -> 0.5 >= 0.5), no for B (0, 0) */
     CHECK_OK(semio_eval_by_patient(ev, SEMIO_AGG_MEAN_P, 1, &pat, &err), err);
     CHECK_OK(semio_eval_compute(pat, &(SemioEvalSettings){ .resamples = 0, .level = 0.95 }, &err),
              err);
     CHECK_INT(semio_eval_metrics(pat, 1, 0)->tp, 2);
     CHECK_INT(semio_eval_metrics(pat, 1, 0)->fn, 1);
-    semio_eval_free(&pat);
-    semio_eval_free(&ev);
+    semio_eval_close(&pat);
+    semio_eval_close(&ev);
 }
 
 static void old_studies_are_migrated(void)

@@ -43,7 +43,7 @@ static void answer(SemioPerson *frames, const char *sign, SemioKinematicAnswer *
         return;
     }
     semio_kinematic_answer(k, sign, a);
-    semio_kinematic_free(&k);
+    semio_kinematic_close(&k);
 }
 
 static void test_clonic_arm(void)
@@ -120,7 +120,7 @@ static void test_silence_is_not_speech(void)
     CHECK_MSG(a.answer == SEMIO_ANSWER_NA, "%d %s", a.answer, a.justification);
     semio_kinematic_answer(k, "ictal_vocalization", &a);
     CHECK(a.answer == SEMIO_ANSWER_NO);
-    semio_kinematic_free(&k);
+    semio_kinematic_close(&k);
     free(au.samples);
     free(f);
 }

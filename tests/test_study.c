@@ -662,7 +662,7 @@ static void sign_catalog(void)
 {
     SemioSignSet *set;
     SemioError err = { 0 };
-    CHECK_OK(semio_signs_load(&set, NULL, &err), err);
+    CHECK_OK(semio_signs_open(&set, NULL, &err), err);
     CHECK_INT(semio_signs_count(set), 20);
     int groups[3] = { 0 };
     for (size_t i = 0; i < semio_signs_count(set); i++) {
@@ -676,10 +676,10 @@ static void sign_catalog(void)
     CHECK_STR(semio_signs_find(set, "figure4")->view, "pose");
     CHECK_STR(semio_signs_find(set, "oral_automatisms")->view, "face");
     CHECK_STR(semio_signs_find(set, "ictal_vocalization")->modality, "audio");
-    semio_signs_free(&set);
+    semio_signs_close(&set);
     const char *bad = test_path("signs.tsv");
     write_text(bad, "id\tgroup\tmodality\tview\tdefinition\nx\tlegs\tvideo\tpose\tsomething\n");
-    CHECK(semio_signs_load(&set, bad, &err) == SEMIO_ERR_FORMAT);
+    CHECK(semio_signs_open(&set, bad, &err) == SEMIO_ERR_FORMAT);
     CHECK(strstr(err.message, "signs.tsv:2"));
 }
 

@@ -34,9 +34,9 @@ int cli_load_eval(const Command *cmd, int argc, char **argv, EvalOptions *o, Sem
     int by_patient = 0;
     SemioAggregateRule patient_rule = SEMIO_AGG_ANY_YES;
     int patient_k = 1;
-    SemioStudyEvalOptions merge;
-    semio_study_eval_default_options(&merge);
-    SemioCsvOptions csv = { .patient_regex = NULL, .tune_folds = 3, .seed = 1 };
+    SemioStudyEvalSettings merge;
+    semio_study_eval_default_settings(&merge);
+    SemioCsvSettings csv = { .patient_regex = NULL, .tune_folds = 3, .seed = 1 };
     size_t npreds = 0;
     SemioEvalSettings set;
     semio_eval_default_settings(&set);
@@ -129,13 +129,13 @@ int cli_load_eval(const Command *cmd, int argc, char **argv, EvalOptions *o, Sem
     if (r == 0 && by_patient) {
         SemioEval *patients = NULL;
         r = semio_eval_by_patient(*ev, patient_rule, patient_k, &patients, &err);
-        semio_eval_free(ev);
+        semio_eval_close(ev);
         *ev = patients;
     }
     if (r == 0)
         r = semio_eval_compute(*ev, &set, &err);
     if (r < 0) {
-        semio_eval_free(ev);
+        semio_eval_close(ev);
         return cli_fail(&err, r);
     }
     return -1;
@@ -168,6 +168,6 @@ int cmd_eval(int argc, char **argv)
     if (status >= 0)
         return status;
     status = cli_write_output(&o, ev, write_tables);
-    semio_eval_free(&ev);
+    semio_eval_close(&ev);
     return status;
 }

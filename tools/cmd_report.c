@@ -16,12 +16,12 @@ int cmd_report(int argc, char **argv)
     if (status >= 0)
         return status;
     if (!o.output) {
-        semio_eval_free(&ev);
+        semio_eval_close(&ev);
         return cli_error("report: give -o report.html"), 2;
     }
     status = cli_write_output(&o, ev, write_html);
     if (status == 0)
         printf("%s\n", o.output);
-    semio_eval_free(&ev);
+    semio_eval_close(&ev);
     return status;
 }

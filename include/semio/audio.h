@@ -21,9 +21,9 @@ typedef struct SemioAudio {
  * Hz mono with libswresample. WAV and audio-only files work too (their timeline starts
  * at 0). A file without audio is SEMIO_ERR_NOT_FOUND with a message saying so.
  */
-int semio_audio_extract(const char *path, double start_s, double end_s, int rate,
+SEMIO_API int semio_audio_extract(const char *path, double start_s, double end_s, int rate,
                         SemioAudio *out, SemioError *err);
-void semio_audio_free(SemioAudio *a);
+SEMIO_API void semio_audio_free(SemioAudio *a);
 
 /**
  * Suppresses stationary noise (fans, hum, hiss) with SpeexDSP's preprocessor, in place.
@@ -31,17 +31,17 @@ void semio_audio_free(SemioAudio *a);
  * SEMIO_ERR_NOT_BUILT, the samples untouched, where semio was built without the
  * optional part "denoise".
  */
-int semio_audio_denoise(SemioAudio *a, int suppress_db, SemioError *err);
+SEMIO_API int semio_audio_denoise(SemioAudio *a, int suppress_db, SemioError *err);
 
 /** Writes 16-bit PCM WAV through libavformat; the file appears whole or not at all. */
-int semio_wav_write(const char *path, const SemioAudio *a, SemioError *err);
+SEMIO_API int semio_wav_write(const char *path, const SemioAudio *a, SemioError *err);
 
 /**
  * Segmental SNR in dB of `test` against `clean` (20 ms frames, each clamped to
  * [-10, 35] dB, frames of silence in `clean` skipped), the usual speech-enhancement
  * measure.
  */
-double semio_segmental_snr(const float *clean, const float *test, size_t n, int rate);
+SEMIO_API double semio_segmental_snr(const float *clean, const float *test, size_t n, int rate);
 
 /**
  * Offline speech to text with pocketsphinx and an acoustic model folder (NULL: Debian's
@@ -49,11 +49,11 @@ double semio_segmental_snr(const float *clean, const float *test, size_t n, int 
  * but real weights that install here. *text is lower case, freed with semio_free.
  * SEMIO_ERR_NOT_BUILT where semio was built without the optional part "pocketsphinx".
  */
-int semio_sphinx_transcribe(const SemioAudio *a, const char *model_dir, char **text,
+SEMIO_API int semio_sphinx_transcribe(const SemioAudio *a, const char *model_dir, char **text,
                             SemioError *err);
 
 /** Word error rate of `hypothesis` against `reference`: word edits / reference words. */
-double semio_word_error_rate(const char *reference, const char *hypothesis);
+SEMIO_API double semio_word_error_rate(const char *reference, const char *hypothesis);
 
 #ifdef __cplusplus
 }

@@ -9,6 +9,17 @@
 extern "C" {
 #endif
 
+/*
+ * What libsemio exports: the functions declared in include/semio/, nothing else. The
+ * library is compiled with hidden visibility and SEMIO_BUILDING, so this marks the public
+ * API; for a program that includes the headers it is nothing.
+ */
+#if defined(SEMIO_BUILDING) && defined(__GNUC__)
+#define SEMIO_API __attribute__((visibility("default")))
+#else
+#define SEMIO_API
+#endif
+
 /** Every fallible semio call returns 0 or one of these negative codes. */
 typedef enum SemioCode {
     SEMIO_OK = 0,
@@ -36,11 +47,14 @@ typedef struct SemioError {
     char message[1024];
 } SemioError;
 
+/** Frees memory semio handed to the caller (strings, arrays); NULL is fine. */
+SEMIO_API void semio_free(void *p);
+
 /** A sentence describing a SemioCode. Never NULL. */
-const char *semio_strerror(int code);
+SEMIO_API const char *semio_strerror(int code);
 
 /** The library version, "MAJOR.MINOR.PATCH". */
-const char *semio_version(void);
+SEMIO_API const char *semio_version(void);
 
 /**
  * An optional part of semio, chosen when it was built (a meson feature of the same name).
@@ -57,10 +71,10 @@ typedef struct SemioFeature {
 } SemioFeature;
 
 /** Every optional part, built in or not, in a fixed order; *n gets their count. */
-const SemioFeature *semio_features(size_t *n);
+SEMIO_API const SemioFeature *semio_features(size_t *n);
 
 /** 1 if the optional part `name` is built in, 0 if not or if there is no such part. */
-int semio_feature_built(const char *name);
+SEMIO_API int semio_feature_built(const char *name);
 
 /** How much of FFmpeg's own log (libavformat, libavcodec, libx264...) reaches stderr. */
 typedef enum SemioLogLevel {
@@ -77,7 +91,7 @@ typedef enum SemioLogLevel {
  * called FFmpeg logs as it does by default (to stderr, statistics included). semio keeps
  * no state of its own for this.
  */
-void semio_log_set_level(SemioLogLevel level);
+SEMIO_API void semio_log_set_level(SemioLogLevel level);
 
 #ifdef __cplusplus
 }

@@ -20,24 +20,24 @@ extern "C" {
 typedef struct SemioPromptSet SemioPromptSet;
 
 /** Loads a prompt file (key<TAB>text; see data/prompts.tsv), or the built-in set. */
-int semio_prompts_load(SemioPromptSet **out, const char *path, SemioError *err);
-void semio_prompts_free(SemioPromptSet **ps);
+SEMIO_API int semio_prompts_open(SemioPromptSet **out, const char *path, SemioError *err);
+SEMIO_API void semio_prompts_close(SemioPromptSet **ps);
 
 /** "built-in" or the file's path. */
-const char *semio_prompts_name(const SemioPromptSet *ps);
+SEMIO_API const char *semio_prompts_name(const SemioPromptSet *ps);
 
 /**
  * The exact text asked about a sign: its question and the answer-format instruction
  * ("na" allowed for verbal_responsiveness). NULL (with err) when the set has none.
  * The string lives as long as the set.
  */
-const char *semio_prompt_text(SemioPromptSet *ps, const SemioSign *sign, SemioError *err);
+SEMIO_API const char *semio_prompt_text(SemioPromptSet *ps, const SemioSign *sign, SemioError *err);
 
 /** Whether a sign's answer may be "na" (nobody addressed the patient). */
-int semio_sign_allows_na(const SemioSign *sign);
+SEMIO_API int semio_sign_allows_na(const SemioSign *sign);
 
 /** SHA-256 of a text as 64 hex digits: what identifies the exact prompt sent. */
-void semio_text_hash(const char *text, char hex[65]);
+SEMIO_API void semio_text_hash(const char *text, char hex[65]);
 
 /* ---- reading a model's answer ---------------------------------------------- */
 
@@ -53,9 +53,9 @@ typedef struct SemioParsedAnswer {
  * allowed; start_time as MM:SS (or H:MM:SS) or N/A. Returns 0, or -1 with `why` filled
  * when nothing usable is there (the caller retries, then stores a failure).
  */
-int semio_parse_model_answer(const char *text, int allow_na, SemioParsedAnswer *out, char *why,
+SEMIO_API int semio_parse_model_answer(const char *text, int allow_na, SemioParsedAnswer *out, char *why,
                              size_t why_size);
-void semio_parsed_answer_clear(SemioParsedAnswer *a);
+SEMIO_API void semio_parsed_answer_free(SemioParsedAnswer *a);
 
 /* ---- engines ----------------------------------------------------------------- */
 
@@ -133,38 +133,38 @@ typedef void (*SemioCompletionFn)(void *user, const SemioCompletion *c);
 typedef struct SemioEngine SemioEngine;
 
 /** The registered engines' names, in order: i = 0, 1, ... until NULL. */
-const char *semio_engine_name_at(size_t i);
+SEMIO_API const char *semio_engine_name_at(size_t i);
 
 /**
  * Opens the engine called `name` with its own settings struct (SemioOpenAISettings for
  * "openai", SemioKinematicSettings for "kinematic"; NULL: its defaults where it has
  * usable ones). SEMIO_ERR_NOT_FOUND names the known engines.
  */
-int semio_engine_open(SemioEngine **out, const char *name, const void *settings,
+SEMIO_API int semio_engine_open(SemioEngine **out, const char *name, const void *settings,
                       SemioError *err);
 
-const char *semio_engine_name(const SemioEngine *e);
+SEMIO_API const char *semio_engine_name(const SemioEngine *e);
 
 /** The SemioEngineInput flags the engine takes. */
-unsigned semio_engine_inputs(const SemioEngine *e);
+SEMIO_API unsigned semio_engine_inputs(const SemioEngine *e);
 
 /** Queues the questions about one window. */
-int semio_engine_submit(SemioEngine *e, const SemioWindow *w, SemioError *err);
+SEMIO_API int semio_engine_submit(SemioEngine *e, const SemioWindow *w, SemioError *err);
 
 /**
  * Drives the engine until at least one question completes, nothing is queued, or a
  * quarter of a second has passed (so a caller can stop between calls), calling `fn` for
  * each completion. Returns the number still pending.
  */
-int semio_engine_wait(SemioEngine *e, SemioCompletionFn fn, void *user, SemioError *err);
+SEMIO_API int semio_engine_wait(SemioEngine *e, SemioCompletionFn fn, void *user, SemioError *err);
 
 /** Questions queued or in flight. */
-size_t semio_engine_pending(const SemioEngine *e);
+SEMIO_API size_t semio_engine_pending(const SemioEngine *e);
 
 /** How many questions the engine works on at once (what is worth queueing ahead). */
-size_t semio_engine_capacity(const SemioEngine *e);
+SEMIO_API size_t semio_engine_capacity(const SemioEngine *e);
 
-void semio_engine_close(SemioEngine **e);
+SEMIO_API void semio_engine_close(SemioEngine **e);
 
 /* ---- the OpenAI-compatible engine ---------------------------------------------- */
 
@@ -191,7 +191,7 @@ struct SemioOpenAISettings {
                                     SEMIO_ERR_INTERRUPTED); may be NULL */
 };
 
-void semio_openai_default_settings(SemioOpenAISettings *s);
+SEMIO_API void semio_openai_default_settings(SemioOpenAISettings *s);
 
 /* ---- speech to text ----------------------------------------------------------- */
 
@@ -206,9 +206,9 @@ typedef struct SemioTranscript {
  * it; the model, key, timeouts and retry settings are the engine's. Retries connection
  * errors, timeouts, 5xx and 429 (Retry-After honoured) with backoff.
  */
-int semio_transcribe_wav(const SemioOpenAISettings *s, const uint8_t *wav, size_t size,
+SEMIO_API int semio_transcribe_wav(const SemioOpenAISettings *s, const uint8_t *wav, size_t size,
                          SemioTranscript *out, SemioError *err);
-void semio_transcript_clear(SemioTranscript *t);
+SEMIO_API void semio_transcript_free(SemioTranscript *t);
 
 /** One question with its window's pictures and sound, as the OpenAI engine sends it. */
 typedef struct SemioRequest {
@@ -224,7 +224,7 @@ typedef struct SemioRequest {
  * The request body semio sends for r (for tests and benchmarks); free with semio_free.
  * The API key is never part of it.
  */
-char *semio_openai_request_body(const SemioOpenAISettings *s, const SemioRequest *r);
+SEMIO_API char *semio_openai_request_body(const SemioOpenAISettings *s, const SemioRequest *r);
 
 #ifdef __cplusplus
 }

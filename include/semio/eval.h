@@ -34,8 +34,8 @@ typedef enum SemioRules {
 } SemioRules;
 
 /** Parses "pilot", "binary" or "strict"; -1 otherwise. */
-int semio_rules_parse(const char *name);
-const char *semio_rules_name(SemioRules rules);
+SEMIO_API int semio_rules_parse(const char *name);
+SEMIO_API const char *semio_rules_name(SemioRules rules);
 
 typedef enum SemioMetricId {
     SEMIO_METRIC_ACCURACY,
@@ -49,7 +49,7 @@ typedef enum SemioMetricId {
 } SemioMetricId;
 
 /** "accuracy", "precision", ... */
-const char *semio_metric_name(SemioMetricId m);
+SEMIO_API const char *semio_metric_name(SemioMetricId m);
 
 typedef struct SemioMetrics {
     double value[SEMIO_METRIC_COUNT]; /**< NaN where undefined (kappa with one class) */
@@ -65,7 +65,7 @@ typedef struct SemioMetrics {
 } SemioMetrics;
 
 /** Scores n rows of one sign. */
-void semio_score(const int8_t *labels, const uint8_t *answers, size_t n, SemioRules rules,
+SEMIO_API void semio_score(const int8_t *labels, const uint8_t *answers, size_t n, SemioRules rules,
                  SemioMetrics *out);
 
 /** A two-sided percentile interval from the bootstrap; `defined` resamples had a value. */
@@ -83,7 +83,7 @@ typedef struct SemioEvalSettings {
     double level;        /**< confidence level (default 0.95) */
 } SemioEvalSettings;
 
-void semio_eval_default_settings(SemioEvalSettings *s);
+SEMIO_API void semio_eval_default_settings(SemioEvalSettings *s);
 
 typedef struct SemioEval SemioEval;
 
@@ -93,48 +93,48 @@ typedef struct SemioEval SemioEval;
  * group_of_sign[s] names each sign's group ("limb", "facial", "audio"; NULL = none).
  * Everything is copied.
  */
-int semio_eval_new(SemioEval **out, size_t nrows, const char *const *row_names,
+SEMIO_API int semio_eval_open(SemioEval **out, size_t nrows, const char *const *row_names,
                    const char *const *patients, size_t nsigns, const char *const *signs,
                    const char *const *group_of_sign, const int8_t *labels, SemioError *err);
-void semio_eval_free(SemioEval **ev);
+SEMIO_API void semio_eval_close(SemioEval **ev);
 
 /** Adds a run: answers[s * nrows + r], SemioAnswer values. `provenance` is free text. */
-int semio_eval_add_run(SemioEval *ev, const char *name, const char *provenance,
+SEMIO_API int semio_eval_add_run(SemioEval *ev, const char *name, const char *provenance,
                        const uint8_t *answers, SemioError *err);
 
 /** Scores every run and sign, draws the bootstrap, fills everything below. */
-int semio_eval_compute(SemioEval *ev, const SemioEvalSettings *s, SemioError *err);
+SEMIO_API int semio_eval_compute(SemioEval *ev, const SemioEvalSettings *s, SemioError *err);
 
-size_t semio_eval_runs(const SemioEval *ev);
-size_t semio_eval_signs(const SemioEval *ev);
-size_t semio_eval_patients(const SemioEval *ev);
-const char *semio_eval_run_name(const SemioEval *ev, size_t run);
-const char *semio_eval_run_provenance(const SemioEval *ev, size_t run);
-const char *semio_eval_sign(const SemioEval *ev, size_t sign);
-const char *semio_eval_sign_group(const SemioEval *ev, size_t sign);
-const SemioEvalSettings *semio_eval_settings(const SemioEval *ev);
+SEMIO_API size_t semio_eval_runs(const SemioEval *ev);
+SEMIO_API size_t semio_eval_signs(const SemioEval *ev);
+SEMIO_API size_t semio_eval_patients(const SemioEval *ev);
+SEMIO_API const char *semio_eval_run_name(const SemioEval *ev, size_t run);
+SEMIO_API const char *semio_eval_run_provenance(const SemioEval *ev, size_t run);
+SEMIO_API const char *semio_eval_sign(const SemioEval *ev, size_t sign);
+SEMIO_API const char *semio_eval_sign_group(const SemioEval *ev, size_t sign);
+SEMIO_API const SemioEvalSettings *semio_eval_settings(const SemioEval *ev);
 
 /** Patient index (0..patients-1) of a row. */
-int semio_eval_row_patient(const SemioEval *ev, size_t row);
+SEMIO_API int semio_eval_row_patient(const SemioEval *ev, size_t row);
 
 /** Records that a sign's labels are the majority of `raters` raters, who agreed with
  *  Fleiss' kappa `kappa`; `ties` rows had no majority (their label is unknown). */
-void semio_eval_set_agreement(SemioEval *ev, size_t sign, int raters, double kappa, int ties);
+SEMIO_API void semio_eval_set_agreement(SemioEval *ev, size_t sign, int raters, double kappa, int ties);
 
 /** Raters behind a sign's labels (0 when they came from one column), kappa and ties. */
-int semio_eval_agreement(const SemioEval *ev, size_t sign, double *kappa, int *ties);
+SEMIO_API int semio_eval_agreement(const SemioEval *ev, size_t sign, double *kappa, int *ties);
 
 /** Metrics of one run on one sign, and their intervals (valid after compute). */
-const SemioMetrics *semio_eval_metrics(const SemioEval *ev, size_t run, size_t sign);
-const SemioInterval *semio_eval_interval(const SemioEval *ev, size_t run, size_t sign,
+SEMIO_API const SemioMetrics *semio_eval_metrics(const SemioEval *ev, size_t run, size_t sign);
+SEMIO_API const SemioInterval *semio_eval_interval(const SemioEval *ev, size_t run, size_t sign,
                                          SemioMetricId m);
 
 /** Groups for macro averages: "all", then every group name in catalog order. */
-size_t semio_eval_groups(const SemioEval *ev);
-const char *semio_eval_group(const SemioEval *ev, size_t group);
+SEMIO_API size_t semio_eval_groups(const SemioEval *ev);
+SEMIO_API const char *semio_eval_group(const SemioEval *ev, size_t group);
 
 /** Mean of a metric over the signs of a group where it is defined, with its interval. */
-double semio_eval_macro(const SemioEval *ev, size_t run, size_t group, SemioMetricId m,
+SEMIO_API double semio_eval_macro(const SemioEval *ev, size_t run, size_t group, SemioMetricId m,
                         SemioInterval *ci);
 
 /** A paired comparison of two runs on one sign. */
@@ -145,17 +145,17 @@ typedef struct SemioComparison {
     double mcnemar_p;         /**< exact two-sided McNemar p-value */
 } SemioComparison;
 
-int semio_eval_compare(const SemioEval *ev, size_t run_a, size_t run_b, size_t sign,
+SEMIO_API int semio_eval_compare(const SemioEval *ev, size_t run_a, size_t run_b, size_t sign,
                        SemioComparison *out, SemioError *err);
 
 /**
  * The q-quantile (0..1) of n values with numpy.percentile's default linear
  * interpolation; reorders the values. NaN when n is 0.
  */
-double semio_quantile(double *values, size_t n, double q);
+SEMIO_API double semio_quantile(double *values, size_t n, double q);
 
 /** Exact two-sided McNemar test: binomial(b + c, 1/2) on the discordant pairs. */
-double semio_mcnemar_exact(int64_t b, int64_t c);
+SEMIO_API double semio_mcnemar_exact(int64_t b, int64_t c);
 
 /* ---- merging answers -------------------------------------------------------- */
 
@@ -168,7 +168,7 @@ typedef enum SemioAggregateRule {
 } SemioAggregateRule;
 
 /** Parses "any-yes" (or "max"), "max-p", "mean-p" (or "mean"), "K-of-n", "first". */
-int semio_aggregate_parse(const char *name, SemioAggregateRule *rule, int *k);
+SEMIO_API int semio_aggregate_parse(const char *name, SemioAggregateRule *rule, int *k);
 
 /**
  * Merges n answers (and their P(yes), NaN where absent; p_yes may be NULL) into one.
@@ -176,17 +176,17 @@ int semio_aggregate_parse(const char *name, SemioAggregateRule *rule, int *k);
  * else missing; P-based rules without any P(yes) fall back the same way instead of
  * guessing. *p receives the merged P(yes) (NaN when none).
  */
-void semio_aggregate(SemioAggregateRule rule, int k, double threshold, const uint8_t *answers,
+SEMIO_API void semio_aggregate(SemioAggregateRule rule, int k, double threshold, const uint8_t *answers,
                      const double *p_yes, size_t n, uint8_t *answer, double *p);
 
 /** The non-empty texts in order without repeats, joined by sep; free with semio_free. */
-char *semio_join_unique(const char *const *texts, size_t n, const char *sep);
+SEMIO_API char *semio_join_unique(const char *const *texts, size_t n, const char *sep);
 
 /**
  * Fleiss' kappa for yes/no ratings: subject i got yes[i] yes votes of raters[i].
  * Subjects rated by fewer raters than the most are left out. NaN when undefined.
  */
-double semio_fleiss_kappa(const int *yes, const int *raters, size_t subjects);
+SEMIO_API double semio_fleiss_kappa(const int *yes, const int *raters, size_t subjects);
 
 /**
  * Tunes a P(yes) threshold without peeking: patients (ids 0..P-1 in patient[]) are
@@ -194,7 +194,7 @@ double semio_fleiss_kappa(const int *yes, const int *raters, size_t subjects);
  * threshold maximizing F1 on the other folds (ties: nearest 0.5). answers[i] is the
  * held-out decision for row i; thresholds[f] the threshold fold f used.
  */
-int semio_tune_threshold(const int8_t *labels, const double *p_yes, const int *patient,
+SEMIO_API int semio_tune_threshold(const int8_t *labels, const double *p_yes, const int *patient,
                          size_t n, int folds, uint64_t seed, uint8_t *answers,
                          double *thresholds, SemioError *err);
 
@@ -204,7 +204,7 @@ int semio_tune_threshold(const int8_t *labels, const double *p_yes, const int *p
  * (SEMIO_AGG_ANY_YES = max, SEMIO_AGG_MEAN_P = mean of the yes/no decisions >= 0.5,
  * as the pilot's baseline scripts did; k for k-of-n). Each patient is its own cluster.
  */
-int semio_eval_by_patient(const SemioEval *ev, SemioAggregateRule rule, int k, SemioEval **out,
+SEMIO_API int semio_eval_by_patient(const SemioEval *ev, SemioAggregateRule rule, int k, SemioEval **out,
                           SemioError *err);
 
 /**
@@ -212,7 +212,7 @@ int semio_eval_by_patient(const SemioEval *ev, SemioAggregateRule rule, int k, S
  * P>=0.5" and, with folds > 1, "BASE tuned" (thresholds tuned for F1 on patient-
  * stratified training folds, applied to the held-out fold; recorded in its provenance).
  */
-int semio_eval_add_p_runs(SemioEval *ev, const char *base, const double *p_yes, int folds,
+SEMIO_API int semio_eval_add_p_runs(SemioEval *ev, const char *base, const double *p_yes, int folds,
                           uint64_t seed, SemioError *err);
 
 /* ---- reading the pilot's CSV files ----------------------------------------- */
@@ -225,11 +225,11 @@ int semio_eval_add_p_runs(SemioEval *ev, const char *base, const double *p_yes, 
  * renamed audio files find their videos. Only signs present in the predictions are
  * scored. `patient_regex` as in ingest (NULL = default).
  */
-typedef struct SemioCsvOptions {
+typedef struct SemioCsvSettings {
     const char *patient_regex; /**< as in ingest; NULL = the pilot's rule */
     int tune_folds;            /**< > 1: add a run with thresholds tuned on this many folds */
     uint64_t seed;             /**< for the folds */
-} SemioCsvOptions;
+} SemioCsvSettings;
 
 /**
  * A label file may give one column per rater, "SIGN@RATER" (tonic@neuro1, ...): the
@@ -238,9 +238,9 @@ typedef struct SemioCsvOptions {
  * P(yes) per sign in "SIGN_prob" columns: it then also yields a run thresholded at
  * 0.5 and, with tune_folds, a run with thresholds tuned on patient-stratified folds.
  */
-int semio_eval_from_csv(SemioEval **out, const char *labels_csv,
+SEMIO_API int semio_eval_from_csv(SemioEval **out, const char *labels_csv,
                         const char *const *prediction_csvs, size_t nruns,
-                        const SemioCsvOptions *options, SemioError *err);
+                        const SemioCsvSettings *options, SemioError *err);
 
 #ifdef __cplusplus
 }

@@ -53,34 +53,34 @@ typedef struct SemioFaceDetectorSettings {
     float min_score;       /**< BlazeFace: the least sureness a face needs (0.5) */
 } SemioFaceDetectorSettings;
 
-void semio_face_detector_default_settings(SemioFaceDetectorSettings *s);
+SEMIO_API void semio_face_detector_default_settings(SemioFaceDetectorSettings *s);
 
 /** "auto", "dlib" or "blazeface"; 0, or SEMIO_ERR_INVALID for another name. */
-int semio_face_backend_parse(const char *name, SemioFaceBackend *backend);
+SEMIO_API int semio_face_backend_parse(const char *name, SemioFaceBackend *backend);
 
 /** Whether this semio was built with BlazeFace (ONNX Runtime was there); the same as
  *  semio_feature_built("blazeface"). */
-int semio_face_blazeface_built(void);
+SEMIO_API int semio_face_blazeface_built(void);
 
 /**
  * Loads the detector and the landmark predictor. SEMIO_ERR_NOT_BUILT where semio was built
  * without the optional part "dlib" (it places the landmarks for either detector), or
  * without "blazeface" when BlazeFace is asked for.
  */
-int semio_face_detector_open(SemioFaceDetector **out, const SemioFaceDetectorSettings *s,
+SEMIO_API int semio_face_detector_open(SemioFaceDetector **out, const SemioFaceDetectorSettings *s,
                              SemioError *err);
 
 /** "dlib" or "blazeface". */
-const char *semio_face_detector_name(const SemioFaceDetector *d);
+SEMIO_API const char *semio_face_detector_name(const SemioFaceDetector *d);
 
 /** Finds faces in an RGB picture; *faces freed with semio_free. */
-int semio_face_detect(SemioFaceDetector *d, const SemioImage *img, SemioFace **faces, size_t *n,
+SEMIO_API int semio_face_detect(SemioFaceDetector *d, const SemioImage *img, SemioFace **faces, size_t *n,
                       SemioError *err);
 
-void semio_face_detector_close(SemioFaceDetector **d);
+SEMIO_API void semio_face_detector_close(SemioFaceDetector **d);
 
 /** A detected face as a person with face points only, for the keypoint views. */
-void semio_face_to_person(const SemioFace *f, SemioPerson *p);
+SEMIO_API void semio_face_to_person(const SemioFace *f, SemioPerson *p);
 
 #ifdef __cplusplus
 }

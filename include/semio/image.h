@@ -15,38 +15,38 @@ typedef struct SemioImage {
 } SemioImage;
 
 /** Allocates an RGB24 picture (stride = 3 * width); free it with semio_image_free. */
-int semio_image_alloc(SemioImage *img, int width, int height);
-void semio_image_free(SemioImage *img);
+SEMIO_API int semio_image_alloc(SemioImage *img, int width, int height);
+SEMIO_API void semio_image_free(SemioImage *img);
 
 /**
  * Turns src clockwise by 90, 180 or 270 degrees into dst, which must already be
  * allocated with the turned size.
  */
-void semio_image_rotate(const SemioImage *src, int degrees, SemioImage *dst);
+SEMIO_API void semio_image_rotate(const SemioImage *src, int degrees, SemioImage *dst);
 
 /**
  * Writes an RGB24 picture as a baseline JPEG (4:2:0, quality 1..100). The file
  * appears whole or not at all: it is written beside `path` and renamed into place.
  */
-int semio_jpeg_write(const char *path, const uint8_t *rgb, int width, int height, int stride,
+SEMIO_API int semio_jpeg_write(const char *path, const uint8_t *rgb, int width, int height, int stride,
                      int quality, SemioError *err);
 
 /** Encodes to memory; *jpeg is freed with semio_free. */
-int semio_jpeg_encode(const uint8_t *rgb, int width, int height, int stride, int quality,
+SEMIO_API int semio_jpeg_encode(const uint8_t *rgb, int width, int height, int stride, int quality,
                       uint8_t **jpeg, size_t *size, SemioError *err);
 
 /**
  * Scales the w x h region of src at (x, y) to dst's size (dst allocated by the caller)
  * with libswscale's bicubic filter.
  */
-int semio_image_crop_scale(const SemioImage *src, int x, int y, int w, int h, SemioImage *dst,
+SEMIO_API int semio_image_crop_scale(const SemioImage *src, int x, int y, int w, int h, SemioImage *dst,
                            SemioError *err);
 
 /** The size a JPEG in memory declares (its header only); SEMIO_ERR_FORMAT if not a JPEG. */
-int semio_jpeg_size(const uint8_t *jpeg, size_t size, int *width, int *height);
+SEMIO_API int semio_jpeg_size(const uint8_t *jpeg, size_t size, int *width, int *height);
 
 /** Reads a JPEG file into a newly allocated RGB24 picture. */
-int semio_jpeg_read(const char *path, SemioImage *img, SemioError *err);
+SEMIO_API int semio_jpeg_read(const char *path, SemioImage *img, SemioError *err);
 
 #ifdef __cplusplus
 }

@@ -25,20 +25,20 @@ typedef struct SemioKinematicParam {
 } SemioKinematicParam;
 
 /** The parameters in their fixed order, with defaults; *n gets their count. */
-const SemioKinematicParam *semio_kinematic_params(size_t *n);
+SEMIO_API const SemioKinematicParam *semio_kinematic_params(size_t *n);
 
 /** Values of every parameter, in that order. */
 typedef struct SemioKinematicSettings {
     double v[64];
 } SemioKinematicSettings;
 
-void semio_kinematic_default_settings(SemioKinematicSettings *s);
+SEMIO_API void semio_kinematic_default_settings(SemioKinematicSettings *s);
 
 /** Sets NAME=VALUE; an unknown name is SEMIO_ERR_INVALID naming the known ones. */
-int semio_kinematic_set(SemioKinematicSettings *s, const char *assignment, SemioError *err);
+SEMIO_API int semio_kinematic_set(SemioKinematicSettings *s, const char *assignment, SemioError *err);
 
 /** "name=value,name=value..." of every parameter: what a run stores and hashes. */
-void semio_kinematic_describe(const SemioKinematicSettings *s, char *out, size_t size);
+SEMIO_API void semio_kinematic_describe(const SemioKinematicSettings *s, char *out, size_t size);
 
 typedef struct SemioKinematicAnswer {
     int answer;                /**< SEMIO_ANSWER_YES/NO/NA, or -1: cannot measure */
@@ -50,13 +50,13 @@ typedef struct SemioKinematicAnswer {
 typedef struct SemioKinematic SemioKinematic;
 
 /** Measures a window's signals once; then each sign is read from the measurements. */
-int semio_kinematic_analyze(SemioKinematic **out, const SemioKinematicSettings *s,
+SEMIO_API int semio_kinematic_analyze(SemioKinematic **out, const SemioKinematicSettings *s,
                             const SemioSignals *sig, SemioError *err);
 
 /** The answer about one sign of the catalog (by id). */
-void semio_kinematic_answer(const SemioKinematic *k, const char *sign, SemioKinematicAnswer *out);
+SEMIO_API void semio_kinematic_answer(const SemioKinematic *k, const char *sign, SemioKinematicAnswer *out);
 
-void semio_kinematic_free(SemioKinematic **k);
+SEMIO_API void semio_kinematic_close(SemioKinematic **k);
 
 #ifdef __cplusplus
 }

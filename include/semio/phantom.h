@@ -28,7 +28,7 @@ typedef struct SemioPhantomSettings {
     volatile int *stop;
 } SemioPhantomSettings;
 
-void semio_phantom_default_settings(SemioPhantomSettings *s);
+SEMIO_API void semio_phantom_default_settings(SemioPhantomSettings *s);
 
 typedef struct SemioPhantomReport {
     int made, skipped;    /**< recordings rendered now / already complete */
@@ -45,7 +45,7 @@ typedef struct SemioPhantomReport {
  * resumes; each file appears whole or not at all. SEMIO_ERR_NOT_BUILT, before anything
  * else, where semio was built without the optional part "phantom" (cairo, espeak-ng).
  */
-int semio_phantom(const SemioPhantomSettings *s, SemioPhantomReport *rep, SemioError *err);
+SEMIO_API int semio_phantom(const SemioPhantomSettings *s, SemioPhantomReport *rep, SemioError *err);
 
 #ifdef __cplusplus
 }

@@ -44,7 +44,7 @@ enum {
  * and face become BODY_25 (neck and mid-hip as midpoints) and the 70 face points (pupils
  * as eye centres). *people freed with semio_free.
  */
-int semio_openpose_read(const char *path, SemioPerson **people, size_t *n, SemioError *err);
+SEMIO_API int semio_openpose_read(const char *path, SemioPerson **people, size_t *n, SemioError *err);
 
 /**
  * The per-frame files of one recording in `dir`: OpenPose writes NAME_<frame>_keypoints.json,
@@ -52,14 +52,14 @@ int semio_openpose_read(const char *path, SemioPerson **people, size_t *n, Semio
  * in dir/NAME/, files named <frame>.json (Sapiens) count too.
  */
 typedef struct SemioKeypointDir SemioKeypointDir;
-int semio_keypoints_open(SemioKeypointDir **out, const char *dir, const char *video_file_name,
+SEMIO_API int semio_keypoints_open(SemioKeypointDir **out, const char *dir, const char *video_file_name,
                          SemioError *err);
 /** The file for frame `index`, or NULL when the estimator wrote none for it. */
-const char *semio_keypoints_path(const SemioKeypointDir *d, int64_t index);
-size_t semio_keypoints_count(const SemioKeypointDir *d);
+SEMIO_API const char *semio_keypoints_path(const SemioKeypointDir *d, int64_t index);
+SEMIO_API size_t semio_keypoints_count(const SemioKeypointDir *d);
 /** The highest frame number with a file (-1 when none). */
-int64_t semio_keypoints_last(const SemioKeypointDir *d);
-void semio_keypoints_close(SemioKeypointDir **d);
+SEMIO_API int64_t semio_keypoints_last(const SemioKeypointDir *d);
+SEMIO_API void semio_keypoints_close(SemioKeypointDir **d);
 
 /**
  * Picks the patient in each of n frames (choice[f] indexes people[f], -1 when none).
@@ -68,7 +68,7 @@ void semio_keypoints_close(SemioKeypointDir **d);
  * the patient, ties going to the track nearest the frame's centre on average. Nurses
  * pass through; the patient stays.
  */
-void semio_choose_patient(SemioPerson *const *people, const size_t *counts, size_t n, int width,
+SEMIO_API void semio_choose_patient(SemioPerson *const *people, const size_t *counts, size_t n, int width,
                           int height, int *choice);
 
 /**
@@ -77,7 +77,7 @@ void semio_choose_patient(SemioPerson *const *people, const size_t *counts, size
  * blue, torso yellow, head magenta), points under min_conf left out. Keypoints are in
  * a src_w x src_h frame and are scaled to img.
  */
-int semio_draw_skeleton(SemioImage *img, const SemioPerson *p, int src_w, int src_h,
+SEMIO_API int semio_draw_skeleton(SemioImage *img, const SemioPerson *p, int src_w, int src_h,
                         float min_conf, SemioError *err);
 
 /**
@@ -86,7 +86,7 @@ int semio_draw_skeleton(SemioImage *img, const SemioPerson *p, int src_w, int sr
  * without face points, from the body's nose, eyes and ears (size: twice the ear-to-ear or
  * eye-to-eye span). Returns 0 when there is not enough to place it.
  */
-int semio_face_box(const SemioPerson *p, float min_conf, double *cx, double *cy, double *size);
+SEMIO_API int semio_face_box(const SemioPerson *p, float min_conf, double *cx, double *cy, double *size);
 
 /**
  * One square crop for a whole window, as the pilot's temporal crop: per-frame boxes
@@ -96,7 +96,7 @@ int semio_face_box(const SemioPerson *p, float min_conf, double *cx, double *cy,
  * chin) and lifted toward the forehead, made square and clamped inside the frame.
  * Returns the number of frames that had a face; 0 leaves *x, *y, *side unset.
  */
-size_t semio_face_window_box(const double *cx, const double *cy, const double *size,
+SEMIO_API size_t semio_face_window_box(const double *cx, const double *cy, const double *size,
                              const int *found, size_t n, int width, int height, double margin,
                              int *x, int *y, int *side);
 

@@ -34,13 +34,10 @@ typedef struct SemioProbe {
  * Probes `path` completely: reads every video packet to count the frames exactly.
  * A file with no video stream is probed (has_video = 0), not an error.
  */
-int semio_probe(const char *path, SemioProbe *out, SemioError *err);
+SEMIO_API int semio_probe(const char *path, SemioProbe *out, SemioError *err);
 
 /** The probe as a JSON object; free the string with semio_free(). */
-char *semio_probe_to_json(const SemioProbe *p);
-
-/** Frees memory semio handed to the caller. */
-void semio_free(void *p);
+SEMIO_API char *semio_probe_to_json(const SemioProbe *p);
 
 #ifdef __cplusplus
 }

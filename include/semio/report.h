@@ -23,17 +23,17 @@ typedef enum SemioTableFormat {
 } SemioTableFormat;
 
 /** Parses md, csv, tex, json, pilot-csv; -1 otherwise. */
-int semio_table_format_parse(const char *name);
+SEMIO_API int semio_table_format_parse(const char *name);
 
 /** Writes the evaluation's tables (after compute). */
-int semio_eval_write(const SemioEval *ev, SemioTableFormat format, FILE *out, SemioError *err);
+SEMIO_API int semio_eval_write(const SemioEval *ev, SemioTableFormat format, FILE *out, SemioError *err);
 
 /**
  * Writes the evaluation as one self-contained HTML page (inline CSS and SVG, no
  * scripts or network): tables, an F1 heatmap of signs x runs, F1 bars with their
  * intervals, confusion counts and each run's provenance.
  */
-int semio_report_html(const SemioEval *ev, const char *title, FILE *out, SemioError *err);
+SEMIO_API int semio_report_html(const SemioEval *ev, const char *title, FILE *out, SemioError *err);
 
 #ifdef __cplusplus
 }

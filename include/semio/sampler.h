@@ -19,7 +19,7 @@ typedef struct SemioSamplerSettings {
 } SemioSamplerSettings;
 
 /** The settings the pilot study used: 602112-pixel cap, rotation applied. */
-void semio_sampler_default_settings(SemioSamplerSettings *s);
+SEMIO_API void semio_sampler_default_settings(SemioSamplerSettings *s);
 
 /** One decoded frame, borrowed: valid only during the callback that receives it. */
 typedef struct SemioFrame {
@@ -45,22 +45,22 @@ typedef struct SemioSamplerStats {
 typedef struct SemioSampler SemioSampler;
 
 /** Opens `path` and indexes its frames (demuxing only). */
-int semio_sampler_open(SemioSampler **out, const char *path, const SemioSamplerSettings *s,
+SEMIO_API int semio_sampler_open(SemioSampler **out, const char *path, const SemioSamplerSettings *s,
                        SemioError *err);
 
-void semio_sampler_close(SemioSampler **s);
+SEMIO_API void semio_sampler_close(SemioSampler **s);
 
 /** Number of frames in presentation order. */
-int64_t semio_sampler_frame_count(const SemioSampler *s);
+SEMIO_API int64_t semio_sampler_frame_count(const SemioSampler *s);
 
 /** Seconds from frame 0 to frame k (-1 if k is out of range). */
-double semio_sampler_frame_time(const SemioSampler *s, int64_t k);
+SEMIO_API double semio_sampler_frame_time(const SemioSampler *s, int64_t k);
 
 /** The first frame shown at or after `seconds` (frame_count if none). */
-int64_t semio_sampler_frame_at(const SemioSampler *s, double seconds);
+SEMIO_API int64_t semio_sampler_frame_at(const SemioSampler *s, double seconds);
 
 /** Size of the frames the sampler hands out (after scaling and rotation). */
-void semio_sampler_output_size(const SemioSampler *s, int *width, int *height);
+SEMIO_API void semio_sampler_output_size(const SemioSampler *s, int *width, int *height);
 
 /**
  * Decodes exactly the frames `indices` (strictly increasing, each < frame_count) and
@@ -69,10 +69,10 @@ void semio_sampler_output_size(const SemioSampler *s, int *width, int *height);
  * sampler either decodes forward or seeks to the keyframe before it, whichever
  * decodes fewer frames.
  */
-int semio_sampler_read(SemioSampler *s, const int64_t *indices, size_t n, SemioFrameCallback cb,
+SEMIO_API int semio_sampler_read(SemioSampler *s, const int64_t *indices, size_t n, SemioFrameCallback cb,
                        void *user, SemioError *err);
 
-void semio_sampler_stats(const SemioSampler *s, SemioSamplerStats *stats);
+SEMIO_API void semio_sampler_stats(const SemioSampler *s, SemioSamplerStats *stats);
 
 /**
  * Picks n frames evenly spaced over [first, last], rounded down, exactly as
@@ -80,10 +80,10 @@ void semio_sampler_stats(const SemioSampler *s, SemioSamplerStats *stats);
  * the range holds fewer than n frames, every frame is taken once (no duplicates).
  * Returns the number written to out (which must hold n).
  */
-size_t semio_pick_uniform(int64_t first, int64_t last, size_t n, int64_t *out);
+SEMIO_API size_t semio_pick_uniform(int64_t first, int64_t last, size_t n, int64_t *out);
 
 /** Output size for a w x h picture under a pixel budget (aspect kept, never upscaled). */
-void semio_fit_pixels(int w, int h, int64_t max_pixels, int *ow, int *oh);
+SEMIO_API void semio_fit_pixels(int w, int h, int64_t max_pixels, int *ow, int *oh);
 
 #ifdef __cplusplus
 }

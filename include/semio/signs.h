@@ -32,13 +32,13 @@ typedef struct SemioSignSet SemioSignSet;
  * modality, view, merge (any or first), definition; a file without the merge column
  * merges every sign by any.
  */
-int semio_signs_load(SemioSignSet **out, const char *path, SemioError *err);
-void semio_signs_free(SemioSignSet **set);
+SEMIO_API int semio_signs_open(SemioSignSet **out, const char *path, SemioError *err);
+SEMIO_API void semio_signs_close(SemioSignSet **set);
 
-size_t semio_signs_count(const SemioSignSet *set);
-const SemioSign *semio_signs_get(const SemioSignSet *set, size_t i);
+SEMIO_API size_t semio_signs_count(const SemioSignSet *set);
+SEMIO_API const SemioSign *semio_signs_get(const SemioSignSet *set, size_t i);
 /** The sign with this id, or NULL. */
-const SemioSign *semio_signs_find(const SemioSignSet *set, const char *id);
+SEMIO_API const SemioSign *semio_signs_find(const SemioSignSet *set, const char *id);
 
 #ifdef __cplusplus
 }

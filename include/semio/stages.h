@@ -31,7 +31,7 @@ typedef struct SemioIngestSettings {
     void *error_user;
 } SemioIngestSettings;
 
-void semio_ingest_default_settings(SemioIngestSettings *s);
+SEMIO_API void semio_ingest_default_settings(SemioIngestSettings *s);
 
 typedef struct SemioIngestReport {
     int added;      /**< new recordings probed */
@@ -45,7 +45,7 @@ typedef struct SemioIngestReport {
  * Ingests recordings: each path is a file or a folder searched recursively for
  * video files. One transaction per file.
  */
-int semio_ingest(SemioStudy *s, const char *const *paths, size_t npaths,
+SEMIO_API int semio_ingest(SemioStudy *s, const char *const *paths, size_t npaths,
                  const SemioIngestSettings *set, SemioIngestReport *rep, SemioError *err);
 
 /**
@@ -53,7 +53,7 @@ int semio_ingest(SemioStudy *s, const char *const *paths, size_t npaths,
  * (yes/no/empty = unknown), `start_time`/`end_time` (M:SS), other columns kept.
  * All rows or none: any error leaves the study as it was.
  */
-int semio_ingest_labels(SemioStudy *s, const char *csv_path, const SemioIngestSettings *set,
+SEMIO_API int semio_ingest_labels(SemioStudy *s, const char *csv_path, const SemioIngestSettings *set,
                         SemioLabelsReport *rep, SemioError *err);
 
 /* ---- segment ----------------------------------------------------------- */
@@ -66,7 +66,7 @@ typedef struct SemioSegmentSettings {
     const char *name;   /**< name of the segment set; NULL = derived from the settings */
 } SemioSegmentSettings;
 
-void semio_segment_default_settings(SemioSegmentSettings *s);
+SEMIO_API void semio_segment_default_settings(SemioSegmentSettings *s);
 
 typedef struct SemioSegmentReport {
     char set_name[128];
@@ -79,7 +79,7 @@ typedef struct SemioSegmentReport {
     int64_t answers_dropped; /**< answers about the dropped segments */
 } SemioSegmentReport;
 
-int semio_segment(SemioStudy *s, const SemioSegmentSettings *set, SemioSegmentReport *rep,
+SEMIO_API int semio_segment(SemioStudy *s, const SemioSegmentSettings *set, SemioSegmentReport *rep,
                   SemioError *err);
 
 /* ---- sample ------------------------------------------------------------ */
@@ -96,7 +96,7 @@ typedef struct SemioSampleSettings {
     volatile int *stop;  /**< set to non-zero to stop after the current segment */
 } SemioSampleSettings;
 
-void semio_sample_default_settings(SemioSampleSettings *s);
+SEMIO_API void semio_sample_default_settings(SemioSampleSettings *s);
 
 typedef struct SemioSampleReport {
     char key[64];          /**< the sampling's name in the cache, e.g. "n60-p602112-q90" */
@@ -108,7 +108,7 @@ typedef struct SemioSampleReport {
     int64_t frames_reused; /**< already in the cache from an overlapping window */
 } SemioSampleReport;
 
-int semio_sample(SemioStudy *s, const SemioSampleSettings *set, SemioSampleReport *rep,
+SEMIO_API int semio_sample(SemioStudy *s, const SemioSampleSettings *set, SemioSampleReport *rep,
                  SemioError *err);
 
 /* ---- enhance ---------------------------------------------------------------- */
@@ -134,7 +134,7 @@ typedef struct SemioEnhanceSettings {
     volatile int *stop;
 } SemioEnhanceSettings;
 
-void semio_enhance_default_settings(SemioEnhanceSettings *s);
+SEMIO_API void semio_enhance_default_settings(SemioEnhanceSettings *s);
 
 typedef struct SemioEnhanceReport {
     int made, skipped, failed;  /**< views written now, present before, impossible (reason kept) */
@@ -143,7 +143,7 @@ typedef struct SemioEnhanceReport {
 /** Makes a view of every segment of a set into the cache (resumable, one row per view).
  *  "denoise" where semio was built without that optional part: SEMIO_ERR_NOT_BUILT, with
  *  nothing made or recorded. */
-int semio_enhance(SemioStudy *s, const SemioEnhanceSettings *set, SemioEnhanceReport *rep,
+SEMIO_API int semio_enhance(SemioStudy *s, const SemioEnhanceSettings *set, SemioEnhanceReport *rep,
                   SemioError *err);
 
 /* ---- transcribe --------------------------------------------------------------- */
@@ -163,7 +163,7 @@ typedef struct SemioTranscribeReport {
 
 /** Transcribes each segment's audio view once (resumable); failures keep the reason.
  *  Offline where semio was built without pocketsphinx: SEMIO_ERR_NOT_BUILT, nothing recorded. */
-int semio_transcribe(SemioStudy *s, const SemioTranscribeSettings *set,
+SEMIO_API int semio_transcribe(SemioStudy *s, const SemioTranscribeSettings *set,
                      SemioTranscribeReport *rep, SemioError *err);
 
 /* ---- ask ------------------------------------------------------------------ */
@@ -191,7 +191,7 @@ typedef struct SemioAskSettings {
     volatile int *stop;       /**< non-zero: send nothing more, let answers in flight land */
 } SemioAskSettings;
 
-void semio_ask_default_settings(SemioAskSettings *s);
+SEMIO_API void semio_ask_default_settings(SemioAskSettings *s);
 
 typedef struct SemioAskReport {
     int64_t planned;          /**< questions this run asks in all */
@@ -211,7 +211,7 @@ typedef struct SemioAskReport {
  * what was in flight, and running again asks only what is missing. The run's settings
  * are stored once; resuming with other settings is refused.
  */
-int semio_ask(SemioStudy *s, const SemioAskSettings *set, SemioAskReport *rep, SemioError *err);
+SEMIO_API int semio_ask(SemioStudy *s, const SemioAskSettings *set, SemioAskReport *rep, SemioError *err);
 
 /* ---- export -------------------------------------------------------------- */
 
@@ -225,7 +225,7 @@ typedef enum SemioExportFormat {
  * by any-yes: "yes" with the yes-windows' justifications joined without repeats,
  * else "no"/"na", "fail" when no window has an answer, empty when never asked.
  */
-int semio_export(SemioStudy *s, const char *run, SemioExportFormat format, FILE *out,
+SEMIO_API int semio_export(SemioStudy *s, const char *run, SemioExportFormat format, FILE *out,
                  SemioError *err);
 
 /* ---- runs from elsewhere ------------------------------------------------ */
@@ -244,27 +244,27 @@ typedef struct SemioImportReport {
  * punctuation; a row that matches nothing stops the import. All or nothing; an
  * existing run is refused unless `replace`.
  */
-int semio_import_predictions(SemioStudy *s, const char *csv_path, const char *run, int replace,
+SEMIO_API int semio_import_predictions(SemioStudy *s, const char *csv_path, const char *run, int replace,
                              SemioImportReport *rep, SemioError *err);
 
 /* ---- evaluate --------------------------------------------------------------- */
 
-typedef struct SemioStudyEvalOptions {
+typedef struct SemioStudyEvalSettings {
     SemioAggregateRule merge; /**< how a recording's answers merge (default any-yes) */
     int k;                    /**< for k-of-n */
     double threshold;         /**< for the P(yes) rules (default 0.5) */
     int tune_folds;           /**< runs with P(yes) also get tuned runs (default 3; 0 off) */
     uint64_t seed;            /**< for the folds (default 1) */
-} SemioStudyEvalOptions;
+} SemioStudyEvalSettings;
 
-void semio_study_eval_default_options(SemioStudyEvalOptions *o);
+SEMIO_API void semio_study_eval_default_settings(SemioStudyEvalSettings *o);
 
 /**
  * Builds an evaluation (semio/eval.h) of the study's runs (all of them when nruns is 0)
  * against its labels: every recording with a label row, every sign with labels and answers.
  */
-int semio_eval_from_study(SemioEval **out, SemioStudy *s, const char *const *runs,
-                          size_t nruns, const SemioStudyEvalOptions *options, SemioError *err);
+SEMIO_API int semio_eval_from_study(SemioEval **out, SemioStudy *s, const char *const *runs,
+                          size_t nruns, const SemioStudyEvalSettings *options, SemioError *err);
 
 #ifdef __cplusplus
 }

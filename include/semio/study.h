@@ -19,17 +19,17 @@ typedef void (*SemioProgressFn)(void *user, const char *stage, int64_t done, int
                                 const char *item);
 
 /** Opens (creating if needed) the study database at `path`; the cache is PATH minus ".db" + ".cache". */
-int semio_study_open(SemioStudy **out, const char *path, SemioError *err);
-void semio_study_close(SemioStudy **s);
+SEMIO_API int semio_study_open(SemioStudy **out, const char *path, SemioError *err);
+SEMIO_API void semio_study_close(SemioStudy **s);
 
 /**
  * Checks a run's name: a name, never a path (exports are written as NAME.csv), so 1 to
  * 128 bytes of valid UTF-8 without '/', '\\' or control characters, and not "." or "..".
  */
-int semio_run_name_check(const char *name, SemioError *err);
+SEMIO_API int semio_run_name_check(const char *name, SemioError *err);
 
-const char *semio_study_path(const SemioStudy *s);
-const char *semio_study_cache_dir(const SemioStudy *s);
+SEMIO_API const char *semio_study_path(const SemioStudy *s);
+SEMIO_API const char *semio_study_cache_dir(const SemioStudy *s);
 
 /* ---- labels ------------------------------------------------------------ */
 
@@ -49,7 +49,7 @@ typedef struct SemioLabelsReport {
 /* ---- status ------------------------------------------------------------ */
 
 /** A JSON summary of the study (recordings, labels, segments, samples, problems). */
-int semio_status_json(SemioStudy *s, char **json, SemioError *err);
+SEMIO_API int semio_status_json(SemioStudy *s, char **json, SemioError *err);
 
 #ifdef __cplusplus
 }

@@ -27,23 +27,23 @@ typedef struct SemioWriterSettings {
     int rotation;             /**< clockwise degrees stored in the display matrix */
 } SemioWriterSettings;
 
-void semio_writer_default_settings(SemioWriterSettings *s);
+SEMIO_API void semio_writer_default_settings(SemioWriterSettings *s);
 
 typedef struct SemioWriter SemioWriter;
 
 /** Creates `path`; the container follows the extension (.mp4, .mkv, .avi, ...). */
-int semio_writer_open(SemioWriter **w, const char *path, const SemioWriterSettings *s,
+SEMIO_API int semio_writer_open(SemioWriter **w, const char *path, const SemioWriterSettings *s,
                       SemioError *err);
 
 /** Adds one RGB24 picture shown at `seconds` (times must increase). */
-int semio_writer_video(SemioWriter *w, const uint8_t *rgb, int stride, double seconds,
+SEMIO_API int semio_writer_video(SemioWriter *w, const uint8_t *rgb, int stride, double seconds,
                        SemioError *err);
 
 /** Adds interleaved float samples in [-1, 1] (n per channel). */
-int semio_writer_audio(SemioWriter *w, const float *samples, int n, SemioError *err);
+SEMIO_API int semio_writer_audio(SemioWriter *w, const float *samples, int n, SemioError *err);
 
 /** Flushes the encoders, writes the trailer and frees w. */
-int semio_writer_close(SemioWriter **w, SemioError *err);
+SEMIO_API int semio_writer_close(SemioWriter **w, SemioError *err);
 
 #ifdef __cplusplus
 }

@@ -122,7 +122,7 @@ int semio_parse_model_answer(const char *text, int allow_na, SemioParsedAnswer *
     return 0;
 }
 
-void semio_parsed_answer_clear(SemioParsedAnswer *a)
+void semio_parsed_answer_free(SemioParsedAnswer *a)
 {
     free(a->justification);
     a->justification = NULL;

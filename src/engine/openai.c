@@ -590,7 +590,7 @@ static int finish(OpenAI *e, Job *j, CURLcode code, SemioCompletionFn fn, void *
     fn(user, &c);
     free(raw);
     free(error);
-    semio_parsed_answer_clear(&c.answer);
+    semio_parsed_answer_free(&c.answer);
     e->pending--;
     free_job(j);
     return 1;

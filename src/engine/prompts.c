@@ -74,7 +74,7 @@ static int parse(SemioPromptSet *ps, SemioError *err)
     return 0;
 }
 
-int semio_prompts_load(SemioPromptSet **out, const char *path, SemioError *err)
+int semio_prompts_open(SemioPromptSet **out, const char *path, SemioError *err)
 {
     *out = NULL;
     SemioPromptSet *ps = calloc(1, sizeof(*ps));
@@ -88,14 +88,14 @@ int semio_prompts_load(SemioPromptSet **out, const char *path, SemioError *err)
     if (r == 0)
         r = parse(ps, err);
     if (r < 0) {
-        semio_prompts_free(&ps);
+        semio_prompts_close(&ps);
         return r;
     }
     *out = ps;
     return 0;
 }
 
-void semio_prompts_free(SemioPromptSet **pps)
+void semio_prompts_close(SemioPromptSet **pps)
 {
     SemioPromptSet *ps = *pps;
     if (!ps)

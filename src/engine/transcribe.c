@@ -21,7 +21,7 @@ static int on_progress(void *stop, curl_off_t dt, curl_off_t dn, curl_off_t ut, 
     return flag && *flag;
 }
 
-void semio_transcript_clear(SemioTranscript *t)
+void semio_transcript_free(SemioTranscript *t)
 {
     free(t->text);
     free(t->segments_json);

@@ -37,7 +37,7 @@ static void free_inputs(Inputs *in)
     free(in->keys);
     free(in->sign_of_label_col);
     semio_label_csv_free(&in->labels);
-    semio_signs_free(&in->catalog);
+    semio_signs_close(&in->catalog);
 }
 
 static int find_row(const Inputs *in, const char *key)
@@ -198,7 +198,7 @@ static int read_run(const Inputs *in, const SemioCsv *pred, const char *path,
 static int load_inputs(Inputs *in, const char *labels_csv, const char *const *pred_csvs,
                        size_t nruns, SemioError *err)
 {
-    int r = semio_signs_load(&in->catalog, NULL, err);
+    int r = semio_signs_open(&in->catalog, NULL, err);
     if (r == 0)
         r = semio_label_csv_load(&in->labels, labels_csv, in->catalog, err);
     if (r < 0)
@@ -229,10 +229,10 @@ static int load_inputs(Inputs *in, const char *labels_csv, const char *const *pr
 
 int semio_eval_from_csv(SemioEval **out, const char *labels_csv,
                         const char *const *pred_csvs, size_t nruns,
-                        const SemioCsvOptions *options, SemioError *err)
+                        const SemioCsvSettings *options, SemioError *err)
 {
     *out = NULL;
-    SemioCsvOptions opt = { NULL, 0, 1 };
+    SemioCsvSettings opt = { NULL, 0, 1 };
     if (options)
         opt = *options;
     if (opt.tune_folds > 64)
@@ -295,7 +295,7 @@ int semio_eval_from_csv(SemioEval **out, const char *labels_csv,
         sign_labels(&in, signs[s], s, nrows, labels, yes, votes, &raters[s], &ties[s]);
     }
     if (r == 0)
-        r = semio_eval_new(out, nrows, (const char *const *)names,
+        r = semio_eval_open(out, nrows, (const char *const *)names,
                            (const char *const *)patients, nsigns, sign_ids, groups, labels, err);
     for (size_t s = 0; s < nsigns && r == 0; s++) {
         if (raters[s] < 2)
@@ -317,7 +317,7 @@ int semio_eval_from_csv(SemioEval **out, const char *labels_csv,
             r = semio_eval_add_p_runs(*out, base, p_yes, opt.tune_folds, opt.seed, err);
     }
     if (r < 0)
-        semio_eval_free(out);
+        semio_eval_close(out);
 done:
     for (size_t row = 0; patients && row < nrows; row++)
         free(patients[row]);

@@ -53,7 +53,7 @@ static int index_of(char **names, size_t n, const char *name)
     return -1;
 }
 
-int semio_eval_new(SemioEval **out, size_t nrows, const char *const *row_names,
+int semio_eval_open(SemioEval **out, size_t nrows, const char *const *row_names,
                    const char *const *patients, size_t nsigns, const char *const *signs,
                    const char *const *group_of_sign, const int8_t *labels, SemioError *err)
 {
@@ -100,7 +100,7 @@ int semio_eval_new(SemioEval **out, size_t nrows, const char *const *row_names,
         }
     }
     if (nomem) {
-        semio_eval_free(&ev);
+        semio_eval_close(&ev);
         return semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
     }
     *out = ev;
@@ -126,7 +126,7 @@ static void free_names(char **names, size_t n)
     free(names);
 }
 
-void semio_eval_free(SemioEval **pev)
+void semio_eval_close(SemioEval **pev)
 {
     SemioEval *ev = *pev;
     if (!ev)
@@ -564,7 +564,7 @@ int semio_eval_by_patient(const SemioEval *ev, SemioAggregateRule rule, int k, S
             labels[s * P + i] = yes ? 1 : no ? 0 : SEMIO_LABEL_UNKNOWN;
         }
     }
-    if ((r = semio_eval_new(out, P, names, names, S, (const char *const *)ev->signs, groups,
+    if ((r = semio_eval_open(out, P, names, names, S, (const char *const *)ev->signs, groups,
                             labels, err)) < 0)
         goto done;
     for (size_t run = 0; run < ev->nruns && r == 0; run++) {
@@ -587,7 +587,7 @@ int semio_eval_by_patient(const SemioEval *ev, SemioAggregateRule rule, int k, S
         r = semio_eval_add_run(*out, ev->runs[run].name, prov, merged, err);
     }
     if (r < 0)
-        semio_eval_free(out);
+        semio_eval_close(out);
 done:
     free(labels);
     free(answers);

@@ -87,7 +87,7 @@ static int parse(SemioSignSet *set, const char *name, SemioError *err)
     return 0;
 }
 
-int semio_signs_load(SemioSignSet **out, const char *path, SemioError *err)
+int semio_signs_open(SemioSignSet **out, const char *path, SemioError *err)
 {
     *out = NULL;
     SemioSignSet *set = calloc(1, sizeof(*set));
@@ -101,14 +101,14 @@ int semio_signs_load(SemioSignSet **out, const char *path, SemioError *err)
     if (r == 0)
         r = parse(set, path ? path : "built-in data/signs.tsv", err);
     if (r < 0) {
-        semio_signs_free(&set);
+        semio_signs_close(&set);
         return r;
     }
     *out = set;
     return 0;
 }
 
-void semio_signs_free(SemioSignSet **pset)
+void semio_signs_close(SemioSignSet **pset)
 {
     if (!*pset)
         return;

@@ -199,8 +199,3 @@ char *semio_probe_to_json(const SemioProbe *p)
     json_object_put(o);
     return s;
 }
-
-void semio_free(void *ptr)
-{
-    free(ptr);
-}

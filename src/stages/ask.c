@@ -686,7 +686,7 @@ static int make_questions(Ctx *c, const SemioSignSet *cat, SemioPromptSet **ps,
     if (r < 0)
         return r;
     if (c->cls->reads_text) {
-        if ((r = semio_prompts_load(ps, c->set->prompts, c->err)) < 0)
+        if ((r = semio_prompts_open(ps, c->set->prompts, c->err)) < 0)
             return r;
         snprintf(fingerprint, fsize, "%s", semio_prompts_name(*ps));
     } else {
@@ -781,7 +781,7 @@ int semio_ask(SemioStudy *s, const SemioAskSettings *set, SemioAskReport *rep, S
     int64_t set_id = 0;
     int r = check_settings(&c);
     if (r == 0)
-        r = semio_signs_load(&cat, NULL, err);
+        r = semio_signs_open(&cat, NULL, err);
     if (r == 0)
         r = make_questions(&c, cat, &ps, fingerprint, sizeof(fingerprint), &qs, &nq);
     if (r == 0)
@@ -859,7 +859,7 @@ done:
     free(plan);
     free(segs);
     free(qs);
-    semio_prompts_free(&ps);
-    semio_signs_free(&cat);
+    semio_prompts_close(&ps);
+    semio_signs_close(&cat);
     return r;
 }

@@ -133,7 +133,7 @@ static int sign_index(const char *const *ids, size_t n, const char *sign)
 /* Merges each (recording, sign) group of one run's answers into answers[s * rows + r]. */
 static int run_answers(SemioStudy *s, int64_t run, const int64_t *vids, size_t nrows,
                        const char *const *sign_ids, const SemioSignMerge *merges, size_t nsigns,
-                       const SemioStudyEvalOptions *opt, uint8_t *answers, double *p_yes,
+                       const SemioStudyEvalSettings *opt, uint8_t *answers, double *p_yes,
                        int *has_p, SemioError *err)
 {
     memset(answers, SEMIO_ANSWER_MISSING, nrows * nsigns);
@@ -244,7 +244,7 @@ static int rater_agreement(SemioStudy *s, SemioEval *ev, size_t k, const char *s
     return r;
 }
 
-void semio_study_eval_default_options(SemioStudyEvalOptions *o)
+void semio_study_eval_default_settings(SemioStudyEvalSettings *o)
 {
     o->merge = SEMIO_AGG_ANY_YES;
     o->k = 1;
@@ -254,11 +254,11 @@ void semio_study_eval_default_options(SemioStudyEvalOptions *o)
 }
 
 int semio_eval_from_study(SemioEval **out, SemioStudy *s, const char *const *run_names,
-                          size_t n, const SemioStudyEvalOptions *options, SemioError *err)
+                          size_t n, const SemioStudyEvalSettings *options, SemioError *err)
 {
     *out = NULL;
-    SemioStudyEvalOptions opt;
-    semio_study_eval_default_options(&opt);
+    SemioStudyEvalSettings opt;
+    semio_study_eval_default_settings(&opt);
     if (options)
         opt = *options;
     RunInfo *runs = NULL;
@@ -274,7 +274,7 @@ int semio_eval_from_study(SemioEval **out, SemioStudy *s, const char *const *run
     sqlite3_stmt *st = NULL;
     int r = load_runs(s, run_names, n, &runs, &nruns, err);
     if (r == 0)
-        r = semio_signs_load(&catalog, NULL, err);
+        r = semio_signs_open(&catalog, NULL, err);
     if (r < 0)
         goto done;
     size_t ncat = semio_signs_count(catalog);
@@ -354,7 +354,7 @@ int semio_eval_from_study(SemioEval **out, SemioStudy *s, const char *const *run
         if (row >= 0 && sg >= 0)
             labels[(size_t)sg * nrows + (size_t)row] = (int8_t)sqlite3_column_int(st, 2);
     }
-    if ((r = semio_eval_new(out, nrows, (const char *const *)names, (const char *const *)patients,
+    if ((r = semio_eval_open(out, nrows, (const char *const *)names, (const char *const *)patients,
                             nsigns, sign_ids, groups, labels, err)) < 0)
         goto done;
     for (size_t k = 0; k < nsigns && r == 0; k++)
@@ -369,7 +369,7 @@ int semio_eval_from_study(SemioEval **out, SemioStudy *s, const char *const *run
             r = semio_eval_add_p_runs(*out, runs[i].name, p_yes, opt.tune_folds, opt.seed, err);
     }
     if (r < 0)
-        semio_eval_free(out);
+        semio_eval_close(out);
 done:
     sqlite3_finalize(st);
     for (size_t i = 0; i < nrows; i++) {
@@ -386,6 +386,6 @@ done:
     free(groups);
     free(merges);
     free(runs);
-    semio_signs_free(&catalog);
+    semio_signs_close(&catalog);
     return r;
 }

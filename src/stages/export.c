@@ -98,7 +98,7 @@ static void flush_cell(Cell *c, const SemioSign *sign, FILE *f)
 static int write_pilot(SemioStudy *s, int64_t run, FILE *f, SemioError *err)
 {
     SemioSignSet *cat;
-    int r = semio_signs_load(&cat, NULL, err);
+    int r = semio_signs_open(&cat, NULL, err);
     if (r < 0)
         return r;
     const SemioSign *signs[256];
@@ -188,7 +188,7 @@ static int write_pilot(SemioStudy *s, int64_t run, FILE *f, SemioError *err)
         free(cells);
         sqlite3_finalize(st);
     }
-    semio_signs_free(&cat);
+    semio_signs_close(&cat);
     return r;
 }
 

@@ -166,7 +166,7 @@ int semio_import_predictions(SemioStudy *s, const char *path, const char *run, i
         r = semio_fail(err, SEMIO_ERR_FORMAT, "%s: no file_name column", path);
         goto done;
     }
-    if ((r = semio_signs_load(&catalog, NULL, err)) < 0 ||
+    if ((r = semio_signs_open(&catalog, NULL, err)) < 0 ||
         (r = load_videos(s, &videos, &nvideos, err)) < 0)
         goto done;
     for (size_t i = 0; i < semio_signs_count(catalog) && nsigns < 256; i++) {
@@ -212,7 +212,7 @@ int semio_import_predictions(SemioStudy *s, const char *path, const char *run, i
         semio_db_rollback(s);
 done:
     free(videos);
-    semio_signs_free(&catalog);
+    semio_signs_close(&catalog);
     semio_csv_free(&csv);
     return r;
 }

@@ -26,12 +26,12 @@ int semio_ingest_labels(SemioStudy *s, const char *path, const SemioIngestSettin
     int r = semio_patient_rule(&rule, pattern, err);
     if (r < 0)
         return r;
-    if ((r = semio_signs_load(&signs, NULL, err)) == 0 &&
+    if ((r = semio_signs_open(&signs, NULL, err)) == 0 &&
         (r = semio_label_csv_load(&lc, path, signs, err)) == 0)
         r = semio_store_labels(s, realpath(path, real) ? real : path, &lc, signs, &rule, rep,
                                err); /* the file is known by where it is, however named */
     semio_label_csv_free(&lc);
-    semio_signs_free(&signs);
+    semio_signs_close(&signs);
     regfree(&rule);
     return r;
 }

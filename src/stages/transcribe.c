@@ -105,7 +105,7 @@ int semio_transcribe(SemioStudy *s, const SemioTranscribeSettings *set,
         if (sqlite3_step(ins) != SQLITE_DONE)
             r = semio_db_fail(s, err, "cannot store a transcript");
         e == 0 ? rep->made++ : rep->failed++;
-        semio_transcript_clear(&t);
+        semio_transcript_free(&t);
     }
     sqlite3_finalize(st);
     sqlite3_finalize(ins);

@@ -1,6 +1,7 @@
 /* Error codes to sentences, and the one place SemioError gets filled. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <libavutil/error.h>
@@ -57,4 +58,9 @@ const char *semio_averr(int averr, char *buf, size_t size)
     if (av_strerror(averr, buf, size) < 0)
         snprintf(buf, size, "FFmpeg error %d", averr);
     return buf;
+}
+
+void semio_free(void *ptr)
+{
+    free(ptr);
 }

@@ -121,7 +121,7 @@ done:
     return 0;
 }
 
-void semio_kinematic_free(SemioKinematic **k)
+void semio_kinematic_close(SemioKinematic **k)
 {
     free(*k);
     *k = NULL;

@@ -88,7 +88,7 @@ static int kinematic_submit(void *priv, const SemioWindow *w, SemioError *err)
         k->tail = &d->next;
         k->pending++;
     }
-    semio_kinematic_free(&m);
+    semio_kinematic_close(&m);
     return r;
 }
 
