@@ -156,7 +156,7 @@ static void engine_refuses_bad_settings(void)
     CHECK(strstr(err.message, "model"));
     s.model = "m";
     CHECK(semio_engine_open(&e, "openai", &s, &err) == SEMIO_ERR_INVALID);
-    CHECK(strstr(err.message, "--url"));
+    CHECK(strstr(err.message, "server URL"));
     const char *urls[1] = { "http://127.0.0.1:9/v1" };
     s.urls = urls;
     s.nurls = 1;

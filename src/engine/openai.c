@@ -224,9 +224,9 @@ static int openai_open(void **out, const void *settings, SemioError *err)
     const SemioOpenAISettings *set = settings;
     *out = NULL;
     if (!set->model || !set->model[0])
-        return semio_fail(err, SEMIO_ERR_INVALID, "openai: --model is required");
+        return semio_fail(err, SEMIO_ERR_INVALID, "openai: a model is required");
     if (!set->nurls)
-        return semio_fail(err, SEMIO_ERR_INVALID, "openai: give at least one --url");
+        return semio_fail(err, SEMIO_ERR_INVALID, "openai: give at least one server URL");
     if (set->concurrency < 1 || set->concurrency > 1024)
         return semio_fail(err, SEMIO_ERR_INVALID, "openai: concurrency must be 1..1024");
     for (size_t i = 0; i < set->nurls; i++)
@@ -258,7 +258,7 @@ static int openai_open(void **out, const void *settings, SemioError *err)
     if (r == 0 && set->extra_json) {
         e->extra = json_tokener_parse(set->extra_json);
         if (!e->extra || !json_object_is_type(e->extra, json_type_object))
-            r = semio_fail(err, SEMIO_ERR_INVALID, "openai: --extra '%s' is not a JSON object",
+            r = semio_fail(err, SEMIO_ERR_INVALID, "openai: extra '%s' is not a JSON object",
                            set->extra_json);
     }
     e->set.model = e->model;

@@ -105,7 +105,7 @@ static int transcribe(const SemioOpenAISettings *s, const uint8_t *wav, size_t s
                       SemioTranscript *out, SemioError *err)
 {
     if (!s->model || !s->nurls)
-        return semio_fail(err, SEMIO_ERR_INVALID, "transcribe: --url and --model are required");
+        return semio_fail(err, SEMIO_ERR_INVALID, "transcribe: a server URL and a model are required");
     if (strncmp(s->urls[0], "http://", 7) && strncmp(s->urls[0], "https://", 8))
         return semio_fail(err, SEMIO_ERR_INVALID, "transcribe: '%s' is not an http(s) URL",
                           s->urls[0]);

@@ -338,9 +338,9 @@ int semio_phantom(const SemioPhantomSettings *s, SemioPhantomReport *rep, SemioE
     if (!s->dir || !s->dir[0])
         return semio_fail(err, SEMIO_ERR_INVALID, "phantom: give the output folder (-o DIR)");
     if (s->videos < 1 || s->videos > 100000)
-        return semio_fail(err, SEMIO_ERR_INVALID, "phantom: --videos must be 1..100000");
+        return semio_fail(err, SEMIO_ERR_INVALID, "phantom: videos must be 1..100000");
     if (s->patients < 0 || s->patients > s->videos)
-        return semio_fail(err, SEMIO_ERR_INVALID, "phantom: --patients must be 1..%d (the "
+        return semio_fail(err, SEMIO_ERR_INVALID, "phantom: patients must be 1..%d (the "
                           "number of recordings)", s->videos);
     if (s->width < 64 || s->height < 64 || s->width % 2 || s->height % 2 || s->width > 7680 ||
         s->height > 4320)

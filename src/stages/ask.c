@@ -108,7 +108,7 @@ static int choose_signs(const SemioSignSet *cat, const char *spec, const SemioVi
         if (strcmp(t, "all") && strcmp(t, "limb") && strcmp(t, "facial") && strcmp(t, "audio") &&
             !semio_signs_find(cat, t))
             return semio_fail(err, SEMIO_ERR_INVALID,
-                              "--signs: '%s' is neither a sign of the catalog nor all, limb, "
+                              "signs: '%s' is neither a sign of the catalog nor all, limb, "
                               "facial or audio", t);
     for (size_t i = 0; i < semio_signs_count(cat); i++) {
         const SemioSign *g = semio_signs_get(cat, i);
@@ -122,7 +122,7 @@ static int choose_signs(const SemioSignSet *cat, const char *spec, const SemioVi
     }
     if (*n == 0)
         return semio_fail(err, SEMIO_ERR_INVALID,
-                          "--signs %s with --view %s leaves nothing to ask%s", spec, view->name,
+                          "signs %s with view %s leaves nothing to ask%s", spec, view->name,
                           *skipped ? " (audio signs need the audio view, video signs a video "
                                      "view)" : "");
     return 0;

@@ -358,7 +358,7 @@ int semio_enhance(SemioStudy *s, const SemioEnhanceSettings *set, SemioEnhanceRe
         return enhance_keypoint_view(s, set, rep, err);
     int denoise = !strcmp(set->view, "denoise");
     if (!denoise && strcmp(set->view, "audio"))
-        return semio_fail(err, SEMIO_ERR_INVALID, "enhance: --view %s is not one semio makes "
+        return semio_fail(err, SEMIO_ERR_INVALID, "enhance: view %s is not one semio makes "
                           "(audio, denoise, pose, face)", set->view);
     if (denoise && !semio_feature_built("denoise")) /* said once, not as a failed view each */
         return semio_fail_not_built(err, "denoise");

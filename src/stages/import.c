@@ -73,7 +73,7 @@ static int create_run(SemioStudy *s, const char *run, const char *csv_path, int 
     sqlite3_finalize(st);
     if (exists && !replace)
         return semio_fail(err, SEMIO_ERR_CONFLICT,
-                          "%s: run '%s' already exists (use --replace to import it again)",
+                          "%s: run '%s' already exists (replace it to import it again)",
                           s->path, run);
     if (exists && (r = semio_db_prepare(s, &st, "DELETE FROM runs WHERE name = ?", err)) == 0) {
         sqlite3_bind_text(st, 1, run, -1, SQLITE_STATIC);

@@ -384,11 +384,11 @@ int semio_sample(SemioStudy *s, const SemioSampleSettings *set, SemioSampleRepor
 {
     memset(rep, 0, sizeof(*rep));
     if (set->frames < 1 || set->frames > 100000)
-        return semio_fail(err, SEMIO_ERR_INVALID, "--frames must be between 1 and 100000");
+        return semio_fail(err, SEMIO_ERR_INVALID, "frames must be between 1 and 100000");
     if (set->quality < 1 || set->quality > 100)
-        return semio_fail(err, SEMIO_ERR_INVALID, "--quality must be between 1 and 100");
+        return semio_fail(err, SEMIO_ERR_INVALID, "quality must be between 1 and 100");
     if (set->fps < 0 || set->max_pixels < 0)
-        return semio_fail(err, SEMIO_ERR_INVALID, "--fps and --max-pixels cannot be negative");
+        return semio_fail(err, SEMIO_ERR_INVALID, "fps and max_pixels cannot be negative");
     if (set->fps > 0)
         snprintf(rep->key, sizeof(rep->key), "fps%g-n%d-p%lld-q%d", set->fps, set->frames,
                  (long long)set->max_pixels, set->quality);

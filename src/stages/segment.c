@@ -47,7 +47,7 @@ static int find_set(SemioStudy *s, const SemioSegmentSettings *set, const char *
         if (!same)
             return semio_fail(err, SEMIO_ERR_CONFLICT,
                               "%s: segment set '%s' already exists with other settings; choose "
-                              "another --name", s->path, name);
+                              "another name", s->path, name);
         return 0;
     }
     sqlite3_finalize(st);
@@ -138,7 +138,7 @@ int semio_segment(SemioStudy *s, const SemioSegmentSettings *set, SemioSegmentRe
                           "overlap (%g s) must be shorter than the window (%g s)", set->overlap,
                           set->window);
     if (set->window == 0 && set->overlap > 0)
-        return semio_fail(err, SEMIO_ERR_INVALID, "--overlap needs --window");
+        return semio_fail(err, SEMIO_ERR_INVALID, "an overlap needs a window");
     set_name(set, rep->set_name, sizeof(rep->set_name));
 
     sqlite3_stmt *videos = NULL, *ins = NULL;

@@ -23,7 +23,7 @@ int semio_transcribe(SemioStudy *s, const SemioTranscribeSettings *set,
         return semio_fail(err, SEMIO_ERR_INVALID, "transcribe: '%s' is not an http(s) URL",
                           set->server->urls[0]);
     if (strcmp(source, "audio") && strcmp(source, "denoise"))
-        return semio_fail(err, SEMIO_ERR_INVALID, "transcribe: --source is audio or denoise");
+        return semio_fail(err, SEMIO_ERR_INVALID, "transcribe: the source is audio or denoise");
     if (offline && !semio_feature_built("pocketsphinx")) /* not a failed transcript each */
         return semio_fail_not_built(err, "pocketsphinx");
     char sql[700];
