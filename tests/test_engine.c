@@ -10,7 +10,8 @@ static void reads_answers_tolerantly(void)
 {
     static const struct {
         const char *text;
-        int allow_na, answer;
+        int allow_na;
+        SemioAnswer answer;
         double onset;
     } good[] = {
         { "{\"answer\": \"yes\", \"justification\": \"jerks\", \"start_time\": \"00:12\"}", 0, SEMIO_ANSWER_YES, 12 },

@@ -400,11 +400,13 @@ static void tables_in_every_format(void)
         CHECK_MSG(strstr(text, needles[fmt]), "format %d lacks %s:\n%s", fmt, needles[fmt], text);
         free(text);
     }
-    CHECK_INT(semio_table_format_parse("tex"), SEMIO_TABLE_LATEX);
-    CHECK_INT(semio_table_format_parse("pilot-csv"), SEMIO_TABLE_PILOT_CSV);
-    CHECK_INT(semio_table_format_parse("xls"), -1);
-    CHECK_INT(semio_rules_parse("STRICT"), SEMIO_RULES_STRICT);
-    CHECK_INT(semio_rules_parse("lenient"), -1);
+    SemioTableFormat tf;
+    SemioRules rules;
+    CHECK(semio_table_format_parse("tex", &tf) == 0 && tf == SEMIO_TABLE_LATEX);
+    CHECK(semio_table_format_parse("pilot-csv", &tf) == 0 && tf == SEMIO_TABLE_PILOT_CSV);
+    CHECK_INT(semio_table_format_parse("xls", &tf), SEMIO_ERR_INVALID);
+    CHECK(semio_rules_parse("STRICT", &rules) == 0 && rules == SEMIO_RULES_STRICT);
+    CHECK_INT(semio_rules_parse("lenient", &rules), SEMIO_ERR_INVALID);
     semio_eval_close(&ev);
 }
 

@@ -60,7 +60,7 @@ const Command *cli_find(const char *name);
 
 /* What eval and report share: how to read the inputs, and where the result goes. */
 typedef struct EvalOptions {
-    int format;         /* SemioTableFormat */
+    SemioTableFormat format;
     const char *output; /* NULL: standard output */
     const char *title;
 } EvalOptions;

@@ -60,11 +60,11 @@ int cli_load_eval(const Command *cmd, int argc, char **argv, EvalOptions *o, Sem
             }
             break;
         case 'r':
-            if ((int)(set.rules = (SemioRules)semio_rules_parse(optarg)) < 0)
+            if (semio_rules_parse(optarg, &set.rules) < 0)
                 return cli_error("--rules: '%s' is not pilot, binary or strict", optarg), 2;
             break;
         case 'f':
-            if ((o->format = semio_table_format_parse(optarg)) < 0)
+            if (semio_table_format_parse(optarg, &o->format) < 0)
                 return cli_error("--format: '%s' is not md, csv, tex, json or pilot-csv",
                                  optarg), 2;
             break;

@@ -6,6 +6,7 @@
 #ifndef SEMIO_ENGINE_H
 #define SEMIO_ENGINE_H
 
+#include "semio/answer.h"
 #include "semio/audio.h"
 #include "semio/common.h"
 #include "semio/pose.h"
@@ -42,7 +43,7 @@ SEMIO_API void semio_text_hash(const char *text, char hex[65]);
 /* ---- reading a model's answer ---------------------------------------------- */
 
 typedef struct SemioParsedAnswer {
-    int answer;            /**< SemioAnswer: yes, no or na */
+    SemioAnswer answer;    /**< yes, no or na */
     char *justification;   /**< may be NULL */
     double onset_s;        /**< start_time in seconds, NaN for "N/A" or none */
 } SemioParsedAnswer;

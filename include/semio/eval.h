@@ -33,8 +33,8 @@ typedef enum SemioRules {
     SEMIO_RULES_STRICT = 2,
 } SemioRules;
 
-/** Parses "pilot", "binary" or "strict"; -1 otherwise. */
-SEMIO_API int semio_rules_parse(const char *name);
+/** Parses "pilot", "binary" or "strict" (any case) into *out; SEMIO_ERR_INVALID otherwise. */
+SEMIO_API int semio_rules_parse(const char *name, SemioRules *out);
 SEMIO_API const char *semio_rules_name(SemioRules rules);
 
 typedef enum SemioMetricId {

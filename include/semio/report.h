@@ -22,8 +22,8 @@ typedef enum SemioTableFormat {
     SEMIO_TABLE_PILOT_CSV, /**< the pilot's metrics CSV: rows = metrics, columns = signs */
 } SemioTableFormat;
 
-/** Parses md, csv, tex, json, pilot-csv; -1 otherwise. */
-SEMIO_API int semio_table_format_parse(const char *name);
+/** Parses md, csv, tex, json, pilot-csv (markdown, latex) into *out; SEMIO_ERR_INVALID otherwise. */
+SEMIO_API int semio_table_format_parse(const char *name, SemioTableFormat *out);
 
 /** Writes the evaluation's tables (after compute). */
 SEMIO_API int semio_eval_write(const SemioEval *ev, SemioTableFormat format, FILE *out, SemioError *err);

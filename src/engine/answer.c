@@ -78,7 +78,7 @@ static int read_answer(json_object *v, int allow_na)
 int semio_parse_model_answer(const char *text, int allow_na, SemioParsedAnswer *out, char *why,
                              size_t why_size)
 {
-    out->answer = -1;
+    out->answer = SEMIO_ANSWER_FAILED; /* until a yes, no or na is read */
     out->justification = NULL;
     out->onset_s = NAN;
     if (!text || !*text) {
@@ -99,8 +99,8 @@ int semio_parse_model_answer(const char *text, int allow_na, SemioParsedAnswer *
         snprintf(why, why_size, "the answer's {...} is not valid JSON");
         return -1;
     }
-    out->answer = read_answer(get_ci(root, "answer"), allow_na);
-    if (out->answer < 0) {
+    int answer = read_answer(get_ci(root, "answer"), allow_na);
+    if (answer < 0) {
         json_object *a = get_ci(root, "answer");
         snprintf(why, why_size, "\"answer\" is %s, not %s", a ? json_object_to_json_string(a)
                                                               : "missing",
@@ -108,6 +108,7 @@ int semio_parse_model_answer(const char *text, int allow_na, SemioParsedAnswer *
         json_object_put(root);
         return -1;
     }
+    out->answer = (SemioAnswer)answer;
     json_object *j = get_ci(root, "justification");
     if (j && json_object_is_type(j, json_type_string))
         out->justification = strdup(json_object_get_string(j));

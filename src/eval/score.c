@@ -23,12 +23,14 @@ const char *semio_metric_name(SemioMetricId m)
 
 static const char *const rule_names[] = { "pilot", "binary", "strict" };
 
-int semio_rules_parse(const char *name)
+int semio_rules_parse(const char *name, SemioRules *out)
 {
     for (int i = 0; i < 3; i++)
-        if (!strcasecmp(name, rule_names[i]))
-            return i;
-    return -1;
+        if (name && !strcasecmp(name, rule_names[i])) {
+            *out = (SemioRules)i;
+            return 0;
+        }
+    return SEMIO_ERR_INVALID;
 }
 
 const char *semio_rules_name(SemioRules rules)

@@ -12,16 +12,18 @@
 
 static const char *const format_names[] = { "md", "csv", "tex", "json", "pilot-csv" };
 
-int semio_table_format_parse(const char *name)
+int semio_table_format_parse(const char *name, SemioTableFormat *out)
 {
-    for (int i = 0; i < 5; i++)
-        if (!strcasecmp(name, format_names[i]))
-            return i;
-    if (!strcasecmp(name, "markdown"))
-        return SEMIO_TABLE_MARKDOWN;
-    if (!strcasecmp(name, "latex"))
-        return SEMIO_TABLE_LATEX;
-    return -1;
+    for (int i = 0; name && i < 5; i++)
+        if (!strcasecmp(name, format_names[i])) {
+            *out = (SemioTableFormat)i;
+            return 0;
+        }
+    if (name && (!strcasecmp(name, "markdown") || !strcasecmp(name, "latex"))) {
+        *out = !strcasecmp(name, "latex") ? SEMIO_TABLE_LATEX : SEMIO_TABLE_MARKDOWN;
+        return 0;
+    }
+    return SEMIO_ERR_INVALID;
 }
 
 /* Python's repr(round(x, 3)): "0.85", "0.434", "11.0", "nan" (what the pilot wrote). */
