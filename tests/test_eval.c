@@ -517,7 +517,7 @@ static void raters_and_probabilities_from_csv(void)
     SemioStudy *st;
     SemioLabelsReport lrep;
     SemioImportReport irep;
-    CHECK_OK(semio_study_open(&st, db, &err), err);
+    CHECK_OK(semio_study_open(&st, db, SEMIO_STUDY_CREATE, &err), err);
     CHECK_OK(semio_ingest_labels(st, labels, NULL, &lrep, &err), err);
     CHECK_OK(semio_import_predictions(st, pred, "probs", 0, &irep, &err), err);
     CHECK_OK(semio_eval_from_study(&ev, st, NULL, 0, NULL, &err), err);
@@ -552,7 +552,7 @@ static void study_runs_imported_and_scored(void)
     SemioError err = { 0 };
     SemioLabelsReport lrep;
     SemioImportReport rep;
-    CHECK_OK(semio_study_open(&s, db, &err), err);
+    CHECK_OK(semio_study_open(&s, db, SEMIO_STUDY_CREATE, &err), err);
     CHECK_OK(semio_ingest_labels(s, fixture("90_FeatureAnnotation.csv"), NULL, &lrep, &err), err);
     CHECK_OK(semio_import_predictions(s, fixture("AF3_90_audio_feature.csv"), "af3", 0, &rep,
                                       &err), err);
@@ -615,7 +615,7 @@ static void study_runs_imported_and_scored(void)
                           " answered_at) VALUES (2, 1, 1, 'tonic', 'yes', 'ok', 'now')",
                        NULL, NULL, NULL) != SQLITE_OK);
     sqlite3_close(h);
-    CHECK_OK(semio_study_open(&s, db, &err), err);
+    CHECK_OK(semio_study_open(&s, db, SEMIO_STUDY_CREATE, &err), err);
     const char *w[1] = { "windows" };
     SemioStudyEvalSettings opt;
     semio_study_eval_default_settings(&opt);
@@ -674,7 +674,7 @@ static void old_studies_are_migrated(void)
     const char *db = test_path("v1.db");
     SemioStudy *s;
     SemioError err = { 0 };
-    CHECK_OK(semio_study_open(&s, db, &err), err);
+    CHECK_OK(semio_study_open(&s, db, SEMIO_STUDY_CREATE, &err), err);
     semio_study_close(&s);
     sqlite3 *h;
     CHECK(sqlite3_open(db, &h) == SQLITE_OK);
@@ -684,7 +684,7 @@ static void old_studies_are_migrated(void)
                           "INSERT INTO videos(file_name, patient, status) VALUES ('a.mp4', 'a', "
                           "'no_file')", NULL, NULL, NULL) == SQLITE_OK);
     sqlite3_close(h);
-    CHECK_OK(semio_study_open(&s, db, &err), err);
+    CHECK_OK(semio_study_open(&s, db, SEMIO_STUDY_CREATE, &err), err);
     semio_study_close(&s);
     CHECK_INT(test_sql(db, "PRAGMA user_version"), 4);
     CHECK_INT(test_sql(db, "SELECT count(*) FROM views"), 0);
@@ -693,7 +693,7 @@ static void old_studies_are_migrated(void)
     CHECK(sqlite3_open(db, &h) == SQLITE_OK);
     CHECK(sqlite3_exec(h, "PRAGMA user_version = 99", NULL, NULL, NULL) == SQLITE_OK);
     sqlite3_close(h);
-    CHECK(semio_study_open(&s, db, &err) == SEMIO_ERR_CONFLICT);
+    CHECK(semio_study_open(&s, db, SEMIO_STUDY_CREATE, &err) == SEMIO_ERR_CONFLICT);
     CHECK(strstr(err.message, "newer semio"));
 }
 

@@ -99,7 +99,7 @@ static void study_stages_stop_before_work(void)
 {
     SemioStudy *s;
     SemioError err = { 0 };
-    CHECK_OK(semio_study_open(&s, test_path("study.db"), &err), err);
+    CHECK_OK(semio_study_open(&s, test_path("study.db"), SEMIO_STUDY_CREATE, &err), err);
     SemioEnhanceSettings es;
     SemioEnhanceReport erep;
     semio_enhance_default_settings(&es);

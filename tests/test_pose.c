@@ -153,7 +153,7 @@ static int sampled_study(const char *db, const char *rec, int frames, SemioStudy
     semio_segment_default_settings(&seg);
     semio_sample_default_settings(&smp);
     smp.frames = frames;
-    int r = semio_study_open(s, db, err);
+    int r = semio_study_open(s, db, SEMIO_STUDY_CREATE, err);
     if (r == 0 && (r = semio_ingest(*s, paths, 1, NULL, &irep, err)) == 0 &&
         (r = semio_segment(*s, &seg, &grep_, err)) == 0)
         r = semio_sample(*s, &smp, &srep, err);
@@ -256,7 +256,7 @@ static void face_view_with_the_builtin_detector(void)
     CHECK(sqlite3_open(db, &raw) == SQLITE_OK);
     CHECK(sqlite3_exec(raw, "DELETE FROM views", NULL, NULL, NULL) == SQLITE_OK);
     sqlite3_close(raw);
-    CHECK_OK(semio_study_open(&s, db, &err), err);
+    CHECK_OK(semio_study_open(&s, db, SEMIO_STUDY_CREATE, &err), err);
     set.detector.turns = 1;
     set.face_every = 2; /* one of the two frames searched: the turned search is the slow part */
     CHECK_OK(semio_enhance(s, &set, &rep, &err), err);
@@ -277,7 +277,7 @@ static void face_view_with_the_builtin_detector(void)
     CHECK(sqlite3_open(db, &raw) == SQLITE_OK);
     CHECK(sqlite3_exec(raw, "DELETE FROM views", NULL, NULL, NULL) == SQLITE_OK);
     sqlite3_close(raw);
-    CHECK_OK(semio_study_open(&s, db, &err), err);
+    CHECK_OK(semio_study_open(&s, db, SEMIO_STUDY_CREATE, &err), err);
     set.detector.backend = SEMIO_FACE_BLAZEFACE;
     set.face_every = 1;
     CHECK_OK(semio_enhance(s, &set, &rep, &err), err);

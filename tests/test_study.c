@@ -56,7 +56,7 @@ static void paper_labels_ingest_as_they_are(void)
     SemioStudy *s;
     SemioError err = { 0 };
     SemioLabelsReport rep;
-    CHECK_OK(semio_study_open(&s, db, &err), err);
+    CHECK_OK(semio_study_open(&s, db, SEMIO_STUDY_CREATE, &err), err);
     CHECK_OK(semio_ingest_labels(s, paper_labels(), NULL, &rep, &err), err);
     CHECK_INT(rep.rows, 90);
     CHECK_INT(rep.sign_columns, 20);
@@ -101,7 +101,7 @@ static void label_csv_variants(void)
     SemioStudy *s;
     SemioError err = { 0 };
     SemioLabelsReport rep;
-    CHECK_OK(semio_study_open(&s, db, &err), err);
+    CHECK_OK(semio_study_open(&s, db, SEMIO_STUDY_CREATE, &err), err);
     CHECK_OK(semio_ingest_labels(s, csv, NULL, &rep, &err), err);
     semio_study_close(&s);
     CHECK_INT(rep.rows, 2);
@@ -124,7 +124,7 @@ static void bad_label_files_change_nothing(void)
     SemioStudy *s;
     SemioError err = { 0 };
     SemioLabelsReport rep;
-    CHECK_OK(semio_study_open(&s, db, &err), err);
+    CHECK_OK(semio_study_open(&s, db, SEMIO_STUDY_CREATE, &err), err);
     const char *good = test_path("good.csv");
     write_text(good, "file_name,tonic\nP1@x@y@sz_v1.mp4,yes\n");
     CHECK_OK(semio_ingest_labels(s, good, NULL, &rep, &err), err);
@@ -185,7 +185,7 @@ static void patient_rule(void)
     SemioIngestSettings set;
     SemioIngestReport rep;
     semio_ingest_default_settings(&set);
-    CHECK_OK(semio_study_open(&s, db, &err), err);
+    CHECK_OK(semio_study_open(&s, db, SEMIO_STUDY_CREATE, &err), err);
     set.patient_regex = "^(P[0-9]+";
     const char *paths[1] = { dir };
     CHECK(semio_ingest(s, paths, 1, &set, &rep, &err) == SEMIO_ERR_INVALID);
@@ -229,7 +229,7 @@ static void ingest_is_idempotent_and_notices_changes(void)
     SemioError err = { 0 };
     SemioIngestReport rep;
     const char *paths[1] = { dir };
-    CHECK_OK(semio_study_open(&s, db, &err), err);
+    CHECK_OK(semio_study_open(&s, db, SEMIO_STUDY_CREATE, &err), err);
     CHECK_OK(semio_ingest(s, paths, 1, NULL, &rep, &err), err);
     CHECK_INT(rep.added, 2);
     CHECK_INT(test_sql(db, "SELECT frame_count FROM videos WHERE file_name = 'A1@d@r@sz_v1.mp4'"), 60);
@@ -296,7 +296,7 @@ static void bad_recordings_are_recorded_not_fatal(void)
     set.on_error = remember_error;
     set.error_user = &errors;
     const char *paths[2] = { dir, dup };
-    CHECK_OK(semio_study_open(&s, db, &err), err);
+    CHECK_OK(semio_study_open(&s, db, SEMIO_STUDY_CREATE, &err), err);
     CHECK_OK(semio_ingest(s, paths, 2, &set, &rep, &err), err);
     semio_study_close(&s);
     CHECK_INT(rep.added, 1);
@@ -325,7 +325,7 @@ static void labels_first_recordings_later(void)
     SemioError err = { 0 };
     SemioLabelsReport lrep;
     SemioIngestReport rep;
-    CHECK_OK(semio_study_open(&s, db, &err), err);
+    CHECK_OK(semio_study_open(&s, db, SEMIO_STUDY_CREATE, &err), err);
     CHECK_OK(semio_ingest_labels(s, csv, NULL, &lrep, &err), err);
     CHECK_INT(lrep.new_videos, 1);
     const char *paths[1] = { a };
@@ -373,7 +373,7 @@ static void segments_windows_and_labels(void)
     SemioSegmentReport srep;
     SemioSegmentSettings set;
     const char *paths[1] = { a };
-    CHECK_OK(semio_study_open(&s, db, &err), err);
+    CHECK_OK(semio_study_open(&s, db, SEMIO_STUDY_CREATE, &err), err);
     CHECK_OK(semio_ingest(s, paths, 1, NULL, &rep, &err), err);
     CHECK_OK(semio_ingest_labels(s, csv, NULL, &lrep, &err), err);
 
@@ -480,7 +480,7 @@ static void sampling_is_exact_and_resumable(void)
     SemioSampleSettings set;
     SemioSampleReport prep;
     const char *paths[1] = { dir };
-    CHECK_OK(semio_study_open(&s, db, &err), err);
+    CHECK_OK(semio_study_open(&s, db, SEMIO_STUDY_CREATE, &err), err);
     semio_sample_default_settings(&set);
     CHECK(semio_sample(s, &set, &prep, &err) == SEMIO_ERR_NOT_FOUND);
     CHECK(strstr(err.message, "semio segment"));
@@ -521,7 +521,7 @@ static void sampling_is_exact_and_resumable(void)
     sqlite3_exec(h, "PRAGMA foreign_keys = ON; DELETE FROM samples WHERE segment_id = 2", NULL,
                  NULL, NULL);
     sqlite3_close(h);
-    CHECK_OK(semio_study_open(&s, db, &err), err);
+    CHECK_OK(semio_study_open(&s, db, SEMIO_STUDY_CREATE, &err), err);
     CHECK_OK(semio_sample(s, &set, &prep, &err), err);
     CHECK_INT(prep.segments_done, 1);
     CHECK_INT(prep.segments_skipped, 2);
@@ -559,7 +559,7 @@ static void sampling_scales_to_the_budget(void)
     SemioSampleSettings set;
     SemioSampleReport prep;
     const char *paths[1] = { a };
-    CHECK_OK(semio_study_open(&s, db, &err), err);
+    CHECK_OK(semio_study_open(&s, db, SEMIO_STUDY_CREATE, &err), err);
     CHECK_OK(semio_ingest(s, paths, 1, NULL, &rep, &err), err);
     semio_segment_default_settings(&seg);
     CHECK_OK(semio_segment(s, &seg, &srep, &err), err);
@@ -600,7 +600,7 @@ static void sampling_records_damage(void)
     SemioSampleSettings set;
     SemioSampleReport prep;
     const char *paths[1] = { dir };
-    CHECK_OK(semio_study_open(&s, db, &err), err);
+    CHECK_OK(semio_study_open(&s, db, SEMIO_STUDY_CREATE, &err), err);
     CHECK_OK(semio_ingest(s, paths, 1, NULL, &rep, &err), err);
     CHECK_INT(rep.added, 1);
     semio_segment_default_settings(&seg);
@@ -624,7 +624,7 @@ static void study_open_refuses_foreign_files(void)
     write_text(text, "this is a text file that is long enough to not be a database header\n");
     SemioStudy *s = NULL;
     SemioError err = { 0 };
-    CHECK(semio_study_open(&s, text, &err) == SEMIO_ERR_DB);
+    CHECK(semio_study_open(&s, text, SEMIO_STUDY_CREATE, &err) == SEMIO_ERR_DB);
     CHECK(strstr(err.message, "not-a-study.db"));
     CHECK(s == NULL);
     const char *other = test_path("other.db");
@@ -632,9 +632,9 @@ static void study_open_refuses_foreign_files(void)
     sqlite3_open(other, &h);
     sqlite3_exec(h, "CREATE TABLE t(x)", NULL, NULL, NULL);
     sqlite3_close(h);
-    CHECK(semio_study_open(&s, other, &err) == SEMIO_ERR_CONFLICT);
+    CHECK(semio_study_open(&s, other, SEMIO_STUDY_CREATE, &err) == SEMIO_ERR_CONFLICT);
     CHECK(strstr(err.message, "not a semio study"));
-    CHECK(semio_study_open(&s, "/nonexistent-dir/x.db", &err) == SEMIO_ERR_DB);
+    CHECK(semio_study_open(&s, "/nonexistent-dir/x.db", SEMIO_STUDY_CREATE, &err) == SEMIO_ERR_DB);
 }
 
 static void status_summarizes(void)
@@ -643,7 +643,7 @@ static void status_summarizes(void)
     SemioStudy *s;
     SemioError err = { 0 };
     char *json;
-    CHECK_OK(semio_study_open(&s, db, &err), err);
+    CHECK_OK(semio_study_open(&s, db, SEMIO_STUDY_CREATE, &err), err);
     CHECK_OK(semio_status_json(s, &json, &err), err);
     semio_study_close(&s);
     json_object *root = json_tokener_parse(json);

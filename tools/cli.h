@@ -91,5 +91,6 @@ int cmd_transcribe(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_phantom(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_recover(int argc, char **argv);
 
 #endif

@@ -120,7 +120,7 @@ int cmd_ask(int argc, char **argv)
     oa.stop = &cli_stop_flag;
     SemioStudy *s;
     SemioAskReport rep;
-    int r = semio_study_open(&s, study, &err);
+    int r = semio_study_open(&s, study, SEMIO_STUDY_WRITE, &err);
     if (r == 0)
         r = semio_ask(s, &set, &rep, &err);
     semio_study_close(&s);

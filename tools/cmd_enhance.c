@@ -85,7 +85,7 @@ int cmd_enhance(int argc, char **argv)
     SemioError err = { 0 };
     SemioStudy *s;
     SemioEnhanceReport rep;
-    int r = semio_study_open(&s, study, &err);
+    int r = semio_study_open(&s, study, SEMIO_STUDY_WRITE, &err);
     if (r == 0)
         r = semio_enhance(s, &set, &rep, &err);
     semio_study_close(&s);

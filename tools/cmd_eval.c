@@ -119,7 +119,7 @@ int cli_load_eval(const Command *cmd, int argc, char **argv, EvalOptions *o, Sem
         SemioStudy *s = NULL;
         if (access(study, F_OK) != 0)
             return cli_error("%s: no such study", study);
-        r = semio_study_open(&s, study, &err);
+        r = semio_study_open(&s, study, SEMIO_STUDY_READ, &err);
         if (r == 0)
             r = semio_eval_from_study(ev, s, runs, nruns, &merge, &err);
         semio_study_close(&s);

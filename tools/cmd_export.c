@@ -44,7 +44,7 @@ int cmd_export(int argc, char **argv)
     FILE *out = output ? fopen(output, "w") : stdout;
     if (!out)
         return cli_error("%s: cannot write: %s", output, strerror(errno));
-    int r = semio_study_open(&s, study, &err);
+    int r = semio_study_open(&s, study, SEMIO_STUDY_READ, &err);
     if (r == 0)
         r = semio_export(s, run, format, out, &err);
     semio_study_close(&s);

@@ -30,7 +30,7 @@ int cmd_import(int argc, char **argv)
     SemioError err = { 0 };
     SemioStudy *s;
     SemioImportReport rep;
-    int r = semio_study_open(&s, study, &err);
+    int r = semio_study_open(&s, study, SEMIO_STUDY_WRITE, &err);
     if (r == 0)
         r = semio_import_predictions(s, argv[optind], run, replace, &rep, &err);
     semio_study_close(&s);

@@ -44,7 +44,7 @@ int cmd_ingest(int argc, char **argv)
 
     SemioError err = { 0 };
     SemioStudy *s;
-    int r = semio_study_open(&s, study, &err);
+    int r = semio_study_open(&s, study, SEMIO_STUDY_CREATE, &err);
     if (r < 0)
         return cli_fail(&err, r);
     if (optind < argc) {

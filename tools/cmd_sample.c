@@ -54,7 +54,7 @@ int cmd_sample(int argc, char **argv)
     SemioError err = { 0 };
     SemioStudy *s;
     SemioSampleReport rep;
-    int r = semio_study_open(&s, study, &err);
+    int r = semio_study_open(&s, study, SEMIO_STUDY_WRITE, &err);
     if (r == 0)
         r = semio_sample(s, &set, &rep, &err);
     semio_study_close(&s);

@@ -43,7 +43,7 @@ int cmd_segment(int argc, char **argv)
     SemioError err = { 0 };
     SemioStudy *s;
     SemioSegmentReport rep;
-    int r = semio_study_open(&s, study, &err);
+    int r = semio_study_open(&s, study, SEMIO_STUDY_WRITE, &err);
     if (r == 0)
         r = semio_segment(s, &set, &rep, &err);
     semio_study_close(&s);

@@ -78,11 +78,12 @@ int cmd_status(int argc, char **argv)
     static const struct option opts[] = {
         { "study", required_argument, NULL, 's' },
         { "json", no_argument, NULL, 'j' },
+        { "check", no_argument, NULL, 'c' },
         { "help", no_argument, NULL, 'h' },
         { 0 },
     };
     const char *study = NULL;
-    int json = 0, opt, status;
+    int json = 0, check = 0, opt, status;
     while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         if (cli_common_option(cmd, opt, &status))
             return status;
@@ -90,15 +91,29 @@ int cmd_status(int argc, char **argv)
             study = optarg;
         else if (opt == 'j')
             json = 1;
+        else if (opt == 'c')
+            check = 1;
     }
     if (!study)
         return cli_error("status: --study is required"), 2;
-    if (access(study, F_OK) != 0)
-        return cli_error("%s: no such study", study);
     SemioError err = { 0 };
     SemioStudy *s;
     char *text = NULL;
-    int r = semio_study_open(&s, study, &err);
+    if (check) { /* the full check reads a damaged study too, and lists what it finds */
+        int r = semio_study_check(study, &text, &err);
+        if (r < 0)
+            return cli_fail(&err, r);
+        int ok = !strcmp(text, "ok");
+        printf(ok ? "%s: the database is sound (integrity_check: ok)\n"
+                  : "%s: the database is damaged; semio writes nothing into it. 'semio recover "
+                    "%s NEW.db' copies what can still be read into a new study. SQLite found:\n",
+               study, study);
+        if (!ok)
+            printf("%s\n", text);
+        semio_free(text);
+        return ok ? 0 : 1;
+    }
+    int r = semio_study_open(&s, study, SEMIO_STUDY_READ, &err);
     if (r == 0)
         r = semio_status_json(s, &text, &err);
     semio_study_close(&s);

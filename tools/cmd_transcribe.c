@@ -53,7 +53,7 @@ int cmd_transcribe(int argc, char **argv)
     SemioError err = { 0 };
     SemioStudy *s;
     SemioTranscribeReport rep;
-    int r = semio_study_open(&s, study, &err);
+    int r = semio_study_open(&s, study, SEMIO_STUDY_WRITE, &err);
     if (r == 0)
         r = semio_transcribe(s, &set, &rep, &err);
     semio_study_close(&s);

@@ -58,7 +58,19 @@ static const Command commands[] = {
       "  --patient-regex RE    POSIX extended regex whose first group is the patient id\n"
       "                        (default '^([^@]+)@': the part before the first '@')\n" },
     { "status", cmd_status, "summarize a study",
-      "usage: semio status --study STUDY.db [--json]\n" },
+      "usage: semio status --study STUDY.db [--json] [--check]\n"
+      "\n"
+      "Every command checks a study quickly when it opens it and refuses a damaged one.\n"
+      "--check checks it fully (SQLite's integrity_check) and lists the damage; exit 1 when\n"
+      "there is any. semio recover copies what can still be read into a new study.\n" },
+    { "recover", cmd_recover, "copy what a damaged study still holds into a new one",
+      "usage: semio recover DAMAGED.db NEW.db\n"
+      "\n"
+      "Reads every row SQLite can still read from DAMAGED.db (SQLite's own recovery, the\n"
+      "sqlite3 program's .recover) into NEW.db, which must not exist, checks it, and points\n"
+      "NEW.cache at DAMAGED.cache so the frames and views stay where they are. The damaged\n"
+      "study is left as it was. Check what came back with semio status, then move the new\n"
+      "study in its place.\n" },
     { "segment", cmd_segment, "cut recordings into the windows questions are about",
       "usage: semio segment --study STUDY.db [--window SEC --overlap SEC]\n"
       "                     [--within-labels [--margin SEC]] [--name NAME]\n"

@@ -18,9 +18,35 @@ typedef struct SemioStudy SemioStudy;
 typedef void (*SemioProgressFn)(void *user, const char *stage, int64_t done, int64_t total,
                                 const char *item);
 
-/** Opens (creating if needed) the study database at `path`; the cache is PATH minus ".db" + ".cache". */
-SEMIO_API int semio_study_open(SemioStudy **out, const char *path, SemioError *err);
+/** How a study is opened. */
+typedef enum SemioStudyMode {
+    SEMIO_STUDY_WRITE = 0,  /**< a study that exists, to read and write (most stages) */
+    SEMIO_STUDY_CREATE = 1, /**< the same, created where there is none (ingest, run) */
+    SEMIO_STUDY_READ = 2,   /**< only read, so it works in a read-only folder too (status,
+                                 export, eval) */
+} SemioStudyMode;
+
+/**
+ * Opens the study database at `path`; its cache is PATH minus ".db" plus ".cache". A study
+ * that does not exist is SEMIO_ERR_NOT_FOUND unless mode is SEMIO_STUDY_CREATE (a mistyped
+ * path never becomes a new, empty study). Every open checks the database quickly (SQLite's
+ * quick_check): a damaged study is SEMIO_ERR_DB saying how to recover it, and nothing is
+ * written into it.
+ */
+SEMIO_API int semio_study_open(SemioStudy **out, const char *path, SemioStudyMode mode,
+                               SemioError *err);
+
+/**
+ * Checks a study file's database fully (SQLite's integrity_check), whatever its state:
+ * *report gets "ok" or SQLite's list of problems (free with semio_free). Returns 0 when
+ * the check ran, whether or not it found damage.
+ */
+SEMIO_API int semio_study_check(const char *path, char **report, SemioError *err);
 SEMIO_API void semio_study_close(SemioStudy **s);
+
+/** The cache folder of the study at `path` (PATH minus ".db", plus ".cache"); free with
+ *  semio_free; NULL when out of memory. */
+SEMIO_API char *semio_study_cache_for(const char *path);
 
 /**
  * Checks a run's name: a name, never a path (exports are written as NAME.csv), so 1 to

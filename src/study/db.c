@@ -1,5 +1,6 @@
 /* Opens the study database and keeps its schema; every stage's tables live here. */
 #include <limits.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -238,6 +239,13 @@ static int ensure_schema(SemioStudy *s, SemioError *err)
     char sql[256];
     if ((r = semio_db_begin(s, err)) < 0)
         return r;
+    /* another process may have set the schema up while this one waited for the lock */
+    if ((r = user_version(s, &v, err)) < 0 || v == SCHEMA_VERSION) {
+        if (r == 0)
+            return semio_db_commit(s, err);
+        semio_db_rollback(s);
+        return r;
+    }
     for (int from = v; r == 0 && from < SCHEMA_VERSION; from++)
         r = semio_db_exec(s, migrations[from], err);
     if (r == 0 && v == 0) {
@@ -257,7 +265,7 @@ static int ensure_schema(SemioStudy *s, SemioError *err)
     return r;
 }
 
-static char *cache_dir_for(const char *path)
+char *semio_study_cache_for(const char *path)
 {
     size_t n = strlen(path);
     if (n > 3 && !strcmp(path + n - 3, ".db"))
@@ -268,15 +276,113 @@ static char *cache_dir_for(const char *path)
     return dir;
 }
 
-int semio_study_open(SemioStudy **out, const char *path, SemioError *err)
+/* The words every refusal of a damaged study ends with. */
+static int damaged(SemioStudy *s, const char *what, SemioError *err)
+{
+    return semio_fail(err, SEMIO_ERR_DB, "%s: the study is damaged (%s); semio writes nothing "
+                      "into it. 'semio status --study %s --check' lists the damage; 'semio "
+                      "recover %s NEW.db' copies what can still be read into a new study",
+                      s->path, what, s->path, s->path);
+}
+
+/* SQLite's quick_check: the b-trees and their pages, without the index cross-checks;
+ * seconds for gigabytes, milliseconds for a study of a year of recordings' answers. */
+static int quick_check(SemioStudy *s, SemioError *err)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA quick_check(1)", -1, &st, NULL) != SQLITE_OK)
+        return damaged(s, sqlite3_errmsg(s->db), err);
+    int rc = sqlite3_step(st);
+    char what[512];
+    snprintf(what, sizeof(what), "%s", rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0)
+                                                        : sqlite3_errmsg(s->db));
+    sqlite3_finalize(st);
+    for (char *c = what; *c; c++)
+        *c = *c == '\n' ? ' ' : *c; /* one line: "*** in database main *** Page 6: ..." */
+    return rc == SQLITE_ROW && !strcmp(what, "ok") ? 0 : damaged(s, what, err);
+}
+
+/* A file name as an SQLite URI path ("file:" + the path, '%', '?' and '#' escaped). */
+static char *uri_of(const char *path, const char *query)
+{
+    size_t n = strlen(path), k = 5;
+    char *u = malloc(5 + 3 * n + strlen(query) + 1);
+    if (!u)
+        return NULL;
+    memcpy(u, "file:", 5);
+    for (const char *c = path; *c; c++)
+        k += (size_t)(strchr("%?#", *c) ? sprintf(u + k, "%%%02X", (unsigned char)*c)
+                                        : (u[k] = *c, 1));
+    strcpy(u + k, query);
+    return u;
+}
+
+/* Opens for reading only. In a folder semio may not write, SQLite cannot make the WAL's
+ * shared-memory file: the study is then read as immutable, which is safe when no -wal
+ * file holds changes (a cleanly closed study has none). */
+static int open_read(SemioStudy *s, SemioError *err)
+{
+    char *uri = uri_of(s->path, "?mode=ro");
+    int rc = uri ? sqlite3_open_v2(uri, &s->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL)
+                 : SQLITE_NOMEM;
+    free(uri);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(s->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL);
+    if ((rc & 0xff) == SQLITE_CANTOPEN || (rc & 0xff) == SQLITE_READONLY) {
+        char wal[PATH_MAX + 8];
+        struct stat st;
+        snprintf(wal, sizeof(wal), "%s-wal", s->path);
+        if (stat(wal, &st) == 0 && st.st_size > 0)
+            return semio_fail(err, SEMIO_ERR_IO, "%s: cannot read the study here: its folder is "
+                              "read-only and %s holds changes not yet in it (open it once "
+                              "where it can be written)", s->path, wal);
+        sqlite3_close(s->db);
+        s->db = NULL;
+        uri = uri_of(s->path, "?immutable=1");
+        rc = uri ? sqlite3_open_v2(uri, &s->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL)
+                 : SQLITE_NOMEM;
+        free(uri);
+    }
+    if (rc != SQLITE_OK && rc != SQLITE_CORRUPT && rc != SQLITE_NOTADB)
+        return semio_fail(err, SEMIO_ERR_DB, "%s: cannot open the study: %s", s->path,
+                          s->db ? sqlite3_errmsg(s->db) : "out of memory");
+    return 0;
+}
+
+/* The schema as this semio writes it: a study read only is not upgraded. */
+static int schema_is_current(SemioStudy *s, SemioError *err)
+{
+    int v = 0, r = user_version(s, &v, err);
+    if (r == 0 && v != SCHEMA_VERSION)
+        r = semio_fail(err, SEMIO_ERR_CONFLICT, "%s: schema %d, this semio reads %d: %s", s->path,
+                       v, SCHEMA_VERSION, v > SCHEMA_VERSION ? "made by a newer semio"
+                       : "open it once with a command that writes (semio segment, say) to "
+                         "upgrade it");
+    return r;
+}
+
+int semio_study_open(SemioStudy **out, const char *path, SemioStudyMode mode, SemioError *err)
 {
     *out = NULL;
+    struct stat st;
+    if (mode != SEMIO_STUDY_CREATE && stat(path, &st) != 0)
+        return semio_fail(err, SEMIO_ERR_NOT_FOUND, "%s: no such study (semio ingest makes one)",
+                          path);
     SemioStudy *s = calloc(1, sizeof(*s));
-    if (!s || !(s->path = strdup(path)) || !(s->cache_dir = cache_dir_for(path))) {
+    if (!s || !(s->path = strdup(path)) || !(s->cache_dir = semio_study_cache_for(path))) {
         semio_study_close(&s);
         return semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
     }
     int r;
+    if (mode == SEMIO_STUDY_READ) {
+        if ((r = open_read(s, err)) < 0)
+            goto fail;
+        sqlite3_busy_timeout(s->db, 10000);
+        if ((r = quick_check(s, err)) < 0 || (r = schema_is_current(s, err)) < 0)
+            goto fail;
+        *out = s;
+        return 0;
+    }
     if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
         SQLITE_OK) {
         r = semio_fail(err, SEMIO_ERR_DB, "%s: cannot open the study: %s", path,
@@ -284,14 +390,49 @@ int semio_study_open(SemioStudy **out, const char *path, SemioError *err)
         goto fail;
     }
     sqlite3_busy_timeout(s->db, 10000);
+    if ((r = quick_check(s, err)) < 0)
+        goto fail;
     if ((r = semio_db_exec(s, "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;"
-                              "PRAGMA synchronous = NORMAL;", err)) < 0 ||
+                              "PRAGMA synchronous = NORMAL; PRAGMA cell_size_check = ON;",
+                           err)) < 0 ||
         (r = ensure_schema(s, err)) < 0)
         goto fail;
     *out = s;
     return 0;
 fail:
     semio_study_close(&s);
+    return r;
+}
+
+int semio_study_check(const char *path, char **report, SemioError *err)
+{
+    *report = NULL;
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return semio_fail(err, SEMIO_ERR_NOT_FOUND, "%s: no such study", path);
+    SemioStudy s = { .path = (char *)path };
+    int r = open_read(&s, err);
+    sqlite3_stmt *q = NULL;
+    if (r == 0 && sqlite3_prepare_v2(s.db, "PRAGMA integrity_check", -1, &q, NULL) != SQLITE_OK)
+        *report = strdup(sqlite3_errmsg(s.db));
+    size_t len = 0;
+    for (int rc; r == 0 && q && (rc = sqlite3_step(q)) != SQLITE_DONE;) {
+        const char *line = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(q, 0)
+                                            : sqlite3_errmsg(s.db);
+        char *grown = realloc(*report, len + strlen(line) + 2);
+        if (!grown) {
+            r = semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
+            break;
+        }
+        *report = grown;
+        len += (size_t)sprintf(*report + len, "%s%s", len ? "\n" : "", line);
+        if (rc != SQLITE_ROW)
+            break;
+    }
+    sqlite3_finalize(q);
+    sqlite3_close(s.db);
+    if (r == 0 && !*report && !(*report = strdup("ok")))
+        r = semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
     return r;
 }
 
