@@ -24,7 +24,8 @@ void semio_ingest_default_settings(SemioIngestSettings *s)
 }
 
 static const char *const video_ext[] = { "mp4", "mov", "m4v", "mkv", "avi", "webm", "mpg",
-                                          "mpeg", "ts", "mts", "m2ts", "wmv", "flv", "3gp" };
+                                          "mpeg", "ts", "mts", "m2ts", "wmv", "flv", "3gp",
+                                          "y4m", "ogv", "mxf", "nut", "dv", "vob" };
 
 static int is_video_name(const char *name)
 {
