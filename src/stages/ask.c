@@ -5,13 +5,10 @@
  * time as they complete. One loop for every engine: what differs is in the engine's
  * class (src/engine/) and the view's spec (stages/views.c).
  */
-#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 
 #include <json-c/json.h>
 
@@ -19,11 +16,9 @@
 #include "semio/eval.h"
 #include "semio/signs.h"
 #include "semio/stages.h"
-#include "stages/signals.h"
-#include "stages/views.h"
+#include "stages/window.h"
 #include "study/db.h"
 #include "util/error.h"
-#include "util/fs.h"
 
 void semio_ask_default_settings(SemioAskSettings *s)
 {
@@ -241,22 +236,6 @@ static int answered(sqlite3_stmt *q, int64_t run, int64_t seg, const char *sign,
     return sqlite3_step(q) == SQLITE_ROW;
 }
 
-/* The segment's transcript (source "audio" or "denoise"), malloc'ed, or NULL. */
-static char *transcript_of(SemioStudy *s, int64_t segment, const char *source)
-{
-    sqlite3_stmt *st;
-    char *text = NULL;
-    if (sqlite3_prepare_v2(s->db, "SELECT text FROM transcripts WHERE segment_id = ? AND "
-                                  "source = ? AND status = 'ok'", -1, &st, NULL) != SQLITE_OK)
-        return NULL;
-    sqlite3_bind_int64(st, 1, segment);
-    sqlite3_bind_text(st, 2, source, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-        text = strdup((const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
-    return text;
-}
-
 /* The question with the window's transcript, as the pilot's audio+text variant asked. */
 static char *with_transcript(const char *question, const char *transcript)
 {
@@ -267,136 +246,6 @@ static char *with_transcript(const char *question, const char *transcript)
     if (t)
         snprintf(t, n, fmt, question, transcript);
     return t;
-}
-
-/* The frames of one segment: JPEG bytes and times, in order. */
-typedef struct Frames {
-    int64_t segment;
-    SemioImagePart *parts;
-    uint8_t **data;
-    size_t n;
-    int width, height;
-    uint8_t *wav;    /* the segment's audio view, for --view audio */
-    size_t wav_size;
-    int loaded;
-} Frames;
-
-static void free_frames(Frames *f)
-{
-    for (size_t i = 0; i < f->n; i++)
-        free(f->data[i]);
-    free(f->data);
-    free(f->parts);
-    free(f->wav);
-    memset(f, 0, sizeof(*f));
-}
-
-/* Whether the segment has a view of this kind made. */
-static int has_view(SemioStudy *s, int64_t segment, const char *kind)
-{
-    sqlite3_stmt *st;
-    int found = 0;
-    if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM views WHERE segment_id = ? AND kind = ? AND "
-                                  "status = 'ok'", -1, &st, NULL) != SQLITE_OK)
-        return 0;
-    sqlite3_bind_int64(st, 1, segment);
-    sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
-    found = sqlite3_step(st) == SQLITE_ROW;
-    sqlite3_finalize(st);
-    return found;
-}
-
-/* The segment's WAV (view `kind`), or 0 with nothing loaded when there is none. */
-static int load_audio(SemioStudy *s, int64_t segment, const char *kind, Frames *f,
-                      SemioError *err)
-{
-    free_frames(f);
-    f->segment = segment;
-    f->loaded = 1;
-    sqlite3_stmt *st;
-    int r = semio_db_prepare(s, &st, "SELECT path FROM views WHERE segment_id = ? AND kind = ? "
-                                     "AND status = 'ok'", err);
-    if (r < 0)
-        return r;
-    sqlite3_bind_int64(st, 1, segment);
-    sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        char path[PATH_MAX + 256], *data;
-        if ((r = semio_study_file(s, (const char *)sqlite3_column_text(st, 0), path,
-                                  sizeof(path), err)) == 0 &&
-            (r = semio_read_file(path, &data, &f->wav_size, err)) == 0)
-            f->wav = (uint8_t *)data;
-        /* only a WAV file goes to a server as the window's sound */
-        if (r == 0 && (f->wav_size < 12 || memcmp(data, "RIFF", 4) || memcmp(data + 8, "WAVE", 4)))
-            r = semio_fail(err, SEMIO_ERR_FORMAT, "%s: not a WAV file", path);
-    }
-    sqlite3_finalize(st);
-    return r;
-}
-
-/* The sampled frames of a segment, or with `kind` ("pose", "face") that view of them (none
- * when the segment has no such view). */
-static int load_frames(SemioStudy *s, int64_t segment, int64_t sampling, const char *kind,
-                       Frames *f, SemioError *err)
-{
-    free_frames(f);
-    sqlite3_stmt *st;
-    int r = semio_db_prepare(s, &st, kind
-        ? "SELECT w.path || substr(f.path, length(rtrim(f.path, replace(f.path, '/', ''))))"
-          ", f.time_s, x.width, x.height FROM frames f JOIN samples x USING (segment_id, "
-          "sampling_id) JOIN views w ON w.segment_id = f.segment_id AND w.kind = ?3 AND "
-          "w.status = 'ok' WHERE f.segment_id = ?1 AND f.sampling_id = ?2 ORDER BY f.ordinal"
-        : "SELECT f.path, f.time_s, x.width, x.height FROM frames f "
-          "JOIN samples x USING (segment_id, sampling_id) "
-          "WHERE f.segment_id = ? AND f.sampling_id = ? ORDER BY f.ordinal", err);
-    if (r < 0)
-        return r;
-    sqlite3_bind_int64(st, 1, segment);
-    sqlite3_bind_int64(st, 2, sampling);
-    if (kind)
-        sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
-    size_t cap = 0;
-    while (r == 0 && sqlite3_step(st) == SQLITE_ROW) {
-        if (f->n == cap) {
-            cap = cap ? cap * 2 : 64;
-            SemioImagePart *np = realloc(f->parts, cap * sizeof(*np));
-            uint8_t **nd = np ? realloc(f->data, cap * sizeof(*nd)) : NULL;
-            if (np)
-                f->parts = np;
-            if (!np || !nd) {
-                r = semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
-                break;
-            }
-            f->data = nd;
-        }
-        char path[PATH_MAX + 256];
-        char *data;
-        size_t size;
-        if ((r = semio_study_file(s, (const char *)sqlite3_column_text(st, 0), path,
-                                  sizeof(path), err)) < 0 ||
-            (r = semio_read_file(path, &data, &size, err)) < 0)
-            break;
-        f->data[f->n] = (uint8_t *)data;
-        f->parts[f->n] = (SemioImagePart){ (uint8_t *)data, size, sqlite3_column_double(st, 1) };
-        f->width = sqlite3_column_int(st, 2);
-        f->height = sqlite3_column_int(st, 3);
-        f->n++;
-        /* only JPEG goes to a server; a view's pictures need not have the sampled size
-         * (face crops are square) */
-        int w, h;
-        if (semio_jpeg_size((const uint8_t *)data, size, &w, &h) < 0) {
-            r = semio_fail(err, SEMIO_ERR_FORMAT, "%s: not a JPEG", path);
-            break;
-        }
-        if (kind) {
-            f->width = w;
-            f->height = h;
-        }
-    }
-    sqlite3_finalize(st);
-    f->segment = segment;
-    f->loaded = 1;
-    return r;
 }
 
 /* Qwen2.5-VL's count: one token per 28x28 patch after rounding to multiples of 28. */
@@ -500,37 +349,8 @@ static uint64_t affinity(int64_t segment, const char *view)
     return h * 0x9e3779b97f4a7c15ULL >> 1;
 }
 
-/* What one window gives its engine: the view's pictures or sound, or measured signals. */
-typedef struct Inputs {
-    Frames frames;
-    WindowSignals signals;
-    KeypointCache keypoints; /* kept across windows: one recording's folder scanned once */
-} Inputs;
-
-/* Loads a window's inputs for the view; 0 with nothing loaded when it has no such view. */
-static int load_inputs(Ctx *c, int64_t segment, const SemioViewSpec *view, Inputs *in,
-                       int *present)
-{
-    SemioStudy *s = c->s;
-    int r = 0;
-    semio_window_signals_free(&in->signals);
-    free_frames(&in->frames);
-    if (view->input & SEMIO_INPUT_SIGNALS) {
-        r = semio_window_signals(s, segment, c->set->keypoints, &in->keypoints, &in->signals,
-                                 c->err);
-        *present = r == 0;
-    } else if (view->input & SEMIO_INPUT_AUDIO) {
-        r = load_audio(s, segment, c->audio_kind, &in->frames, c->err);
-        *present = in->frames.wav != NULL;
-    } else {
-        r = load_frames(s, segment, c->sampling, view->kind, &in->frames, c->err);
-        *present = in->frames.n > 0;
-    }
-    return r;
-}
-
 /* Counts what a window's questions send: --dry-run's figures. */
-static void count_sent(SemioAskReport *rep, const Frames *f, size_t questions)
+static void count_sent(SemioAskReport *rep, const WindowMedia *f, size_t questions)
 {
     int64_t bytes = (int64_t)(f->wav_size + 2) / 3 * 4, tokens = 0;
     for (size_t i = 0; i < f->n; i++) {
@@ -604,7 +424,7 @@ static int plan_window(Ctx *c, sqlite3_stmt *done_q, int64_t segment, const char
 
 /* Hands a window's planned questions to the engine; their answers come back to on_answer. */
 static int submit_window(Ctx *c, SemioEngine *engine, const Segment *g, const char *view,
-                         const Inputs *in, const Planned *plan, size_t n)
+                         const WindowInputs *in, const Planned *plan, size_t n)
 {
     SemioQuestion *qv = calloc(n, sizeof(*qv));
     if (!qv)
@@ -624,7 +444,7 @@ static int submit_window(Ctx *c, SemioEngine *engine, const Segment *g, const ch
         qv[k] = (SemioQuestion){ plan[k].q->sign,
                                  plan[k].own_text ? plan[k].own_text : plan[k].q->text, p };
     }
-    const Frames *f = &in->frames;
+    const WindowMedia *f = &in->media;
     SemioWindow w = { .images = f->parts, .nimages = f->n, .wav = f->wav, .wav_size = f->wav_size,
                       .signals = (c->view->input & SEMIO_INPUT_SIGNALS) ? &in->signals.sig : NULL,
                       .affinity = affinity(g->id, c->view_name), .questions = qv,
@@ -776,7 +596,8 @@ int semio_ask(SemioStudy *s, const SemioAskSettings *set, SemioAskReport *rep, S
     Planned *plan = NULL;
     size_t nq = 0, nseg = 0;
     sqlite3_stmt *done_q = NULL;
-    Inputs in = { 0 };
+    WindowInputs in = { 0 };
+    WindowSource source = { 0 };
     char *transcript = NULL, fingerprint[4096];
     int64_t set_id = 0;
     int r = check_settings(&c);
@@ -803,10 +624,11 @@ int semio_ask(SemioStudy *s, const SemioAskSettings *set, SemioAskReport *rep, S
     if (r < 0)
         goto done;
     rep->planned = (int64_t)(nseg * nq);
+    source = (WindowSource){ c.sampling, c.audio_kind, set->keypoints };
     size_t ahead = engine ? 2 * semio_engine_capacity(engine) : 0; /* two rounds built ahead */
     for (size_t i = 0; i < nseg && r == 0 && !stopping(&c); i++) {
         free(transcript);
-        transcript = set->with_transcript ? transcript_of(s, segs[i].id, c.audio_kind) : NULL;
+        transcript = set->with_transcript ? semio_window_transcript(s, segs[i].id, c.audio_kind) : NULL;
         if (set->with_transcript && !transcript) {
             rep->no_view += (int64_t)nq; /* not transcribed (semio transcribe) */
             continue;
@@ -815,7 +637,7 @@ int semio_ask(SemioStudy *s, const SemioAskSettings *set, SemioAskReport *rep, S
          * answers say so in their view */
         const SemioViewSpec *view = c.view;
         const char *view_name = c.view_name;
-        if (set->fallback_raw && !has_view(s, segs[i].id, "face")) {
+        if (set->fallback_raw && !semio_window_has_view(s, segs[i].id, "face")) {
             view = semio_view_find("raw");
             view_name = "face>raw";
         }
@@ -826,14 +648,14 @@ int semio_ask(SemioStudy *s, const SemioAskSettings *set, SemioAskReport *rep, S
             continue;
         int present = 1;
         if (!(set->dry_run && (view->input & SEMIO_INPUT_SIGNALS)) &&
-            (r = load_inputs(&c, segs[i].id, view, &in, &present)) < 0) {
+            (r = semio_window_load(s, segs[i].id, view, &source, &in, &present, err)) < 0) {
             free_plan(plan, n);
             break;
         }
         if (!present) {
             rep->no_view += (int64_t)n;
         } else {
-            count_sent(rep, &in.frames, n);
+            count_sent(rep, &in.media, n);
             if (!set->dry_run && (r = submit_window(&c, engine, &segs[i], view_name, &in, plan,
                                                     n)) == 0)
                 r = drain(&c, engine, ahead ? ahead - 1 : 0);
@@ -851,9 +673,7 @@ done:
         unlink_pending(&c, c.live);
     free(c.own_settings);
     free(transcript);
-    free_frames(&in.frames);
-    semio_window_signals_free(&in.signals);
-    semio_keypoint_cache_close(&in.keypoints);
+    semio_window_close(&in);
     sqlite3_finalize(done_q);
     sqlite3_finalize(c.insert);
     free(plan);

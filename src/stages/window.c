@@ -1,0 +1,173 @@
+/* Loading what a window gives an engine from the study (see window.h). */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "semio/image.h"
+#include "stages/window.h"
+#include "util/error.h"
+#include "util/fs.h"
+
+char *semio_window_transcript(SemioStudy *s, int64_t segment, const char *source)
+{
+    sqlite3_stmt *st;
+    char *text = NULL;
+    if (sqlite3_prepare_v2(s->db, "SELECT text FROM transcripts WHERE segment_id = ? AND "
+                                  "source = ? AND status = 'ok'", -1, &st, NULL) != SQLITE_OK)
+        return NULL;
+    sqlite3_bind_int64(st, 1, segment);
+    sqlite3_bind_text(st, 2, source, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+        text = strdup((const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    return text;
+}
+
+
+static void free_media(WindowMedia *f)
+{
+    for (size_t i = 0; i < f->n; i++)
+        free(f->data[i]);
+    free(f->data);
+    free(f->parts);
+    free(f->wav);
+    memset(f, 0, sizeof(*f));
+}
+
+int semio_window_has_view(SemioStudy *s, int64_t segment, const char *kind)
+{
+    sqlite3_stmt *st;
+    int found = 0;
+    if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM views WHERE segment_id = ? AND kind = ? AND "
+                                  "status = 'ok'", -1, &st, NULL) != SQLITE_OK)
+        return 0;
+    sqlite3_bind_int64(st, 1, segment);
+    sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+    found = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    return found;
+}
+
+/* The segment's WAV (view `kind`), or 0 with nothing loaded when there is none. */
+static int load_audio(SemioStudy *s, int64_t segment, const char *kind, WindowMedia *f,
+                      SemioError *err)
+{
+    free_media(f);
+    f->segment = segment;
+    f->loaded = 1;
+    sqlite3_stmt *st;
+    int r = semio_db_prepare(s, &st, "SELECT path FROM views WHERE segment_id = ? AND kind = ? "
+                                     "AND status = 'ok'", err);
+    if (r < 0)
+        return r;
+    sqlite3_bind_int64(st, 1, segment);
+    sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        char path[PATH_MAX + 256], *data;
+        if ((r = semio_study_file(s, (const char *)sqlite3_column_text(st, 0), path,
+                                  sizeof(path), err)) == 0 &&
+            (r = semio_read_file(path, &data, &f->wav_size, err)) == 0)
+            f->wav = (uint8_t *)data;
+        /* only a WAV file goes to a server as the window's sound */
+        if (r == 0 && (f->wav_size < 12 || memcmp(data, "RIFF", 4) || memcmp(data + 8, "WAVE", 4)))
+            r = semio_fail(err, SEMIO_ERR_FORMAT, "%s: not a WAV file", path);
+    }
+    sqlite3_finalize(st);
+    return r;
+}
+
+/* The sampled frames of a segment, or with `kind` ("pose", "face") that view of them (none
+ * when the segment has no such view). */
+static int load_frames(SemioStudy *s, int64_t segment, int64_t sampling, const char *kind,
+                       WindowMedia *f, SemioError *err)
+{
+    free_media(f);
+    sqlite3_stmt *st;
+    int r = semio_db_prepare(s, &st, kind
+        ? "SELECT w.path || substr(f.path, length(rtrim(f.path, replace(f.path, '/', ''))))"
+          ", f.time_s, x.width, x.height FROM frames f JOIN samples x USING (segment_id, "
+          "sampling_id) JOIN views w ON w.segment_id = f.segment_id AND w.kind = ?3 AND "
+          "w.status = 'ok' WHERE f.segment_id = ?1 AND f.sampling_id = ?2 ORDER BY f.ordinal"
+        : "SELECT f.path, f.time_s, x.width, x.height FROM frames f "
+          "JOIN samples x USING (segment_id, sampling_id) "
+          "WHERE f.segment_id = ? AND f.sampling_id = ? ORDER BY f.ordinal", err);
+    if (r < 0)
+        return r;
+    sqlite3_bind_int64(st, 1, segment);
+    sqlite3_bind_int64(st, 2, sampling);
+    if (kind)
+        sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
+    size_t cap = 0;
+    while (r == 0 && sqlite3_step(st) == SQLITE_ROW) {
+        if (f->n == cap) {
+            cap = cap ? cap * 2 : 64;
+            SemioImagePart *np = realloc(f->parts, cap * sizeof(*np));
+            uint8_t **nd = np ? realloc(f->data, cap * sizeof(*nd)) : NULL;
+            if (np)
+                f->parts = np;
+            if (!np || !nd) {
+                r = semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
+                break;
+            }
+            f->data = nd;
+        }
+        char path[PATH_MAX + 256];
+        char *data;
+        size_t size;
+        if ((r = semio_study_file(s, (const char *)sqlite3_column_text(st, 0), path,
+                                  sizeof(path), err)) < 0 ||
+            (r = semio_read_file(path, &data, &size, err)) < 0)
+            break;
+        f->data[f->n] = (uint8_t *)data;
+        f->parts[f->n] = (SemioImagePart){ (uint8_t *)data, size, sqlite3_column_double(st, 1) };
+        f->width = sqlite3_column_int(st, 2);
+        f->height = sqlite3_column_int(st, 3);
+        f->n++;
+        /* only JPEG goes to a server; a view's pictures need not have the sampled size
+         * (face crops are square) */
+        int w, h;
+        if (semio_jpeg_size((const uint8_t *)data, size, &w, &h) < 0) {
+            r = semio_fail(err, SEMIO_ERR_FORMAT, "%s: not a JPEG", path);
+            break;
+        }
+        if (kind) {
+            f->width = w;
+            f->height = h;
+        }
+    }
+    sqlite3_finalize(st);
+    f->segment = segment;
+    f->loaded = 1;
+    return r;
+}
+
+
+int semio_window_load(SemioStudy *s, int64_t segment, const SemioViewSpec *view,
+                      const WindowSource *src, WindowInputs *in, int *present, SemioError *err)
+{
+    int r = 0;
+    semio_window_clear(in);
+    if (view->input & SEMIO_INPUT_SIGNALS) {
+        r = semio_window_signals(s, segment, src->keypoints, &in->keypoints, &in->signals, err);
+        *present = r == 0;
+    } else if (view->input & SEMIO_INPUT_AUDIO) {
+        r = load_audio(s, segment, src->audio_kind, &in->media, err);
+        *present = in->media.wav != NULL;
+    } else {
+        r = load_frames(s, segment, src->sampling, view->kind, &in->media, err);
+        *present = in->media.n > 0;
+    }
+    return r;
+}
+
+void semio_window_clear(WindowInputs *in)
+{
+    semio_window_signals_free(&in->signals);
+    free_media(&in->media);
+}
+
+void semio_window_close(WindowInputs *in)
+{
+    semio_window_clear(in);
+    semio_keypoint_cache_close(&in->keypoints);
+}
