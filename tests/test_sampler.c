@@ -1,12 +1,15 @@
 /* Exactness of probing and frame sampling on recordings whose frames carry their index. */
 #include <fcntl.h>
+#include <glob.h>
 #include <math.h>
 #include <stdlib.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <libavutil/log.h>
 
+#include "ffmpeg_frames.h"
 #include "harness.h"
 #include "semio/semio.h"
 #include "testvideo.h"
@@ -351,6 +354,182 @@ static void corrupt_file_reports_instead_of_crashing(void)
     semio_sampler_close(&sm);
 }
 
+/* How many of the frames a sampler read were exactly ffmpeg's frame at the same index. */
+typedef struct Agreement {
+    const FfmpegFrames *ff;
+    int64_t asked, matched;
+    char first_miss[1100];
+} Agreement;
+
+static int agree_frame(void *user, const SemioFrame *f)
+{
+    Agreement *a = user;
+    a->asked++;
+    char miss[600] = "";
+    if (f->error) {
+        snprintf(miss, sizeof(miss), "%s", f->error);
+    } else {
+        uint8_t md5[16];
+        ffmpeg_frames_md5(f->rgb, f->width, f->height, f->stride, md5);
+        if (f->index < a->ff->count && !memcmp(md5, a->ff->md5[f->index], 16)) {
+            a->matched++;
+            return 0;
+        }
+        int64_t k = ffmpeg_frames_find(a->ff, md5, f->index);
+        if (k >= 0)
+            snprintf(miss, sizeof(miss), "frame %lld is ffmpeg's frame %lld", (long long)f->index,
+                     (long long)k);
+        else
+            snprintf(miss, sizeof(miss), "frame %lld is no frame ffmpeg decodes",
+                     (long long)f->index);
+    }
+    if (!a->first_miss[0])
+        snprintf(a->first_miss, sizeof(a->first_miss), "%s", miss);
+    return 0;
+}
+
+/* Reads idx from an open sampler into *a; a failed read counts as nothing matched. */
+static void agree_read(SemioSampler *sm, const int64_t *idx, size_t n, Agreement *a)
+{
+    SemioError err = { 0 };
+    if (semio_sampler_read(sm, idx, n, agree_frame, a, &err) < 0 && !a->first_miss[0])
+        snprintf(a->first_miss, sizeof(a->first_miss), "read: %s", err.message);
+}
+
+/*
+ * Samples `path` as `semio sample` does (30 uniform frames, as the report that found the
+ * XviD bug did), then every frame, then random subsets that jump back and forth, and
+ * compares every picture with ffmpeg's frame at the same index. Prints one line; returns
+ * whether every frame and the frame counts agreed.
+ */
+static int agrees_with_ffmpeg(const char *path)
+{
+    const char *name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    SemioError err = { 0 };
+    SemioProbe p;
+    if (semio_probe(path, &p, &err) < 0) {
+        printf("    %s: probe: %s\n", name, err.message);
+        return 0;
+    }
+    SemioSamplerSettings ss;
+    semio_sampler_default_settings(&ss);
+    ss.apply_rotation = 0; /* the reference does not turn pictures */
+    SemioSampler *sm;
+    if (semio_sampler_open(&sm, path, &ss, &err) < 0) {
+        printf("    %s: open: %s\n", name, err.message);
+        return 0;
+    }
+    int w, h;
+    semio_sampler_output_size(sm, &w, &h);
+    FfmpegFrames ff;
+    char why[200];
+    if (ffmpeg_frames_decode(path, w, h, &ff, why, sizeof(why)) < 0) {
+        printf("    %s: reference decode: %s\n", name, why);
+        semio_sampler_close(&sm);
+        return 0;
+    }
+    int64_t count = semio_sampler_frame_count(sm);
+    int64_t *idx = malloc((size_t)(count > 30 ? count : 30) * sizeof(int64_t));
+    Agreement uni = { .ff = &ff }, all = { .ff = &ff }, rnd = { .ff = &ff };
+    if (idx) {
+        agree_read(sm, idx, semio_pick_uniform(0, count - 1, 30, idx), &uni);
+        for (int64_t i = 0; i < count; i++)
+            idx[i] = i;
+        agree_read(sm, idx, (size_t)count, &all);
+        srand(5);
+        for (int round = 0; round < 8; round++) {
+            size_t m = 0;
+            for (int64_t i = 0; i < count; i++)
+                if (rand() % 23 == 0)
+                    idx[m++] = i;
+            agree_read(sm, idx, m, &rnd);
+        }
+    }
+    semio_sampler_close(&sm);
+    const char *miss = uni.first_miss[0] ? uni.first_miss
+                     : all.first_miss[0] ? all.first_miss : rnd.first_miss;
+    printf("    %s (%s): ffmpeg %lld frames, probe %lld, sampler %lld; matched %lld/%lld "
+           "uniform, %lld/%lld every frame, %lld/%lld random%s%s\n",
+           name, p.video_codec, (long long)ff.count, (long long)p.frame_count,
+           (long long)count, (long long)uni.matched, (long long)uni.asked,
+           (long long)all.matched, (long long)all.asked, (long long)rnd.matched,
+           (long long)rnd.asked, miss[0] ? "; first miss: " : "", miss);
+    int ok = idx && p.frame_count == ff.count && count == ff.count &&
+             uni.asked == (count < 30 ? count : 30) && uni.matched == uni.asked &&
+             all.matched == count && rnd.matched == rnd.asked;
+    free(idx);
+    ffmpeg_frames_free(&ff);
+    return ok;
+}
+
+#define DPKG_LISTS "/var/lib/dpkg/info/"
+#define OPENCV_DOC_LIST DPKG_LISTS "opencv-doc.list"
+
+/*
+ * The video files installed Debian packages ship, from dpkg's file lists: those the
+ * lists matching `lists` name, leaving out the list `except`. Returns how many were
+ * found (at most max).
+ */
+static size_t packaged_videos(const char *lists, const char *except, char (*paths)[512],
+                              size_t max)
+{
+    static const char *const exts[] = { ".avi", ".mp4", ".mkv", ".mov", ".webm", ".ogv",
+                                        ".mpg", ".mpeg", ".m4v", ".flv", ".wmv", ".3gp" };
+    glob_t g;
+    size_t n = 0;
+    if (glob(lists, 0, NULL, &g) != 0)
+        return 0;
+    for (size_t i = 0; i < g.gl_pathc && n < max; i++) {
+        if (except && !strcmp(g.gl_pathv[i], except))
+            continue;
+        FILE *f = fopen(g.gl_pathv[i], "r");
+        char line[512];
+        while (f && n < max && fgets(line, sizeof(line), f)) {
+            line[strcspn(line, "\n")] = '\0';
+            const char *dot = strrchr(line, '.');
+            struct stat st;
+            for (size_t e = 0; dot && e < sizeof(exts) / sizeof(*exts); e++)
+                if (!strcasecmp(dot, exts[e]) && stat(line, &st) == 0 && S_ISREG(st.st_mode)) {
+                    snprintf(paths[n++], sizeof(*paths), "%s", line);
+                    break;
+                }
+        }
+        if (f)
+            fclose(f);
+    }
+    globfree(&g);
+    return n;
+}
+
+static void videos_match_ffmpeg(const char *lists, const char *except, const char *none_found)
+{
+    static char paths[64][512];
+    size_t n = packaged_videos(lists, except, paths, 64);
+    if (n == 0) {
+        test_skip("%s", none_found);
+        return;
+    }
+    size_t agree = 0;
+    for (size_t i = 0; i < n; i++)
+        agree += agrees_with_ffmpeg(paths[i]);
+    CHECK_MSG(agree == n, "%zu of %zu files sampled with frames other than ffmpeg's", n - agree,
+              n);
+}
+
+/* OpenCV's samples: XviD with packed B-frames (Megamind.avi), DivX 3, Cinepak. */
+static void opencv_samples_match_ffmpeg(void)
+{
+    videos_match_ffmpeg(OPENCV_DOC_LIST, NULL,
+                        "opencv-doc is not installed (scripts/install-deps installs it)");
+}
+
+/* Whatever other videos the installed packages happen to ship. */
+static void other_packaged_videos_match_ffmpeg(void)
+{
+    videos_match_ffmpeg(DPKG_LISTS "*.list", OPENCV_DOC_LIST,
+                        "no other installed package ships a video file");
+}
+
 static void bad_inputs_have_clear_errors(void)
 {
     SemioProbe p;
@@ -438,6 +617,8 @@ int main(int argc, char **argv)
         TEST(bad_inputs_have_clear_errors),
         TEST(non_ascii_names),
         TEST(out_of_range_requests_rejected),
+        TEST(opencv_samples_match_ffmpeg),
+        TEST(other_packaged_videos_match_ffmpeg),
     };
     av_log_set_level(AV_LOG_QUIET);
     return test_main(cases, sizeof(cases) / sizeof(*cases), argc, argv);
