@@ -38,7 +38,7 @@ static int cmp_key(const void *a, const void *b)
 }
 
 int semio_frame_index_build(SemioFrameIndex *idx, AVFormatContext *fmt, int stream,
-                            const char *path, SemioError *err)
+                            SemioPacketReader *packets, const char *path, SemioError *err)
 {
     memset(idx, 0, sizeof(*idx));
     idx->time_base = fmt->streams[stream]->time_base;
@@ -50,7 +50,7 @@ int semio_frame_index_build(SemioFrameIndex *idx, AVFormatContext *fmt, int stre
         return semio_fail(err, SEMIO_ERR_NOMEM, "%s: out of memory", path);
 
     for (;;) {
-        int r = av_read_frame(fmt, pkt);
+        int r = semio_packet_reader_read(packets, pkt);
         if (r == AVERROR_EOF)
             break;
         if (r < 0) {
@@ -58,7 +58,8 @@ int semio_frame_index_build(SemioFrameIndex *idx, AVFormatContext *fmt, int stre
             snprintf(idx->read_error, sizeof(idx->read_error), "%s", SEMIO_AVERR(r));
             break;
         }
-        if (pkt->stream_index != stream || pkt->size == 0 || (pkt->flags & AV_PKT_FLAG_DISCARD)) {
+        /* A discarded packet keeps the decoder's state but shows nothing: not a frame. */
+        if (pkt->size == 0 || (pkt->flags & AV_PKT_FLAG_DISCARD)) {
             av_packet_unref(pkt);
             continue;
         }

@@ -10,6 +10,7 @@
 
 #include <libavformat/avformat.h>
 
+#include "media/packet_reader.h"
 #include "semio/common.h"
 
 typedef struct SemioKeyframe {
@@ -31,11 +32,11 @@ typedef struct SemioFrameIndex {
 } SemioFrameIndex;
 
 /**
- * Reads every packet of stream `stream` from `fmt` (which must be freshly opened or
- * rewound) and fills idx. Leaves fmt at its end; the caller seeks back if needed.
+ * Reads every packet of stream `stream` of `fmt` through `packets` (both freshly opened
+ * or rewound) and fills idx. Leaves fmt at its end; the caller seeks back if needed.
  */
 int semio_frame_index_build(SemioFrameIndex *idx, AVFormatContext *fmt, int stream,
-                            const char *path, SemioError *err);
+                            SemioPacketReader *packets, const char *path, SemioError *err);
 
 void semio_frame_index_free(SemioFrameIndex *idx);
 

@@ -11,6 +11,7 @@
 
 #include "media/demux.h"
 #include "media/frame_index.h"
+#include "media/packet_reader.h"
 #include "semio/probe.h"
 #include "util/error.h"
 
@@ -134,7 +135,13 @@ int semio_probe(const char *path, SemioProbe *p, SemioError *err)
     p->reorders = st->codecpar->video_delay > 0;
 
     SemioFrameIndex idx;
-    ret = semio_frame_index_build(&idx, fmt, video, path, err);
+    SemioPacketReader *packets;
+    ret = semio_packet_reader_open(&packets, fmt, video);
+    if (ret < 0)
+        ret = semio_fail(err, ret, "%s: out of memory", path);
+    else
+        ret = semio_frame_index_build(&idx, fmt, video, packets, path, err);
+    semio_packet_reader_close(&packets);
     avformat_close_input(&fmt);
     if (ret < 0)
         return ret;

@@ -14,6 +14,7 @@
 
 #include "media/demux.h"
 #include "media/frame_index.h"
+#include "media/packet_reader.h"
 #include "semio/image.h"
 #include "semio/sampler.h"
 #include "util/error.h"
@@ -23,6 +24,7 @@ struct SemioSampler {
     SemioSamplerSettings set;
     AVFormatContext *fmt;
     int vidx;
+    SemioPacketReader *packets; /* the index and the decoder read the same packets */
     AVCodecContext *dec;
     SemioFrameIndex idx;
     AVPacket *pkt;
@@ -107,7 +109,7 @@ static int counting_get_buffer(AVCodecContext *dec, AVFrame *f, int flags)
 
 static int open_decoder(SemioSampler *s, SemioError *err)
 {
-    const AVCodecParameters *par = s->fmt->streams[s->vidx]->codecpar;
+    const AVCodecParameters *par = semio_packet_reader_codecpar(s->packets);
     const AVCodec *codec = avcodec_find_decoder(par->codec_id);
     if (!codec)
         return semio_fail(err, SEMIO_ERR_DECODE, "%s: no decoder for video codec %s", s->path,
@@ -184,7 +186,11 @@ int semio_sampler_open(SemioSampler **out, const char *path, const SemioSamplerS
         r = semio_fail(err, SEMIO_ERR_FORMAT, "%s: has no video stream (audio-only?)", path);
         goto fail;
     }
-    if ((r = semio_frame_index_build(&s->idx, s->fmt, s->vidx, path, err)) < 0)
+    if ((r = semio_packet_reader_open(&s->packets, s->fmt, s->vidx)) < 0) {
+        r = semio_fail(err, r, "%s: out of memory", path);
+        goto fail;
+    }
+    if ((r = semio_frame_index_build(&s->idx, s->fmt, s->vidx, s->packets, path, err)) < 0)
         goto fail;
     if (s->idx.count == 0) {
         r = semio_fail(err, SEMIO_ERR_DECODE, "%s: no readable video frames%s%s", path,
@@ -216,6 +222,7 @@ void semio_sampler_close(SemioSampler **ps)
     if (!s)
         return;
     avcodec_free_context(&s->dec);
+    semio_packet_reader_close(&s->packets);
     avformat_close_input(&s->fmt);
     av_packet_free(&s->pkt);
     av_frame_free(&s->frame);
@@ -285,6 +292,7 @@ static int seek_to(SemioSampler *s, const SemioKeyframe *key, SemioError *err)
         r = av_seek_frame(s->fmt, s->vidx, 0, AVSEEK_FLAG_BYTE);
     if (r < 0)
         return semio_fail(err, SEMIO_ERR_DECODE, "%s: cannot seek: %s", s->path, SEMIO_AVERR(r));
+    semio_packet_reader_seeked(s->packets);
     s->positioned = 1;
     s->floor = key ? key->index : 0;
     s->pos = s->floor - 1;
@@ -359,7 +367,7 @@ static int seeks_after(const SemioSampler *s)
 static int feed(SemioSampler *s)
 {
     for (;;) {
-        int r = av_read_frame(s->fmt, s->pkt);
+        int r = semio_packet_reader_read(s->packets, s->pkt);
         if (r < 0) {
             /* End of file or a read error (truncation): flush what the decoder holds. */
             s->draining = 1;
@@ -368,7 +376,7 @@ static int feed(SemioSampler *s)
         }
         /* A packet the demuxer knows is cut short (truncated file) would decode to a
          * broken picture: leave it out, so its frame is reported instead. */
-        if (s->pkt->stream_index != s->vidx || (s->pkt->flags & AV_PKT_FLAG_CORRUPT)) {
+        if (s->pkt->flags & AV_PKT_FLAG_CORRUPT) {
             av_packet_unref(s->pkt);
             continue;
         }
