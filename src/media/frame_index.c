@@ -42,6 +42,7 @@ int semio_frame_index_build(SemioFrameIndex *idx, AVFormatContext *fmt, int stre
 {
     memset(idx, 0, sizeof(*idx));
     idx->time_base = fmt->streams[stream]->time_base;
+    idx->first_dts = AV_NOPTS_VALUE;
     Growable pts = { .elem = sizeof(int64_t) }, keys = { .elem = sizeof(SemioKeyframe) };
     AVPacket *pkt = av_packet_alloc();
     int ret = 0, no_pts = 0;
@@ -58,6 +59,8 @@ int semio_frame_index_build(SemioFrameIndex *idx, AVFormatContext *fmt, int stre
             snprintf(idx->read_error, sizeof(idx->read_error), "%s", SEMIO_AVERR(r));
             break;
         }
+        if (idx->first_dts == AV_NOPTS_VALUE)
+            idx->first_dts = pkt->dts != AV_NOPTS_VALUE ? pkt->dts : pkt->pts;
         /* A discarded packet keeps the decoder's state but shows nothing: not a frame. */
         if (pkt->size == 0 || (pkt->flags & AV_PKT_FLAG_DISCARD)) {
             av_packet_unref(pkt);

@@ -26,6 +26,8 @@ typedef struct SemioFrameIndex {
     int64_t nkeys;
     AVRational time_base;
     int64_t start_pts;     /**< pts of frame 0 (times are measured from it) */
+    int64_t first_dts;     /**< dts of the first packet (its pts if it has none): seeking
+                                there rewinds to the start */
     int64_t corrupt_packets;
     int truncated;         /**< reading stopped on an error before the end */
     char read_error[256];  /**< why reading stopped early, if it did */

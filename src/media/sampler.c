@@ -278,6 +278,24 @@ static int is_target(const SemioSampler *s, int64_t k)
     return 0;
 }
 
+/*
+ * Where to seek (backward) to land on keyframe `key` (NULL: the first packet). Its own pts
+ * lands on it: its dts is never later. But a keyframe shown after the next keyframe is
+ * decoded (AVI's back-to-back I-frames, whose pts is the next slot) would land on that
+ * next one, and so would the first frame's pts: there, the dts is the place.
+ */
+static int64_t seek_target(const SemioSampler *s, const SemioKeyframe *key)
+{
+    const SemioFrameIndex *idx = &s->idx;
+    if (!key)
+        return idx->first_dts != AV_NOPTS_VALUE ? idx->first_dts : idx->start_pts;
+    const SemioKeyframe *next = key + 1 < idx->keys + idx->nkeys ? key + 1 : NULL;
+    if (next && key->dts != AV_NOPTS_VALUE && next->dts != AV_NOPTS_VALUE &&
+        next->dts <= key->pts)
+        return key->dts;
+    return key->pts;
+}
+
 /* Seeks the demuxer to keyframe `key` (NULL: the start of the file) and resets the decoder. */
 static int seek_to(SemioSampler *s, const SemioKeyframe *key, SemioError *err)
 {
@@ -285,8 +303,7 @@ static int seek_to(SemioSampler *s, const SemioKeyframe *key, SemioError *err)
     s->draining = 0;
     s->at_eof = 0;
     s->stats.seeks++;
-    /* Seeking backward to the keyframe's own pts lands on it: its dts is never later. */
-    int64_t ts = key ? key->pts : s->idx.start_pts;
+    int64_t ts = seek_target(s, key);
     int r = av_seek_frame(s->fmt, s->vidx, ts, AVSEEK_FLAG_BACKWARD);
     if (r < 0 && !key)
         r = av_seek_frame(s->fmt, s->vidx, 0, AVSEEK_FLAG_BYTE);
