@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
 #include <libavutil/log.h>
 
 #include "ffmpeg_frames.h"
@@ -530,6 +532,135 @@ static void other_packaged_videos_match_ffmpeg(void)
                         "no other installed package ships a video file");
 }
 
+/* XviD, which packs B-frames in AVI the way DivX did. */
+static int have_xvid(void)
+{
+    if (avcodec_find_encoder_by_name("libxvid"))
+        return 1;
+    test_skip("this libavcodec has no libxvid encoder");
+    return 0;
+}
+
+/* A made XviD clip with packed B-frames. Unlike Megamind.avi, some of its keyframes are
+ * packed with the B-frame shown before them (open GOPs), so seeking to them must leave
+ * that B-frame out. */
+static void xvid_packed_bframes(void)
+{
+    if (!have_xvid())
+        return;
+    SemioWriterSettings s;
+    settings(&s, "libxvid", 320, 240, 48, 2);
+    const char *path = make("xvid-packed.avi", &s, 300);
+    CHECK(path);
+    CHECK(agrees_with_ffmpeg(path));
+}
+
+/*
+ * Copies the video of `in` (an AVI without B-frames) to `out`, with `extra` inserted after
+ * every `every` packets; each packet takes the next time slot. 0 or -1.
+ */
+static int remux_inserting(const char *in, const char *out, const AVPacket *extra, int every)
+{
+    AVFormatContext *ifmt = NULL, *ofmt = NULL;
+    AVPacket *pkt = av_packet_alloc();
+    int ret = -1;
+    if (!pkt || avformat_open_input(&ifmt, in, NULL, NULL) < 0 ||
+        avformat_find_stream_info(ifmt, NULL) < 0 ||
+        avformat_alloc_output_context2(&ofmt, NULL, "avi", out) < 0)
+        goto done;
+    int v = av_find_best_stream(ifmt, AVMEDIA_TYPE_VIDEO, -1, -1, NULL, 0);
+    AVStream *ost = v >= 0 ? avformat_new_stream(ofmt, NULL) : NULL;
+    if (!ost || avcodec_parameters_copy(ost->codecpar, ifmt->streams[v]->codecpar) < 0)
+        goto done;
+    ost->time_base = ifmt->streams[v]->time_base;
+    if (avio_open(&ofmt->pb, out, AVIO_FLAG_WRITE) < 0 || avformat_write_header(ofmt, NULL) < 0)
+        goto done;
+    int64_t slot = 0, copied = 0;
+    while (av_read_frame(ifmt, pkt) >= 0) {
+        int keep = pkt->stream_index == v;
+        pkt->stream_index = 0;
+        pkt->pts = pkt->dts = slot;
+        slot += keep;
+        if (keep && av_write_frame(ofmt, pkt) < 0)
+            goto done;
+        av_packet_unref(pkt);
+        if (keep && ++copied % every == 0) {
+            if (av_packet_ref(pkt, extra) < 0)
+                goto done;
+            pkt->stream_index = 0;
+            pkt->pts = pkt->dts = slot++;
+            pkt->flags &= ~AV_PKT_FLAG_KEY;
+            if (av_write_frame(ofmt, pkt) < 0)
+                goto done;
+            av_packet_unref(pkt);
+        }
+    }
+    ret = av_write_trailer(ofmt) < 0 ? -1 : 0;
+done:
+    av_packet_free(&pkt);
+    avformat_close_input(&ifmt);
+    if (ofmt)
+        avio_closep(&ofmt->pb);
+    avformat_free_context(ofmt);
+    return ret;
+}
+
+/* The first packet of `path`'s video no longer than FFmpeg's MAX_NVOP_SIZE: in a packed
+ * XviD stream, a placeholder VOP that is not coded. */
+static int first_placeholder(const char *path, AVPacket *out)
+{
+    AVFormatContext *fmt = NULL;
+    int found = 0;
+    if (avformat_open_input(&fmt, path, NULL, NULL) < 0)
+        return 0;
+    while (!found && av_read_frame(fmt, out) >= 0) {
+        found = out->size > 0 && out->size <= 19;
+        if (!found)
+            av_packet_unref(out);
+    }
+    avformat_close_input(&fmt);
+    return found;
+}
+
+/*
+ * XviD's dropped frames: VOPs that are not coded (N-VOPs) in a stream that is not packed.
+ * ffmpeg decodes them and shows nothing, so they are not frames: frame k is still the
+ * k-th picture encoded.
+ */
+static void xvid_not_coded_vops(void)
+{
+    if (!have_xvid())
+        return;
+    SemioWriterSettings s;
+    settings(&s, "libxvid", 320, 240, 48, 2);
+    const char *packed = make("xvid-packed.avi", &s, 300);
+    settings(&s, "libxvid", 320, 240, 48, 0);
+    const char *plain = make("xvid-plain.avi", &s, 300);
+    CHECK(packed && plain);
+    AVPacket *nvop = av_packet_alloc();
+    CHECK(nvop);
+    int found = first_placeholder(packed, nvop);
+    const char *path = test_path("xvid-dropped.avi");
+    int made = found && remux_inserting(plain, path, nvop, 10) == 0;
+    av_packet_free(&nvop);
+    CHECK_MSG(found, "libxvid wrote no placeholder VOP in %s", packed);
+    CHECK(made);
+
+    FfmpegFrames ff;
+    char why[200];
+    CHECK_MSG(ffmpeg_frames_decode(path, 320, 240, &ff, why, sizeof(why)) == 0, "%s", why);
+    int64_t shown = ff.count;
+    ffmpeg_frames_free(&ff);
+    CHECK_INT(shown, 300); /* the 30 N-VOPs show nothing */
+    CHECK(agrees_with_ffmpeg(path));
+    int64_t idx[300];
+    for (int i = 0; i < 300; i++)
+        idx[i] = i;
+    Seen seen = { 0 };
+    CHECK_INT(read_exact(path, idx, 300, &seen, NULL), 0);
+    CHECK_INT(seen.wrong + seen.illegible + seen.errors, 0);
+}
+
 static void bad_inputs_have_clear_errors(void)
 {
     SemioProbe p;
@@ -619,6 +750,8 @@ int main(int argc, char **argv)
         TEST(out_of_range_requests_rejected),
         TEST(opencv_samples_match_ffmpeg),
         TEST(other_packaged_videos_match_ffmpeg),
+        TEST(xvid_packed_bframes),
+        TEST(xvid_not_coded_vops),
     };
     av_log_set_level(AV_LOG_QUIET);
     return test_main(cases, sizeof(cases) / sizeof(*cases), argc, argv);
