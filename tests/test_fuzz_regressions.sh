@@ -41,7 +41,7 @@ for src in "$ROOT"/tests/fuzz/fuzz_*.c; do
     ok "$name: $seeds seed and $found regression inputs replayed"
   else
     bad "$name: replay crashed on $(grep "^$ROOT/tests/fuzz/" "$T/log" | tail -n 1)" \
-      "$(tail -c 1500 "$T/log")"
+      "$(grep -v "^$ROOT/tests/fuzz/" "$T/log" | tail -c 1500)"
   fi
   [ -n "$fuzz_build" ] || continue
   if xargs -d "\n" "$fuzz_build/tests/fuzz/fuzz_$name" -artifact_prefix="$T/" < "$T/inputs" \
@@ -49,7 +49,7 @@ for src in "$ROOT"/tests/fuzz/fuzz_*.c; do
     ok "$name: the same inputs through libFuzzer"
   else
     bad "$name: libFuzzer crashed on $(sed -n 's/^Running: //p' "$T/log" | tail -n 1)" \
-      "$(tail -c 1500 "$T/log")"
+      "$(grep -v "^$ROOT/tests/fuzz/" "$T/log" | tail -c 1500)"
   fi
 done
 finish
