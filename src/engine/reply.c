@@ -11,6 +11,17 @@
 
 #include "engine/reply.h"
 
+/* A token's text in lower case without the characters in `drop`; "" for a null token
+ * (a server may send one: json-c then has no string to give). */
+static void token_word(json_object *tok, const char *drop, char *word, size_t size)
+{
+    size_t k = 0;
+    for (const char *c = json_object_get_string(tok); c && *c && k + 1 < size; c++)
+        if (!strchr(drop, *c))
+            word[k++] = (char)(*c | 0x20);
+    word[k] = '\0';
+}
+
 /* P(yes) from the answer token's top_logprobs: p(yes) / (p(yes) + p(no)). */
 static double p_yes_of(json_object *choice)
 {
@@ -25,11 +36,7 @@ static double p_yes_of(json_object *choice)
         if (!json_object_object_get_ex(t, "token", &tok))
             continue;
         char word[32];
-        size_t k = 0;
-        for (const char *c = json_object_get_string(tok); *c && k + 1 < sizeof(word); c++)
-            if (*c != '"' && *c != ' ' && *c != ':')
-                word[k++] = (char)(*c | 0x20);
-        word[k] = '\0';
+        token_word(tok, "\" :", word, sizeof(word));
         if (strstr(word, "answer")) {
             after_key = 1;
             continue;
@@ -46,11 +53,7 @@ static double p_yes_of(json_object *choice)
                 !json_object_object_get_ex(alt, "logprob", &al))
                 continue;
             char w[32];
-            size_t q = 0;
-            for (const char *c = json_object_get_string(at); *c && q + 1 < sizeof(w); c++)
-                if (*c != '"' && *c != ' ')
-                    w[q++] = (char)(*c | 0x20);
-            w[q] = '\0';
+            token_word(at, "\" ", w, sizeof(w));
             double p = exp(json_object_get_double(al));
             if (!strcmp(w, "yes"))
                 py += p;
