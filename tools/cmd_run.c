@@ -16,7 +16,6 @@
  * config's folder.
  */
 #include <errno.h>
-#include <ini.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,58 +24,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-
-typedef struct Entry {
-    char *section, *key, *value;
-} Entry;
-
-typedef struct Config {
-    Entry *e;
-    size_t n, cap;
-    const char *path;
-} Config;
-
-static int on_entry(void *user, const char *section, const char *key, const char *value)
-{
-    Config *c = user;
-    if (c->n == c->cap) {
-        Entry *ne = realloc(c->e, (c->cap = c->cap ? 2 * c->cap : 64) * sizeof(*ne));
-        if (!ne)
-            return 0;
-        c->e = ne;
-    }
-    Entry *e = &c->e[c->n];
-    if (!(e->section = strdup(section)) || !(e->key = strdup(key)) || !(e->value = strdup(value)))
-        return 0;
-    c->n++;
-    return 1;
-}
-
-static void free_config(Config *c)
-{
-    for (size_t i = 0; i < c->n; i++) {
-        free(c->e[i].section);
-        free(c->e[i].key);
-        free(c->e[i].value);
-    }
-    free(c->e);
-}
-
-static const char *get(const Config *c, const char *section, const char *key)
-{
-    for (size_t i = 0; i < c->n; i++)
-        if (!strcmp(c->e[i].section, section) && !strcmp(c->e[i].key, key))
-            return c->e[i].value;
-    return NULL;
-}
-
-static int has_section(const Config *c, const char *section)
-{
-    for (size_t i = 0; i < c->n; i++)
-        if (!strcmp(c->e[i].section, section))
-            return 1;
-    return 0;
-}
+#include "run_config.h"
 
 /* A command line being built; strings live in a pool freed with it. */
 typedef struct Argv {
@@ -114,7 +62,7 @@ static void push_option(Argv *a, const char *key, const char *value)
 }
 
 /* Every key of a section as options, but those in `skip`. */
-static void push_section(Argv *a, const Config *c, const char *section, const char *const *skip)
+static void push_section(Argv *a, const RunConfig *c, const char *section, const char *const *skip)
 {
     for (size_t i = 0; i < c->n; i++) {
         if (strcmp(c->e[i].section, section))
@@ -134,24 +82,13 @@ static double now_s(void)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static const char *const stages[] = { "phantom", "ingest", "segment", "sample", "enhance",
-                                      "transcribe", "ask", "export", "eval", "report", NULL };
-
-static int stage_index(const char *name)
-{
-    for (int i = 0; stages[i]; i++)
-        if (!strcmp(stages[i], name))
-            return i;
-    return -1;
-}
-
 typedef struct Timing {
     double seconds[16];
     double total;
 } Timing;
 
 /* Runs one command line; prints it first, as make does. */
-static int run_argv(const Config *c, const char *label, Argv *a, Timing *t, int stage)
+static int run_argv(const RunConfig *c, const char *label, Argv *a, Timing *t, int stage)
 {
     printf("== %s:", label);
     for (int i = 0; i < a->n; i++)
@@ -173,19 +110,19 @@ static int run_argv(const Config *c, const char *label, Argv *a, Timing *t, int 
     return status;
 }
 
-static int run_stages(const Config *c, int from, int only, Timing *t)
+static int run_stages(const RunConfig *c, int from, int only, Timing *t)
 {
-    const char *study = get(c, "study", "path");
+    const char *study = run_config_get(c, "study", "path");
     if (!study)
         return cli_error("run: %s: [study] needs path = STUDY.db", c->path), 2;
     Argv a = { 0 };
     int status = 0;
-    for (int s = from; stages[s] && status == 0; s++) {
+    for (int s = from; run_stage_names[s] && status == 0; s++) {
         if (only >= 0 && s != only)
             continue;
-        const char *name = stages[s];
+        const char *name = run_stage_names[s];
         if (!strcmp(name, "phantom")) {
-            if (!has_section(c, "phantom"))
+            if (!run_config_has_section(c, "phantom"))
                 continue;
             push(&a, "phantom");
             push_section(&a, c, "phantom", NULL);
@@ -196,9 +133,9 @@ static int run_stages(const Config *c, int from, int only, Timing *t)
             push(&a, "--study");
             push(&a, study);
             push_section(&a, c, "study", skip);
-            const char *rec = get(c, "study", "recordings");
+            const char *rec = run_config_get(c, "study", "recordings");
             if (!rec)
-                rec = get(c, "phantom", "output");
+                rec = run_config_get(c, "phantom", "output");
             char copy[4096];
             snprintf(copy, sizeof(copy), "%s", rec ? rec : "");
             for (char *save = NULL, *p = strtok_r(copy, ", ", &save); p; p = strtok_r(NULL, ", ", &save))
@@ -207,8 +144,8 @@ static int run_stages(const Config *c, int from, int only, Timing *t)
         } else if (!strcmp(name, "segment") || !strcmp(name, "sample") ||
                    !strcmp(name, "transcribe") || !strcmp(name, "eval") ||
                    !strcmp(name, "report")) {
-            if (!has_section(c, name) && (!strcmp(name, "transcribe") || !strcmp(name, "report") ||
-                                          !strcmp(name, "eval")))
+            if (!run_config_has_section(c, name) &&
+                (!strcmp(name, "transcribe") || !strcmp(name, "report") || !strcmp(name, "eval")))
                 continue;
             push(&a, name);
             push(&a, "--study");
@@ -218,7 +155,8 @@ static int run_stages(const Config *c, int from, int only, Timing *t)
         } else if (!strcmp(name, "enhance")) {
             static const char *const skip[] = { "views", NULL };
             char copy[512];
-            snprintf(copy, sizeof(copy), "%s", get(c, "enhance", "views") ? get(c, "enhance", "views") : "");
+            const char *views = run_config_get(c, "enhance", "views");
+            snprintf(copy, sizeof(copy), "%s", views ? views : "");
             for (char *save = NULL, *v = strtok_r(copy, ", ", &save); v && status == 0;
                  v = strtok_r(NULL, ", ", &save)) {
                 push(&a, "enhance");
@@ -249,7 +187,7 @@ static int run_stages(const Config *c, int from, int only, Timing *t)
                     push(&a, run);
                     push_section(&a, c, sec, NULL);
                 } else {
-                    const char *dir = get(c, "export", "folder");
+                    const char *dir = run_config_get(c, "export", "folder");
                     if (!dir)
                         break;
                     char out[PATH_MAX];
@@ -285,36 +223,16 @@ int cmd_run(int argc, char **argv)
         if (cli_common_option(cmd, opt, &status))
             return status;
         int *which = opt == 'f' ? &from : &only;
-        if ((*which = stage_index(optarg)) < 0)
+        if ((*which = run_stage_index(optarg)) < 0)
             return cli_error("run: no stage '%s' (phantom, ingest, segment, sample, enhance, "
                              "transcribe, ask, export, eval, report)", optarg), 2;
     }
     if (optind != argc - 1)
         return cli_error("run: give one CONFIG file (see semio help run)"), 2;
-    Config c = { .path = argv[optind] };
-    int line = ini_parse(c.path, on_entry, &c);
-    if (line != 0) {
-        free_config(&c);
-        if (line < 0)
-            return cli_error("run: %s: cannot read: %s", c.path, strerror(errno)), 1;
-        return cli_error("run: %s:%d: not a valid INI line", c.path, line), 1;
-    }
-    for (size_t i = 0; i < c.n; i++) {
-        const char *sec = c.e[i].section;
-        if (strncmp(sec, "ask ", 4) && strcmp(sec, "study") && strcmp(sec, "export") &&
-            (stage_index(sec) < 0 || !strcmp(sec, "ask") || !strcmp(sec, "ingest"))) {
-            cli_error("run: %s: unknown section [%s] (study, phantom, segment, sample, enhance, "
-                      "transcribe, ask NAME, export, eval, report)", c.path, sec);
-            free_config(&c);
-            return 2;
-        }
-        SemioError err = { 0 };
-        if (!strncmp(sec, "ask ", 4) && semio_run_name_check(sec + 4, &err) < 0) {
-            cli_error("run: %s: [%s]: %s", c.path, sec, err.message);
-            free_config(&c);
-            return 2;
-        }
-    }
+    RunConfig c;
+    char why[2048];
+    if ((status = run_config_load(&c, argv[optind], why, sizeof(why))) != 0)
+        return cli_error("%s", why), status;
     /* relative paths in the config are relative to its folder */
     char dir[PATH_MAX], cwd[PATH_MAX];
     snprintf(dir, sizeof(dir), "%s", c.path);
@@ -323,7 +241,7 @@ int cmd_run(int argc, char **argv)
         *slash = '\0';
     if (!getcwd(cwd, sizeof(cwd)) || (slash && chdir(dir) != 0)) {
         cli_error("run: %s: cannot enter its folder: %s", c.path, strerror(errno));
-        free_config(&c);
+        run_config_free(&c);
         return 1;
     }
     Timing t = { 0 };
@@ -333,10 +251,11 @@ int cmd_run(int argc, char **argv)
     if (chdir(cwd) != 0)
         status = status ? status : 1;
     printf("== time:");
-    for (int s = 0; stages[s]; s++)
+    for (int s = 0; run_stage_names[s]; s++)
         if (t.seconds[s] > 0)
-            printf(" %s %.2f s (%.0f%%)", stages[s], t.seconds[s], 100 * t.seconds[s] / t.total);
+            printf(" %s %.2f s (%.0f%%)", run_stage_names[s], t.seconds[s],
+                   100 * t.seconds[s] / t.total);
     printf("; total %.2f s\n", t.total);
-    free_config(&c);
+    run_config_free(&c);
     return status;
 }

@@ -20,6 +20,7 @@
 
 #include "engine/engine.h"
 #include "engine/http.h"
+#include "engine/reply.h"
 #include "semio/eval.h"
 #include "util/clock.h"
 #include "util/error.h"
@@ -467,65 +468,6 @@ static int retry(OpenAI *e, Job *j)
     return 1;
 }
 
-/* P(yes) from the answer token's top_logprobs: p(yes) / (p(yes) + p(no)). */
-static double p_yes_of(json_object *choice)
-{
-    json_object *lp, *content;
-    if (!json_object_object_get_ex(choice, "logprobs", &lp) || !lp ||
-        !json_object_object_get_ex(lp, "content", &content) ||
-        !json_object_is_type(content, json_type_array))
-        return NAN;
-    int after_key = 0;
-    for (size_t i = 0; i < json_object_array_length(content); i++) {
-        json_object *t = json_object_array_get_idx(content, i), *tok, *top;
-        if (!json_object_object_get_ex(t, "token", &tok))
-            continue;
-        char word[32];
-        size_t k = 0;
-        for (const char *c = json_object_get_string(tok); *c && k + 1 < sizeof(word); c++)
-            if (*c != '"' && *c != ' ' && *c != ':')
-                word[k++] = (char)(*c | 0x20);
-        word[k] = '\0';
-        if (strstr(word, "answer")) {
-            after_key = 1;
-            continue;
-        }
-        if (!after_key || (strcmp(word, "yes") && strcmp(word, "no")))
-            continue;
-        if (!json_object_object_get_ex(t, "top_logprobs", &top) ||
-            !json_object_is_type(top, json_type_array))
-            return NAN;
-        double py = 0, pn = 0;
-        for (size_t m = 0; m < json_object_array_length(top); m++) {
-            json_object *alt = json_object_array_get_idx(top, m), *at, *al;
-            if (!json_object_object_get_ex(alt, "token", &at) ||
-                !json_object_object_get_ex(alt, "logprob", &al))
-                continue;
-            char w[32];
-            size_t q = 0;
-            for (const char *c = json_object_get_string(at); *c && q + 1 < sizeof(w); c++)
-                if (*c != '"' && *c != ' ')
-                    w[q++] = (char)(*c | 0x20);
-            w[q] = '\0';
-            double p = exp(json_object_get_double(al));
-            if (!strcmp(w, "yes"))
-                py += p;
-            else if (!strcmp(w, "no"))
-                pn += p;
-        }
-        return py + pn > 0 ? py / (py + pn) : NAN;
-    }
-    return NAN;
-}
-
-static int usage_of(json_object *root, const char *key)
-{
-    json_object *u, *v;
-    if (json_object_object_get_ex(root, "usage", &u) && u && json_object_object_get_ex(u, key, &v))
-        return json_object_get_int(v);
-    return -1;
-}
-
 /* Handles one finished transfer: a completion (1), or a retry scheduled (0). */
 static int finish(OpenAI *e, Job *j, CURLcode code, SemioCompletionFn fn, void *user)
 {
@@ -541,7 +483,6 @@ static int finish(OpenAI *e, Job *j, CURLcode code, SemioCompletionFn fn, void *
                           .latency_ms = latency, .prompt_tokens = -1, .completion_tokens = -1,
                           .replica = j->replica };
     int permanent = 0;
-    json_object *root = NULL;
     if (code != CURLE_OK) {
         snprintf(j->error, sizeof(j->error), "%s", curl_easy_strerror(code));
     } else if (http == 429 || http >= 500) {
@@ -549,36 +490,21 @@ static int finish(OpenAI *e, Job *j, CURLcode code, SemioCompletionFn fn, void *
     } else if (http != 200) {
         snprintf(j->error, sizeof(j->error), "HTTP %ld: the server refused the request", http);
         permanent = 1;
-    } else if (!(root = json_tokener_parse(j->resp.data ? j->resp.data : ""))) {
-        snprintf(j->error, sizeof(j->error), "the response is not JSON");
     } else {
-        json_object *choices, *choice, *msg, *content;
-        if (!json_object_object_get_ex(root, "choices", &choices) ||
-            !json_object_is_type(choices, json_type_array) ||
-            !json_object_array_length(choices)) {
-            snprintf(j->error, sizeof(j->error), "the response has no choices");
-        } else if (!(choice = json_object_array_get_idx(choices, 0)) ||
-                   !json_object_object_get_ex(choice, "message", &msg) ||
-                   !json_object_object_get_ex(msg, "content", &content) || !content) {
-            snprintf(j->error, sizeof(j->error), "the response has no message content");
-        } else {
+        SemioChatReply reply;
+        c.ok = semio_chat_reply_read(j->resp.data ? j->resp.data : "", j->allow_na, &reply,
+                                     j->error, sizeof(j->error)) == 0;
+        if (reply.content) {
             free(j->last_raw);
-            j->last_raw = strdup(json_object_get_string(content));
-            char why[160];
-            if (semio_parse_model_answer(j->last_raw, j->allow_na, &c.answer, why,
-                                         sizeof(why)) == 0) {
-                c.ok = 1;
-                c.p_yes = p_yes_of(choice);
-                c.prompt_tokens = usage_of(root, "prompt_tokens");
-                c.completion_tokens = usage_of(root, "completion_tokens");
-            } else {
-                snprintf(j->error, sizeof(j->error), "unusable answer: %s", why);
-            }
+            j->last_raw = reply.content;
         }
+        c.answer = reply.answer;
+        c.p_yes = reply.p_yes;
+        c.prompt_tokens = reply.prompt_tokens;
+        c.completion_tokens = reply.completion_tokens;
     }
     if (!c.ok && !j->last_raw && j->resp.data)
         j->last_raw = strndup(j->resp.data, 4000); /* an error body is the raw text we have */
-    json_object_put(root);
     if (!c.ok && !permanent && retry(e, j))
         return 0;
     /* a gateway may echo the request's headers: nothing of the key leaves this engine */

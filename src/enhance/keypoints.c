@@ -60,6 +60,20 @@ static void from_wholebody(json_object *pts, json_object *scores, SemioPerson *p
     }
 }
 
+/* 133 [x, y] pairs: anything else in their place would reach json-c's array calls, which
+ * abort on what is not an array. */
+static int wholebody_points(json_object *pts)
+{
+    if (!json_object_is_type(pts, json_type_array) || json_object_array_length(pts) != 133)
+        return 0;
+    for (size_t i = 0; i < 133; i++) {
+        json_object *xy = json_object_array_get_idx(pts, i);
+        if (!json_object_is_type(xy, json_type_array) || json_object_array_length(xy) < 2)
+            return 0;
+    }
+    return 1;
+}
+
 /* Sapiens' per-image JSON: instance_info[] with keypoints [[x, y], ...] and keypoint_scores. */
 static int read_wholebody(const char *path, json_object *instances, SemioPerson **out,
                           size_t *n, SemioError *err)
@@ -72,11 +86,11 @@ static int read_wholebody(const char *path, json_object *instances, SemioPerson 
         json_object *inst = json_object_array_get_idx(instances, i), *pts, *scores;
         if (!json_object_object_get_ex(inst, "keypoints", &pts) ||
             !json_object_object_get_ex(inst, "keypoint_scores", &scores) ||
-            !json_object_is_type(pts, json_type_array) || !json_object_is_type(scores, json_type_array) ||
-            json_object_array_length(pts) != 133 || json_object_array_length(scores) != 133) {
+            !wholebody_points(pts) || !json_object_is_type(scores, json_type_array) ||
+            json_object_array_length(scores) != 133) {
             free(p);
             return semio_fail(err, SEMIO_ERR_FORMAT, "%s: instance %zu is not COCO-WholeBody "
-                              "(133 keypoints and 133 keypoint_scores)", path, i);
+                              "(133 keypoints, each [x, y], and 133 keypoint_scores)", path, i);
         }
         from_wholebody(pts, scores, &p[i]);
     }

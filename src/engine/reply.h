@@ -1,0 +1,28 @@
+/*
+ * Reading an OpenAI-compatible chat completion: the answer in choices[0].message.content,
+ * P(yes) from that choice's logprobs, the token counts in usage. Apart from the transfer
+ * so that it can be tested and fuzzed without a server.
+ */
+#ifndef SEMIO_ENGINE_REPLY_H
+#define SEMIO_ENGINE_REPLY_H
+
+#include <stddef.h>
+
+#include "semio/engine.h"
+
+typedef struct SemioChatReply {
+    SemioParsedAnswer answer; /* as semio_parse_model_answer left it; zeroed without content */
+    double p_yes;             /* NaN unless an answer was read and its logprobs give P(yes) */
+    int prompt_tokens, completion_tokens; /* -1 unless an answer was read and usage has them */
+    char *content;            /* the message's text (the caller frees), NULL when it has none */
+} SemioChatReply;
+
+/*
+ * Reads the NUL-terminated body of a 200 reply. Returns 0 when it holds an answer, or -1
+ * with why (a sentence) in `error`. out->content is set whenever the reply had message
+ * content, usable or not; out->answer is freed with semio_parsed_answer_free.
+ */
+int semio_chat_reply_read(const char *body, int allow_na, SemioChatReply *out, char *error,
+                          size_t error_size);
+
+#endif
