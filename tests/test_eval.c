@@ -678,16 +678,17 @@ static void old_studies_are_migrated(void)
     semio_study_close(&s);
     sqlite3 *h;
     CHECK(sqlite3_open(db, &h) == SQLITE_OK);
-    CHECK(sqlite3_exec(h, "DROP TABLE transcripts; DROP TABLE views; DROP TABLE answers; "
-                          "DROP TABLE runs; "
+    CHECK(sqlite3_exec(h, "DROP TABLE claims; DROP TABLE transcripts; DROP TABLE views; "
+                          "DROP TABLE answers; DROP TABLE runs; "
                           "PRAGMA user_version = 1;"
                           "INSERT INTO videos(file_name, patient, status) VALUES ('a.mp4', 'a', "
                           "'no_file')", NULL, NULL, NULL) == SQLITE_OK);
     sqlite3_close(h);
     CHECK_OK(semio_study_open(&s, db, SEMIO_STUDY_CREATE, &err), err);
     semio_study_close(&s);
-    CHECK_INT(test_sql(db, "PRAGMA user_version"), 4);
+    CHECK_INT(test_sql(db, "PRAGMA user_version"), 5);
     CHECK_INT(test_sql(db, "SELECT count(*) FROM views"), 0);
+    CHECK_INT(test_sql(db, "SELECT count(*) FROM claims"), 0);
     CHECK_INT(test_sql(db, "SELECT count(*) FROM runs"), 0);
     CHECK_INT(test_sql(db, "SELECT count(*) FROM videos"), 1);
     CHECK(sqlite3_open(db, &h) == SQLITE_OK);

@@ -19,6 +19,7 @@ int cmd_ask(int argc, char **argv)
         { "denoised", no_argument, NULL, 'D' },
         { "with-transcript", no_argument, NULL, 'W' },
         { "concurrency", required_argument, NULL, 'c' },
+        { "jobs", required_argument, NULL, 'j' },
         { "dry-run", no_argument, NULL, 'n' },
         { "api-key-env", required_argument, NULL, 'k' },
         { "timeout", required_argument, NULL, 'T' },
@@ -75,6 +76,10 @@ int cmd_ask(int argc, char **argv)
         case 'p': set.prompts = optarg; break;
         case 'D': set.denoised = 1; break;
         case 'W': set.with_transcript = 1; break;
+        case 'j':
+            if (cli_int("jobs", optarg, 1, 256, &v)) return 2;
+            set.jobs = (int)v;
+            break;
         case 'c':
             if (cli_int("concurrency", optarg, 1, 1024, &v)) return 2;
             oa.concurrency = (int)v;
@@ -147,5 +152,8 @@ int cmd_ask(int argc, char **argv)
                      : "run '%s': %lld questions, %lld answered before, %lld answered now, "
                        "%lld failed (stored with their raw text)\n", set.run, (long long)rep.planned,
            (long long)rep.done_before, (long long)rep.answered, (long long)rep.failed);
+    if (rep.elsewhere)
+        printf("%lld questions left to another process asking the same run\n",
+               (long long)rep.elsewhere);
     return r == SEMIO_ERR_INTERRUPTED ? cli_fail(&err, r) : 0;
 }

@@ -21,6 +21,7 @@ int cmd_enhance(int argc, char **argv)
         { "face-detector", required_argument, NULL, 'D' },
         { "face-model", required_argument, NULL, 'M' },
         { "face-min", required_argument, NULL, 'm' },
+        { "jobs", required_argument, NULL, 'j' },
         { "help", no_argument, NULL, 'h' },
         { 0 },
     };
@@ -73,6 +74,11 @@ int cmd_enhance(int argc, char **argv)
                 return 2;
             set.detector.min_face = (int)v;
         }
+        else if (opt == 'j') {
+            if (cli_int("jobs", optarg, 1, 256, &v))
+                return 2;
+            set.jobs = (int)v;
+        }
         else if (opt == 'd') {
             if (cli_int("suppress-db", optarg, -100, -1, &v))
                 return 2;
@@ -82,6 +88,7 @@ int cmd_enhance(int argc, char **argv)
     if (!study)
         return cli_error("enhance: --study is required"), 2;
     set.stop = &cli_stop_flag;
+    set.progress = cli_progress;
     SemioError err = { 0 };
     SemioStudy *s;
     SemioEnhanceReport rep;
@@ -93,5 +100,7 @@ int cmd_enhance(int argc, char **argv)
         return cli_fail(&err, r);
     printf("view '%s': %d made, %d made before, %d impossible (see semio status)\n", set.view,
            rep.made, rep.skipped, rep.failed);
+    if (rep.elsewhere)
+        printf("%d segments left to another process enhancing the same study\n", rep.elsewhere);
     return 0;
 }

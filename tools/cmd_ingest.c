@@ -60,6 +60,9 @@ int cmd_ingest(int argc, char **argv)
         if (rep.added + rep.unchanged + rep.changed + rep.failed == 0)
             fprintf(stderr, "semio ingest: no recordings found in what was named (folders are "
                     "searched for video files by extension)\n");
+        if (rep.elsewhere)
+            printf("%d files left to another process ingesting them at the same time\n",
+                   rep.elsewhere);
         if (rep.no_patient)
             printf("note: %d file names did not match the patient rule; their name without "
                    "extension is the patient id\n", rep.no_patient);

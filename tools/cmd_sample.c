@@ -13,6 +13,7 @@ int cmd_sample(int argc, char **argv)
         { "max-pixels", required_argument, NULL, 'p' },
         { "quality", required_argument, NULL, 'q' },
         { "threads", required_argument, NULL, 't' },
+        { "jobs", required_argument, NULL, 'j' },
         { "segments", required_argument, NULL, 'g' },
         { "help", no_argument, NULL, 'h' },
         { 0 },
@@ -44,6 +45,10 @@ int cmd_sample(int argc, char **argv)
             if (cli_int("threads", optarg, 0, 256, &v)) return 2;
             set.threads = (int)v;
             break;
+        case 'j':
+            if (cli_int("jobs", optarg, 1, 256, &v)) return 2;
+            set.jobs = (int)v;
+            break;
         case 'g': set.segments = optarg; break;
         }
     }
@@ -64,6 +69,9 @@ int cmd_sample(int argc, char **argv)
            "%lld frames written, %lld shared with overlapping windows\n",
            rep.key, rep.segments_done, rep.segments_partial, rep.segments_failed,
            rep.segments_skipped, (long long)rep.frames_written, (long long)rep.frames_reused);
+    if (rep.segments_elsewhere)
+        printf("%d segments left to another process sampling the same study\n",
+               rep.segments_elsewhere);
     if (r == SEMIO_ERR_INTERRUPTED)
         return cli_fail(&err, r);
     if (rep.segments_partial || rep.segments_failed)

@@ -62,5 +62,8 @@ int cmd_transcribe(int argc, char **argv)
     printf("transcripts of '%s' audio: %d made, %d made before, %d failed (reason kept), %d "
            "segments without that audio view\n", set.source, rep.made, rep.skipped, rep.failed,
            rep.no_audio);
+    if (rep.elsewhere)
+        printf("%d segments left to another process transcribing the same study\n",
+               rep.elsewhere);
     return 0;
 }

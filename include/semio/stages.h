@@ -39,6 +39,7 @@ typedef struct SemioIngestReport {
     int changed;    /**< known but modified since: re-probed, old samples dropped */
     int failed;     /**< stored with status "error" (unreadable, not a video...) */
     int no_patient; /**< file names the patient rule did not match (the stem was used) */
+    int elsewhere;  /**< left to another process ingesting the same file at the same time */
 } SemioIngestReport;
 
 /**
@@ -89,7 +90,8 @@ typedef struct SemioSampleSettings {
     double fps;          /**< > 0: this many frames per second, capped at `frames` */
     int64_t max_pixels;  /**< pixel budget per frame (default 602112) */
     int quality;         /**< JPEG quality (default 90) */
-    int threads;         /**< decoder threads, 0 = auto */
+    int threads;         /**< decoder threads per recording, 0 = auto (1 with several jobs) */
+    int jobs;            /**< recordings sampled at once, 0 = the machine's cores */
     const char *segments;/**< segment set name; NULL = the newest */
     SemioProgressFn progress;
     void *progress_user;
@@ -106,6 +108,7 @@ typedef struct SemioSampleReport {
     int segments_failed;   /**< nothing could be sampled */
     int64_t frames_written;
     int64_t frames_reused; /**< already in the cache from an overlapping window */
+    int segments_elsewhere; /**< left to another worker (a process that claimed them) */
 } SemioSampleReport;
 
 SEMIO_API int semio_sample(SemioStudy *s, const SemioSampleSettings *set, SemioSampleReport *rep,
@@ -129,6 +132,7 @@ typedef struct SemioEnhanceSettings {
     SemioFaceDetectorSettings detector; /**< face: which detector and how (semio/face.h) */
     int face_every;         /**< face: run the detector on every Nth sampled frame (4) */
     int suppress_db;        /**< denoiser's most noise attenuation (default -30) */
+    int jobs;               /**< recordings worked on at once, 0 = the machine's cores */
     SemioProgressFn progress;
     void *progress_user;
     volatile int *stop;
@@ -138,6 +142,7 @@ SEMIO_API void semio_enhance_default_settings(SemioEnhanceSettings *s);
 
 typedef struct SemioEnhanceReport {
     int made, skipped, failed;  /**< views written now, present before, impossible (reason kept) */
+    int elsewhere;              /**< left to another worker (a process that claimed them) */
 } SemioEnhanceReport;
 
 /** Makes a view of every segment of a set into the cache (resumable, one row per view).
@@ -159,6 +164,7 @@ typedef struct SemioTranscribeSettings {
 
 typedef struct SemioTranscribeReport {
     int made, skipped, failed, no_audio;
+    int elsewhere; /**< left to another process that claimed their recording */
 } SemioTranscribeReport;
 
 /** Transcribes each segment's audio view once (resumable); failures keep the reason.
@@ -186,6 +192,9 @@ typedef struct SemioAskSettings {
     const char *segments;     /**< segment set; NULL = the newest */
     const char *sampling;     /**< sampling key; NULL = the newest used on that set */
     int dry_run;              /**< count what would be sent, send nothing */
+    int jobs;                 /**< windows asked at once by separate workers; 0: one per core
+                                   for an engine that measures here (kinematic), else 1 (a
+                                   server engine keeps many requests in flight from one) */
     SemioProgressFn progress;
     void *progress_user;
     volatile int *stop;       /**< non-zero: send nothing more, let answers in flight land */
@@ -200,6 +209,7 @@ typedef struct SemioAskReport {
     int64_t requests, images, bytes, image_tokens; /**< what was (or would be) sent */
     int signs_skipped;        /**< signs the chosen view cannot show (audio signs on frames) */
     int64_t no_view;          /**< questions not asked: the segment has no such view (no sound) */
+    int64_t elsewhere;        /**< questions left to another process asking the same run */
     char sampling[64];
     char segments[128];
 } SemioAskReport;

@@ -17,6 +17,7 @@ typedef struct SemioEngineClass {
     const char *default_view;  /* the view asked when none is named */
     int reads_text;            /* 1: the question's text is asked; 0: the engine answers the
                                   sign itself and fingerprint() identifies its answers */
+    int cpu_bound;             /* 1: it computes here, so ask runs a worker per core */
     /* A settings struct with the engine's defaults (caller frees), or NULL if it has none
      * usable without the user's values. */
     void *(*default_settings)(void);

@@ -14,6 +14,7 @@
 #include "semio/audio.h"
 #include "semio_config.h"
 #include "util/error.h"
+#include "util/fs.h"
 
 #if SEMIO_HAVE_DENOISE
 #include <speex/speex_preprocess.h>
@@ -196,7 +197,7 @@ int semio_audio_denoise(SemioAudio *a, int suppress_db, SemioError *err)
 int semio_wav_write(const char *path, const SemioAudio *a, SemioError *err)
 {
     char tmp[4200];
-    snprintf(tmp, sizeof(tmp), "%s.tmp%ld", path, (long)getpid());
+    semio_temp_name(tmp, sizeof(tmp), path);
     AVFormatContext *fmt = NULL;
     int r = avformat_alloc_output_context2(&fmt, NULL, "wav", tmp);
     AVStream *st = r >= 0 ? avformat_new_stream(fmt, NULL) : NULL;

@@ -17,6 +17,7 @@
 #include "semio/signs.h"
 #include "semio/stages.h"
 #include "stages/window.h"
+#include "stages/workers.h"
 #include "study/db.h"
 #include "util/error.h"
 
@@ -47,6 +48,7 @@ typedef struct Pending {
     const char *view; /* what the answer records as its view */
 } Pending;
 
+/* One ask: what is settled before any question goes out, read by every worker. */
 typedef struct Ctx {
     SemioStudy *s;
     const SemioAskSettings *set;
@@ -58,23 +60,63 @@ typedef struct Ctx {
     const char *audio_kind; /* the views table's kind of the sound sent */
     SemioAskReport *rep;
     int64_t run, sampling;
-    sqlite3_stmt *insert;
-    int fatal;      /* an error that ends the run: the database, or a server's refusal */
-    Pending *live;
+    const Question *qs;
+    size_t nq;
+    Segment *segs;          /* ordered by recording: a worker takes one recording's */
+    size_t nseg, next;
+    WindowSource source;
+    int64_t handled;        /* questions stored or found stored, for progress */
+    SemioEngine *first;     /* opened to check the settings; the first worker's */
     SemioError *err;
 } Ctx;
 
-static int stopping(const Ctx *c)
+/* A window this worker claimed, until its last question is stored. */
+typedef struct Claimed {
+    struct Claimed *next;
+    int64_t segment;
+    size_t left;            /* its questions not yet stored */
+    char what[160];
+} Claimed;
+
+/* One worker's loop: its connection, engine, statements and questions in flight. */
+typedef struct Worker {
+    Ctx *c;
+    Workers *w;
+    SemioStudy *s;
+    SemioAskReport rep;     /* added to the ask's when the worker ends */
+    sqlite3_stmt *insert, *done_q;
+    int fatal;      /* an error that ends the run: the database, or a server's refusal */
+    Pending *live;
+    Claimed *claims;
+    SemioError *err;
+} Worker;
+
+static int stopping(const Worker *k)
 {
-    return c->set->stop && *c->set->stop;
+    return workers_halted(k->w);
 }
 
-static void unlink_pending(Ctx *c, Pending *p)
+/* A question of a claimed window is settled: the window's claim goes with its last. */
+static void settle(Worker *k, int64_t segment)
+{
+    for (Claimed **pc = &k->claims; *pc; pc = &(*pc)->next) {
+        Claimed *cl = *pc;
+        if (cl->segment != segment || --cl->left > 0)
+            continue;
+        if (semio_claim_release(k->s, cl->what, k->err) < 0 && !k->fatal)
+            k->fatal = k->err->code;
+        *pc = cl->next;
+        free(cl);
+        return;
+    }
+}
+
+static void unlink_pending(Worker *k, Pending *p)
 {
     if (p->prev)
         p->prev->next = p->next;
     else
-        c->live = p->next;
+        k->live = p->next;
     if (p->next)
         p->next->prev = p->prev;
     free(p);
@@ -187,7 +229,10 @@ static int open_run(Ctx *c, const char *prompts)
     if (!settings)
         return semio_fail(c->err, SEMIO_ERR_NOMEM, "out of memory");
     sqlite3_stmt *st;
-    int r = semio_db_prepare(s, &st, "SELECT id, settings_json FROM runs WHERE name = ?", c->err);
+    /* one transaction: two processes starting the same run make it once */
+    int r = c->set->dry_run ? 0 : semio_db_begin(s, c->err);
+    if (r == 0)
+        r = semio_db_prepare(s, &st, "SELECT id, settings_json FROM runs WHERE name = ?", c->err);
     if (r == 0) {
         sqlite3_bind_text(st, 1, c->set->run, -1, SQLITE_STATIC);
         if (sqlite3_step(st) == SQLITE_ROW) {
@@ -219,6 +264,12 @@ static int open_run(Ctx *c, const char *prompts)
             sqlite3_finalize(st);
             c->run = sqlite3_last_insert_rowid(s->db);
         }
+    }
+    if (!c->set->dry_run) {
+        if (r == 0)
+            r = semio_db_commit(s, c->err);
+        if (r < 0)
+            semio_db_rollback(s);
     }
     free(settings);
     return r;
@@ -257,8 +308,9 @@ static int64_t image_tokens(int w, int h)
 
 static void on_answer(void *user, const SemioCompletion *c)
 {
-    Ctx *x = user;
+    Worker *x = user;
     Pending *p = c->user;
+    int64_t segment = p->segment;
     static const char *const words[] = { "no", "yes", "na" };
     /* Credentials refused: no question will fare better, and a stored failure would keep
      * the corrected run from asking it again. Nothing is stored; the run stops. */
@@ -270,13 +322,14 @@ static void on_answer(void *user, const SemioCompletion *c)
                                   "stored for the refused questions", x->s->path,
                                   c->http_status);
         unlink_pending(x, p);
+        settle(x, segment);
         return;
     }
     sqlite3_stmt *st = x->insert;
     char now[32];
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
-    sqlite3_bind_int64(st, 1, x->run);
+    sqlite3_bind_int64(st, 1, x->c->run);
     sqlite3_bind_int64(st, 2, p->video);
     sqlite3_bind_int64(st, 3, p->segment);
     sqlite3_bind_text(st, 4, p->q->sign->id, -1, SQLITE_STATIC);
@@ -305,8 +358,12 @@ static void on_answer(void *user, const SemioCompletion *c)
     /* One row, one commit (autocommit): a crash keeps every answer that arrived. */
     if (sqlite3_step(st) != SQLITE_DONE && !x->fatal)
         x->fatal = semio_db_fail(x->s, x->err, "cannot store an answer");
-    c->ok ? x->rep->answered++ : x->rep->failed++;
+    c->ok ? x->rep.answered++ : x->rep.failed++;
     unlink_pending(x, p);
+    settle(x, segment);
+    pthread_mutex_lock(&x->w->lock);
+    x->c->handled++;
+    pthread_mutex_unlock(&x->w->lock);
 }
 
 /* The statements every engine's loop uses: "is this answered?" and "store an answer". */
@@ -322,7 +379,9 @@ static int prepare_answers(SemioStudy *s, sqlite3_stmt **done_q, sqlite3_stmt **
                                         "justification, onset_s, raw, status, attempts, "
                                         "latency_ms, prompt_tokens, completion_tokens, "
                                         "answered_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
-                                        "?,?)", err);
+                                        "?,?) ON CONFLICT DO NOTHING", err);
+    /* DO NOTHING: where a window's claim went stale while its worker still asked (a
+     * machine asleep for 15 minutes), the answer stored first stays */
     return r;
 }
 
@@ -363,23 +422,24 @@ static void count_sent(SemioAskReport *rep, const WindowMedia *f, size_t questio
     rep->image_tokens += tokens * (int64_t)questions;
 }
 
-static void report_progress(const Ctx *c)
+static void report_progress(Worker *k)
 {
-    const SemioAskReport *rep = c->rep;
+    const Ctx *c = k->c;
+    pthread_mutex_lock(&k->w->lock);
     if (c->set->progress)
-        c->set->progress(c->set->progress_user, "ask",
-                         rep->done_before + rep->answered + rep->failed, rep->planned, NULL);
+        c->set->progress(c->set->progress_user, "ask", c->handled, c->rep->planned, NULL);
+    pthread_mutex_unlock(&k->w->lock);
 }
 
 /* Collects completions until at most `left` questions are pending, or a stop is asked
  * for: then what is in flight is abandoned, and what was stored stays. */
-static int drain(Ctx *c, SemioEngine *engine, size_t left)
+static int drain(Worker *k, SemioEngine *engine, size_t left)
 {
     int r = 0;
-    while (r == 0 && engine && semio_engine_pending(engine) > left && !stopping(c)) {
-        int w = semio_engine_wait(engine, on_answer, c, c->err);
-        r = w < 0 ? w : c->fatal;
-        report_progress(c);
+    while (r == 0 && engine && semio_engine_pending(engine) > left && !stopping(k)) {
+        int w = semio_engine_wait(engine, on_answer, k, k->err);
+        r = w < 0 ? w : k->fatal;
+        report_progress(k);
     }
     return r;
 }
@@ -398,23 +458,27 @@ static void free_plan(Planned *plan, size_t n)
 }
 
 /* The window's questions that have no answer yet; the others count as done before. */
-static int plan_window(Ctx *c, sqlite3_stmt *done_q, int64_t segment, const char *view,
-                       const Question *qs, size_t nq, const char *transcript, Planned *plan,
-                       size_t *n)
+static int plan_window(Worker *k, int64_t segment, const char *view, const char *transcript,
+                       Planned *plan, size_t *n)
 {
+    Ctx *c = k->c;
     *n = 0;
-    for (size_t k = 0; k < nq; k++) {
-        Planned p = { &qs[k], NULL, "" };
+    for (size_t i = 0; i < c->nq; i++) {
+        const Question *q = &c->qs[i];
+        Planned p = { q, NULL, "" };
         if (transcript) {
-            if (!(p.own_text = with_transcript(qs[k].text, transcript)))
-                return semio_fail(c->err, SEMIO_ERR_NOMEM, "out of memory");
+            if (!(p.own_text = with_transcript(q->text, transcript)))
+                return semio_fail(k->err, SEMIO_ERR_NOMEM, "out of memory");
             semio_text_hash(p.own_text, p.hash);
         } else {
-            memcpy(p.hash, qs[k].hash, sizeof(p.hash));
+            memcpy(p.hash, q->hash, sizeof(p.hash));
         }
-        if (c->run && answered(done_q, c->run, segment, qs[k].sign->id, view, p.hash)) {
+        if (c->run && answered(k->done_q, c->run, segment, q->sign->id, view, p.hash)) {
             free(p.own_text);
-            c->rep->done_before++;
+            k->rep.done_before++;
+            pthread_mutex_lock(&k->w->lock);
+            k->c->handled++;
+            pthread_mutex_unlock(&k->w->lock);
             continue;
         }
         plan[(*n)++] = p;
@@ -423,26 +487,27 @@ static int plan_window(Ctx *c, sqlite3_stmt *done_q, int64_t segment, const char
 }
 
 /* Hands a window's planned questions to the engine; their answers come back to on_answer. */
-static int submit_window(Ctx *c, SemioEngine *engine, const Segment *g, const char *view,
+static int submit_window(Worker *k, SemioEngine *engine, const Segment *g, const char *view,
                          const WindowInputs *in, const Planned *plan, size_t n)
 {
+    const Ctx *c = k->c;
     SemioQuestion *qv = calloc(n, sizeof(*qv));
     if (!qv)
-        return semio_fail(c->err, SEMIO_ERR_NOMEM, "out of memory");
+        return semio_fail(k->err, SEMIO_ERR_NOMEM, "out of memory");
     int r = 0;
-    for (size_t k = 0; k < n && r == 0; k++) {
+    for (size_t i = 0; i < n && r == 0; i++) {
         Pending *p = malloc(sizeof(*p));
         if (!p) {
-            r = semio_fail(c->err, SEMIO_ERR_NOMEM, "out of memory");
+            r = semio_fail(k->err, SEMIO_ERR_NOMEM, "out of memory");
             break;
         }
-        *p = (Pending){ NULL, c->live, g->id, g->video, plan[k].q, "", view };
-        memcpy(p->hash, plan[k].hash, sizeof(p->hash));
-        if (c->live)
-            c->live->prev = p;
-        c->live = p;
-        qv[k] = (SemioQuestion){ plan[k].q->sign,
-                                 plan[k].own_text ? plan[k].own_text : plan[k].q->text, p };
+        *p = (Pending){ NULL, k->live, g->id, g->video, plan[i].q, "", view };
+        memcpy(p->hash, plan[i].hash, sizeof(p->hash));
+        if (k->live)
+            k->live->prev = p;
+        k->live = p;
+        qv[i] = (SemioQuestion){ plan[i].q->sign,
+                                 plan[i].own_text ? plan[i].own_text : plan[i].q->text, p };
     }
     const WindowMedia *f = &in->media;
     SemioWindow w = { .images = f->parts, .nimages = f->n, .wav = f->wav, .wav_size = f->wav_size,
@@ -450,7 +515,7 @@ static int submit_window(Ctx *c, SemioEngine *engine, const Segment *g, const ch
                       .affinity = affinity(g->id, c->view_name), .questions = qv,
                       .nquestions = n };
     if (r == 0)
-        r = semio_engine_submit(engine, &w, c->err);
+        r = semio_engine_submit(engine, &w, k->err);
     free(qv);
     return r;
 }
@@ -584,27 +649,159 @@ static int find_sampling(Ctx *c, int64_t set_id)
     return 0;
 }
 
+/* Claims a window for this worker: 0 and *got, or an error. Another worker's window is
+ * left to it, its questions counted as asked elsewhere. */
+static int claim_window(Worker *k, const Segment *g, const char *view_name, int *got)
+{
+    Claimed *cl = calloc(1, sizeof(*cl));
+    if (!cl)
+        return semio_fail(k->err, SEMIO_ERR_NOMEM, "out of memory");
+    snprintf(cl->what, sizeof(cl->what), "ask %lld s%lld %s", (long long)k->c->run,
+             (long long)g->id, view_name);
+    int r = semio_claim(k->s, cl->what, got, k->err);
+    if (r < 0 || !*got) {
+        free(cl);
+        k->rep.elsewhere += r < 0 ? 0 : (int64_t)k->c->nq;
+        return r;
+    }
+    cl->segment = g->id;
+    cl->next = k->claims;
+    k->claims = cl;
+    return 0;
+}
+
+/* Frees the window just claimed: it needs nothing asked. */
+static int unclaim_window(Worker *k)
+{
+    Claimed *cl = k->claims;
+    k->claims = cl->next;
+    int r = semio_claim_release(k->s, cl->what, k->err);
+    free(cl);
+    return r;
+}
+
+/* Asks one window what it lacks. */
+static int ask_window(Worker *k, SemioEngine *engine, const Segment *g, WindowInputs *in,
+                      Planned *plan, size_t ahead)
+{
+    const Ctx *c = k->c;
+    const SemioAskSettings *set = c->set;
+    char *transcript = set->with_transcript ? semio_window_transcript(k->s, g->id,
+                                                                      c->audio_kind) : NULL;
+    if (set->with_transcript && !transcript) {
+        k->rep.no_view += (int64_t)c->nq; /* not transcribed (semio transcribe) */
+        return 0;
+    }
+    /* a window without a face view is asked on its raw frames only when allowed; its
+     * answers say so in their view */
+    const SemioViewSpec *view = c->view;
+    const char *view_name = c->view_name;
+    if (set->fallback_raw && !semio_window_has_view(k->s, g->id, "face")) {
+        view = semio_view_find("raw");
+        view_name = "face>raw";
+    }
+    int got = 1, r = set->dry_run ? 0 : claim_window(k, g, view_name, &got);
+    size_t n = 0;
+    if (r == 0 && got)
+        r = plan_window(k, g->id, view_name, transcript, plan, &n);
+    free(transcript);
+    if (r < 0 || !got)
+        return r;
+    if (!n)
+        return set->dry_run ? 0 : unclaim_window(k);
+    int present = 1;
+    if (!(set->dry_run && (view->input & SEMIO_INPUT_SIGNALS)))
+        r = semio_window_load(k->s, g->id, view, &c->source, in, &present, k->err);
+    if (r == 0 && !present) {
+        k->rep.no_view += (int64_t)n;
+        if (!set->dry_run)
+            r = unclaim_window(k);
+    } else if (r == 0) {
+        count_sent(&k->rep, &in->media, n);
+        if (!set->dry_run) {
+            k->claims->left = n;
+            if ((r = submit_window(k, engine, g, view_name, in, plan, n)) == 0)
+                r = drain(k, engine, ahead ? ahead - 1 : 0);
+        }
+    }
+    free_plan(plan, n);
+    return r;
+}
+
+static void add_report(SemioAskReport *to, const SemioAskReport *r)
+{
+    to->done_before += r->done_before;
+    to->answered += r->answered;
+    to->failed += r->failed;
+    to->requests += r->requests;
+    to->images += r->images;
+    to->bytes += r->bytes;
+    to->image_tokens += r->image_tokens;
+    to->no_view += r->no_view;
+    to->elsewhere += r->elsewhere;
+}
+
+/* A worker: its own connection's statements and engine, windows taken a recording at a
+ * time, each window's questions asked together. */
+static int ask_worker(SemioStudy *s, Workers *w, void *user, SemioError *err)
+{
+    Ctx *c = user;
+    Worker k = { .c = c, .w = w, .s = s, .err = err };
+    SemioEngine *engine = NULL;
+    WindowInputs in = { 0 };
+    Planned *plan = calloc(c->nq, sizeof(*plan));
+    int r = plan ? prepare_answers(s, &k.done_q, &k.insert, err)
+                 : semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
+    /* the first worker takes the engine opened to check the settings */
+    pthread_mutex_lock(&w->lock);
+    engine = c->first;
+    c->first = NULL;
+    pthread_mutex_unlock(&w->lock);
+    if (r == 0 && !engine && !c->set->dry_run)
+        r = semio_engine_open(&engine, c->set->engine, c->settings, err);
+    size_t ahead = engine ? 2 * semio_engine_capacity(engine) : 0; /* two rounds built ahead */
+    for (size_t a, b;
+         r == 0 && workers_take(w, &c->next, c->segs, c->nseg, sizeof(Segment), &a, &b);)
+        for (size_t i = a; i < b && r == 0 && !stopping(&k); i++)
+            r = ask_window(&k, engine, &c->segs[i], &in, plan, ahead);
+    if (r == 0)
+        r = drain(&k, engine, 0);
+    if (r == 0 && stopping(&k))
+        r = semio_fail(err, SEMIO_ERR_INTERRUPTED, "interrupted");
+    semio_engine_close(&engine); /* abandons what is still in flight */
+    while (k.live)
+        unlink_pending(&k, k.live);
+    while (k.claims) { /* released with the connection too; here for the caller's own */
+        Claimed *cl = k.claims;
+        k.claims = cl->next;
+        semio_claim_release(s, cl->what, NULL);
+        free(cl);
+    }
+    semio_window_close(&in);
+    sqlite3_finalize(k.done_q);
+    sqlite3_finalize(k.insert);
+    free(plan);
+    pthread_mutex_lock(&w->lock);
+    add_report(c->rep, &k.rep);
+    pthread_mutex_unlock(&w->lock);
+    return r;
+}
+
 int semio_ask(SemioStudy *s, const SemioAskSettings *set, SemioAskReport *rep, SemioError *err)
 {
     memset(rep, 0, sizeof(*rep));
     Ctx c = { .s = s, .set = set, .rep = rep, .err = err };
     SemioSignSet *cat = NULL;
     SemioPromptSet *ps = NULL;
-    SemioEngine *engine = NULL;
     Question *qs = NULL;
-    Segment *segs = NULL;
-    Planned *plan = NULL;
-    size_t nq = 0, nseg = 0;
-    sqlite3_stmt *done_q = NULL;
-    WindowInputs in = { 0 };
-    WindowSource source = { 0 };
-    char *transcript = NULL, fingerprint[4096];
+    char fingerprint[4096];
     int64_t set_id = 0;
     int r = check_settings(&c);
     if (r == 0)
         r = semio_signs_open(&cat, NULL, err);
     if (r == 0)
-        r = make_questions(&c, cat, &ps, fingerprint, sizeof(fingerprint), &qs, &nq);
+        r = make_questions(&c, cat, &ps, fingerprint, sizeof(fingerprint), &qs, &c.nq);
+    c.qs = qs;
     if (r == 0)
         r = find_segment_set(s, set, rep, &set_id, err);
     if (r == 0)
@@ -612,72 +809,26 @@ int semio_ask(SemioStudy *s, const SemioAskSettings *set, SemioAskReport *rep, S
     /* the engine checks its settings before the run is stored: a refused command leaves
      * no run behind to refuse the corrected one */
     if (r == 0 && !set->dry_run)
-        r = semio_engine_open(&engine, set->engine, c.settings, err);
+        r = semio_engine_open(&c.first, set->engine, c.settings, err);
     if (r == 0)
         r = open_run(&c, fingerprint);
     if (r == 0)
-        r = list_segments(&c, set_id, &segs, &nseg);
-    if (r == 0)
-        r = prepare_answers(s, &done_q, &c.insert, err);
-    if (r == 0 && !(plan = calloc(nq, sizeof(*plan))))
-        r = semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
-    if (r < 0)
-        goto done;
-    rep->planned = (int64_t)(nseg * nq);
-    source = (WindowSource){ c.sampling, c.audio_kind, set->keypoints };
-    size_t ahead = engine ? 2 * semio_engine_capacity(engine) : 0; /* two rounds built ahead */
-    for (size_t i = 0; i < nseg && r == 0 && !stopping(&c); i++) {
-        free(transcript);
-        transcript = set->with_transcript ? semio_window_transcript(s, segs[i].id, c.audio_kind) : NULL;
-        if (set->with_transcript && !transcript) {
-            rep->no_view += (int64_t)nq; /* not transcribed (semio transcribe) */
-            continue;
-        }
-        /* a window without a face view is asked on its raw frames only when allowed; its
-         * answers say so in their view */
-        const SemioViewSpec *view = c.view;
-        const char *view_name = c.view_name;
-        if (set->fallback_raw && !semio_window_has_view(s, segs[i].id, "face")) {
-            view = semio_view_find("raw");
-            view_name = "face>raw";
-        }
-        size_t n;
-        if ((r = plan_window(&c, done_q, segs[i].id, view_name, qs, nq, transcript, plan, &n)) < 0)
-            break;
-        if (!n)
-            continue;
-        int present = 1;
-        if (!(set->dry_run && (view->input & SEMIO_INPUT_SIGNALS)) &&
-            (r = semio_window_load(s, segs[i].id, view, &source, &in, &present, err)) < 0) {
-            free_plan(plan, n);
-            break;
-        }
-        if (!present) {
-            rep->no_view += (int64_t)n;
-        } else {
-            count_sent(rep, &in.media, n);
-            if (!set->dry_run && (r = submit_window(&c, engine, &segs[i], view_name, &in, plan,
-                                                    n)) == 0)
-                r = drain(&c, engine, ahead ? ahead - 1 : 0);
-        }
-        free_plan(plan, n);
+        r = list_segments(&c, set_id, &c.segs, &c.nseg);
+    if (r == 0) {
+        rep->planned = (int64_t)(c.nseg * c.nq);
+        c.source = (WindowSource){ c.sampling, c.audio_kind, set->keypoints };
+        /* an engine that measures on this machine's cores gets a worker per core; one
+         * that waits on servers keeps its requests in flight from one */
+        int jobs = set->jobs ? set->jobs : c.cls->cpu_bound && !set->dry_run ? 0 : 1;
+        r = workers_run(s, jobs, set->stop, ask_worker, &c, err);
     }
-    if (r == 0)
-        r = drain(&c, engine, 0);
-    if (r == 0 && stopping(&c))
-        r = semio_fail(err, SEMIO_ERR_INTERRUPTED, "interrupted: %lld questions not asked",
-                       (long long)(rep->planned - rep->done_before - rep->answered - rep->failed));
-done:
-    semio_engine_close(&engine); /* abandons what is still in flight */
-    while (c.live)
-        unlink_pending(&c, c.live);
+    if (r == SEMIO_ERR_INTERRUPTED)
+        r = semio_fail(err, r, "interrupted: %lld questions not asked",
+                       (long long)(rep->planned - rep->done_before - rep->answered -
+                                   rep->failed - rep->elsewhere));
+    semio_engine_close(&c.first);
     free(c.own_settings);
-    free(transcript);
-    semio_window_close(&in);
-    sqlite3_finalize(done_q);
-    sqlite3_finalize(c.insert);
-    free(plan);
-    free(segs);
+    free(c.segs);
     free(qs);
     semio_prompts_close(&ps);
     semio_signs_close(&cat);

@@ -15,6 +15,7 @@
 #include "semio/face.h"
 #include "semio/pose.h"
 #include "semio/stages.h"
+#include "stages/workers.h"
 #include "study/db.h"
 #include "util/error.h"
 #include "util/fs.h"
@@ -251,100 +252,269 @@ done:
     return r;
 }
 
-static int enhance_keypoint_view(SemioStudy *s, const SemioEnhanceSettings *set, SemioEnhanceReport *rep,
-                        SemioError *err)
+/* ---- the work: one recording's segments at a time, by claim ------------------- */
+
+
+typedef struct Item {
+    int64_t segment, video; /* a WorkKey */
+    double start, end;
+    char *path, *name;      /* the recording */
+    int width, height;      /* upright */
+    int64_t frames;
+} Item;
+
+typedef struct EnhanceRun {
+    const SemioEnhanceSettings *set;
+    SemioEnhanceReport *rep;
+    int64_t sampling;       /* pose, face: the sampled frames drawn on */
+    char key[64];           /* their sampling's key */
+    Item *items;
+    size_t n, next, seen;
+} EnhanceRun;
+
+static void free_items(Item *it, size_t n)
 {
-    char key[64] = "", sql[900];
-    int64_t sampling = 0;
-    sqlite3_stmt *st;
-    snprintf(sql, sizeof(sql),
-             "SELECT m.id, m.key FROM samplings m WHERE %s ORDER BY m.id DESC LIMIT 1",
-             set->sampling ? "m.key = ?1" : "EXISTS (SELECT 1 FROM samples x WHERE "
-                                            "x.sampling_id = m.id)");
-    int r = semio_db_prepare(s, &st, sql, err);
+    for (size_t i = 0; i < n; i++) {
+        free(it[i].path);
+        free(it[i].name);
+    }
+    free(it);
+}
+
+/* One segment's sound as 16 kHz mono WAV, denoised for the denoise view: 0 made, 1 not
+ * possible (why: the recording's sound), < 0 an error of the disk or of memory. */
+static int audio_view(SemioStudy *s, const SemioEnhanceSettings *set, const Item *it,
+                      char *rel, size_t rel_size, char *note, size_t note_size, SemioError *why,
+                      SemioError *err)
+{
+    char dir[PATH_MAX], path[PATH_MAX + 300];
+    snprintf(rel, rel_size, "audio/v%lld/s%lld-%s.wav", (long long)it->video,
+             (long long)it->segment, set->view);
+    int r = semio_path(err, dir, sizeof(dir), "%s/audio/v%lld", s->cache_dir,
+                       (long long)it->video);
+    if (r == 0 && (r = semio_mkdirs(dir, err)) == 0)
+        r = semio_path(err, path, sizeof(path), "%s/%s", s->cache_dir, rel);
     if (r < 0)
         return r;
-    if (set->sampling)
-        sqlite3_bind_text(st, 1, set->sampling, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        sampling = sqlite3_column_int64(st, 0);
-        snprintf(key, sizeof(key), "%s", (const char *)sqlite3_column_text(st, 1));
-    }
-    sqlite3_finalize(st);
-    if (!sampling)
-        return semio_fail(err, SEMIO_ERR_NOT_FOUND, "%s: no sampled frames to draw on: run "
-                          "semio sample", s->path);
+    semio_remove_stale_temps(dir);
+    SemioAudio a;
+    int e = semio_audio_extract(it->path, it->start, it->end, 16000, &a, why);
+    if (e == 0 && !strcmp(set->view, "denoise"))
+        e = semio_audio_denoise(&a, set->suppress_db, why);
+    if (e == 0)
+        e = semio_wav_write(path, &a, why);
+    if (e == 0)
+        snprintf(note, note_size, "%.2f s at 16 kHz", (double)a.n / 16000);
+    semio_audio_free(&a);
+    if (e == SEMIO_ERR_IO || e == SEMIO_ERR_NOMEM) /* the disk, not the recording */
+        return semio_fail(err, e, "%s", why->message);
+    return e < 0;
+}
+
+/* The segments without the view, in recording order. */
+static int load_items(SemioStudy *s, EnhanceRun *run, SemioError *err)
+{
+    const SemioEnhanceSettings *set = run->set;
+    char sql[900];
     snprintf(sql, sizeof(sql),
-             "SELECT g.id, g.video_id, v.path, v.file_name, v.width, v.height, v.rotation, "
-             "EXISTS (SELECT 1 FROM views w WHERE w.segment_id = g.id AND w.kind = ?2), "
-             "v.frame_count "
-             "FROM segments g JOIN videos v ON v.id = g.video_id JOIN samples x ON "
-             "x.segment_id = g.id AND x.sampling_id = %lld WHERE g.set_id = (SELECT id FROM "
-             "segment_sets %s) ORDER BY g.video_id, g.start_s", (long long)sampling,
+             "SELECT g.id, g.video_id, g.start_s, g.end_s, v.path, v.file_name, v.width, "
+             "v.height, v.rotation, v.frame_count, EXISTS (SELECT 1 FROM views w WHERE "
+             "w.segment_id = g.id AND w.kind = ?2) FROM segments g JOIN videos v ON "
+             "v.id = g.video_id %s WHERE v.status = 'ok' AND g.set_id = (SELECT id FROM "
+             "segment_sets %s) ORDER BY g.video_id, g.start_s",
+             run->sampling ? "JOIN samples x ON x.segment_id = g.id AND x.sampling_id = ?3" : "",
              set->segments ? "WHERE name = ?1" : "ORDER BY id DESC LIMIT 1");
-    if ((r = semio_db_prepare(s, &st, sql, err)) < 0)
+    sqlite3_stmt *st;
+    int r = semio_db_prepare(s, &st, sql, err);
+    if (r < 0)
         return r;
     if (set->segments)
         sqlite3_bind_text(st, 1, set->segments, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, set->view, -1, SQLITE_STATIC);
-    SemioKeypointDir *kd = NULL;
-    SemioFaceDetector *det = NULL;
-    int64_t open_vid = -1;
-    SemioError kd_err = { 0 };
+    if (run->sampling)
+        sqlite3_bind_int64(st, 3, run->sampling);
+    size_t cap = 0;
     while (r == 0 && sqlite3_step(st) == SQLITE_ROW) {
-        if (set->stop && *set->stop) {
+        if (sqlite3_column_int(st, 10)) {
+            run->rep->skipped++;
+            continue;
+        }
+        if (run->n == cap) {
+            Item *ni = realloc(run->items, (cap = cap ? 2 * cap : 64) * sizeof(*ni));
+            if (!ni) {
+                r = semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
+                break;
+            }
+            run->items = ni;
+        }
+        int quarter = sqlite3_column_int(st, 8) % 180 == 90;
+        Item *it = &run->items[run->n++];
+        *it = (Item){ sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+                      sqlite3_column_double(st, 2), sqlite3_column_double(st, 3),
+                      strdup((const char *)sqlite3_column_text(st, 4)),
+                      strdup((const char *)sqlite3_column_text(st, 5)),
+                      sqlite3_column_int(st, quarter ? 7 : 6),
+                      sqlite3_column_int(st, quarter ? 6 : 7), sqlite3_column_int64(st, 9) };
+        if (!it->path || !it->name)
+            r = semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
+    }
+    sqlite3_finalize(st);
+    return r;
+}
+
+/* The newest sampling with frames (or the one named): what pose and face draw on. */
+static int find_sampling(SemioStudy *s, EnhanceRun *run, SemioError *err)
+{
+    sqlite3_stmt *st;
+    char sql[300];
+    snprintf(sql, sizeof(sql),
+             "SELECT m.id, m.key FROM samplings m WHERE %s ORDER BY m.id DESC LIMIT 1",
+             run->set->sampling ? "m.key = ?1" : "EXISTS (SELECT 1 FROM samples x WHERE "
+                                                 "x.sampling_id = m.id)");
+    int r = semio_db_prepare(s, &st, sql, err);
+    if (r < 0)
+        return r;
+    if (run->set->sampling)
+        sqlite3_bind_text(st, 1, run->set->sampling, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        run->sampling = sqlite3_column_int64(st, 0);
+        snprintf(run->key, sizeof(run->key), "%s", (const char *)sqlite3_column_text(st, 1));
+    }
+    sqlite3_finalize(st);
+    if (!run->sampling)
+        return semio_fail(err, SEMIO_ERR_NOT_FOUND, "%s: no sampled frames to draw on: run "
+                          "semio sample", s->path);
+    return 0;
+}
+
+/* One recording's keypoints: their folder opened, or why they cannot be used. */
+static void open_keypoints(const SemioEnhanceSettings *set, const Item *it, SemioKeypointDir **kd,
+                           SemioError *why)
+{
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof(dir), "%.*s", (int)(strrchr(it->path, '/') - it->path), it->path);
+    semio_keypoints_open(kd, set->keypoints ? set->keypoints : dir, it->name, why);
+    /* files past the recording's last frame: made for another recording or rate */
+    if (*kd && it->frames > 0 && semio_keypoints_last(*kd) >= it->frames) {
+        semio_fail(why, SEMIO_ERR_FORMAT, "keypoints for %s go to frame %lld but the recording "
+                   "has %lld frames: they were made for another recording or frame rate",
+                   it->name, (long long)semio_keypoints_last(*kd), (long long)it->frames);
+        semio_keypoints_close(kd);
+    }
+}
+
+/* What one worker holds across recordings: the face detector, opened once. */
+typedef struct Tools {
+    SemioFaceDetector *det;
+} Tools;
+
+/* Makes one segment's view: 0 made (rel, note), 1 not possible (why), < 0 an error. */
+static int make_view(SemioStudy *s, const EnhanceRun *run, const Item *it,
+                     const SemioKeypointDir *kd, const SemioError *kd_err, Tools *tools,
+                     char *rel, size_t rel_size, char *note, size_t note_size, SemioError *why,
+                     SemioError *err)
+{
+    const SemioEnhanceSettings *set = run->set;
+    if (strcmp(set->view, "pose") && strcmp(set->view, "face"))
+        return audio_view(s, set, it, rel, rel_size, note, note_size, why, err);
+    /* the face view falls back to the built-in detector where there are no keypoints
+     * (not where they are wrong) */
+    int wrong = kd_err->code == SEMIO_ERR_FORMAT;
+    int r;
+    if (!kd && !wrong && !strcmp(set->view, "face") && set->face_detector && !tools->det &&
+        (r = semio_face_detector_open(&tools->det, &set->detector, err)) < 0)
+        return r;
+    if (!kd && (wrong || !tools->det || !set->face_detector)) {
+        *why = *kd_err;
+        return 1;
+    }
+    return keypoint_view_segment(s, set, it->segment, it->video, run->sampling, run->key, kd,
+                                 tools->det, it->width, it->height, rel, rel_size, note,
+                                 note_size, why, err);
+}
+
+static void add_report(SemioEnhanceReport *to, const SemioEnhanceReport *r)
+{
+    to->made += r->made;
+    to->skipped += r->skipped;
+    to->failed += r->failed;
+    to->elsewhere += r->elsewhere;
+}
+
+/* One recording's segments under its claim; another worker's are left to it. */
+static int enhance_recording(SemioStudy *s, Workers *w, EnhanceRun *run, size_t a, size_t b,
+                             Tools *tools, SemioEnhanceReport *mine, SemioError *err)
+{
+    const SemioEnhanceSettings *set = run->set;
+    const Item *it = run->items;
+    char what[128];
+    int got = 0;
+    snprintf(what, sizeof(what), "enhance %s v%lld", set->view, (long long)it[a].video);
+    int r = semio_claim(s, what, &got, err);
+    if (r < 0 || !got) {
+        mine->elsewhere += (int)(b - a);
+        return r;
+    }
+    sqlite3_stmt *done = NULL;
+    if ((r = semio_db_prepare(s, &done, "SELECT 1 FROM views WHERE segment_id = ? AND kind = ?",
+                              err)) < 0)
+        return r;
+    SemioKeypointDir *kd = NULL;
+    SemioError kd_err = { 0 };
+    if (!strcmp(set->view, "pose") || !strcmp(set->view, "face"))
+        open_keypoints(set, &it[a], &kd, &kd_err);
+    for (size_t i = a; i < b && r == 0; i++) {
+        if (workers_halted(w)) {
             r = semio_fail(err, SEMIO_ERR_INTERRUPTED, "interrupted");
             break;
         }
-        if (sqlite3_column_int(st, 7)) {
-            rep->skipped++;
+        pthread_mutex_lock(&w->lock);
+        if (set->progress)
+            set->progress(set->progress_user, "enhance", (int64_t)run->seen, (int64_t)run->n,
+                          it[i].path);
+        run->seen++;
+        pthread_mutex_unlock(&w->lock);
+        sqlite3_reset(done);
+        sqlite3_bind_int64(done, 1, it[i].segment);
+        sqlite3_bind_text(done, 2, set->view, -1, SQLITE_STATIC);
+        if (sqlite3_step(done) == SQLITE_ROW) { /* by a worker that had the claim before */
+            mine->skipped++;
             continue;
         }
-        int64_t seg = sqlite3_column_int64(st, 0), vid = sqlite3_column_int64(st, 1);
-        if (vid != open_vid) {
-            semio_keypoints_close(&kd);
-            semio_error_clear(&kd_err);
-            char dir[PATH_MAX];
-            const char *video = (const char *)sqlite3_column_text(st, 2);
-            snprintf(dir, sizeof(dir), "%.*s", (int)(strrchr(video, '/') - video), video);
-            semio_keypoints_open(&kd, set->keypoints ? set->keypoints : dir,
-                                 (const char *)sqlite3_column_text(st, 3), &kd_err);
-            /* files past the recording's last frame: made for another recording or rate */
-            int64_t frames = sqlite3_column_int64(st, 8);
-            if (kd && frames > 0 && semio_keypoints_last(kd) >= frames) {
-                semio_fail(&kd_err, SEMIO_ERR_FORMAT, "keypoints for %s go to frame %lld but the "
-                           "recording has %lld frames: they were made for another recording "
-                           "or frame rate", (const char *)sqlite3_column_text(st, 3),
-                           (long long)semio_keypoints_last(kd), (long long)frames);
-                semio_keypoints_close(&kd);
-            }
-            open_vid = vid;
-        }
-        int quarter = sqlite3_column_int(st, 6) % 180 == 90;
-        int w = sqlite3_column_int(st, quarter ? 5 : 4), h = sqlite3_column_int(st, quarter ? 4 : 5);
-        char rel[256] = "", note[128] = "";
+        char rel[256] = "", note[256] = "";
         SemioError why = { 0 };
-        /* the face view falls back to the built-in detector where there are no keypoints
-         * (not where they are wrong) */
-        int wrong = kd_err.code == SEMIO_ERR_FORMAT;
-        if (!kd && !wrong && !strcmp(set->view, "face") && set->face_detector && !det &&
-            (r = semio_face_detector_open(&det, &set->detector, err)) < 0)
-            break;
-        int e = kd || (det && set->face_detector && !wrong)
-                    ? keypoint_view_segment(s, set, seg, vid, sampling, key, kd, det, w, h, rel,
-                                            sizeof(rel), note, sizeof(note), &why, err)
-                    : (why = kd_err, 1);
+        int e = make_view(s, run, &it[i], kd, &kd_err, tools, rel, sizeof(rel), note,
+                          sizeof(note), &why, err);
         if (e < 0) {
             r = e;
             break;
         }
-        r = record(s, seg, set->view, e == 0 ? rel : NULL, note[0] ? note : NULL,
+        r = record(s, it[i].segment, set->view, e == 0 ? rel : NULL, note[0] ? note : NULL,
                    e == 0 ? NULL : why.message, err);
-        e == 0 ? rep->made++ : rep->failed++;
+        e == 0 ? mine->made++ : mine->failed++;
+        if (r == 0)
+            r = semio_claim_renew(s, what, err);
     }
     semio_keypoints_close(&kd);
-    semio_face_detector_close(&det);
-    sqlite3_finalize(st);
+    sqlite3_finalize(done);
+    if (r == 0)
+        r = semio_claim_release(s, what, err);
+    return r;
+}
+
+static int enhance_worker(SemioStudy *s, Workers *w, void *user, SemioError *err)
+{
+    EnhanceRun *run = user;
+    SemioEnhanceReport mine = { 0 };
+    Tools tools = { 0 };
+    int r = 0;
+    for (size_t a, b;
+         r == 0 && workers_take(w, &run->next, run->items, run->n, sizeof(Item), &a, &b);)
+        r = enhance_recording(s, w, run, a, b, &tools, &mine, err);
+    semio_face_detector_close(&tools.det);
+    pthread_mutex_lock(&w->lock);
+    add_report(run->rep, &mine);
+    pthread_mutex_unlock(&w->lock);
     return r;
 }
 
@@ -352,72 +522,25 @@ int semio_enhance(SemioStudy *s, const SemioEnhanceSettings *set, SemioEnhanceRe
                   SemioError *err)
 {
     memset(rep, 0, sizeof(*rep));
-    if (!strcmp(set->view, "pose") && !semio_feature_built("overlay"))
-        return semio_fail_not_built(err, "overlay"); /* said once, not as a failed view each */
-    if (!strcmp(set->view, "pose") || !strcmp(set->view, "face"))
-        return enhance_keypoint_view(s, set, rep, err);
-    int denoise = !strcmp(set->view, "denoise");
-    if (!denoise && strcmp(set->view, "audio"))
+    int keypoints = !strcmp(set->view, "pose") || !strcmp(set->view, "face");
+    if (!keypoints && strcmp(set->view, "audio") && strcmp(set->view, "denoise"))
         return semio_fail(err, SEMIO_ERR_INVALID, "enhance: view %s is not one semio makes "
                           "(audio, denoise, pose, face)", set->view);
-    if (denoise && !semio_feature_built("denoise")) /* said once, not as a failed view each */
+    /* a part semio was built without is said once, not as a failed view each */
+    if (!strcmp(set->view, "pose") && !semio_feature_built("overlay"))
+        return semio_fail_not_built(err, "overlay");
+    if (!strcmp(set->view, "denoise") && !semio_feature_built("denoise"))
         return semio_fail_not_built(err, "denoise");
-    sqlite3_stmt *st;
-    char sql[700];
-    snprintf(sql, sizeof(sql),
-             "SELECT g.id, g.video_id, g.start_s, g.end_s, v.path, EXISTS (SELECT 1 FROM views w "
-             "WHERE w.segment_id = g.id AND w.kind = ?2) FROM segments g JOIN videos v ON "
-             "v.id = g.video_id WHERE v.status = 'ok' AND g.set_id = (SELECT id FROM segment_sets "
-             "%s) ORDER BY g.video_id, g.start_s",
-             set->segments ? "WHERE name = ?1" : "ORDER BY id DESC LIMIT 1");
-    int r = semio_db_prepare(s, &st, sql, err);
-    if (r < 0)
-        return r;
-    if (set->segments)
-        sqlite3_bind_text(st, 1, set->segments, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, set->view, -1, SQLITE_STATIC);
-    int64_t done = 0; /* segments seen */
-    while (r == 0 && sqlite3_step(st) == SQLITE_ROW) {
-        if (set->stop && *set->stop) {
-            r = semio_fail(err, SEMIO_ERR_INTERRUPTED, "interrupted");
-            break;
-        }
-        done++;
-        if (sqlite3_column_int(st, 5)) {
-            rep->skipped++;
-            continue;
-        }
-        int64_t seg = sqlite3_column_int64(st, 0), vid = sqlite3_column_int64(st, 1);
-        SemioAudio a;
-        SemioError why = { 0 };
-        char rel[256], dir[PATH_MAX], path[PATH_MAX + 300];
-        snprintf(rel, sizeof(rel), "audio/v%lld/s%lld-%s.wav", (long long)vid, (long long)seg,
-                 set->view);
-        if ((r = semio_path(err, dir, sizeof(dir), "%s/audio/v%lld", s->cache_dir,
-                            (long long)vid)) < 0 ||
-            (r = semio_mkdirs(dir, err)) < 0 ||
-            (r = semio_path(err, path, sizeof(path), "%s/%s", s->cache_dir, rel)) < 0)
-            break;
-        semio_remove_stale_temps(dir);
-        int e = semio_audio_extract((const char *)sqlite3_column_text(st, 4),
-                                    sqlite3_column_double(st, 2), sqlite3_column_double(st, 3),
-                                    16000, &a, &why);
-        if (e == 0 && denoise)
-            e = semio_audio_denoise(&a, set->suppress_db, &why);
-        if (e == 0)
-            e = semio_wav_write(path, &a, &why);
-        if (e == SEMIO_ERR_IO || e == SEMIO_ERR_NOMEM) { /* the disk, not the recording */
-            semio_audio_free(&a);
-            r = semio_fail(err, e, "%s", why.message);
-            break;
-        }
-        char note[64];
-        snprintf(note, sizeof(note), "%.2f s at 16 kHz", e == 0 ? (double)a.n / 16000 : 0.0);
-        r = record(s, seg, set->view, e == 0 ? rel : NULL, e == 0 ? note : NULL,
-                   e == 0 ? NULL : why.message, err);
-        e == 0 ? rep->made++ : rep->failed++;
-        semio_audio_free(&a);
-    }
-    sqlite3_finalize(st);
+    if (set->jobs < 0 || set->jobs > 256)
+        return semio_fail(err, SEMIO_ERR_INVALID, "jobs must be between 0 (the cores) and 256");
+    EnhanceRun run = { .set = set, .rep = rep };
+    int r = keypoints ? find_sampling(s, &run, err) : 0;
+    if (r == 0)
+        r = load_items(s, &run, err);
+    if (r == 0)
+        r = workers_run(s, set->jobs, set->stop, enhance_worker, &run, err);
+    if (r == 0 && set->progress)
+        set->progress(set->progress_user, "enhance", (int64_t)run.n, (int64_t)run.n, NULL);
+    free_items(run.items, run.n);
     return r;
 }

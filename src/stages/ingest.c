@@ -250,6 +250,12 @@ static void report_error(const SemioIngestSettings *set, const char *path, const
         set->on_error(set->error_user, path, msg);
 }
 
+static int probe_and_store(SemioStudy *s, const char *abs, const struct stat *fst,
+                           const regex_t *rule, const SemioIngestSettings *set,
+                           SemioIngestReport *rep, SemioError *err);
+
+/* Ingests one file under a claim on its path: a process ingesting the same folder at the
+ * same time probes the others. */
 static int ingest_one(SemioStudy *s, const char *arg, const regex_t *rule,
                       const SemioIngestSettings *set, SemioIngestReport *rep, SemioError *err)
 {
@@ -262,14 +268,31 @@ static int ingest_one(SemioStudy *s, const char *arg, const regex_t *rule,
         rep->failed++;
         return 0;
     }
+    char what[PATH_MAX + 16];
+    int got = 0;
+    snprintf(what, sizeof(what), "ingest %s", abs);
+    int r = semio_claim(s, what, &got, err);
+    if (r < 0 || !got) {
+        rep->elsewhere += !got;
+        return r;
+    }
+    r = probe_and_store(s, abs, &fst, rule, set, rep, err);
+    int released = semio_claim_release(s, what, err);
+    return r < 0 ? r : released;
+}
+
+static int probe_and_store(SemioStudy *s, const char *abs, const struct stat *fst,
+                           const regex_t *rule, const SemioIngestSettings *set,
+                           SemioIngestReport *rep, SemioError *err)
+{
     const char *file_name = semio_basename(abs);
     Known k;
     int r = lookup(s, file_name, &k, err);
     if (r < 0)
         return r;
-    int64_t mtime_ns = (int64_t)fst.st_mtim.tv_sec * 1000000000 + fst.st_mtim.tv_nsec;
+    int64_t mtime_ns = (int64_t)fst->st_mtim.tv_sec * 1000000000 + fst->st_mtim.tv_nsec;
     int same_path = k.has_path && !strcmp(k.path, abs);
-    if (same_path && k.size == fst.st_size && k.mtime_ns == mtime_ns) {
+    if (same_path && k.size == fst->st_size && k.mtime_ns == mtime_ns) {
         rep->unchanged++;
         return 0;
     }
@@ -307,7 +330,7 @@ static int ingest_one(SemioStudy *s, const char *arg, const regex_t *rule,
                  p.warning[0] ? ": " : "", p.warning);
         error = perr.message;
     }
-    if ((r = store(s, file_name, patient, abs, &fst, pr < 0 ? NULL : &p, status, error, changed,
+    if ((r = store(s, file_name, patient, abs, fst, pr < 0 ? NULL : &p, status, error, changed,
                    k.id, err)) < 0)
         return r;
     if (changed && k.id >= 0)

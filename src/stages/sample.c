@@ -15,6 +15,7 @@
 #include "semio/image.h"
 #include "semio/sampler.h"
 #include "semio/stages.h"
+#include "stages/workers.h"
 #include "study/db.h"
 #include "util/error.h"
 #include "util/fs.h"
@@ -28,7 +29,7 @@ void semio_sample_default_settings(SemioSampleSettings *s)
 }
 
 typedef struct Work {
-    int64_t segment, video;
+    int64_t segment, video; /* a WorkKey */
     double start, end;
     char *path;
 } Work;
@@ -379,6 +380,104 @@ static void remove_stale_temp(const SemioStudy *s, int64_t video, const char *ke
         semio_remove_stale_temps(dir);
 }
 
+/* One `semio sample`: its settings and the segments left, which its workers share a
+ * recording at a time. */
+typedef struct SampleRun {
+    const SemioSampleSettings *set;
+    SemioSampleReport *rep;
+    int64_t sampling;
+    Work *work;
+    size_t n, next; /* work[next] starts the next recording no worker took yet */
+    size_t seen;    /* segments handled, for progress */
+    int decode_threads;
+} SampleRun;
+
+static void add_report(SemioSampleReport *to, const SemioSampleReport *r)
+{
+    to->segments_done += r->segments_done;
+    to->segments_skipped += r->segments_skipped;
+    to->segments_partial += r->segments_partial;
+    to->segments_failed += r->segments_failed;
+    to->segments_elsewhere += r->segments_elsewhere;
+    to->frames_written += r->frames_written;
+    to->frames_reused += r->frames_reused;
+}
+
+static void progress(SampleRun *run, Workers *w, const char *path)
+{
+    pthread_mutex_lock(&w->lock);
+    if (run->set->progress)
+        run->set->progress(run->set->progress_user, "sample", (int64_t)run->seen, (int64_t)run->n,
+                           path);
+    run->seen++;
+    pthread_mutex_unlock(&w->lock);
+}
+
+/* Samples one recording's segments under its claim; another worker's are left to it. */
+static int sample_recording(SemioStudy *s, Workers *w, SampleRun *run, size_t a, size_t b,
+                            SemioSampleReport *mine, SemioError *err)
+{
+    const SemioSampleSettings *set = run->set;
+    const Work *t = run->work;
+    char what[128];
+    int got = 0;
+    snprintf(what, sizeof(what), "sample %s v%lld", run->rep->key, (long long)t[a].video);
+    int r = semio_claim(s, what, &got, err);
+    if (r < 0 || !got) {
+        mine->segments_elsewhere += (int)(b - a);
+        return r;
+    }
+    sqlite3_stmt *done = NULL;
+    if ((r = semio_db_prepare(s, &done, "SELECT 1 FROM samples WHERE segment_id = ? AND "
+                                        "sampling_id = ?", err)) < 0)
+        return r;
+    remove_stale_temp(s, t[a].video, run->rep->key);
+    SemioSamplerSettings ss;
+    semio_sampler_default_settings(&ss);
+    ss.max_pixels = set->max_pixels;
+    ss.threads = run->decode_threads;
+    SemioSampler *sm = NULL;
+    SemioError open_err = { 0 };
+    semio_sampler_open(&sm, t[a].path, &ss, &open_err);
+    for (size_t i = a; i < b && r == 0; i++) {
+        if (workers_halted(w)) {
+            r = semio_fail(err, SEMIO_ERR_INTERRUPTED, "interrupted");
+            break;
+        }
+        progress(run, w, t[i].path);
+        sqlite3_reset(done);
+        sqlite3_bind_int64(done, 1, t[i].segment);
+        sqlite3_bind_int64(done, 2, run->sampling);
+        if (sqlite3_step(done) == SQLITE_ROW) { /* by a worker that had the claim before */
+            mine->segments_skipped++;
+            continue;
+        }
+        r = sample_segment(s, set, run->rep->key, run->sampling, &t[i], sm,
+                           sm ? NULL : open_err.message, mine, err);
+        if (r == 0)
+            r = semio_claim_renew(s, what, err);
+    }
+    sqlite3_finalize(done);
+    semio_sampler_close(&sm);
+    if (r == 0)
+        r = semio_claim_release(s, what, err);
+    return r;
+}
+
+static int sample_worker(SemioStudy *s, Workers *w, void *user, SemioError *err)
+{
+    SampleRun *run = user;
+    SemioSampleReport mine = { 0 };
+    int r = 0;
+    for (size_t a, b;
+         r == 0 && workers_take(w, &run->next, run->work, run->n, sizeof(Work), &a, &b);)
+        r = sample_recording(s, w, run, a, b, &mine, err);
+    pthread_mutex_lock(&w->lock);
+    add_report(run->rep, &mine);
+    pthread_mutex_unlock(&w->lock);
+    return r;
+}
+
 int semio_sample(SemioStudy *s, const SemioSampleSettings *set, SemioSampleReport *rep,
                  SemioError *err)
 {
@@ -389,6 +488,8 @@ int semio_sample(SemioStudy *s, const SemioSampleSettings *set, SemioSampleRepor
         return semio_fail(err, SEMIO_ERR_INVALID, "quality must be between 1 and 100");
     if (set->fps < 0 || set->max_pixels < 0)
         return semio_fail(err, SEMIO_ERR_INVALID, "fps and max_pixels cannot be negative");
+    if (set->jobs < 0 || set->jobs > 256)
+        return semio_fail(err, SEMIO_ERR_INVALID, "jobs must be between 0 (the cores) and 256");
     if (set->fps > 0)
         snprintf(rep->key, sizeof(rep->key), "fps%g-n%d-p%lld-q%d", set->fps, set->frames,
                  (long long)set->max_pixels, set->quality);
@@ -396,44 +497,23 @@ int semio_sample(SemioStudy *s, const SemioSampleSettings *set, SemioSampleRepor
         snprintf(rep->key, sizeof(rep->key), "n%d-p%lld-q%d", set->frames,
                  (long long)set->max_pixels, set->quality);
 
-    int64_t set_id = 0, sampling = 0;
-    Work *work = NULL; /* segments still to sample */
-    size_t n = 0;
+    int64_t set_id = 0;
+    SampleRun run = { .set = set, .rep = rep };
     int r = segment_set(s, set->segments, &set_id, err);
     if (r == 0)
-        r = sampling_id(s, set, rep->key, &sampling, err);
+        r = sampling_id(s, set, rep->key, &run.sampling, err);
     if (r == 0)
-        r = load_work(s, set_id, sampling, &work, &n, &rep->segments_skipped, err);
+        r = load_work(s, set_id, run.sampling, &run.work, &run.n, &rep->segments_skipped, err);
     if (r < 0)
         return r;
-
-    SemioSamplerSettings ss;
-    semio_sampler_default_settings(&ss);
-    ss.max_pixels = set->max_pixels;
-    ss.threads = set->threads;
-    SemioSampler *sm = NULL;
-    int64_t open_video = -1;
-    SemioError open_err = { 0 };
-    for (size_t i = 0; i < n && r == 0; i++) {
-        if (set->stop && *set->stop) {
-            r = semio_fail(err, SEMIO_ERR_INTERRUPTED, "interrupted: %zu segments left", n - i);
-            break;
-        }
-        if (set->progress)
-            set->progress(set->progress_user, "sample", (int64_t)i, (int64_t)n, work[i].path);
-        if (work[i].video != open_video) {
-            remove_stale_temp(s, work[i].video, rep->key);
-            semio_sampler_close(&sm);
-            semio_error_clear(&open_err);
-            semio_sampler_open(&sm, work[i].path, &ss, &open_err);
-            open_video = work[i].video;
-        }
-        r = sample_segment(s, set, rep->key, sampling, &work[i], sm,
-                           sm ? NULL : open_err.message, rep, err);
-    }
+    /* several recordings at once decode one thread each, unless told otherwise */
+    int jobs = workers_count(set->jobs);
+    run.decode_threads = set->threads ? set->threads : jobs > 1 ? 1 : 0;
+    r = workers_run(s, jobs, set->stop, sample_worker, &run, err);
+    if (r == SEMIO_ERR_INTERRUPTED)
+        r = semio_fail(err, r, "interrupted: %zu segments left", run.n - run.seen);
     if (r == 0 && set->progress)
-        set->progress(set->progress_user, "sample", (int64_t)n, (int64_t)n, NULL);
-    semio_sampler_close(&sm);
-    free_work(work, n);
+        set->progress(set->progress_user, "sample", (int64_t)run.n, (int64_t)run.n, NULL);
+    free_work(run.work, run.n);
     return r;
 }

@@ -13,7 +13,11 @@
 #include "util/fs.h"
 #include "util/utf8.h"
 
-#define SCHEMA_VERSION 4
+#define SCHEMA_VERSION 5
+
+/* How long a statement waits for another worker's write transaction before giving up:
+ * every writer keeps its transactions short (one recording's frames, one answer). */
+#define BUSY_TIMEOUT_MS 60000
 
 /* Version 1: recordings, labels, segments, samples. */
 static const char schema_v1[] =
@@ -127,9 +131,16 @@ static const char schema_v4[] =
     "  status TEXT NOT NULL CHECK (status IN ('ok', 'failed')), error TEXT,\n"
     "  made_at TEXT NOT NULL, PRIMARY KEY (segment_id, source));\n";
 
+/* Version 5: claims on work by the workers (processes, threads) sharing the study. */
+static const char schema_v5[] =
+    "CREATE TABLE claims(\n"
+    "  what TEXT PRIMARY KEY,\n"
+    "  owner TEXT NOT NULL, host TEXT NOT NULL, pid INTEGER NOT NULL,\n"
+    "  beat REAL NOT NULL);\n";
+
 /* migrations[v] takes a study from version v to v + 1. */
 static const char *const migrations[SCHEMA_VERSION] = { schema_v1, schema_v2, schema_v3,
-                                                        schema_v4 };
+                                                        schema_v4, schema_v5 };
 
 int semio_db_fail(SemioStudy *s, SemioError *err, const char *what)
 {
@@ -378,7 +389,7 @@ int semio_study_open(SemioStudy **out, const char *path, SemioStudyMode mode, Se
     if (mode == SEMIO_STUDY_READ) {
         if ((r = open_read(s, err)) < 0)
             goto fail;
-        sqlite3_busy_timeout(s->db, 10000);
+        sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
         if ((r = quick_check(s, err)) < 0 || (r = schema_is_current(s, err)) < 0)
             goto fail;
         *out = s;
@@ -390,7 +401,7 @@ int semio_study_open(SemioStudy **out, const char *path, SemioStudyMode mode, Se
                        s->db ? sqlite3_errmsg(s->db) : "out of memory");
         goto fail;
     }
-    sqlite3_busy_timeout(s->db, 10000);
+    sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
     if ((r = quick_check(s, err)) < 0)
         goto fail;
     if ((r = semio_db_exec(s, "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;"
@@ -398,11 +409,38 @@ int semio_study_open(SemioStudy **out, const char *path, SemioStudyMode mode, Se
                            err)) < 0 ||
         (r = ensure_schema(s, err)) < 0)
         goto fail;
+    semio_claims_identify(s);
     *out = s;
     return 0;
 fail:
     semio_study_close(&s);
     return r;
+}
+
+int semio_study_connect(const SemioStudy *from, SemioStudy **out, SemioError *err)
+{
+    *out = NULL;
+    SemioStudy *s = calloc(1, sizeof(*s));
+    if (!s || !(s->path = strdup(from->path)) || !(s->cache_dir = strdup(from->cache_dir))) {
+        semio_study_close(&s);
+        return semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
+    }
+    int r = 0;
+    if (sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
+        r = semio_fail(err, SEMIO_ERR_DB, "%s: cannot open the study: %s", s->path,
+                       s->db ? sqlite3_errmsg(s->db) : "out of memory");
+    if (r == 0) {
+        sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+        r = semio_db_exec(s, "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; "
+                             "PRAGMA cell_size_check = ON;", err);
+    }
+    if (r < 0) {
+        semio_study_close(&s);
+        return r;
+    }
+    semio_claims_identify(s);
+    *out = s;
+    return 0;
 }
 
 int semio_study_check(const char *path, char **report, SemioError *err)
@@ -442,6 +480,8 @@ void semio_study_close(SemioStudy **ps)
     SemioStudy *s = *ps;
     if (!s)
         return;
+    if (s->db)
+        semio_claims_release_all(s);
     sqlite3_close(s->db);
     free(s->path);
     free(s->cache_dir);

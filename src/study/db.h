@@ -12,7 +12,36 @@ struct SemioStudy {
     sqlite3 *db;
     char *path;
     char *cache_dir;
+    char host[256];  /* this machine, for the claims (study/claims.c) */
+    char owner[320]; /* this connection as the owner of claims: host:pid:number */
 };
+
+/**
+ * Another connection to the study `s` is open on, for a worker thread: the study was
+ * checked when `s` was opened, so this one only connects (writable, with the same busy
+ * timeout and pragmas) and is a claims owner of its own.
+ */
+int semio_study_connect(const SemioStudy *s, SemioStudy **out, SemioError *err);
+
+/** Names this connection as an owner of claims (done by every writable open). */
+void semio_claims_identify(SemioStudy *s);
+
+/**
+ * Claims the work called `what` ("sample n60-p602112-q90 v3", "ask 2 s17"...) for this
+ * connection: *got is 1 when it was free, stale (its process gone, or not renewed for
+ * 15 minutes) or already ours, 0 when another worker holds it. Having got it, check that
+ * the work is still undone before doing it.
+ */
+int semio_claim(SemioStudy *s, const char *what, int *got, SemioError *err);
+
+/** Says the claim's owner is still at work on it (a long piece of work renews it). */
+int semio_claim_renew(SemioStudy *s, const char *what, SemioError *err);
+
+/** Frees the claim; in the transaction that stores the work, so no one redoes it. */
+int semio_claim_release(SemioStudy *s, const char *what, SemioError *err);
+
+/** Frees every claim of this connection (on closing it, after an error or a stop). */
+void semio_claims_release_all(SemioStudy *s);
 
 /** Runs one or more statements without results. */
 int semio_db_exec(SemioStudy *s, const char *sql, SemioError *err);

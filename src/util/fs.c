@@ -37,10 +37,15 @@ int semio_mkdirs(const char *path, SemioError *err)
     return 0;
 }
 
+void semio_temp_name(char *out, size_t size, const char *path)
+{
+    snprintf(out, size, "%s.tmp%ld.%ld", path, (long)getpid(), (long)gettid());
+}
+
 int semio_write_atomic(const char *path, const void *data, size_t size, SemioError *err)
 {
     char tmp[4200];
-    snprintf(tmp, sizeof(tmp), "%s.tmp%ld", path, (long)getpid());
+    semio_temp_name(tmp, sizeof(tmp), path);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     if (fd < 0)
         return semio_fail(err, SEMIO_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
@@ -143,6 +148,8 @@ void semio_remove_stale_temps(const char *dir)
         if (!tmp || !tmp[4])
             continue;
         long pid = strtol(tmp + 4, &end, 10);
+        if (*end == '.') /* the writing thread */
+            strtol(end + 1, &end, 10);
         if (*end || pid <= 0 || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
             continue; /* a live writer's, or not ours to judge */
         char path[PATH_MAX + 256];

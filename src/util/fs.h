@@ -22,6 +22,10 @@ int semio_write_atomic(const char *path, const void *data, size_t size, SemioErr
  */
 void semio_remove_stale_temps(const char *dir);
 
+/** The name a file is written under before it is renamed into place: "PATH.tmpPID.TID",
+ * so writers never share one and semio_remove_stale_temps knows a dead writer's. */
+void semio_temp_name(char *out, size_t size, const char *path);
+
 /** Reads a whole file into a NUL-terminated malloc'ed buffer. */
 int semio_read_file(const char *path, char **data, size_t *size, SemioError *err);
 

@@ -141,6 +141,7 @@ const SemioEngineClass semio_engine_kinematic = {
     .inputs = SEMIO_INPUT_SIGNALS,
     .default_view = "signals",
     .reads_text = 0,
+    .cpu_bound = 1,
     .default_settings = kinematic_defaults,
     .describe = kinematic_describe,
     .fingerprint = kinematic_fingerprint,
