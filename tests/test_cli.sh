@@ -123,6 +123,12 @@ expect "probe junk, quiet" 1 "$SEMIO" probe "$T/junk.mp4"
 n=$(ffmpeg_lines); [ "$n" -eq 0 ] && ok "no FFmpeg lines by default" || bad "no FFmpeg lines by default" "$(cat "$T/err")"
 if [ "$(wc -l < "$T/err")" -eq 1 ]; then has "only semio's error" "$T/err" "junk.mp4: not a recording"
 else bad "only semio's error" "$(cat "$T/err")"; fi
+# FFmpeg's misleading words replaced by semio's: one line, naming the file
+printf 'YUV4MPEG2 W60000 H60000 F25:1 C420jpeg\nFRAME\n' > "$T/huge.y4m"
+head -c 4096 /dev/zero >> "$T/huge.y4m"
+expect "probe a y4m of huge frames" 1 "$SEMIO" probe "$T/huge.y4m"
+if [ "$(wc -l < "$T/err")" -eq 1 ]; then has "huge frames said as such" "$T/err" "huge.y4m: frames of 60000x60000 pixels are larger than semio decodes"
+else bad "huge frames said as such" "$(cat "$T/err")"; fi
 expect "probe junk, -v first" 1 "$SEMIO" -v probe "$T/junk.mp4"
 n=$(ffmpeg_lines); [ "$n" -ge 1 ] && ok "-v shows FFmpeg's complaint ($n lines)" || bad "-v shows FFmpeg's complaint" "$(cat "$T/err")"
 has "FFmpeg's lines name their source" "$T/err" "semio: ffmpeg: [mov,mp4"

@@ -15,6 +15,63 @@
 #include "semio/probe.h"
 #include "util/error.h"
 
+int semio_demux_check_size(const char *path, int64_t w, int64_t h, SemioError *err)
+{
+    if (w <= SEMIO_MAX_FRAME_SIDE && h <= SEMIO_MAX_FRAME_SIDE && w * h <= SEMIO_MAX_FRAME_PIXELS)
+        return 0;
+    return semio_fail(err, SEMIO_ERR_DECODE, "%s: frames of %lldx%lld pixels are larger than "
+                      "semio decodes (at most %lld pixels, as 8192x8192, and %d a side)", path,
+                      (long long)w, (long long)h, SEMIO_MAX_FRAME_PIXELS, SEMIO_MAX_FRAME_SIDE);
+}
+
+/* The frame size a YUV4MPEG2 header declares ("YUV4MPEG2 W720 H576 F25:1 ..."): FFmpeg
+ * refuses one too large for it with a misleading EBUSY (its error code plus the length of
+ * "FRAME\n"), so semio reads it first. 0 if `head` is no such header. */
+static int y4m_size(const char *head, int64_t *w, int64_t *h)
+{
+    if (strncmp(head, "YUV4MPEG2 ", 10))
+        return 0;
+    *w = *h = 0;
+    for (const char *t = head + 9; t && *t == ' '; t = strpbrk(t + 1, " \n")) {
+        if (t[1] == 'W')
+            *w = strtoll(t + 2, NULL, 10);
+        else if (t[1] == 'H')
+            *h = strtoll(t + 2, NULL, 10);
+    }
+    return 1;
+}
+
+/* Why FFmpeg could not open `path` (averr), in words about the file where semio can tell. */
+static int open_failed(const char *path, int averr, SemioError *err)
+{
+    char head[257];
+    FILE *f = fopen(path, "rb");
+    size_t n = f ? fread(head, 1, sizeof(head) - 1, f) : 0;
+    head[n] = '\0';
+    if (f)
+        fclose(f);
+    int64_t w, h;
+    int r;
+    if (y4m_size(head, &w, &h) && (r = semio_demux_check_size(path, w, h, err)) < 0)
+        return r;
+    return semio_fail(err, SEMIO_ERR_FORMAT, "%s: not a recording FFmpeg can open: %s", path,
+                      SEMIO_AVERR(averr));
+}
+
+/* Refuses frames too large to decode, in any video stream that is not cover art: checked
+ * before FFmpeg reads (and tries to decode) a first frame of them. */
+static int check_sizes(AVFormatContext *fmt, const char *path, SemioError *err)
+{
+    int r = 0;
+    for (unsigned i = 0; i < fmt->nb_streams && r == 0; i++) {
+        const AVStream *st = fmt->streams[i];
+        if (st->codecpar->codec_type == AVMEDIA_TYPE_VIDEO &&
+            !(st->disposition & AV_DISPOSITION_ATTACHED_PIC))
+            r = semio_demux_check_size(path, st->codecpar->width, st->codecpar->height, err);
+    }
+    return r;
+}
+
 int semio_demux_open(AVFormatContext **out, int *video, const char *path, SemioError *err)
 {
     struct stat stbuf;
@@ -35,12 +92,20 @@ int semio_demux_open(AVFormatContext **out, int *video, const char *path, SemioE
     fmt->flags |= AVFMT_FLAG_GENPTS;
     int r = avformat_open_input(&fmt, path, NULL, NULL);
     if (r < 0)
-        return semio_fail(err, SEMIO_ERR_FORMAT, "%s: not a recording FFmpeg can open: %s", path,
-                          SEMIO_AVERR(r));
+        return open_failed(path, r, err);
+    if ((r = check_sizes(fmt, path, err)) < 0) {
+        avformat_close_input(&fmt);
+        return r;
+    }
     if ((r = avformat_find_stream_info(fmt, NULL)) < 0) {
         avformat_close_input(&fmt);
         return semio_fail(err, SEMIO_ERR_FORMAT, "%s: cannot read stream information: %s", path,
                           SEMIO_AVERR(r));
+    }
+    /* sizes only the decoder knew (a raw H.264 stream, MPEG-TS) are known now */
+    if ((r = check_sizes(fmt, path, err)) < 0) {
+        avformat_close_input(&fmt);
+        return r;
     }
     r = av_find_best_stream(fmt, AVMEDIA_TYPE_VIDEO, -1, -1, NULL, 0);
     /* Cover art is a "video" stream of one picture; it is not a recording. */
