@@ -129,6 +129,12 @@ head -c 4096 /dev/zero >> "$T/huge.y4m"
 expect "probe a y4m of huge frames" 1 "$SEMIO" probe "$T/huge.y4m"
 if [ "$(wc -l < "$T/err")" -eq 1 ]; then has "huge frames said as such" "$T/err" "huge.y4m: frames of 60000x60000 pixels are larger than semio decodes"
 else bad "huge frames said as such" "$(cat "$T/err")"; fi
+"$MKCLIP" "$T/whole.mp4" 30 64 48 || exit 1
+head -c 1000 "$T/whole.mp4" > "$T/cut.mp4"
+expect "probe an mp4 cut short" 1 "$SEMIO" probe "$T/cut.mp4"
+if [ "$(wc -l < "$T/err")" -eq 1 ]; then has "a truncated mp4 said as such" "$T/err" "cut.mp4: cannot read the recording: "
+else bad "a truncated mp4 said as such" "$(cat "$T/err")"; fi
+has "and why" "$T/err" "(the file is truncated or not finished being written)"
 expect "probe junk, -v first" 1 "$SEMIO" -v probe "$T/junk.mp4"
 n=$(ffmpeg_lines); [ "$n" -ge 1 ] && ok "-v shows FFmpeg's complaint ($n lines)" || bad "-v shows FFmpeg's complaint" "$(cat "$T/err")"
 has "FFmpeg's lines name their source" "$T/err" "semio: ffmpeg: [mov,mp4"

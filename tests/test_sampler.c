@@ -826,6 +826,55 @@ static void huge_frames_are_refused(void)
     }
 }
 
+/* Writes box `type` of the ISO media file d (n bytes) to f: whole, or its first `part`
+ * bytes. 0 if there is no such box. */
+static int copy_box(FILE *f, const uint8_t *d, size_t n, const char *type, size_t part)
+{
+    for (size_t at = 0; at + 8 <= n;) {
+        size_t size = (size_t)d[at] << 24 | (size_t)d[at + 1] << 16 | (size_t)d[at + 2] << 8 |
+                      d[at + 3];
+        if (size < 8 || at + size > n)
+            return 0;
+        if (!memcmp(d + at + 4, type, 4)) {
+            fwrite(d + at, 1, part && part < size ? part : size, f);
+            return 1;
+        }
+        at += size;
+    }
+    return 0;
+}
+
+/* An MP4 whose moov box, written last, is missing or cut short, as a recording is when the
+ * camera stopped or the copy was cut: said in those words, with the file's name. */
+static void truncated_mp4_is_named(void)
+{
+    SemioWriterSettings s;
+    settings(&s, "libx264", 160, 120, 30, 0);
+    const char *whole = make("whole-clip.mp4", &s, 60);
+    CHECK(whole);
+    size_t n;
+    uint8_t *d = read_bytes(whole, &n);
+    CHECK(d);
+    const char *nomoov = test_path("clip.mp4"), *cutmoov = test_path("cut-moov.mp4");
+    FILE *f = fopen(nomoov, "wb"), *g = fopen(cutmoov, "wb");
+    int ok = f && g && copy_box(f, d, n, "ftyp", 0) && copy_box(f, d, n, "mdat", 3000) &&
+             copy_box(g, d, n, "ftyp", 0) && copy_box(g, d, n, "mdat", 0) &&
+             copy_box(g, d, n, "moov", 200);
+    if (f)
+        fclose(f);
+    if (g)
+        fclose(g);
+    free(d);
+    CHECK(ok);
+    SemioProbe p;
+    SemioError err = { 0 };
+    CHECK(semio_probe(nomoov, &p, &err) == SEMIO_ERR_FORMAT);
+    CHECK_STR(strrchr(err.message, '/') + 1, "clip.mp4: cannot read the recording: moov atom "
+              "not found (the file is truncated or not finished being written)");
+    CHECK(refused(cutmoov, "cut-moov.mp4: cannot read the recording: its moov atom is cut "
+                           "short (the file is truncated or not finished being written)"));
+}
+
 static void non_ascii_names(void)
 {
     SemioWriterSettings s;
@@ -872,6 +921,7 @@ int main(int argc, char **argv)
         TEST(corrupt_file_reports_instead_of_crashing),
         TEST(bad_inputs_have_clear_errors),
         TEST(huge_frames_are_refused),
+        TEST(truncated_mp4_is_named),
         TEST(non_ascii_names),
         TEST(out_of_range_requests_rejected),
         TEST(opencv_samples_match_ffmpeg),
