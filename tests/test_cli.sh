@@ -36,6 +36,16 @@ has "ingest counts" "$T/out" "6 added"
 mkdir -p "$T/empty"
 expect "ingest an empty folder" 0 "$SEMIO" ingest --study "$T/empty.db" "$T/empty"
 has "an empty folder is said" "$T/err" "no recordings found"
+# a folder of .y4m recordings (raw pictures, as some tools export them) is ingested like
+# any other, and samples
+mkdir -p "$T/y4m"
+"$MKCLIP" "$T/y4m/Y1@1-1-2024@R1@sz_v1.y4m" 60 160 120 || exit 1
+printf 'notes\n' > "$T/y4m/notes.txt"
+expect "ingest a folder of .y4m" 0 "$SEMIO" ingest --study "$T/y4m.db" "$T/y4m"
+has "the .y4m is a recording" "$T/out" "1 added, 0 unchanged, 0 changed (re-probed), 0 failed"
+expect "segment the .y4m" 0 "$SEMIO" segment --study "$T/y4m.db" --window 1
+expect "sample the .y4m" 0 "$SEMIO" sample --study "$T/y4m.db" --frames 4
+has "the .y4m's frames are written" "$T/out" "2 segments done, 0 partial, 0 failed"
 expect "ingest again" 0 "$SEMIO" ingest --study "$S" "$T/rec"
 has "ingest again changes nothing" "$T/out" "0 added, 6 unchanged"
 printf 'file_name,tonic,start_time,end_time\nK1@1-1-2024@R1@sz_v1.mp4,yes,0:02,0:09\nZ9@x@y@sz_v1.mp4,no,,\n' > "$T/labels.csv"

@@ -701,6 +701,14 @@ static void bad_inputs_have_clear_errors(void)
     CHECK(sm == NULL);
 }
 
+/* y4m (YUV4MPEG2, raw pictures): ingest lists it, and it samples exactly. */
+static void y4m_samples_exactly(void)
+{
+    SemioWriterSettings s;
+    settings(&s, "wrapped_avframe", 160, 120, 1, 0); /* raw pictures, as y4m takes them */
+    exact_everywhere("raw.y4m", &s, 60);
+}
+
 static void write_bytes(const char *path, const void *data, size_t n)
 {
     FILE *f = fopen(path, "wb");
@@ -920,6 +928,7 @@ int main(int argc, char **argv)
         TEST(truncated_file_samples_what_decodes),
         TEST(corrupt_file_reports_instead_of_crashing),
         TEST(bad_inputs_have_clear_errors),
+        TEST(y4m_samples_exactly),
         TEST(huge_frames_are_refused),
         TEST(truncated_mp4_is_named),
         TEST(non_ascii_names),
