@@ -1,6 +1,8 @@
-/* mkclip OUT FRAMES WIDTH HEIGHT: an index-coded test recording for the shell tests. */
+/* mkclip OUT FRAMES WIDTH HEIGHT: an index-coded test recording for the shell tests (H.264
+ * and AAC; raw pictures alone where OUT ends in .y4m, which holds nothing else). */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <libavutil/log.h>
 
@@ -21,5 +23,10 @@ int main(int argc, char **argv)
     s.bframes = 2;
     s.preset = "ultrafast";
     s.audio_rate = 16000;
+    size_t n = strlen(argv[1]);
+    if (n > 4 && !strcmp(argv[1] + n - 4, ".y4m")) {
+        s.video_codec = "wrapped_avframe";
+        s.audio_rate = 0;
+    }
     return testvideo_make(argv[1], &s, atoll(argv[2])) ? 1 : 0;
 }

@@ -36,6 +36,16 @@ has "ingest counts" "$T/out" "6 added"
 mkdir -p "$T/empty"
 expect "ingest an empty folder" 0 "$SEMIO" ingest --study "$T/empty.db" "$T/empty"
 has "an empty folder is said" "$T/err" "no recordings found"
+# a folder of .y4m recordings (raw pictures, as some tools export them) is ingested like
+# any other, and samples
+mkdir -p "$T/y4m"
+"$MKCLIP" "$T/y4m/Y1@1-1-2024@R1@sz_v1.y4m" 60 160 120 || exit 1
+printf 'notes\n' > "$T/y4m/notes.txt"
+expect "ingest a folder of .y4m" 0 "$SEMIO" ingest --study "$T/y4m.db" "$T/y4m"
+has "the .y4m is a recording" "$T/out" "1 added, 0 unchanged, 0 changed (re-probed), 0 failed"
+expect "segment the .y4m" 0 "$SEMIO" segment --study "$T/y4m.db" --window 1
+expect "sample the .y4m" 0 "$SEMIO" sample --study "$T/y4m.db" --frames 4
+has "the .y4m's frames are written" "$T/out" "2 segments done, 0 partial, 0 failed"
 expect "ingest again" 0 "$SEMIO" ingest --study "$S" "$T/rec"
 has "ingest again changes nothing" "$T/out" "0 added, 6 unchanged"
 printf 'file_name,tonic,start_time,end_time\nK1@1-1-2024@R1@sz_v1.mp4,yes,0:02,0:09\nZ9@x@y@sz_v1.mp4,no,,\n' > "$T/labels.csv"
@@ -123,6 +133,18 @@ expect "probe junk, quiet" 1 "$SEMIO" probe "$T/junk.mp4"
 n=$(ffmpeg_lines); [ "$n" -eq 0 ] && ok "no FFmpeg lines by default" || bad "no FFmpeg lines by default" "$(cat "$T/err")"
 if [ "$(wc -l < "$T/err")" -eq 1 ]; then has "only semio's error" "$T/err" "junk.mp4: not a recording"
 else bad "only semio's error" "$(cat "$T/err")"; fi
+# FFmpeg's misleading words replaced by semio's: one line, naming the file
+printf 'YUV4MPEG2 W60000 H60000 F25:1 C420jpeg\nFRAME\n' > "$T/huge.y4m"
+head -c 4096 /dev/zero >> "$T/huge.y4m"
+expect "probe a y4m of huge frames" 1 "$SEMIO" probe "$T/huge.y4m"
+if [ "$(wc -l < "$T/err")" -eq 1 ]; then has "huge frames said as such" "$T/err" "huge.y4m: frames of 60000x60000 pixels are larger than semio decodes"
+else bad "huge frames said as such" "$(cat "$T/err")"; fi
+"$MKCLIP" "$T/whole.mp4" 30 64 48 || exit 1
+head -c 1000 "$T/whole.mp4" > "$T/cut.mp4"
+expect "probe an mp4 cut short" 1 "$SEMIO" probe "$T/cut.mp4"
+if [ "$(wc -l < "$T/err")" -eq 1 ]; then has "a truncated mp4 said as such" "$T/err" "cut.mp4: cannot read the recording: "
+else bad "a truncated mp4 said as such" "$(cat "$T/err")"; fi
+has "and why" "$T/err" "(the file is truncated or not finished being written)"
 expect "probe junk, -v first" 1 "$SEMIO" -v probe "$T/junk.mp4"
 n=$(ffmpeg_lines); [ "$n" -ge 1 ] && ok "-v shows FFmpeg's complaint ($n lines)" || bad "-v shows FFmpeg's complaint" "$(cat "$T/err")"
 has "FFmpeg's lines name their source" "$T/err" "semio: ffmpeg: [mov,mp4"

@@ -68,4 +68,47 @@ has "its frames are the old cache's" "$T/out" "0 segments done"
 [ -L "$T/new.cache" ] && ok "its cache points at the old one" || bad "its cache points at the old one"
 expect "recover will not overwrite" 1 "$SEMIO" recover "$S" "$T/new.db"
 has "and says so" "$T/err" "already exists"
+
+# a full disk: a 2 MiB tmpfs in a mount namespace of semio's own (root may mount; a user may
+# where user namespaces are allowed), filled up. Every command says the device holding the
+# study or its cache is full, never "disk I/O error" or that the study is damaged.
+if unshare -m true 2> /dev/null; then ns="unshare -m"
+elif unshare -rm true 2> /dev/null; then ns="unshare -rm"
+else ns=""; fi
+F="$T/fs"
+mkdir -p "$F"
+if [ -n "$ns" ] && $ns mount -t tmpfs -o size=2m tmpfs "$F" 2> /dev/null; then
+  cat > "$T/full.sh" <<EOF
+mount -t tmpfs -o size=2m tmpfs "$F" || exit 1
+run() { name=\$1; shift; "\$@" > "$T/full.\$name.out" 2> "$T/full.\$name.err"; echo \$? > "$T/full.\$name.rc"; }
+"$SEMIO" ingest --study "$F/s.db" "$T/rec" > /dev/null 2>&1 &&
+  "$SEMIO" segment --study "$F/s.db" --window 1 > /dev/null || exit 1
+# a study beside the filesystem, its cache on it
+"$SEMIO" ingest --study "$T/c.db" "$T/rec" > /dev/null 2>&1 &&
+  "$SEMIO" segment --study "$T/c.db" --window 1 > /dev/null || exit 1
+mkdir "$F/c.cache" && ln -s "$F/c.cache" "$T/c.cache" || exit 1
+dd if=/dev/zero of="$F/fill" bs=4k 2> /dev/null
+run segment "$SEMIO" segment --study "$F/s.db" --window 2
+run sample "$SEMIO" sample --study "$F/s.db" --frames 2
+run status "$SEMIO" status --study "$F/s.db"
+run new "$SEMIO" ingest --study "$F/new.db" "$T/rec"
+run frames "$SEMIO" sample --study "$T/c.db" --frames 2
+run audio "$SEMIO" enhance --study "$T/c.db" --view audio
+EOF
+  $ns sh "$T/full.sh" || bad "a full disk: the studies could not be set up"
+  full=$(realpath "$F")
+  for c in segment sample status new frames audio; do
+    rc=$(cat "$T/full.$c.rc" 2> /dev/null)
+    [ "$rc" = 1 ] && ok "$c on a full disk fails" || bad "$c on a full disk fails" "exit $rc"
+    has "$c on a full disk names the full device" "$T/full.$c.err" "no space left on the device holding $full"
+    if grep -qE "disk I/O error|damaged|or disk is full" "$T/full.$c.err"; then
+      bad "$c on a full disk: no misleading words" "$(cat "$T/full.$c.err")"
+    else ok "$c on a full disk: no misleading words"; fi
+  done
+  has "the study is named" "$T/full.segment.err" "$F/s.db: "
+  has "the frame is named" "$T/full.frames.err" "/frames/v1/n2-p602112-q90/f0000000.jpg: cannot write: "
+  has "the view is named" "$T/full.audio.err" ".wav: cannot write: "
+else
+  skip "a full disk: needs a tmpfs of its own (unshare -m as root, or unshare -rm where user namespaces are allowed)"
+fi
 finish

@@ -210,6 +210,107 @@ static void pose_view_of_a_study(void)
     semio_image_free(&img);
 }
 
+/* OpenPose JSON of one person whose 70 face points ring a face at (cx, cy), `size` across;
+ * `x0`, when not NULL, is written as the first jaw point's x (its confidence `c0`). */
+static void face_json(const char *path, double cx, double cy, double size, const char *x0,
+                      double c0)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return;
+    fputs("{\"version\":1.3,\"people\":[{\"pose_keypoints_2d\":[", f);
+    for (int k = 0; k < 25; k++)
+        fprintf(f, "%s%.1f,%.1f,%.2f", k ? "," : "", cx, cy + 4 * k, 0.9);
+    fputs("],\"face_keypoints_2d\":[", f);
+    for (int k = 0; k < 70; k++) {
+        double a = 2 * M_PI * k / 27; /* jaw and brows (0..26) go all round */
+        if (k == 0 && x0)
+            fprintf(f, "%s,%.1f,%.2f", x0, cy, c0);
+        else
+            fprintf(f, "%s%.1f,%.1f,0.90", k ? "," : "", cx + size / 2 * cos(a),
+                    cy + size / 2 * sin(a));
+    }
+    fputs("]}]}\n", f);
+    fclose(f);
+}
+
+/* Keypoints at no place in a picture (NaN, 1e30) or outside the recording: the reader
+ * refuses what no picture holds, naming the file, the person and the point, and the face
+ * view fails for the window, never stores a crop of a picture's corner as the face. */
+static void absurd_keypoints_fail_the_face_view(void)
+{
+    const char *kp = test_path("one.json");
+    SemioPerson *p = NULL;
+    size_t n;
+    SemioError err = { 0 };
+    face_json(kp, 160, 100, 60, "NaN", 0.0); /* not found: no place, whatever is written */
+    CHECK_OK(semio_openpose_read(kp, &p, &n, &err), err);
+    CHECK(p[0].face[0].x == 0 && p[0].face[0].c == 0);
+    semio_free(p);
+    face_json(kp, 160, 100, 60, "NaN", 0.9);
+    CHECK(semio_openpose_read(kp, &p, &n, &err) == SEMIO_ERR_FORMAT);
+    CHECK_MSG(strstr(err.message, "one.json: person 0, face point 0 is at (nan, 100) with "
+                     "confidence 0.90: not a place in any picture"), "%s", err.message);
+    face_json(kp, 160, 100, 60, "1e30", 0.9);
+    CHECK(semio_openpose_read(kp, &p, &n, &err) == SEMIO_ERR_FORMAT);
+    CHECK_MSG(strstr(err.message, "face point 0 is at (1e+30, 100)"), "%s", err.message);
+
+    const char *rec = test_path("absurd");
+    mkdir(rec, 0777);
+    char clip[1024], sub[1024], first[1200];
+    snprintf(clip, sizeof(clip), "%s/A1@d@r@sz_v1.mp4", rec);
+    SemioWriterSettings ws;
+    semio_writer_default_settings(&ws);
+    ws.width = 320;
+    ws.height = 240;
+    ws.preset = "ultrafast";
+    CHECK(testvideo_make(clip, &ws, 60) == 0);
+    snprintf(sub, sizeof(sub), "%s/A1@d@r@sz_v1", rec);
+    mkdir(sub, 0777);
+    for (int k = 0; k < 60; k++) {
+        char path[1200];
+        snprintf(path, sizeof(path), "%s/A1@d@r@sz_v1_%012d_keypoints.json", sub, k);
+        face_json(path, 160, 100, 60, NULL, 0);
+    }
+    snprintf(first, sizeof(first), "%s/A1@d@r@sz_v1_000000000000_keypoints.json", sub);
+    const char *db = test_path("absurd.db");
+    SemioStudy *s;
+    CHECK_OK(sampled_study(db, rec, 4, &s, &err), err);
+    SemioEnhanceSettings set;
+    SemioEnhanceReport rep;
+    semio_enhance_default_settings(&set);
+    set.view = "face";
+    CHECK_OK(semio_enhance(s, &set, &rep, &err), err);
+    semio_study_close(&s);
+    CHECK_INT(rep.made, 1);
+    CHECK_INT(test_sql(db, "SELECT count(*) FROM views WHERE status = 'ok' AND note LIKE "
+                           "'4 of 4 frames had a face (keypoints)%'"), 1);
+    static const struct { const char *x; const char *error; /* as SQL text */ } bad[] = {
+        { "NaN", "A1@d@r@sz_v1_000000000000_keypoints.json: person 0, face point 0 is at (nan, "
+                 "100) with confidence 0.90: not a place in any picture" },
+        { "-1e30", "A1@d@r@sz_v1_000000000000_keypoints.json: person 0, face point 0 is at "
+                   "(-1e+30, 100) with confidence 0.90: not a place in any picture" },
+        { "5000", "A1@d@r@sz_v1_000000000000_keypoints.json: the patient''s face is at (2565, "
+                  "100) and 4870 pixels across, outside the 320x240 recording (frame 0)" },
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+        face_json(first, 160, 100, 60, bad[i].x, 0.9);
+        sqlite3 *raw;
+        CHECK(sqlite3_open(db, &raw) == SQLITE_OK);
+        CHECK(sqlite3_exec(raw, "DELETE FROM views", NULL, NULL, NULL) == SQLITE_OK);
+        sqlite3_close(raw);
+        CHECK_OK(semio_study_open(&s, db, SEMIO_STUDY_CREATE, &err), err);
+        CHECK_OK(semio_enhance(s, &set, &rep, &err), err);
+        semio_study_close(&s);
+        CHECK_MSG(rep.failed == 1 && rep.made == 0, "x %s: %d made, %d failed", bad[i].x,
+                  (int)rep.made, (int)rep.failed);
+        char sql[600];
+        snprintf(sql, sizeof(sql), "SELECT count(*) FROM views WHERE status = 'failed' AND "
+                 "path IS NULL AND instr(error, '%s') > 0", bad[i].error);
+        CHECK_MSG(test_sql(db, sql) == 1, "x %s: the error is not '%s'", bad[i].x, bad[i].error);
+    }
+}
+
 /* A real face no one here drew (python3-skimage's astronaut.png) lying sideways, as a
  * patient in bed: dlib finds it only by searching turned copies, BlazeFace (where built)
  * as it is. */
@@ -300,6 +401,7 @@ int main(int argc, char **argv)
         TEST(the_patient_stays_the_nurse_passes),
         TEST(overlay_pixels),
         TEST(pose_view_of_a_study),
+        TEST(absurd_keypoints_fail_the_face_view),
     };
     av_log_set_level(AV_LOG_QUIET);
     return test_main(cases, sizeof(cases) / sizeof(*cases), argc, argv);

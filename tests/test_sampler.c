@@ -701,6 +701,188 @@ static void bad_inputs_have_clear_errors(void)
     CHECK(sm == NULL);
 }
 
+/* y4m (YUV4MPEG2, raw pictures): ingest lists it, and it samples exactly. */
+static void y4m_samples_exactly(void)
+{
+    SemioWriterSettings s;
+    settings(&s, "wrapped_avframe", 160, 120, 1, 0); /* raw pictures, as y4m takes them */
+    exact_everywhere("raw.y4m", &s, 60);
+}
+
+static void write_bytes(const char *path, const void *data, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    if (f) {
+        fwrite(data, 1, n, f);
+        fclose(f);
+    }
+}
+
+/* The file's bytes (its size in *n), or NULL. */
+static uint8_t *read_bytes(const char *path, size_t *n)
+{
+    char *data;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    *n = (size_t)ftell(f);
+    rewind(f);
+    data = malloc(*n + 1);
+    if (data && fread(data, 1, *n, f) != *n) {
+        free(data);
+        data = NULL;
+    }
+    fclose(f);
+    return (uint8_t *)data;
+}
+
+/* Probe and sampler both refuse `path` with a message naming it and containing `want`. */
+static int refused(const char *path, const char *want)
+{
+    SemioProbe p;
+    SemioError err = { 0 };
+    SemioSampler *sm = NULL;
+    const char *name = strrchr(path, '/') + 1;
+    if (semio_probe(path, &p, &err) == 0 || !strstr(err.message, name) ||
+        !strstr(err.message, want)) {
+        printf("    probe of %s: %s\n", name, err.message);
+        return 0;
+    }
+    memset(&err, 0, sizeof(err));
+    if (semio_sampler_open(&sm, path, NULL, &err) == 0 || !strstr(err.message, name) ||
+        !strstr(err.message, want)) {
+        printf("    sampler of %s: %s\n", name, err.message);
+        semio_sampler_close(&sm);
+        return 0;
+    }
+    return 1;
+}
+
+/* Sets every JPEG frame header's size in an MJPEG file to w x h; returns how many. */
+static int claim_size(const char *from, const char *to, int w, int h)
+{
+    size_t n;
+    uint8_t *d = read_bytes(from, &n);
+    int count = 0;
+    for (size_t i = 0; d && i + 9 < n; i++)
+        if (d[i] == 0xff && d[i + 1] == 0xc0 && d[i + 4] == 8) { /* SOF0, 8-bit samples */
+            d[i + 5] = (uint8_t)(h >> 8), d[i + 6] = (uint8_t)h;
+            d[i + 7] = (uint8_t)(w >> 8), d[i + 8] = (uint8_t)w;
+            count++;
+        }
+    if (d)
+        write_bytes(to, d, n);
+    free(d);
+    return count;
+}
+
+static int record_error(void *user, const SemioFrame *f)
+{
+    if (f->error && !((char *)user)[0])
+        snprintf(user, 512, "%s", f->error);
+    return 0;
+}
+
+/* Frames larger than semio decodes are refused on opening, with the file and its size, not
+ * FFmpeg's "Device or resource busy" (y4m) or frames lost one by one (MJPEG). */
+static void huge_frames_are_refused(void)
+{
+    /* more than FFmpeg decodes: it refuses the header itself */
+    static const char header[] = "YUV4MPEG2 W60000 H60000 F25:1 Ip A1:1 C420jpeg\nFRAME\n";
+    uint8_t data[4096] = { 0 };
+    memcpy(data, header, sizeof(header) - 1);
+    const char *y4m = test_path("huge.y4m");
+    write_bytes(y4m, data, sizeof(data));
+    CHECK(refused(y4m, "frames of 60000x60000 pixels are larger than semio decodes"));
+    /* less than FFmpeg's limit, more than semio's */
+    static const char big[] = "YUV4MPEG2 W12000 H12000 F25:1 C420jpeg\nFRAME\n";
+    memset(data, 0, sizeof(data));
+    memcpy(data, big, sizeof(big) - 1);
+    const char *y4m_big = test_path("big.y4m");
+    write_bytes(y4m_big, data, sizeof(data));
+    CHECK(refused(y4m_big, "frames of 12000x12000 pixels are larger than semio decodes"));
+
+    /* MJPEG whose container says 160x120 and whose every picture claims 65000x65000 */
+    SemioWriterSettings s;
+    settings(&s, "mjpeg", 160, 120, 1, 0);
+    const char *mjpeg = make("mjpeg.avi", &s, 20);
+    CHECK(mjpeg);
+    const char *huge = test_path("huge-mjpeg.avi");
+    CHECK_INT(claim_size(mjpeg, huge, 65000, 65000), 20);
+    CHECK(refused(huge, "frames of 65000x65000 pixels are larger than semio decodes"));
+
+    /* pictures of no width: the decoder refuses each, and each frame lost says so */
+    const char *zero = test_path("zero-mjpeg.avi");
+    CHECK_INT(claim_size(mjpeg, zero, 0, 120), 20);
+    for (int threads = 1; threads <= 2; threads++) {
+        SemioSamplerSettings ss;
+        semio_sampler_default_settings(&ss);
+        ss.threads = threads;
+        SemioSampler *sm;
+        SemioError err = { 0 };
+        CHECK_OK(semio_sampler_open(&sm, zero, &ss, &err), err);
+        int64_t all[20];
+        for (int i = 0; i < 20; i++)
+            all[i] = i;
+        char first[512] = "";
+        CHECK_OK(semio_sampler_read(sm, all, 20, record_error, first, &err), err);
+        semio_sampler_close(&sm);
+        CHECK_MSG(strstr(first, "frame 0 could not be decoded: the decoder refused the data "
+                                "from keyframe 0 on: Invalid data"),
+                  "%d threads: %s", threads, first);
+    }
+}
+
+/* Writes box `type` of the ISO media file d (n bytes) to f: whole, or its first `part`
+ * bytes. 0 if there is no such box. */
+static int copy_box(FILE *f, const uint8_t *d, size_t n, const char *type, size_t part)
+{
+    for (size_t at = 0; at + 8 <= n;) {
+        size_t size = (size_t)d[at] << 24 | (size_t)d[at + 1] << 16 | (size_t)d[at + 2] << 8 |
+                      d[at + 3];
+        if (size < 8 || at + size > n)
+            return 0;
+        if (!memcmp(d + at + 4, type, 4)) {
+            fwrite(d + at, 1, part && part < size ? part : size, f);
+            return 1;
+        }
+        at += size;
+    }
+    return 0;
+}
+
+/* An MP4 whose moov box, written last, is missing or cut short, as a recording is when the
+ * camera stopped or the copy was cut: said in those words, with the file's name. */
+static void truncated_mp4_is_named(void)
+{
+    SemioWriterSettings s;
+    settings(&s, "libx264", 160, 120, 30, 0);
+    const char *whole = make("whole-clip.mp4", &s, 60);
+    CHECK(whole);
+    size_t n;
+    uint8_t *d = read_bytes(whole, &n);
+    CHECK(d);
+    const char *nomoov = test_path("clip.mp4"), *cutmoov = test_path("cut-moov.mp4");
+    FILE *f = fopen(nomoov, "wb"), *g = fopen(cutmoov, "wb");
+    int ok = f && g && copy_box(f, d, n, "ftyp", 0) && copy_box(f, d, n, "mdat", 3000) &&
+             copy_box(g, d, n, "ftyp", 0) && copy_box(g, d, n, "mdat", 0) &&
+             copy_box(g, d, n, "moov", 200);
+    if (f)
+        fclose(f);
+    if (g)
+        fclose(g);
+    free(d);
+    CHECK(ok);
+    SemioProbe p;
+    SemioError err = { 0 };
+    CHECK(semio_probe(nomoov, &p, &err) == SEMIO_ERR_FORMAT);
+    CHECK_STR(strrchr(err.message, '/') + 1, "clip.mp4: cannot read the recording: moov atom "
+              "not found (the file is truncated or not finished being written)");
+    CHECK(refused(cutmoov, "cut-moov.mp4: cannot read the recording: its moov atom is cut "
+                           "short (the file is truncated or not finished being written)"));
+}
+
 static void non_ascii_names(void)
 {
     SemioWriterSettings s;
@@ -746,6 +928,9 @@ int main(int argc, char **argv)
         TEST(truncated_file_samples_what_decodes),
         TEST(corrupt_file_reports_instead_of_crashing),
         TEST(bad_inputs_have_clear_errors),
+        TEST(y4m_samples_exactly),
+        TEST(huge_frames_are_refused),
+        TEST(truncated_mp4_is_named),
         TEST(non_ascii_names),
         TEST(out_of_range_requests_rejected),
         TEST(opencv_samples_match_ffmpeg),

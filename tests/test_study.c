@@ -683,6 +683,35 @@ static void sign_catalog(void)
     CHECK(strstr(err.message, "signs.tsv:2"));
 }
 
+/* A write into /dev/full fails with ENOSPC, as on a full disk: the temporary file the
+ * writers fill first (NAME.tmpPID) is made a link to it. */
+static void a_full_disk_is_named(void)
+{
+    SKIP_UNLESS(access("/dev/full", W_OK) == 0, "/dev/full cannot be written here");
+    char dir[1024], tmp[1200], want[1200];
+    CHECK(realpath(test_dir(), dir));
+    snprintf(want, sizeof(want), "no space left on the device holding %s", dir);
+    const char *jpg = test_path("full.jpg");
+    snprintf(tmp, sizeof(tmp), "%s.tmp%ld", jpg, (long)getpid());
+    CHECK(symlink("/dev/full", tmp) == 0);
+    uint8_t rgb[16 * 16 * 3] = { 0 };
+    SemioError err = { 0 };
+    CHECK(semio_jpeg_write(jpg, rgb, 16, 16, 48, 90, &err) == SEMIO_ERR_IO);
+    CHECK_MSG(strstr(err.message, "full.jpg: cannot write: ") && strstr(err.message, want),
+              "%s", err.message);
+    CHECK(access(tmp, F_OK) != 0 && access(jpg, F_OK) != 0); /* nothing left behind */
+
+    const char *wav = test_path("full.wav");
+    snprintf(tmp, sizeof(tmp), "%s.tmp%ld", wav, (long)getpid());
+    CHECK(symlink("/dev/full", tmp) == 0);
+    float samples[16000] = { 0 };
+    SemioAudio a = { .samples = samples, .n = 16000, .rate = 16000 };
+    CHECK(semio_wav_write(wav, &a, &err) == SEMIO_ERR_IO);
+    CHECK_MSG(strstr(err.message, "full.wav: cannot write: ") && strstr(err.message, want),
+              "%s", err.message);
+    CHECK(access(tmp, F_OK) != 0 && access(wav, F_OK) != 0);
+}
+
 int main(int argc, char **argv)
 {
     static const TestCase cases[] = {
@@ -700,6 +729,7 @@ int main(int argc, char **argv)
         TEST(sampling_records_damage),
         TEST(study_open_refuses_foreign_files),
         TEST(status_summarizes),
+        TEST(a_full_disk_is_named),
     };
     av_log_set_level(AV_LOG_QUIET);
     return test_main(cases, sizeof(cases) / sizeof(*cases), argc, argv);

@@ -42,7 +42,10 @@ enum {
  * face_keypoints_2d, when present and not empty), or COCO-WholeBody as Sapiens writes it
  * (instance_info[].keypoints, 133 [x, y] pairs, and keypoint_scores), whose body, feet
  * and face become BODY_25 (neck and mid-hip as midpoints) and the 70 face points (pupils
- * as eye centres). *people freed with semio_free.
+ * as eye centres). *people freed with semio_free. A point found (confidence above 0) at no
+ * place in a picture (NaN, infinite, or more than 100000 pixels out) or a confidence that
+ * is not a number is a format error naming the file, person and point; a point not found
+ * reads as (0, 0, 0) whatever place it was given.
  */
 SEMIO_API int semio_openpose_read(const char *path, SemioPerson **people, size_t *n, SemioError *err);
 
@@ -84,7 +87,8 @@ SEMIO_API int semio_draw_skeleton(SemioImage *img, const SemioPerson *p, int src
  * Where a person's face is in one frame: centre and size (the larger of the face points'
  * width and height, jaw to brows), from face_keypoints_2d points at least min_conf sure;
  * without face points, from the body's nose, eyes and ears (size: twice the ear-to-ear or
- * eye-to-eye span). Returns 0 when there is not enough to place it.
+ * eye-to-eye span). Returns 0 when there is not enough to place it (or what there is is
+ * not finite).
  */
 SEMIO_API int semio_face_box(const SemioPerson *p, float min_conf, double *cx, double *cy, double *size);
 

@@ -22,7 +22,7 @@ int semio_face_box(const SemioPerson *p, float min_conf, double *cx, double *cy,
         *cx = (x0 + x1) / 2;
         *cy = (y0 + y1) / 2;
         *size = fmax(x1 - x0, y1 - y0);
-        return *size > 0;
+        return *size > 0 && isfinite(*size) && isfinite(*cx) && isfinite(*cy);
     }
     /* the body's head points: the face spans about twice the eyes' or ears' distance */
     const SemioKeypoint *b = p->body;
@@ -36,7 +36,7 @@ int semio_face_box(const SemioPerson *p, float min_conf, double *cx, double *cy,
             *cx = b[SEMIO_NOSE].x;
             *cy = b[SEMIO_NOSE].y;
             *size = span;
-            return span > 0;
+            return span > 0 && isfinite(span) && isfinite(*cx) && isfinite(*cy);
         }
     }
     return 0;
@@ -88,12 +88,14 @@ size_t semio_face_window_box(const double *cx, const double *cy, const double *s
     double y0 = percentile(t, n, 0.1), y1 = percentile(fs, n, 0.9);
     free(v);
     double s = fmax(x1 - x0, y1 - y0), mx = (x0 + x1) / 2, my = (y0 + y1) / 2;
+    if (!isfinite(s) || !isfinite(mx) || !isfinite(my))
+        return 0; /* lround of them is undefined: no box rather than a 2x2 one at (0, 0) */
     int limit = width < height ? width : height;
-    int sz = (int)lround(s);
-    if (sz > limit)
-        sz = limit;
+    int sz = (int)lround(fmin(s, limit)); /* clamped first: lround of a huge one is unspecified */
     if (sz < 2)
         sz = 2 < limit ? 2 : limit;
+    mx = fmin(fmax(mx, 0), width); /* the box is kept inside the picture below anyway */
+    my = fmin(fmax(my, 0), height);
     int px = (int)lround(mx - sz / 2.0), py = (int)lround(my - sz / 2.0);
     px = px < 0 ? 0 : px + sz > width ? width - sz : px;
     py = py < 0 ? 0 : py + sz > height ? height - sz : py;

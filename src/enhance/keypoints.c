@@ -12,6 +12,35 @@
 #include "util/error.h"
 #include "util/fs.h"
 
+/* Pixels: no frame is that large (semio decodes at most 16384 a side); an estimator that
+ * writes such a place, or NaN, has lost the person, and a crop or a speed made of it would
+ * be nonsense taken for a measurement. */
+#define MAX_COORD 1e5f
+
+/*
+ * Refuses a point found (confidence above 0) at no place in a picture, or a confidence that
+ * is not a number. A point not found keeps no place: some writers leave NaN there.
+ */
+static int check_points(const char *path, size_t person, const char *kind, SemioKeypoint *k,
+                        int n, SemioError *err)
+{
+    for (int i = 0; i < n; i++) {
+        if (!isfinite(k[i].c))
+            return semio_fail(err, SEMIO_ERR_FORMAT, "%s: person %zu, %s point %d: confidence "
+                              "%g is not a number", path, person, kind, i, k[i].c);
+        if (k[i].c <= 0) {
+            k[i] = (SemioKeypoint){ 0, 0, 0 };
+            continue;
+        }
+        if (!isfinite(k[i].x) || !isfinite(k[i].y) || fabsf(k[i].x) > MAX_COORD ||
+            fabsf(k[i].y) > MAX_COORD)
+            return semio_fail(err, SEMIO_ERR_FORMAT, "%s: person %zu, %s point %d is at (%g, "
+                              "%g) with confidence %.2f: not a place in any picture", path,
+                              person, kind, i, k[i].x, k[i].y, k[i].c);
+    }
+    return 0;
+}
+
 static void read_points(json_object *a, SemioKeypoint *out, int n)
 {
     for (int k = 0; k < n; k++)
@@ -93,6 +122,13 @@ static int read_wholebody(const char *path, json_object *instances, SemioPerson 
                               "(133 keypoints, each [x, y], and 133 keypoint_scores)", path, i);
         }
         from_wholebody(pts, scores, &p[i]);
+        int r = check_points(path, i, "body", p[i].body, p[i].npoints, err);
+        if (r == 0)
+            r = check_points(path, i, "face", p[i].face, p[i].nface, err);
+        if (r < 0) {
+            free(p);
+            return r;
+        }
     }
     *out = p;
     *n = count;
@@ -144,6 +180,8 @@ int semio_openpose_read(const char *path, SemioPerson **out, size_t *n, SemioErr
         }
         p[i].npoints = (int)len / 3;
         read_points(kp, p[i].body, p[i].npoints);
+        if ((r = check_points(path, i, "body", p[i].body, p[i].npoints, err)) < 0)
+            break;
         json_object *face;
         if (json_object_object_get_ex(json_object_array_get_idx(people, i), "face_keypoints_2d",
                                       &face) && json_object_is_type(face, json_type_array) &&
@@ -155,6 +193,8 @@ int semio_openpose_read(const char *path, SemioPerson **out, size_t *n, SemioErr
             }
             p[i].nface = 70;
             read_points(face, p[i].face, 70);
+            if ((r = check_points(path, i, "face", p[i].face, 70, err)) < 0)
+                break;
         }
     }
     json_object_put(root);

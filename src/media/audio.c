@@ -1,4 +1,5 @@
 /* Audio: extraction with libavcodec/libswresample, WAV through libavformat, SpeexDSP. */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -194,6 +195,14 @@ int semio_audio_denoise(SemioAudio *a, int suppress_db, SemioError *err)
 }
 #endif
 
+/* FFmpeg's error writing `path`; a full disk says which folder's device is full. */
+static int write_failed(SemioError *err, const char *path, int averr)
+{
+    int e = AVUNERROR(averr);
+    return semio_fail(err, SEMIO_ERR_IO, "%s: cannot write: %s", path,
+                      e == ENOSPC || e == EDQUOT ? SEMIO_WRITE_ERR(e, path) : SEMIO_AVERR(averr));
+}
+
 int semio_wav_write(const char *path, const SemioAudio *a, SemioError *err)
 {
     char tmp[4200];
@@ -215,7 +224,7 @@ int semio_wav_write(const char *path, const SemioAudio *a, SemioError *err)
     AVPacket *pkt = av_packet_alloc();
     if (!pkt || (r = avio_open(&fmt->pb, tmp, AVIO_FLAG_WRITE)) < 0 ||
         (r = avformat_write_header(fmt, NULL)) < 0) {
-        r = semio_fail(err, SEMIO_ERR_IO, "%s: cannot write: %s", path, SEMIO_AVERR(r));
+        r = write_failed(err, path, r);
         goto done;
     }
     for (size_t at = 0; at < a->n && r >= 0; at += 4096) {
@@ -236,14 +245,15 @@ int semio_wav_write(const char *path, const SemioAudio *a, SemioError *err)
     if (r >= 0)
         r = av_write_trailer(fmt);
     if (r < 0)
-        r = semio_fail(err, SEMIO_ERR_IO, "%s: cannot write: %s", path, SEMIO_AVERR(r));
+        r = write_failed(err, path, r);
 done:
     if (fmt->pb)
         avio_closep(&fmt->pb);
     avformat_free_context(fmt);
     av_packet_free(&pkt);
     if (r >= 0 && rename(tmp, path) != 0)
-        r = semio_fail(err, SEMIO_ERR_IO, "%s: cannot finish writing", path);
+        r = semio_fail(err, SEMIO_ERR_IO, "%s: cannot finish writing: %s", path,
+                       SEMIO_WRITE_ERR(errno, path));
     if (r < 0)
         unlink(tmp);
     return r < 0 ? r : 0;

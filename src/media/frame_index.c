@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "media/demux.h"
 #include "media/frame_index.h"
 #include "util/error.h"
 
@@ -24,6 +25,34 @@ static int grow_push(Growable *g, const void *item)
     memcpy((char *)g->data + (size_t)g->count * g->elem, item, g->elem);
     g->count++;
     return 0;
+}
+
+/*
+ * The size a JPEG picture declares in its frame header (SOFn), or 0 x 0. An MJPEG stream's
+ * container states a size of its own, which the decoder ignores: frames that claim more
+ * than FFmpeg decodes are only refused picture by picture, as "invalid data".
+ */
+static void jpeg_size(const uint8_t *p, size_t n, int64_t *w, int64_t *h)
+{
+    *w = *h = 0;
+    if (n < 4 || p[0] != 0xff || p[1] != 0xd8)
+        return;
+    for (size_t i = 2; i + 9 <= n && p[i] == 0xff;) {
+        uint8_t m = p[i + 1];
+        if (m == 0xff) { /* fill byte */
+            i++;
+        } else if (m == 0x01 || (m >= 0xd0 && m <= 0xd7)) { /* markers without a length */
+            i += 2;
+        } else if (m >= 0xc0 && m <= 0xcf && m != 0xc4 && m != 0xc8 && m != 0xcc) {
+            *h = p[i + 5] << 8 | p[i + 6];
+            *w = p[i + 7] << 8 | p[i + 8];
+            return;
+        } else if (m == 0xda || m == 0xd9) { /* the scan, or the end, before a frame header */
+            return;
+        } else {
+            i += 2 + (size_t)(p[i + 2] << 8 | p[i + 3]);
+        }
+    }
 }
 
 static int cmp_i64(const void *a, const void *b)
@@ -68,6 +97,12 @@ int semio_frame_index_build(SemioFrameIndex *idx, AVFormatContext *fmt, int stre
         }
         if (pkt->flags & AV_PKT_FLAG_CORRUPT)
             idx->corrupt_packets++;
+        if (pts.count == 0 && fmt->streams[stream]->codecpar->codec_id == AV_CODEC_ID_MJPEG) {
+            int64_t w, h;
+            jpeg_size(pkt->data, (size_t)pkt->size, &w, &h);
+            if ((ret = semio_demux_check_size(path, w, h, err)) < 0)
+                break;
+        }
         int64_t t = pkt->pts;
         if (t == AV_NOPTS_VALUE) {
             /* Without reordering, decode order is presentation order. */
@@ -89,7 +124,9 @@ int semio_frame_index_build(SemioFrameIndex *idx, AVFormatContext *fmt, int stre
     if (ret < 0) {
         free(pts.data);
         free(keys.data);
-        return semio_fail(err, ret, "%s: out of memory while indexing frames", path);
+        return ret == SEMIO_ERR_NOMEM
+                   ? semio_fail(err, ret, "%s: out of memory while indexing frames", path)
+                   : ret;
     }
     if (no_pts && fmt->streams[stream]->codecpar->video_delay > 0) {
         free(pts.data);

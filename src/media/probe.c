@@ -15,6 +15,112 @@
 #include "semio/probe.h"
 #include "util/error.h"
 
+int semio_demux_check_size(const char *path, int64_t w, int64_t h, SemioError *err)
+{
+    if (w <= SEMIO_MAX_FRAME_SIDE && h <= SEMIO_MAX_FRAME_SIDE && w * h <= SEMIO_MAX_FRAME_PIXELS)
+        return 0;
+    return semio_fail(err, SEMIO_ERR_DECODE, "%s: frames of %lldx%lld pixels are larger than "
+                      "semio decodes (at most %lld pixels, as 8192x8192, and %d a side)", path,
+                      (long long)w, (long long)h, SEMIO_MAX_FRAME_PIXELS, SEMIO_MAX_FRAME_SIDE);
+}
+
+/* The frame size a YUV4MPEG2 header declares ("YUV4MPEG2 W720 H576 F25:1 ..."): FFmpeg
+ * refuses one too large for it with a misleading EBUSY (its error code plus the length of
+ * "FRAME\n"), so semio reads it first. 0 if `head` is no such header. */
+static int y4m_size(const char *head, int64_t *w, int64_t *h)
+{
+    if (strncmp(head, "YUV4MPEG2 ", 10))
+        return 0;
+    *w = *h = 0;
+    for (const char *t = head + 9; t && *t == ' '; t = strpbrk(t + 1, " \n")) {
+        if (t[1] == 'W')
+            *w = strtoll(t + 2, NULL, 10);
+        else if (t[1] == 'H')
+            *h = strtoll(t + 2, NULL, 10);
+    }
+    return 1;
+}
+
+enum { MOOV_NONE, MOOV_CUT, MOOV_WHOLE };
+
+/* Walks the top-level boxes of an ISO media file (MP4, MOV) for its moov box, which a
+ * camera or muxer writes last: a recording cut short, or still being written, lacks it. */
+static int find_moov(FILE *f, int64_t file_size)
+{
+    uint64_t at = 0, end = (uint64_t)file_size;
+    unsigned char b[16];
+    size_t got;
+    while (at + 8 <= end && fseeko(f, (off_t)at, SEEK_SET) == 0 &&
+           (got = fread(b, 1, 16, f)) >= 8) {
+        uint64_t size = (uint64_t)b[0] << 24 | (uint64_t)b[1] << 16 | b[2] << 8 | b[3];
+        if (size == 1 && got < 16)
+            break;
+        if (size == 1) /* a 64-bit size follows the type */
+            for (int i = 8; i < 16; i++)
+                size = (i == 8 ? 0 : size << 8) | b[i];
+        else if (size == 0) /* to the end of the file */
+            size = end - at;
+        if (!memcmp(b + 4, "moov", 4))
+            return size <= end - at ? MOOV_WHOLE : MOOV_CUT;
+        if (size < 8 || size > end - at)
+            break;
+        at += size;
+    }
+    return MOOV_NONE;
+}
+
+/* The first bytes of `path` into head (NUL-terminated) and, for an ISO media file (its
+ * ftyp box first; QuickTime's may begin with wide or mdat), where its moov box stands. */
+static int read_head(const char *path, int64_t file_size, char *head, size_t size)
+{
+    FILE *f = fopen(path, "rb");
+    size_t n = f ? fread(head, 1, size - 1, f) : 0;
+    head[n] = '\0';
+    int moov = MOOV_WHOLE;
+    if (n >= 8 && (!memcmp(head + 4, "ftyp", 4) || !memcmp(head + 4, "wide", 4) ||
+                   !memcmp(head + 4, "mdat", 4)))
+        moov = find_moov(f, file_size);
+    if (f)
+        fclose(f);
+    return moov;
+}
+
+static int moov_missing(const char *path, int moov, SemioError *err)
+{
+    return semio_fail(err, SEMIO_ERR_FORMAT, "%s: cannot read the recording: %s (the file is "
+                      "truncated or not finished being written)", path,
+                      moov == MOOV_CUT ? "its moov atom is cut short" : "moov atom not found");
+}
+
+/* Why FFmpeg could not open `path` (averr), in words about the file where semio can tell. */
+static int open_failed(const char *path, int64_t file_size, int averr, SemioError *err)
+{
+    char head[257];
+    int64_t w, h;
+    int moov = read_head(path, file_size, head, sizeof(head));
+    int r;
+    if (y4m_size(head, &w, &h) && (r = semio_demux_check_size(path, w, h, err)) < 0)
+        return r;
+    if (moov != MOOV_WHOLE)
+        return moov_missing(path, moov, err);
+    return semio_fail(err, SEMIO_ERR_FORMAT, "%s: not a recording FFmpeg can open: %s", path,
+                      SEMIO_AVERR(averr));
+}
+
+/* Refuses frames too large to decode, in any video stream that is not cover art: checked
+ * before FFmpeg reads (and tries to decode) a first frame of them. */
+static int check_sizes(AVFormatContext *fmt, const char *path, SemioError *err)
+{
+    int r = 0;
+    for (unsigned i = 0; i < fmt->nb_streams && r == 0; i++) {
+        const AVStream *st = fmt->streams[i];
+        if (st->codecpar->codec_type == AVMEDIA_TYPE_VIDEO &&
+            !(st->disposition & AV_DISPOSITION_ATTACHED_PIC))
+            r = semio_demux_check_size(path, st->codecpar->width, st->codecpar->height, err);
+    }
+    return r;
+}
+
 int semio_demux_open(AVFormatContext **out, int *video, const char *path, SemioError *err)
 {
     struct stat stbuf;
@@ -35,12 +141,30 @@ int semio_demux_open(AVFormatContext **out, int *video, const char *path, SemioE
     fmt->flags |= AVFMT_FLAG_GENPTS;
     int r = avformat_open_input(&fmt, path, NULL, NULL);
     if (r < 0)
-        return semio_fail(err, SEMIO_ERR_FORMAT, "%s: not a recording FFmpeg can open: %s", path,
-                          SEMIO_AVERR(r));
+        return open_failed(path, stbuf.st_size, r, err);
+    /* FFmpeg reads what it can of a moov box cut short: tracks go missing, and a recording
+     * would seem to have no video */
+    char head[257];
+    int moov = strncmp(fmt->iformat->name, "mov,", 4) ? MOOV_WHOLE
+                                                      : read_head(path, stbuf.st_size, head,
+                                                                  sizeof(head));
+    if (moov != MOOV_WHOLE) {
+        avformat_close_input(&fmt);
+        return moov_missing(path, moov, err);
+    }
+    if ((r = check_sizes(fmt, path, err)) < 0) {
+        avformat_close_input(&fmt);
+        return r;
+    }
     if ((r = avformat_find_stream_info(fmt, NULL)) < 0) {
         avformat_close_input(&fmt);
         return semio_fail(err, SEMIO_ERR_FORMAT, "%s: cannot read stream information: %s", path,
                           SEMIO_AVERR(r));
+    }
+    /* sizes only the decoder knew (a raw H.264 stream, MPEG-TS) are known now */
+    if ((r = check_sizes(fmt, path, err)) < 0) {
+        avformat_close_input(&fmt);
+        return r;
     }
     r = av_find_best_stream(fmt, AVMEDIA_TYPE_VIDEO, -1, -1, NULL, 0);
     /* Cover art is a "video" stream of one picture; it is not a recording. */

@@ -41,6 +41,7 @@ struct SemioSampler {
     int fresh_seek;      /* nothing produced since the last seek */
     int draining;        /* the decoder has been sent its flush packet */
     int at_eof;          /* ... because the demuxer reached the end (or a read error) */
+    int decode_error;    /* the decoder's last complaint since the seek (0: none) */
 
     const int64_t *targets;
     size_t ntargets;
@@ -302,6 +303,7 @@ static int seek_to(SemioSampler *s, const SemioKeyframe *key, SemioError *err)
     avcodec_flush_buffers(s->dec);
     s->draining = 0;
     s->at_eof = 0;
+    s->decode_error = 0;
     s->stats.seeks++;
     int64_t ts = seek_target(s, key);
     int r = av_seek_frame(s->fmt, s->vidx, ts, AVSEEK_FLAG_BACKWARD);
@@ -370,6 +372,21 @@ static int report_missing(SemioSampler *s, int64_t t, const char *why, SemioFram
     return cb(user, &out);
 }
 
+/* Reports frame t lost at the end of what was fed: `why`, unless no picture came out
+ * since the seek and the decoder complained, which says more than where the stream ends
+ * (frames whose data it refuses, as MJPEG frames of a size it will not decode). */
+static int report_lost(SemioSampler *s, int64_t t, const char *why, SemioFrameCallback cb,
+                       void *user)
+{
+    char msg[320];
+    if (s->pos < s->floor && s->decode_error) {
+        snprintf(msg, sizeof(msg), "the decoder refused the data from keyframe %lld on: %s",
+                 (long long)s->floor, SEMIO_AVERR(s->decode_error));
+        why = msg;
+    }
+    return report_missing(s, t, why, cb, user);
+}
+
 /* Whether the target after the current one will be reached by a seek. */
 static int seeks_after(const SemioSampler *s)
 {
@@ -405,6 +422,8 @@ static int feed(SemioSampler *s)
         s->stats.packets_sent++;
         r = avcodec_send_packet(s->dec, s->pkt);
         av_packet_unref(s->pkt);
+        if (r < 0 && r != AVERROR(EAGAIN))
+            s->decode_error = r;
         if (r == AVERROR_INVALIDDATA)
             r = 0; /* the decoder conceals; a frame that never comes out is reported later */
         if (r >= 0 && k == s->targets[s->cur] && seeks_after(s)) {
@@ -472,15 +491,17 @@ static int read_target(SemioSampler *s, int64_t t, SemioFrameCallback cb, void *
         if (r == AVERROR_EOF) {
             s->positioned = 0;
             if (!s->at_eof)
-                return report_missing(s, t, "the decoder dropped it (damaged data)", cb, user);
+                return report_lost(s, t, "the decoder dropped it (damaged data)", cb, user);
             char why[320];
             snprintf(why, sizeof(why), "the stream ends after frame %lld%s%s", (long long)s->pos,
                      s->idx.truncated ? " (file truncated: " : "",
                      s->idx.truncated ? s->idx.read_error : "");
             if (s->idx.truncated)
                 strncat(why, ")", sizeof(why) - strlen(why) - 1);
-            return report_missing(s, t, why, cb, user);
+            return report_lost(s, t, why, cb, user);
         }
+        if (r < 0)
+            s->decode_error = r;
         if (r < 0 && r != AVERROR_INVALIDDATA) {
             s->positioned = 0;
             return report_missing(s, t, SEMIO_AVERR(r), cb, user);

@@ -78,11 +78,15 @@ static int open_video(SemioWriter *w, SemioError *err)
     c->framerate = (AVRational){ s->fps_num, s->fps_den };
     c->gop_size = s->gop;
     c->max_b_frames = s->bframes;
-    /* 4:2:0 needs even sizes; odd-sized recordings keep full chroma instead. */
+    /* 4:2:0 needs even sizes; odd-sized recordings keep full chroma instead. MJPEG (as IP
+     * cameras record) takes JPEG's full range. */
+    int full = codec->id == AV_CODEC_ID_MJPEG;
     c->pix_fmt = (s->width | s->height) & 1 ? AV_PIX_FMT_YUV444P : AV_PIX_FMT_YUV420P;
+    if (full)
+        c->pix_fmt = c->pix_fmt == AV_PIX_FMT_YUV444P ? AV_PIX_FMT_YUVJ444P : AV_PIX_FMT_YUVJ420P;
     c->thread_count = s->threads;
     c->colorspace = AVCOL_SPC_BT709;
-    c->color_range = AVCOL_RANGE_MPEG;
+    c->color_range = full ? AVCOL_RANGE_JPEG : AVCOL_RANGE_MPEG;
     if (w->fmt->oformat->flags & AVFMT_GLOBALHEADER)
         c->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
     AVDictionary *opts = NULL;
@@ -128,7 +132,7 @@ static int open_video(SemioWriter *w, SemioError *err)
     if (!w->sws)
         return semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
     sws_setColorspaceDetails(w->sws, sws_getCoefficients(SWS_CS_DEFAULT), 1,
-                             sws_getCoefficients(SWS_CS_ITU709), 0, 0, 1 << 16, 1 << 16);
+                             sws_getCoefficients(SWS_CS_ITU709), full, 0, 1 << 16, 1 << 16);
     w->last_vpts = AV_NOPTS_VALUE;
     return 0;
 }

@@ -103,6 +103,28 @@ static int detect_faces(SemioStudy *s, SemioFaceDetector *det, const char *rel_p
 }
 
 /*
+ * A face the keypoints place outside the recording's picture, or larger than it (cx, cy,
+ * size: n of each in v): 1 with `why` naming the frame's keypoint file, so that no crop
+ * is cut from the picture's edge and stored as the patient's face.
+ */
+static int misplaced_face(const SemioKeypointDir *kd, const PoseFrame *f, const double *v,
+                          const int *found, size_t n, int w, int h, SemioError *why)
+{
+    for (size_t i = 0; i < n; i++) {
+        double x = v[i], y = v[n + i], size = v[2 * n + i];
+        if (!found[i] || (x >= 0 && x <= w && y >= 0 && y <= h && size <= (w > h ? w : h)))
+            continue;
+        const char *file = kd ? semio_keypoints_path(kd, f[i].index) : NULL;
+        semio_fail(why, SEMIO_ERR_FORMAT, "%s: the patient's face is at (%.0f, %.0f) and %.0f "
+                   "pixels across, outside the %dx%d recording (frame %lld): keypoints made for "
+                   "another recording or picture size", file ? file : "the face detector", x, y,
+                   size, w, h, (long long)f[i].index);
+        return 1;
+    }
+    return 0;
+}
+
+/*
  * Makes one segment's pose or face view; a problem with the keypoints is the view's
  * error (1, with `why`). Without keypoints (kd NULL) the face view uses the built-in
  * detector on every face_every-th sampled frame.
@@ -183,10 +205,16 @@ static int keypoint_view_segment(SemioStudy *s, const SemioEnhanceSettings *set,
         for (size_t i = 0; i < n; i++)
             found[i] = choice[i] >= 0 && semio_face_box(&f[i].people[choice[i]], set->min_conf,
                                                         &v[i], &v[n + i], &v[2 * n + i]);
-        faces = semio_face_window_box(v, v + n, v + 2 * n, found, n, src_w, src_h,
-                                      set->face_margin, &bx, &by, &bside);
+        int misplaced = misplaced_face(kd, f, v, found, n, src_w, src_h, why);
+        if (!misplaced)
+            faces = semio_face_window_box(v, v + n, v + 2 * n, found, n, src_w, src_h,
+                                          set->face_margin, &bx, &by, &bside);
         free(v);
         free(found);
+        if (misplaced) {
+            r = 1;
+            goto done;
+        }
         snprintf(note, note_size, "%zu of %zu frames%s had a face (%s); crop %dx%d at (%d, %d) "
                  "of the %dx%d recording", faces, kd ? n : (n + (size_t)set->face_every - 1) /
                  (size_t)set->face_every, kd ? "" : " searched", kd ? "keypoints" :

@@ -1,4 +1,5 @@
 /* Opens the study database and keeps its schema; every stage's tables live here. */
+#include <errno.h>
 #include <limits.h>
 #include <sys/stat.h>
 #include <stdio.h>
@@ -142,16 +143,46 @@ static const char schema_v5[] =
 static const char *const migrations[SCHEMA_VERSION] = { schema_v1, schema_v2, schema_v3,
                                                         schema_v4, schema_v5 };
 
+/*
+ * Whether the last failure on db was a full disk (or quota). SQLite says SQLITE_FULL for a
+ * write cut short, but "disk I/O error" (SQLITE_IOERR_SHMSIZE, errno ENOSPC) when the WAL's
+ * shared-memory file cannot grow, which happens on opening, before any query.
+ */
+static int disk_full(sqlite3 *db, int *e)
+{
+    int code = db ? sqlite3_extended_errcode(db) & 0xff : SQLITE_OK;
+    *e = db ? sqlite3_system_errno(db) : 0;
+    if (code == SQLITE_IOERR && (*e == ENOSPC || *e == EDQUOT))
+        return 1;
+    if (code != SQLITE_FULL)
+        return 0;
+    *e = *e == EDQUOT ? EDQUOT : ENOSPC; /* SQLite clears errno for a short write */
+    return 1;
+}
+
+/* SQLite's words for the last failure on s, or where the disk is full. */
+static const char *db_reason(SemioStudy *s, char *buf, size_t size)
+{
+    int e;
+    if (disk_full(s->db, &e))
+        return semio_write_strerror(e, s->path, buf, size);
+    return s->db ? sqlite3_errmsg(s->db) : "out of memory";
+}
+
+#define DB_REASON(s) db_reason((s), (char[1024]){0}, 1024)
+
 int semio_db_fail(SemioStudy *s, SemioError *err, const char *what)
 {
-    return semio_fail(err, SEMIO_ERR_DB, "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
+    return semio_fail(err, SEMIO_ERR_DB, "%s: %s: %s", s->path, what, DB_REASON(s));
 }
 
 int semio_db_exec(SemioStudy *s, const char *sql, SemioError *err)
 {
     char *msg = NULL;
+    int e;
     if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        int r = semio_fail(err, SEMIO_ERR_DB, "%s: %s", s->path, msg ? msg : "database error");
+        int r = semio_fail(err, SEMIO_ERR_DB, "%s: %s", s->path,
+                           disk_full(s->db, &e) ? DB_REASON(s) : msg ? msg : "database error");
         sqlite3_free(msg);
         return r;
     }
@@ -219,9 +250,12 @@ static int user_version(SemioStudy *s, int *v, SemioError *err)
     if (r < 0)
         return r;
     if (sqlite3_step(st) != SQLITE_ROW) {
+        int e, full = disk_full(s->db, &e);
+        char why[1024];
+        db_reason(s, why, sizeof(why));
         sqlite3_finalize(st);
-        return semio_fail(err, SEMIO_ERR_DB, "%s: not an SQLite database: %s", s->path,
-                          sqlite3_errmsg(s->db));
+        return semio_fail(err, SEMIO_ERR_DB, "%s: %s: %s", s->path,
+                          full ? "cannot read the study" : "not an SQLite database", why);
     }
     *v = sqlite3_column_int(st, 0);
     sqlite3_finalize(st);
@@ -302,9 +336,16 @@ static int damaged(SemioStudy *s, const char *what, SemioError *err)
 static int quick_check(SemioStudy *s, SemioError *err)
 {
     sqlite3_stmt *st;
+    int e;
     if (sqlite3_prepare_v2(s->db, "PRAGMA quick_check(1)", -1, &st, NULL) != SQLITE_OK)
-        return damaged(s, sqlite3_errmsg(s->db), err);
+        return disk_full(s->db, &e) ? semio_db_fail(s, err, "cannot read the study")
+                                    : damaged(s, sqlite3_errmsg(s->db), err);
     int rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW && disk_full(s->db, &e)) { /* a full disk is not a damaged study */
+        int r = semio_db_fail(s, err, "cannot read the study");
+        sqlite3_finalize(st);
+        return r;
+    }
     char what[512];
     snprintf(what, sizeof(what), "%s", rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0)
                                                         : sqlite3_errmsg(s->db));
@@ -356,8 +397,7 @@ static int open_read(SemioStudy *s, SemioError *err)
         free(uri);
     }
     if (rc != SQLITE_OK && rc != SQLITE_CORRUPT && rc != SQLITE_NOTADB)
-        return semio_fail(err, SEMIO_ERR_DB, "%s: cannot open the study: %s", s->path,
-                          s->db ? sqlite3_errmsg(s->db) : "out of memory");
+        return semio_db_fail(s, err, "cannot open the study");
     return 0;
 }
 
@@ -397,8 +437,7 @@ int semio_study_open(SemioStudy **out, const char *path, SemioStudyMode mode, Se
     }
     if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
         SQLITE_OK) {
-        r = semio_fail(err, SEMIO_ERR_DB, "%s: cannot open the study: %s", path,
-                       s->db ? sqlite3_errmsg(s->db) : "out of memory");
+        r = semio_db_fail(s, err, "cannot open the study");
         goto fail;
     }
     sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);

@@ -1,4 +1,6 @@
 /* Error codes to sentences, and the one place SemioError gets filled. */
+#include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,6 +59,24 @@ const char *semio_averr(int averr, char *buf, size_t size)
 {
     if (av_strerror(averr, buf, size) < 0)
         snprintf(buf, size, "FFmpeg error %d", averr);
+    return buf;
+}
+
+const char *semio_write_strerror(int e, const char *path, char *buf, size_t size)
+{
+    if (e != ENOSPC && e != EDQUOT) {
+        snprintf(buf, size, "%s", strerror(e));
+        return buf;
+    }
+    /* the folder, absolute: "the device holding ." would not say which */
+    char dir[PATH_MAX], real[PATH_MAX];
+    const char *slash = strrchr(path, '/');
+    snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
+    if (slash == path)
+        snprintf(dir, sizeof(dir), "/");
+    snprintf(buf, size, "%s on the device holding %s",
+             e == ENOSPC ? "no space left" : "the disk quota is used up",
+             realpath(dir, real) ? real : dir);
     return buf;
 }
 

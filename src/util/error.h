@@ -17,6 +17,16 @@ const char *semio_averr(int averr, char *buf, size_t size);
  */
 int semio_fail_not_built(SemioError *err, const char *feature);
 
+/**
+ * Words for errno `e` met while writing `path`: strerror's, except that a full disk (ENOSPC)
+ * or a used-up quota (EDQUOT) names the folder whose device ran out ("no space left on the
+ * device holding /data/s.cache/frames/v1"), since the file that failed is rarely where the
+ * space went. Into buf, which it returns.
+ */
+const char *semio_write_strerror(int e, const char *path, char *buf, size_t size);
+
+#define SEMIO_WRITE_ERR(e, path) semio_write_strerror((e), (path), (char[1024]){0}, 1024)
+
 /** Clears err to SEMIO_OK with an empty message. */
 void semio_error_clear(SemioError *err);
 

@@ -28,7 +28,7 @@ int semio_mkdirs(const char *path, SemioError *err)
             *p = '\0';
             if (mkdir(buf, 0777) != 0 && errno != EEXIST)
                 return semio_fail(err, SEMIO_ERR_IO, "%s: cannot create folder: %s", buf,
-                                  strerror(errno));
+                                  SEMIO_WRITE_ERR(errno, buf));
             *p = c;
             if (c == '\0')
                 break;
@@ -48,7 +48,8 @@ int semio_write_atomic(const char *path, const void *data, size_t size, SemioErr
     semio_temp_name(tmp, sizeof(tmp), path);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     if (fd < 0)
-        return semio_fail(err, SEMIO_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
+        return semio_fail(err, SEMIO_ERR_IO, "%s: cannot write: %s", path,
+                          SEMIO_WRITE_ERR(errno, path));
     const char *p = data;
     while (size > 0) {
         ssize_t w = write(fd, p, size);
@@ -58,7 +59,8 @@ int semio_write_atomic(const char *path, const void *data, size_t size, SemioErr
             int e = errno;
             close(fd);
             unlink(tmp);
-            return semio_fail(err, SEMIO_ERR_IO, "%s: write failed: %s", path, strerror(e));
+            return semio_fail(err, SEMIO_ERR_IO, "%s: cannot write: %s", path,
+                              SEMIO_WRITE_ERR(e, path));
         }
         p += w;
         size -= (size_t)w;
@@ -66,7 +68,8 @@ int semio_write_atomic(const char *path, const void *data, size_t size, SemioErr
     if (close(fd) != 0 || rename(tmp, path) != 0) {
         int e = errno;
         unlink(tmp);
-        return semio_fail(err, SEMIO_ERR_IO, "%s: cannot finish writing: %s", path, strerror(e));
+        return semio_fail(err, SEMIO_ERR_IO, "%s: cannot finish writing: %s", path,
+                          SEMIO_WRITE_ERR(e, path));
     }
     return 0;
 }
