@@ -684,7 +684,7 @@ static void sign_catalog(void)
 }
 
 /* A write into /dev/full fails with ENOSPC, as on a full disk: the temporary file the
- * writers fill first (NAME.tmpPID) is made a link to it. */
+ * writers fill first (NAME.tmpPID.TID) is made a link to it. */
 static void a_full_disk_is_named(void)
 {
     SKIP_UNLESS(access("/dev/full", W_OK) == 0, "/dev/full cannot be written here");
@@ -692,7 +692,7 @@ static void a_full_disk_is_named(void)
     CHECK(realpath(test_dir(), dir));
     snprintf(want, sizeof(want), "no space left on the device holding %s", dir);
     const char *jpg = test_path("full.jpg");
-    snprintf(tmp, sizeof(tmp), "%s.tmp%ld", jpg, (long)getpid());
+    snprintf(tmp, sizeof(tmp), "%s.tmp%ld.%ld", jpg, (long)getpid(), (long)gettid());
     CHECK(symlink("/dev/full", tmp) == 0);
     uint8_t rgb[16 * 16 * 3] = { 0 };
     SemioError err = { 0 };
@@ -702,7 +702,7 @@ static void a_full_disk_is_named(void)
     CHECK(access(tmp, F_OK) != 0 && access(jpg, F_OK) != 0); /* nothing left behind */
 
     const char *wav = test_path("full.wav");
-    snprintf(tmp, sizeof(tmp), "%s.tmp%ld", wav, (long)getpid());
+    snprintf(tmp, sizeof(tmp), "%s.tmp%ld.%ld", wav, (long)getpid(), (long)gettid());
     CHECK(symlink("/dev/full", tmp) == 0);
     float samples[16000] = { 0 };
     SemioAudio a = { .samples = samples, .n = 16000, .rate = 16000 };
