@@ -98,6 +98,23 @@ check "one segment, one replica" test "$spread" -eq 1
 check "never more than 3 in flight (peak $peak)" test "$peak" -le 3
 check "requests overlap (peak $peak)" test "$peak" -ge 2
 
+# Lists as people write them: spaces around the commas of --url and --signs, on the command
+# line and in semio run's config, are not part of the items.
+"$SEMIO" ask --study "$S" --run spaced --url "http://127.0.0.1:$PORT_r1/v1, http://127.0.0.1:$PORT_r2/v1 " --model m --signs " tonic , clonic" > "$T/out" 2> "$T/err"
+check "--url and --signs items are trimmed" grep -q "12 questions, 0 answered before, 12 answered now" "$T/out"
+check "a trimmed list keeps both replicas" test "$(sql "SELECT base_urls FROM runs WHERE name = 'spaced'")" = "http://127.0.0.1:$PORT_r1/v1,http://127.0.0.1:$PORT_r2/v1"
+cat > "$T/spaced.ini" <<INI
+[study]
+path = s.db
+
+[ask spaced-ini]
+url = http://127.0.0.1:$PORT_r1/v1 ,  http://127.0.0.1:$PORT_r2/v1
+model = m
+signs = tonic, clonic
+INI
+"$SEMIO" run --only ask "$T/spaced.ini" > "$T/out" 2> "$T/err"
+check "semio run's url and signs lists are trimmed" grep -q "12 questions, 0 answered before, 12 answered now" "$T/out"
+
 # kill -9 in the middle, then resume: nothing lost, nothing twice.
 start_server k "" 0.15
 "$SEMIO" ask --study "$S" --run killed --url "http://127.0.0.1:$PORT_k/v1" --model m --signs tonic,clonic,figure4,head_turning --concurrency 2 > "$T/out" 2> "$T/err" &
@@ -260,6 +277,8 @@ check "a refused ask stores no run" test "$(sql "SELECT count(*) FROM runs WHERE
 python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute("INSERT INTO labels(video_id, sign, value) SELECT v.id, s.sign, v.id % 2 FROM videos v, (SELECT '"'"'tonic'"'"' AS sign UNION SELECT '"'"'clonic'"'"') s"); c.commit()' "$S"
 "$SEMIO" eval --study "$S" --run budget --resamples 0 > "$T/out" 2> "$T/err"
 check "eval counts failed answers as left out, not as no" grep -q "| clonic | limb | 0 | 1 |.* 2 failed |" "$T/out"
+"$SEMIO" eval --study "$S" --run "spaced, spaced-ini" --resamples 0 --format csv > "$T/out" 2> "$T/err"
+check "eval's --run items are trimmed" sh -c "grep -q '^spaced,tonic,' '$T/out' && grep -q '^spaced-ini,tonic,' '$T/out'"
 "$SEMIO" ask --study "$S" --run bad --url "ftp://127.0.0.1/v1" --model m > "$T/out" 2> "$T/err"
 check "a non-http URL is refused" grep -q "not an http(s) URL" "$T/err"
 "$SEMIO" ask --study "$S" --run v --url "$URL" --model m --view face > "$T/out" 2> "$T/err"

@@ -62,14 +62,15 @@ int cmd_ask(int argc, char **argv)
         case 's': study = optarg; break;
         case 'r': set.run = optarg; break;
         case 'e': set.engine = optarg; break;
-        case 'u':
-            for (char *save = NULL, *t = strtok_r(optarg, ",", &save); t;
-                 t = strtok_r(NULL, ",", &save)) {
-                if (nurls == sizeof(urls) / sizeof(*urls))
-                    return cli_error("ask: at most 32 --url replicas"), 2;
-                urls[nurls++] = t;
-            }
+        case 'u': {
+            char *items[32];
+            size_t n = semio_list_split(optarg, items, 32);
+            if (nurls + n > 32)
+                return cli_error("ask: at most 32 --url replicas"), 2;
+            for (size_t i = 0; i < n; i++)
+                urls[nurls++] = items[i];
             break;
+        }
         case 'g': set.signs = optarg; break;
         case 'v': set.view = optarg; break;
         case 'p': set.prompts = optarg; break;

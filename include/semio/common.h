@@ -76,6 +76,15 @@ SEMIO_API const SemioFeature *semio_features(size_t *n);
 /** 1 if the optional part `name` is built in, 0 if not or if there is no such part. */
 SEMIO_API int semio_feature_built(const char *name);
 
+/**
+ * Splits a comma-separated list in place, as every list semio reads is split (--url,
+ * --signs, --run, a config's "url = a, b"): the whitespace around each item is cut and
+ * empty items are skipped, so "limb, facial" and "limb,facial" name the same two items.
+ * The first `max` items go to `items`, pointing into `text`; returns how many the list
+ * holds, which may be more than `max` (the caller says its limit).
+ */
+SEMIO_API size_t semio_list_split(char *text, char **items, size_t max);
+
 /** How much of FFmpeg's own log (libavformat, libavcodec, libx264...) reaches stderr. */
 typedef enum SemioLogLevel {
     SEMIO_LOG_QUIET,   /**< nothing: semio's own errors say what failed */

@@ -82,12 +82,10 @@ static void unlink_pending(Ctx *c, Pending *p)
 
 /* Which signs to ask: a comma list of sign ids and groups ("all", "limb", "facial",
  * "audio"), e.g. "limb,facial" or "facial,clonic". */
-static int wanted(const char *spec, const SemioSign *g)
+static int wanted(char *const *items, size_t n, const SemioSign *g)
 {
-    char copy[1024];
-    snprintf(copy, sizeof(copy), "%s", spec);
-    for (char *save = NULL, *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
-        if (!strcmp(t, "all") || !strcmp(t, g->group) || !strcmp(t, g->id))
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(items[i], "all") || !strcmp(items[i], g->group) || !strcmp(items[i], g->id))
             return 1;
     return 0;
 }
@@ -97,17 +95,20 @@ static int choose_signs(const SemioSignSet *cat, const char *spec, const SemioVi
 {
     *n = 0;
     *skipped = 0;
-    char copy[1024];
+    char copy[1024], *items[64];
     snprintf(copy, sizeof(copy), "%s", spec);
-    for (char *save = NULL, *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
-        if (strcmp(t, "all") && strcmp(t, "limb") && strcmp(t, "facial") && strcmp(t, "audio") &&
-            !semio_signs_find(cat, t))
+    size_t nitems = semio_list_split(copy, items, 64);
+    if (nitems > 64)
+        return semio_fail(err, SEMIO_ERR_INVALID, "signs: at most 64 names in the list");
+    for (size_t i = 0; i < nitems; i++)
+        if (strcmp(items[i], "all") && strcmp(items[i], "limb") && strcmp(items[i], "facial") &&
+            strcmp(items[i], "audio") && !semio_signs_find(cat, items[i]))
             return semio_fail(err, SEMIO_ERR_INVALID,
                               "signs: '%s' is neither a sign of the catalog nor all, limb, "
-                              "facial or audio", t);
+                              "facial or audio", items[i]);
     for (size_t i = 0; i < semio_signs_count(cat); i++) {
         const SemioSign *g = semio_signs_get(cat, i);
-        if (!wanted(spec, g))
+        if (!wanted(items, nitems, g))
             continue;
         if (!semio_view_shows(view, g->modality)) {
             (*skipped)++;
