@@ -18,6 +18,14 @@ typedef struct SemioChatReply {
 } SemioChatReply;
 
 /*
+ * Where the value of the "answer" key of the object semio_parse_model_answer reads begins
+ * in `text` (answer.c): the offset of its opening quote, or of its first character when it
+ * is not a string; -1 when there is none or its place is unsure (two "answer" keys in any
+ * case, an escaped key, JSON this walk does not follow).
+ */
+long semio_answer_value_at(const char *text);
+
+/*
  * Reads the NUL-terminated body of a 200 reply. Returns 0 when it holds an answer, or -1
  * with why (a sentence) in `error`. out->content is set whenever the reply had message
  * content, usable or not; out->answer is freed with semio_parsed_answer_free.
