@@ -66,6 +66,8 @@ start_server b "" 0 "" "jerk:broken"
 "$SEMIO" ask --study "$S" --run budget --url "http://127.0.0.1:$PORT_b/v1" --model m --signs tonic,clonic --concurrency 2 --max-retries 2 > "$T/out" 2> "$T/err"
 check "failures after the retry budget" grep -q "6 answered now, 6 failed" "$T/out"
 check "failures keep raw text and attempts, no answer" test "$(sql "SELECT count(*) FROM answers WHERE run_id = 3 AND status = 'failed' AND answer IS NULL AND attempts = 3 AND raw LIKE '{\"answer\": \"yes\", \"justification\": \"cut%' AND sign = 'clonic'")" = 6
+check "failures keep why apart from their raw text" test "$(sql "SELECT count(*) FROM answers WHERE run_id = 3 AND status = 'failed' AND error = 'unusable answer: no JSON object in the answer'")" = 6
+check "answers keep no error" test "$(sql "SELECT count(*) FROM answers WHERE run_id = 3 AND status = 'ok' AND error IS NULL")" = 6
 start_server p "400"
 "$SEMIO" ask --study "$S" --run refused --url "http://127.0.0.1:$PORT_p/v1" --model m --signs tonic --concurrency 1 > "$T/out" 2> "$T/err"
 check "a 400 is not retried" test "$(sql "SELECT attempts FROM answers WHERE run_id = 4 AND status = 'failed'")" = 1
@@ -296,10 +298,17 @@ check "an unknown sign is refused" grep -q "'shiver' is neither a sign" "$T/err"
 "$SEMIO" export --study "$S" --run budget --format pilot-csv -o "$T/export.csv" 2> "$T/err"
 check "export writes the pilot's header" grep -qx "file_name,tonic,justification_for_tonic,clonic,justification_for_clonic" "$T/export.csv"
 check "export has a row per recording" test "$(wc -l < "$T/export.csv")" -eq 3
-check "export marks failed signs fail, merges justifications" grep -q '^Q1@1-1-2024@R1@sz_v1.mp4,[a-z]*,test server says so at 00:01,fail,$' "$T/export.csv"
+check "export marks failed signs fail with why, merges justifications" grep -q '^Q1@1-1-2024@R1@sz_v1.mp4,[a-z]*,test server says so at 00:01,fail,unusable answer: no JSON object in the answer$' "$T/export.csv"
 "$SEMIO" export --study "$S" --run budget --format jsonl > "$T/export.jsonl" 2> "$T/err"
 check "jsonl has every answer" test "$(wc -l < "$T/export.jsonl")" -eq 12
 check "jsonl carries raw text of failures" grep -q '"status":"failed","attempts":3' "$T/export.jsonl"
+check "jsonl carries why they failed" grep -q '"raw":"{\\"answer\\": \\"yes\\", \\"justification\\": \\"cut","error":"unusable answer: no JSON object in the answer","status":"failed"' "$T/export.jsonl"
+"$SEMIO" status --study "$S" > "$T/out" 2> "$T/err"
+check "status says why a run's answers failed" sh -c "grep -A1 '^run: *budget ' '$T/out' | grep -qx '  6 failed: unusable answer: no JSON object in the answer'"
+"$SEMIO" status --study "$S" --json > "$T/out" 2> "$T/err"
+check "status --json lists the reasons" python3 -c 'import json,sys; f=json.load(open(sys.argv[1]))["failures"]; assert {"run": "budget", "error": "unusable answer: no JSON object in the answer", "answers": 6} in f, f' "$T/out"
+"$SEMIO" eval --study "$S" --run budget --resamples 0 > "$T/out" 2> "$T/err"
+check "eval's provenance says why answers failed" grep -q "failed: 6 (unusable answer: no JSON object in the answer)" "$T/out"
 "$SEMIO" export --study "$S" --run nope > "$T/out" 2> "$T/err"
 check "export of an unknown run" grep -q "no run named 'nope'" "$T/err"
 "$SEMIO" import --study "$S" --run reimported "$T/export.csv" > "$T/out" 2> "$T/err"

@@ -146,7 +146,8 @@ int cmd_ask(int argc, char **argv)
     printf(kinematic ? "run '%s': %lld questions, %lld answered before, %lld answered now, "
                        "%lld not measurable (stored with the reason)\n"
                      : "run '%s': %lld questions, %lld answered before, %lld answered now, "
-                       "%lld failed (stored with their raw text)\n", set.run, (long long)rep.planned,
-           (long long)rep.done_before, (long long)rep.answered, (long long)rep.failed);
+                       "%lld failed (stored with their raw text and why)\n", set.run,
+           (long long)rep.planned, (long long)rep.done_before, (long long)rep.answered,
+           (long long)rep.failed);
     return r == SEMIO_ERR_INTERRUPTED ? cli_fail(&err, r) : 0;
 }

@@ -194,8 +194,8 @@ static const Command commands[] = {
       "P(yes) comes from logprobs when the server gives them. Connection errors,\n"
       "timeouts, 5xx, 429 (Retry-After honoured, up to --max-wait seconds) and unusable\n"
       "answers are retried with backoff; after --max-retries the answer is stored as failed\n"
-      "with its raw text, never as \"no\". Each answer is committed as it arrives: running\n"
-      "the same command again asks only what is missing. Ctrl-C or SIGTERM stops within a\n"
+      "with its raw text and why, never as \"no\". Each answer is committed as it arrives:\n"
+      "running the same command again asks only what is missing. Ctrl-C or SIGTERM stops within a\n"
       "second, abandoning the questions in flight (exit 130 or 143); a second Ctrl-C ends\n"
       "semio at once.\n"
       "--view pose sends the skeleton overlays of semio enhance --view pose instead of the\n"
@@ -219,8 +219,9 @@ static const Command commands[] = {
       "\n"
       "pilot-csv: one row per recording (windows merged by any-yes), a column per sign and\n"
       "a justification_for_SIGN column (the deciding windows' justifications, joined\n"
-      "without repeats); fail where no window has an answer. jsonl: every stored answer\n"
-      "with its segment, P(yes), onset, raw text, attempts, latency and tokens.\n" },
+      "without repeats); fail where no window has an answer, with why they failed in its\n"
+      "justification column. jsonl: every stored answer with its segment, P(yes), onset,\n"
+      "raw text, error, attempts, latency and tokens.\n" },
     { "import", cmd_import, "add published predictions to a study as a run",
       "usage: semio import --study STUDY.db --run NAME [--replace] PREDICTIONS.csv\n"
       "\n"

@@ -120,7 +120,7 @@ typedef struct SemioCompletion {
     int ok;                       /**< 1: an answer; 0: failed after all attempts */
     SemioParsedAnswer answer;
     double p_yes;                 /**< P(yes) (logprobs, or the evidence's strength); NaN if none */
-    const char *raw;              /**< the model's text (or the last error body) */
+    const char *raw;              /**< the model's text (or, without one, the last error body) */
     int attempts;
     double latency_ms;            /**< of the last attempt */
     int prompt_tokens, completion_tokens; /**< -1 when not reported */

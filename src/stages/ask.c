@@ -293,8 +293,9 @@ static void on_answer(void *user, const SemioCompletion *c)
         sqlite3_bind_double(st, 10, c->answer.onset_s);
     if (c->raw)
         sqlite3_bind_text(st, 11, c->raw, -1, SQLITE_STATIC);
-    else if (c->error)
-        sqlite3_bind_text(st, 11, c->error, -1, SQLITE_STATIC);
+    if (!c->ok) /* the reason beside the raw text it failed on: neither hides the other */
+        sqlite3_bind_text(st, 18, c->error ? c->error : "failed (no reason given)", -1,
+                          SQLITE_STATIC);
     sqlite3_bind_text(st, 12, c->ok ? "ok" : "failed", -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 13, c->attempts);
     sqlite3_bind_double(st, 14, c->latency_ms);
@@ -322,8 +323,8 @@ static int prepare_answers(SemioStudy *s, sqlite3_stmt **done_q, sqlite3_stmt **
                                         "sign, view, prompt_hash, answer, p_yes, "
                                         "justification, onset_s, raw, status, attempts, "
                                         "latency_ms, prompt_tokens, completion_tokens, "
-                                        "answered_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
-                                        "?,?)", err);
+                                        "answered_at, error) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,"
+                                        "?,?,?,?,?,?)", err);
     return r;
 }
 

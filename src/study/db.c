@@ -13,7 +13,7 @@
 #include "util/fs.h"
 #include "util/utf8.h"
 
-#define SCHEMA_VERSION 4
+#define SCHEMA_VERSION 5
 
 /* Version 1: recordings, labels, segments, samples. */
 static const char schema_v1[] =
@@ -127,9 +127,16 @@ static const char schema_v4[] =
     "  status TEXT NOT NULL CHECK (status IN ('ok', 'failed')), error TEXT,\n"
     "  made_at TEXT NOT NULL, PRIMARY KEY (segment_id, source));\n";
 
+/*
+ * Version 5: why an answer failed, apart from the raw text it failed on (raw held one or
+ * the other: an HTTP error's body, or the unusable text of a model). NULL for answers
+ * stored before, whose raw may hold either.
+ */
+static const char schema_v5[] = "ALTER TABLE answers ADD COLUMN error TEXT;\n";
+
 /* migrations[v] takes a study from version v to v + 1. */
 static const char *const migrations[SCHEMA_VERSION] = { schema_v1, schema_v2, schema_v3,
-                                                        schema_v4 };
+                                                        schema_v4, schema_v5 };
 
 int semio_db_fail(SemioStudy *s, SemioError *err, const char *what)
 {
