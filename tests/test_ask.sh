@@ -75,6 +75,65 @@ start_server t "slow:3"
 "$SEMIO" ask --study "$S" --run timeout --url "http://127.0.0.1:$PORT_t/v1" --model m --signs tonic --concurrency 1 --timeout 1 --max-retries 1 > "$T/out" 2> "$T/err"
 check "a timeout is retried" test "$(sql "SELECT count(*) FROM answers WHERE run_id = 5 AND status = 'ok' AND attempts = 2")" = 1
 
+# Only what can help is tried again: a gateway's 502 and 504 are; a refusal (400, 404,
+# 422) is not; a 500 that repeats itself word for word ends the question; a cut-off answer
+# is asked once more with twice the tokens; a server that cannot take the model or the
+# pictures stops the run, naming itself and its words. Each question keeps why it failed.
+of() { sql "SELECT $2 FROM answers a JOIN runs r ON r.id = a.run_id WHERE r.name = '$1' ${3:+AND $3}"; }
+start_server g "502,504"
+"$SEMIO" ask --study "$S" --run gateway --url "http://127.0.0.1:$PORT_g/v1" --model m --signs tonic --concurrency 1 --max-wait 0.05 > "$T/out" 2> "$T/err"
+check "502 and 504 are retried" grep -q "6 answered now, 0 failed" "$T/out"
+check "502 and 504 cost an attempt each" test "$(of gateway "sum(attempts)")" -eq 8
+for code in 400 404 422; do
+  start_server "c$code" "" 0 "" "JSON:$code"
+  eval "port=\$PORT_c$code"
+  "$SEMIO" ask --study "$S" --run "refused$code" --url "http://127.0.0.1:$port/v1" --model m --signs tonic --max-retries 3 --max-wait 0.05 > "$T/out" 2> "$T/err"
+  check "HTTP $code is not retried" test "$(of "refused$code" "count(*) || ' ' || sum(attempts)" "a.status = 'failed'")" = "6 6"
+  check "HTTP $code: asked once each" test "$(lines "$T/c$code.log")" -eq 6
+  check "HTTP $code: why is kept, the body as raw text" test "$(of "refused$code" "count(*)" "a.error = 'HTTP $code: injected $code' AND a.raw = '{\"error\": \"injected $code\"}'")" -eq 6
+done
+start_server f403 "" 0 "" "JSON:403"
+"$SEMIO" ask --study "$S" --run forbidden --url "http://127.0.0.1:$PORT_f403/v1" --model m --signs tonic --concurrency 1 --max-retries 3 > "$T/out" 2> "$T/err"
+rc=$?
+check "a 403 stops the run, unretried" sh -c "[ $rc -eq 1 ] && grep -q 'refused the request (HTTP 403)' '$T/err' && [ \$(wc -l < '$T/f403.log') -eq 1 ]"
+start_server s500 "" 0 "" "JSON:500"
+"$SEMIO" ask --study "$S" --run same500 --url "http://127.0.0.1:$PORT_s500/v1" --model m --signs tonic --concurrency 1 --max-retries 5 --max-wait 0.05 > "$T/out" 2> "$T/err"
+check "a 500 said twice the same way ends the question" test "$(of same500 "count(*) || ' ' || sum(attempts)" "a.status = 'failed'")" = "6 12"
+check "and says so, the body kept as raw text" test "$(of same500 "count(*)" "a.error = 'the server failed the same way twice: HTTP 500: injected 500' AND a.raw = '{\"error\": \"injected 500\"}'")" -eq 6
+start_server n500 "" 0 "" "JSON:500n"
+"$SEMIO" ask --study "$S" --run other500 --url "http://127.0.0.1:$PORT_n500/v1" --model m --signs tonic --concurrency 1 --max-retries 2 --max-wait 0.05 > "$T/out" 2> "$T/err"
+check "a 500 that changes is retried to the budget" test "$(of other500 "count(*) || ' ' || sum(attempts)" "a.status = 'failed'")" = "6 18"
+check "its error is the last body's words, its raw text that body" test "$(of other500 "count(*)" "a.error LIKE 'HTTP 500: injected 500 number %' AND a.raw LIKE '%' || substr(a.error, 11) || '\"}'")" -eq 6
+start_server cut "" 0 "" "JSON:length:1000"
+"$SEMIO" ask --study "$S" --run cut --url "http://127.0.0.1:$PORT_cut/v1" --model m --signs tonic --concurrency 1 > "$T/out" 2> "$T/err"
+check "an answer cut off at max_tokens is asked again with twice the room" grep -q "6 answered now, 0 failed" "$T/out"
+check "at 512 tokens, then 1024" sh -c "[ \$(grep -c '\"max_tokens\": 512' '$T/cut.log') -eq 6 ] && [ \$(grep -c '\"max_tokens\": 1024' '$T/cut.log') -eq 6 ]"
+start_server cut2 "" 0 "" "JSON:length:100000"
+"$SEMIO" ask --study "$S" --run cut2 --url "http://127.0.0.1:$PORT_cut2/v1" --model m --signs tonic --concurrency 1 > "$T/out" 2> "$T/err"
+check "cut off twice: failed, saying so, the cut text kept" test "$(of cut2 "count(*)" "a.status = 'failed' AND a.attempts = 2 AND a.error = 'cut off at max_tokens (finish_reason length): at 512 tokens and again at 1024' AND a.raw LIKE '{\"answer\": %'")" -eq 6
+"$SEMIO" ask --study "$S" --run cut3 --url "http://127.0.0.1:$PORT_cut2/v1" --model m --signs tonic --concurrency 1 --max-tokens 8192 > "$T/out" 2> "$T/err"
+check "no more than 8192 tokens are asked for" test "$(of cut3 "count(*)" "a.attempts = 1 AND a.error = 'cut off at max_tokens (finish_reason length) at 8192 tokens'")" -eq 6
+k=0
+for srv in vllm vllm-model llama ollama ollama-model lmdeploy-model; do
+  k=$((k + 1))
+  case $srv in
+    vllm) words="m is not a multimodal model" ;;
+    vllm-model) words='The model `m` does not exist.' ;;
+    llama) words="image input is not supported by this server" ;;
+    ollama) words="this model does not support image input" ;;
+    ollama-model) words='model "m" not found, try pulling it first' ;;
+    lmdeploy-model) words="The model 'm' does not exist." ;;
+  esac
+  start_server "u$k" "" 0 "" "JSON:unsupported:$srv"
+  eval "port=\$PORT_u$k"
+  "$SEMIO" ask --study "$S" --run "unsupported$k" --url "http://127.0.0.1:$port/v1" --model m --signs tonic --concurrency 2 --max-retries 3 > "$T/out" 2> "$T/err"
+  rc=$?
+  check "$srv: a server that cannot take the model or the pictures stops the run" test "$rc" -eq 1
+  check "$srv: the message names the server" grep -qF "the server http://127.0.0.1:$port/v1/chat/completions cannot do what semio asks" "$T/err"
+  check "$srv: and its words" grep -qF -- "$words" "$T/err"
+  check "$srv: nothing stored, nothing retried" sh -c "[ \$(wc -l < '$T/u$k.log') -le 2 ] && [ '$(of "unsupported$k" "count(*)")' -eq 0 ]"
+done
+
 # Concurrency bound and replica affinity: two replicas, slow answers, 3 in flight at most.
 start_server r1 "" 0.2
 start_server r2 "" 0.2

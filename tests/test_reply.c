@@ -1,12 +1,14 @@
 /*
- * Reading servers' replies (src/engine/reply.c, not exported: this test links the
- * library's own objects): P(yes) from the token where the answer's value begins, however a
- * tokenizer cut the text around it, and no P(yes) where that place is unsure.
+ * Reading servers' replies (src/engine/reply.c and http.c, not exported: this test links
+ * the library's own objects): P(yes) from the token where the answer's value begins,
+ * however a tokenizer cut the text around it, and no P(yes) where that place is unsure;
+ * what an error body says, and which refusals stop a run.
  */
 #include <json-c/json.h>
 #include <math.h>
 #include <stdlib.h>
 
+#include "engine/http.h"
 #include "engine/reply.h"
 #include "harness.h"
 
@@ -183,6 +185,51 @@ static void answer_value_place(void)
     CHECK_INT(semio_answer_value_at("no object"), -1);
 }
 
+/* Servers' error bodies: their words on one line, and those that say no question can be
+ * answered (the run stops) apart from those that concern one request. */
+static void server_words(void)
+{
+    char w[128];
+    semio_http_error_words("{\"object\": \"error\", \"message\": \"m is not a multimodal "
+                           "model\", \"code\": 400}", w, sizeof(w));
+    CHECK_STR(w, "m is not a multimodal model");
+    semio_http_error_words("{\"error\": {\"code\": 500, \"message\": \"image input is not "
+                           "supported by this server\"}}", w, sizeof(w));
+    CHECK_STR(w, "image input is not supported by this server");
+    semio_http_error_words("{\"error\": \"injected\\n 500\"}", w, sizeof(w));
+    CHECK_STR(w, "injected 500");
+    semio_http_error_words("<html>\n  <b>502</b> Bad   Gateway\n</html>", w, sizeof(w));
+    CHECK_STR(w, "<html> <b>502</b> Bad Gateway </html>");
+    semio_http_error_words("", w, sizeof(w));
+    CHECK_STR(w, "(no body)");
+    semio_http_error_words("{\"detail\": [{\"msg\": \"field required\"}]}", w, 12);
+    CHECK_INT(strlen(w), 11);
+    static const char *const stop[] = {
+        "Qwen/Qwen2.5-7B-Instruct is not a multimodal model",
+        "The model `qwen-vl` does not exist.",
+        "The model 'qwen-vl' does not exist.",
+        "At most 0 image(s) may be provided in one request.",
+        "At most 16 image(s) may be provided in one prompt.",
+        "image input is not supported by this server",
+        "audio input is not supported by this server",
+        "this model does not support image input",
+        "model \"llava\" not found, try pulling it first",
+    };
+    for (size_t i = 0; i < sizeof(stop) / sizeof(*stop); i++)
+        CHECK_MSG(semio_http_unsupported(stop[i]), "not a stop: %s", stop[i]);
+    static const char *const go_on[] = {
+        "injected 500", "CUDA out of memory", "the question must be the last part",
+        "Request timed out", "no such path /v2/chat/completions", "file does not exist",
+    };
+    for (size_t i = 0; i < sizeof(go_on) / sizeof(*go_on); i++)
+        CHECK_MSG(!semio_http_unsupported(go_on[i]), "a stop: %s", go_on[i]);
+    int retried[] = { 408, 429, 500, 502, 503, 504 }, refused[] = { 400, 401, 403, 404, 422, 501 };
+    for (size_t i = 0; i < 6; i++) {
+        CHECK_MSG(semio_http_retryable(retried[i]), "%d not retried", retried[i]);
+        CHECK_MSG(!semio_http_retryable(refused[i]), "%d retried", refused[i]);
+    }
+}
+
 int main(int argc, char **argv)
 {
     static const TestCase cases[] = {
@@ -190,6 +237,7 @@ int main(int argc, char **argv)
         TEST(p_yes_not_from_the_justification),
         TEST(no_p_yes_when_unsure),
         TEST(answer_value_place),
+        TEST(server_words),
     };
     return test_main(cases, sizeof(cases) / sizeof(*cases), argc, argv);
 }

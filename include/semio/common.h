@@ -32,7 +32,8 @@ typedef enum SemioCode {
     SEMIO_ERR_NOT_FOUND = -7, /**< a named thing does not exist */
     SEMIO_ERR_CONFLICT = -8,  /**< the request contradicts what is stored */
     SEMIO_ERR_INTERRUPTED = -9,
-    SEMIO_ERR_REFUSED = -10,  /**< a server refused the request for good (credentials) */
+    SEMIO_ERR_REFUSED = -10,  /**< a server refused the request for good (credentials, a
+                                   model or an input it does not have) */
     SEMIO_ERR_NOT_BUILT = -11, /**< an optional part this semio was built without (see
                                     semio_features) */
 } SemioCode;

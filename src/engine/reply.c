@@ -162,6 +162,10 @@ int semio_chat_reply_read(const char *body, int allow_na, SemioChatReply *out, c
                !json_object_object_get_ex(msg, "content", &content) || !content) {
         snprintf(error, error_size, "the response has no message content");
     } else {
+        json_object *reason;
+        out->cut_off = json_object_object_get_ex(choice, "finish_reason", &reason) &&
+                       json_object_is_type(reason, json_type_string) &&
+                       !strcmp(json_object_get_string(reason), "length");
         out->content = strdup(json_object_get_string(content));
         char why[160];
         if (semio_parse_model_answer(out->content, allow_na, &out->answer, why, sizeof(why)) == 0) {

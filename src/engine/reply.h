@@ -15,6 +15,7 @@ typedef struct SemioChatReply {
     double p_yes;             /* NaN unless an answer was read and its logprobs give P(yes) */
     int prompt_tokens, completion_tokens; /* -1 unless an answer was read and usage has them */
     char *content;            /* the message's text (the caller frees), NULL when it has none */
+    int cut_off;              /* finish_reason "length": the text ran into max_tokens */
 } SemioChatReply;
 
 /*

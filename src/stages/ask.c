@@ -273,6 +273,17 @@ static void on_answer(void *user, const SemioCompletion *c)
         unlink_pending(x, p);
         return;
     }
+    /* A server that cannot do what every question asks (the model is not there, it takes
+     * no pictures or no sound): the same path, naming the server and its words. */
+    if (!c->ok && c->stop_run) {
+        if (!x->fatal)
+            x->fatal = semio_fail(x->err, SEMIO_ERR_REFUSED, "%s: %s; the run stops: no "
+                                  "other question would fare better. Nothing was stored for "
+                                  "the refused questions: fix the server or the run's "
+                                  "settings and ask again", x->s->path, c->error);
+        unlink_pending(x, p);
+        return;
+    }
     sqlite3_stmt *st = x->insert;
     char now[32];
     sqlite3_reset(st);
