@@ -4,10 +4,15 @@
 It validates every chat-completion request (content-part order, data URLs that decode to
 JPEG, frame times increasing, the answer schema) and answers 400 with the reason when one
 is wrong. Faults are consumed one per request in arrival order (--faults), or hit every question that
-contains a word (--always WORD:BEHAVIOUR); otherwise it answers normally: ok, 500, 400, 429:SECONDS or 503:SECONDS (with Retry-After), slow:SECONDS, reset (no
-reply), empty (no choices), fenced (JSON in a code fence with prose), broken (truncated
-JSON), nojson (prose). Each request is logged as one JSON line (--log). The answer is
-"yes" when the question's length is even; P(yes) is 0.8 for yes, 0.3 for no.
+contains a word (--always WORD:BEHAVIOUR); otherwise it answers normally: ok, 500 (the same
+body each time), 500n (a body that differs each time), 400, 401, 403, 404, 422 (refusals),
+502, 504 (a gateway's errors), 429:SECONDS or 503:SECONDS (with Retry-After), slow:SECONDS,
+reset (no reply), empty (no choices), fenced (JSON in a code fence with prose), broken
+(truncated JSON), nojson (prose), length:N (the answer cut off at max_tokens, finish_reason
+length, unless the request allows N tokens or more), unsupported:SERVER (what SERVER says
+when it cannot take the model or the pictures: vllm, vllm-model, llama, ollama,
+ollama-model, lmdeploy-model). Each request is logged as one JSON line (--log). The answer
+is "yes" when the question's length is even; P(yes) is 0.8 for yes, 0.3 for no.
 """
 import argparse
 import base64
@@ -22,6 +27,23 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOCK = threading.Lock()
+# What servers say when they cannot take the model or the pictures (status, body): vLLM
+# (a text-only model; a model it does not serve), llama-server without --mmproj, Ollama (a
+# text-only model; a model not pulled), LMDeploy (a model it does not serve).
+UNSUPPORTED = {
+    "vllm": (400, '{"object": "error", "message": "MODEL is not a multimodal model", '
+                  '"type": "BadRequestError", "param": null, "code": 400}'),
+    "vllm-model": (404, '{"object": "error", "message": "The model `MODEL` does not exist.", '
+                        '"type": "NotFoundError", "param": null, "code": 404}'),
+    "llama": (500, '{"error": {"code": 500, "message": "image input is not supported by this '
+                   'server", "type": "server_error"}}'),
+    "ollama": (400, '{"error": {"message": "this model does not support image input", '
+                    '"type": "invalid_request_error", "param": null, "code": null}}'),
+    "ollama-model": (404, '{"error": {"message": "model \\"MODEL\\" not found, try pulling it '
+                          'first", "type": "api_error", "param": null, "code": null}}'),
+    "lmdeploy-model": (404, '{"object": "error", "message": "The model \'MODEL\' does not '
+                            'exist.", "code": 404}'),
+}
 STATE = {"arrivals": 0, "inflight": 0, "faults": [], "log": None, "args": None, "lru": []}
 
 
@@ -89,7 +111,10 @@ def answer_message(question, behaviour, logprobs):
         text = '{"answer": "yes", "justification": "cut'
     elif behaviour == "nojson":
         text = "I think the answer is probably yes."
-    choice = {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": text}}
+    elif behaviour == "cut":
+        text = text[:30]
+    choice = {"index": 0, "finish_reason": "length" if behaviour == "cut" else "stop",
+              "message": {"role": "assistant", "content": text}}
     if logprobs:
         p = 0.8 if yes else 0.3
         word = "yes" if yes else "no"
@@ -191,6 +216,7 @@ class Handler(BaseHTTPRequestHandler):
                  "images": sum(1 for p in parts if isinstance(p, dict) and p.get("type") == "image_url"),
                  "audio": sum(1 for p in parts if isinstance(p, dict) and p.get("type") == "input_audio"),
                  "segment": hashlib.sha1(first.encode()).hexdigest()[:12], "t": time.time(),
+                 "max_tokens": body.get("max_tokens"),
                  "transcript": "speech-to-text transcript" in question}
         with LOCK:
             if args.lru:  # a prefix cache holding the image tokens of the last N windows
@@ -211,8 +237,18 @@ class Handler(BaseHTTPRequestHandler):
         kind, _, arg = behaviour.partition(":")
         if kind == "500":
             return self.reply(500, {"error": "injected 500"})
-        if kind == "400":
-            return self.reply(400, {"error": "injected 400"})
+        if kind == "500n":
+            with LOCK:
+                STATE["n500"] = STATE.get("n500", 0) + 1
+                n = STATE["n500"]
+            return self.reply(500, {"error": "injected 500 number %d" % n})
+        if kind in ("400", "401", "403", "404", "422"):
+            return self.reply(int(kind), {"error": "injected " + kind})
+        if kind in ("502", "504"):
+            return self.reply(int(kind), {"error": "bad gateway"})
+        if kind == "unsupported":
+            code, said = UNSUPPORTED[arg]
+            return self.reply(code, json.loads(said.replace("MODEL", body["model"])))
         if kind in ("429", "503"):
             return self.reply(int(kind), {"error": "slow down"}, {"Retry-After": arg or "1"})
         if kind == "slow":
@@ -223,6 +259,8 @@ class Handler(BaseHTTPRequestHandler):
             return None
         if kind == "empty":
             return self.reply(200, {"id": "x", "object": "chat.completion", "choices": []})
+        if kind == "length" and body.get("max_tokens", 0) < int(arg):
+            kind = "cut"
         choice = answer_message(question, kind, body.get("logprobs"))
         self.reply(200, {"id": "x", "object": "chat.completion", "model": body["model"],
                          "choices": [choice],

@@ -66,12 +66,73 @@ start_server b "" 0 "" "jerk:broken"
 "$SEMIO" ask --study "$S" --run budget --url "http://127.0.0.1:$PORT_b/v1" --model m --signs tonic,clonic --concurrency 2 --max-retries 2 > "$T/out" 2> "$T/err"
 check "failures after the retry budget" grep -q "6 answered now, 6 failed" "$T/out"
 check "failures keep raw text and attempts, no answer" test "$(sql "SELECT count(*) FROM answers WHERE run_id = 3 AND status = 'failed' AND answer IS NULL AND attempts = 3 AND raw LIKE '{\"answer\": \"yes\", \"justification\": \"cut%' AND sign = 'clonic'")" = 6
+check "failures keep why apart from their raw text" test "$(sql "SELECT count(*) FROM answers WHERE run_id = 3 AND status = 'failed' AND error = 'unusable answer: no JSON object in the answer'")" = 6
+check "answers keep no error" test "$(sql "SELECT count(*) FROM answers WHERE run_id = 3 AND status = 'ok' AND error IS NULL")" = 6
 start_server p "400"
 "$SEMIO" ask --study "$S" --run refused --url "http://127.0.0.1:$PORT_p/v1" --model m --signs tonic --concurrency 1 > "$T/out" 2> "$T/err"
 check "a 400 is not retried" test "$(sql "SELECT attempts FROM answers WHERE run_id = 4 AND status = 'failed'")" = 1
 start_server t "slow:3"
 "$SEMIO" ask --study "$S" --run timeout --url "http://127.0.0.1:$PORT_t/v1" --model m --signs tonic --concurrency 1 --timeout 1 --max-retries 1 > "$T/out" 2> "$T/err"
 check "a timeout is retried" test "$(sql "SELECT count(*) FROM answers WHERE run_id = 5 AND status = 'ok' AND attempts = 2")" = 1
+
+# Only what can help is tried again: a gateway's 502 and 504 are; a refusal (400, 404,
+# 422) is not; a 500 that repeats itself word for word ends the question; a cut-off answer
+# is asked once more with twice the tokens; a server that cannot take the model or the
+# pictures stops the run, naming itself and its words. Each question keeps why it failed.
+of() { sql "SELECT $2 FROM answers a JOIN runs r ON r.id = a.run_id WHERE r.name = '$1' ${3:+AND $3}"; }
+start_server g "502,504"
+"$SEMIO" ask --study "$S" --run gateway --url "http://127.0.0.1:$PORT_g/v1" --model m --signs tonic --concurrency 1 --max-wait 0.05 > "$T/out" 2> "$T/err"
+check "502 and 504 are retried" grep -q "6 answered now, 0 failed" "$T/out"
+check "502 and 504 cost an attempt each" test "$(of gateway "sum(attempts)")" -eq 8
+for code in 400 404 422; do
+  start_server "c$code" "" 0 "" "JSON:$code"
+  eval "port=\$PORT_c$code"
+  "$SEMIO" ask --study "$S" --run "refused$code" --url "http://127.0.0.1:$port/v1" --model m --signs tonic --max-retries 3 --max-wait 0.05 > "$T/out" 2> "$T/err"
+  check "HTTP $code is not retried" test "$(of "refused$code" "count(*) || ' ' || sum(attempts)" "a.status = 'failed'")" = "6 6"
+  check "HTTP $code: asked once each" test "$(lines "$T/c$code.log")" -eq 6
+  check "HTTP $code: why is kept, the body as raw text" test "$(of "refused$code" "count(*)" "a.error = 'HTTP $code: injected $code' AND a.raw = '{\"error\": \"injected $code\"}'")" -eq 6
+done
+start_server f403 "" 0 "" "JSON:403"
+"$SEMIO" ask --study "$S" --run forbidden --url "http://127.0.0.1:$PORT_f403/v1" --model m --signs tonic --concurrency 1 --max-retries 3 > "$T/out" 2> "$T/err"
+rc=$?
+check "a 403 stops the run, unretried" sh -c "[ $rc -eq 1 ] && grep -q 'refused the request (HTTP 403)' '$T/err' && [ \$(wc -l < '$T/f403.log') -eq 1 ]"
+start_server s500 "" 0 "" "JSON:500"
+"$SEMIO" ask --study "$S" --run same500 --url "http://127.0.0.1:$PORT_s500/v1" --model m --signs tonic --concurrency 1 --max-retries 5 --max-wait 0.05 > "$T/out" 2> "$T/err"
+check "a 500 said twice the same way ends the question" test "$(of same500 "count(*) || ' ' || sum(attempts)" "a.status = 'failed'")" = "6 12"
+check "and says so, the body kept as raw text" test "$(of same500 "count(*)" "a.error = 'the server failed the same way twice: HTTP 500: injected 500' AND a.raw = '{\"error\": \"injected 500\"}'")" -eq 6
+start_server n500 "" 0 "" "JSON:500n"
+"$SEMIO" ask --study "$S" --run other500 --url "http://127.0.0.1:$PORT_n500/v1" --model m --signs tonic --concurrency 1 --max-retries 2 --max-wait 0.05 > "$T/out" 2> "$T/err"
+check "a 500 that changes is retried to the budget" test "$(of other500 "count(*) || ' ' || sum(attempts)" "a.status = 'failed'")" = "6 18"
+check "its error is the last body's words, its raw text that body" test "$(of other500 "count(*)" "a.error LIKE 'HTTP 500: injected 500 number %' AND a.raw LIKE '%' || substr(a.error, 11) || '\"}'")" -eq 6
+start_server cut "" 0 "" "JSON:length:1000"
+"$SEMIO" ask --study "$S" --run cut --url "http://127.0.0.1:$PORT_cut/v1" --model m --signs tonic --concurrency 1 > "$T/out" 2> "$T/err"
+check "an answer cut off at max_tokens is asked again with twice the room" grep -q "6 answered now, 0 failed" "$T/out"
+check "at 512 tokens, then 1024" sh -c "[ \$(grep -c '\"max_tokens\": 512' '$T/cut.log') -eq 6 ] && [ \$(grep -c '\"max_tokens\": 1024' '$T/cut.log') -eq 6 ]"
+start_server cut2 "" 0 "" "JSON:length:100000"
+"$SEMIO" ask --study "$S" --run cut2 --url "http://127.0.0.1:$PORT_cut2/v1" --model m --signs tonic --concurrency 1 > "$T/out" 2> "$T/err"
+check "cut off twice: failed, saying so, the cut text kept" test "$(of cut2 "count(*)" "a.status = 'failed' AND a.attempts = 2 AND a.error = 'cut off at max_tokens (finish_reason length): at 512 tokens and again at 1024' AND a.raw LIKE '{\"answer\": %'")" -eq 6
+"$SEMIO" ask --study "$S" --run cut3 --url "http://127.0.0.1:$PORT_cut2/v1" --model m --signs tonic --concurrency 1 --max-tokens 8192 > "$T/out" 2> "$T/err"
+check "no more than 8192 tokens are asked for" test "$(of cut3 "count(*)" "a.attempts = 1 AND a.error = 'cut off at max_tokens (finish_reason length) at 8192 tokens'")" -eq 6
+k=0
+for srv in vllm vllm-model llama ollama ollama-model lmdeploy-model; do
+  k=$((k + 1))
+  case $srv in
+    vllm) words="m is not a multimodal model" ;;
+    vllm-model) words='The model `m` does not exist.' ;;
+    llama) words="image input is not supported by this server" ;;
+    ollama) words="this model does not support image input" ;;
+    ollama-model) words='model "m" not found, try pulling it first' ;;
+    lmdeploy-model) words="The model 'm' does not exist." ;;
+  esac
+  start_server "u$k" "" 0 "" "JSON:unsupported:$srv"
+  eval "port=\$PORT_u$k"
+  "$SEMIO" ask --study "$S" --run "unsupported$k" --url "http://127.0.0.1:$port/v1" --model m --signs tonic --concurrency 2 --max-retries 3 > "$T/out" 2> "$T/err"
+  rc=$?
+  check "$srv: a server that cannot take the model or the pictures stops the run" test "$rc" -eq 1
+  check "$srv: the message names the server" grep -qF "the server http://127.0.0.1:$port/v1/chat/completions cannot do what semio asks" "$T/err"
+  check "$srv: and its words" grep -qF -- "$words" "$T/err"
+  check "$srv: nothing stored, nothing retried" sh -c "[ \$(wc -l < '$T/u$k.log') -le 2 ] && [ '$(of "unsupported$k" "count(*)")' -eq 0 ]"
+done
 
 # Concurrency bound and replica affinity: two replicas, slow answers, 3 in flight at most.
 start_server r1 "" 0.2
@@ -97,6 +158,23 @@ check "both replicas used" test "$nports" -eq 2
 check "one segment, one replica" test "$spread" -eq 1
 check "never more than 3 in flight (peak $peak)" test "$peak" -le 3
 check "requests overlap (peak $peak)" test "$peak" -ge 2
+
+# Lists as people write them: spaces around the commas of --url and --signs, on the command
+# line and in semio run's config, are not part of the items.
+"$SEMIO" ask --study "$S" --run spaced --url "http://127.0.0.1:$PORT_r1/v1, http://127.0.0.1:$PORT_r2/v1 " --model m --signs " tonic , clonic" > "$T/out" 2> "$T/err"
+check "--url and --signs items are trimmed" grep -q "12 questions, 0 answered before, 12 answered now" "$T/out"
+check "a trimmed list keeps both replicas" test "$(sql "SELECT base_urls FROM runs WHERE name = 'spaced'")" = "http://127.0.0.1:$PORT_r1/v1,http://127.0.0.1:$PORT_r2/v1"
+cat > "$T/spaced.ini" <<INI
+[study]
+path = s.db
+
+[ask spaced-ini]
+url = http://127.0.0.1:$PORT_r1/v1 ,  http://127.0.0.1:$PORT_r2/v1
+model = m
+signs = tonic, clonic
+INI
+"$SEMIO" run --only ask "$T/spaced.ini" > "$T/out" 2> "$T/err"
+check "semio run's url and signs lists are trimmed" grep -q "12 questions, 0 answered before, 12 answered now" "$T/out"
 
 # kill -9 in the middle, then resume: nothing lost, nothing twice.
 start_server k "" 0.15
@@ -260,6 +338,8 @@ check "a refused ask stores no run" test "$(sql "SELECT count(*) FROM runs WHERE
 python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute("INSERT INTO labels(video_id, sign, value) SELECT v.id, s.sign, v.id % 2 FROM videos v, (SELECT '"'"'tonic'"'"' AS sign UNION SELECT '"'"'clonic'"'"') s"); c.commit()' "$S"
 "$SEMIO" eval --study "$S" --run budget --resamples 0 > "$T/out" 2> "$T/err"
 check "eval counts failed answers as left out, not as no" grep -q "| clonic | limb | 0 | 1 |.* 2 failed |" "$T/out"
+"$SEMIO" eval --study "$S" --run "spaced, spaced-ini" --resamples 0 --format csv > "$T/out" 2> "$T/err"
+check "eval's --run items are trimmed" sh -c "grep -q '^spaced,tonic,' '$T/out' && grep -q '^spaced-ini,tonic,' '$T/out'"
 "$SEMIO" ask --study "$S" --run bad --url "ftp://127.0.0.1/v1" --model m > "$T/out" 2> "$T/err"
 check "a non-http URL is refused" grep -q "not an http(s) URL" "$T/err"
 "$SEMIO" ask --study "$S" --run v --url "$URL" --model m --view face > "$T/out" 2> "$T/err"
@@ -277,10 +357,17 @@ check "an unknown sign is refused" grep -q "'shiver' is neither a sign" "$T/err"
 "$SEMIO" export --study "$S" --run budget --format pilot-csv -o "$T/export.csv" 2> "$T/err"
 check "export writes the pilot's header" grep -qx "file_name,tonic,justification_for_tonic,clonic,justification_for_clonic" "$T/export.csv"
 check "export has a row per recording" test "$(wc -l < "$T/export.csv")" -eq 3
-check "export marks failed signs fail, merges justifications" grep -q '^Q1@1-1-2024@R1@sz_v1.mp4,[a-z]*,test server says so at 00:01,fail,$' "$T/export.csv"
+check "export marks failed signs fail with why, merges justifications" grep -q '^Q1@1-1-2024@R1@sz_v1.mp4,[a-z]*,test server says so at 00:01,fail,unusable answer: no JSON object in the answer$' "$T/export.csv"
 "$SEMIO" export --study "$S" --run budget --format jsonl > "$T/export.jsonl" 2> "$T/err"
 check "jsonl has every answer" test "$(wc -l < "$T/export.jsonl")" -eq 12
 check "jsonl carries raw text of failures" grep -q '"status":"failed","attempts":3' "$T/export.jsonl"
+check "jsonl carries why they failed" grep -q '"raw":"{\\"answer\\": \\"yes\\", \\"justification\\": \\"cut","error":"unusable answer: no JSON object in the answer","status":"failed"' "$T/export.jsonl"
+"$SEMIO" status --study "$S" > "$T/out" 2> "$T/err"
+check "status says why a run's answers failed" sh -c "grep -A1 '^run: *budget ' '$T/out' | grep -qx '  6 failed: unusable answer: no JSON object in the answer'"
+"$SEMIO" status --study "$S" --json > "$T/out" 2> "$T/err"
+check "status --json lists the reasons" python3 -c 'import json,sys; f=json.load(open(sys.argv[1]))["failures"]; assert {"run": "budget", "error": "unusable answer: no JSON object in the answer", "answers": 6} in f, f' "$T/out"
+"$SEMIO" eval --study "$S" --run budget --resamples 0 > "$T/out" 2> "$T/err"
+check "eval's provenance says why answers failed" grep -q "failed: 6 (unusable answer: no JSON object in the answer)" "$T/out"
 "$SEMIO" export --study "$S" --run nope > "$T/out" 2> "$T/err"
 check "export of an unknown run" grep -q "no run named 'nope'" "$T/err"
 "$SEMIO" import --study "$S" --run reimported "$T/export.csv" > "$T/out" 2> "$T/err"

@@ -177,6 +177,19 @@ static void engine_refuses_bad_settings(void)
     CHECK(e == NULL);
 }
 
+static void lists_are_trimmed(void)
+{
+    char text[] = " limb , facial,,\tclonic ,", *items[2];
+    CHECK_INT(semio_list_split(text, items, 2), 3); /* three items, two kept */
+    CHECK_STR(items[0], "limb");
+    CHECK_STR(items[1], "facial");
+    char one[] = "http://a/v1", *u[4];
+    CHECK_INT(semio_list_split(one, u, 4), 1);
+    CHECK_STR(u[0], "http://a/v1");
+    char none[] = " , ";
+    CHECK_INT(semio_list_split(none, u, 4), 0);
+}
+
 int main(int argc, char **argv)
 {
     static const TestCase cases[] = {
@@ -184,6 +197,7 @@ int main(int argc, char **argv)
         TEST(prompts_and_hashes),
         TEST(request_body_shape),
         TEST(engine_refuses_bad_settings),
+        TEST(lists_are_trimmed),
     };
     return test_main(cases, sizeof(cases) / sizeof(*cases), argc, argv);
 }

@@ -686,7 +686,7 @@ static void old_studies_are_migrated(void)
     sqlite3_close(h);
     CHECK_OK(semio_study_open(&s, db, SEMIO_STUDY_CREATE, &err), err);
     semio_study_close(&s);
-    CHECK_INT(test_sql(db, "PRAGMA user_version"), 5);
+    CHECK_INT(test_sql(db, "PRAGMA user_version"), 6);
     CHECK_INT(test_sql(db, "SELECT count(*) FROM views"), 0);
     CHECK_INT(test_sql(db, "SELECT count(*) FROM claims"), 0);
     CHECK_INT(test_sql(db, "SELECT count(*) FROM runs"), 0);
@@ -696,6 +696,42 @@ static void old_studies_are_migrated(void)
     sqlite3_close(h);
     CHECK(semio_study_open(&s, db, SEMIO_STUDY_CREATE, &err) == SEMIO_ERR_CONFLICT);
     CHECK(strstr(err.message, "newer semio"));
+}
+
+/* A study made before answers kept why they failed (schema 4): opened to write, it gains
+ * the error column, its answers kept as they were; opened to read, it asks for that. */
+static void v4_studies_gain_the_error_column(void)
+{
+    const char *db = test_path("v4.db");
+    SemioStudy *s;
+    SemioError err = { 0 };
+    CHECK_OK(semio_study_open(&s, db, SEMIO_STUDY_CREATE, &err), err);
+    semio_study_close(&s);
+    sqlite3 *h;
+    CHECK(sqlite3_open(db, &h) == SQLITE_OK);
+    CHECK(sqlite3_exec(h, "INSERT INTO videos(file_name, patient, status) VALUES ('a.mp4', 'a', "
+                          "'no_file');"
+                          "INSERT INTO runs(name, engine, settings_json, version, created_at) "
+                          "VALUES ('old', 'openai', '{}', '0.1.0', 'then');"
+                          "ALTER TABLE answers DROP COLUMN error; DROP TABLE claims;"
+                          "INSERT INTO answers(run_id, video_id, sign, raw, status, answered_at) "
+                          "VALUES (1, 1, 'tonic', 'HTTP 500 from the server', 'failed', 'then');"
+                          "PRAGMA user_version = 4;", NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close(h);
+    CHECK(semio_study_open(&s, db, SEMIO_STUDY_READ, &err) == SEMIO_ERR_CONFLICT);
+    CHECK(strstr(err.message, "schema 4"));
+    CHECK_OK(semio_study_open(&s, db, SEMIO_STUDY_WRITE, &err), err);
+    char *status = NULL;
+    CHECK_OK(semio_status_json(s, &status, &err), err);
+    semio_study_close(&s);
+    CHECK_MSG(strstr(status, "no reason stored apart from the raw text"), "%s", status);
+    semio_free(status);
+    CHECK_INT(test_sql(db, "PRAGMA user_version"), 6);
+    CHECK_INT(test_sql(db, "SELECT count(*) FROM claims"), 0);
+    CHECK_INT(test_sql(db, "SELECT count(*) FROM answers WHERE raw = 'HTTP 500 from the server' "
+                           "AND error IS NULL AND status = 'failed'"), 1);
+    CHECK_INT(test_sql(db, "SELECT count(*) FROM pragma_table_info('answers') WHERE name = "
+                           "'error'"), 1);
 }
 
 int main(int argc, char **argv)
@@ -715,6 +751,7 @@ int main(int argc, char **argv)
         TEST(raters_and_probabilities_from_csv),
         TEST(study_runs_imported_and_scored),
         TEST(old_studies_are_migrated),
+        TEST(v4_studies_gain_the_error_column),
         TEST(patient_level),
     };
     return test_main(cases, sizeof(cases) / sizeof(*cases), argc, argv);

@@ -63,14 +63,15 @@ int cmd_ask(int argc, char **argv)
         case 's': study = optarg; break;
         case 'r': set.run = optarg; break;
         case 'e': set.engine = optarg; break;
-        case 'u':
-            for (char *save = NULL, *t = strtok_r(optarg, ",", &save); t;
-                 t = strtok_r(NULL, ",", &save)) {
-                if (nurls == sizeof(urls) / sizeof(*urls))
-                    return cli_error("ask: at most 32 --url replicas"), 2;
-                urls[nurls++] = t;
-            }
+        case 'u': {
+            char *items[32];
+            size_t n = semio_list_split(optarg, items, 32);
+            if (nurls + n > 32)
+                return cli_error("ask: at most 32 --url replicas"), 2;
+            for (size_t i = 0; i < n; i++)
+                urls[nurls++] = items[i];
             break;
+        }
         case 'g': set.signs = optarg; break;
         case 'v': set.view = optarg; break;
         case 'p': set.prompts = optarg; break;
@@ -150,8 +151,9 @@ int cmd_ask(int argc, char **argv)
     printf(kinematic ? "run '%s': %lld questions, %lld answered before, %lld answered now, "
                        "%lld not measurable (stored with the reason)\n"
                      : "run '%s': %lld questions, %lld answered before, %lld answered now, "
-                       "%lld failed (stored with their raw text)\n", set.run, (long long)rep.planned,
-           (long long)rep.done_before, (long long)rep.answered, (long long)rep.failed);
+                       "%lld failed (stored with their raw text and why)\n", set.run,
+           (long long)rep.planned, (long long)rep.done_before, (long long)rep.answered,
+           (long long)rep.failed);
     if (rep.elsewhere)
         printf("%lld questions left to another process asking the same run\n",
                (long long)rep.elsewhere);

@@ -51,14 +51,15 @@ int cli_load_eval(const Command *cmd, int argc, char **argv, EvalOptions *o, Sem
             return status;
         switch (opt) {
         case 'l': labels = optarg; break;
-        case 'p':
-            for (char *save = NULL, *t = strtok_r(optarg, ",", &save); t;
-                 t = strtok_r(NULL, ",", &save)) {
-                if (npreds == sizeof(preds) / sizeof(*preds))
-                    return cli_error("%s: at most 64 prediction files", cmd->name), 2;
-                preds[npreds++] = t;
-            }
+        case 'p': {
+            char *items[64];
+            size_t n = semio_list_split(optarg, items, 64);
+            if (npreds + n > 64)
+                return cli_error("%s: at most 64 prediction files", cmd->name), 2;
+            for (size_t i = 0; i < n; i++)
+                preds[npreds++] = items[i];
             break;
+        }
         case 'r':
             if (semio_rules_parse(optarg, &set.rules) < 0)
                 return cli_error("--rules: '%s' is not pilot, binary or strict", optarg), 2;
@@ -79,14 +80,15 @@ int cli_load_eval(const Command *cmd, int argc, char **argv, EvalOptions *o, Sem
         case 'c': if (cli_double("level", optarg, 0.5, 0.9999, &set.level)) return 2; break;
         case 'x': csv.patient_regex = optarg; break;
         case 'S': study = optarg; break;
-        case 'R':
-            for (char *save = NULL, *t = strtok_r(optarg, ",", &save); t;
-                 t = strtok_r(NULL, ",", &save)) {
-                if (nruns == sizeof(runs) / sizeof(*runs))
-                    return cli_error("%s: at most 64 runs", cmd->name), 2;
-                runs[nruns++] = t;
-            }
+        case 'R': {
+            char *items[64];
+            size_t n = semio_list_split(optarg, items, 64);
+            if (nruns + n > 64)
+                return cli_error("%s: at most 64 runs", cmd->name), 2;
+            for (size_t i = 0; i < n; i++)
+                runs[nruns++] = items[i];
             break;
+        }
         case 'm':
             if (semio_aggregate_parse(optarg, &merge.merge, &merge.k) < 0)
                 return cli_error("--merge: '%s' is not any-yes, max-p, mean-p or K-of-n",

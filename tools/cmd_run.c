@@ -136,10 +136,11 @@ static int run_stages(const RunConfig *c, int from, int only, Timing *t)
             const char *rec = run_config_get(c, "study", "recordings");
             if (!rec)
                 rec = run_config_get(c, "phantom", "output");
-            char copy[4096];
+            char copy[4096], *items[64];
             snprintf(copy, sizeof(copy), "%s", rec ? rec : "");
-            for (char *save = NULL, *p = strtok_r(copy, ", ", &save); p; p = strtok_r(NULL, ", ", &save))
-                push(&a, p);
+            size_t n = semio_list_split(copy, items, 64);
+            for (size_t i = 0; i < n && i < 64; i++)
+                push(&a, items[i]);
             status = run_argv(c, name, &a, t, s);
         } else if (!strcmp(name, "segment") || !strcmp(name, "sample") ||
                    !strcmp(name, "transcribe") || !strcmp(name, "eval") ||
@@ -154,11 +155,12 @@ static int run_stages(const RunConfig *c, int from, int only, Timing *t)
             status = run_argv(c, name, &a, t, s);
         } else if (!strcmp(name, "enhance")) {
             static const char *const skip[] = { "views", NULL };
-            char copy[512];
+            char copy[512], *items[16];
             const char *views = run_config_get(c, "enhance", "views");
             snprintf(copy, sizeof(copy), "%s", views ? views : "");
-            for (char *save = NULL, *v = strtok_r(copy, ", ", &save); v && status == 0;
-                 v = strtok_r(NULL, ", ", &save)) {
+            size_t n = semio_list_split(copy, items, 16);
+            for (size_t i = 0; i < n && i < 16 && status == 0; i++) {
+                const char *v = items[i];
                 push(&a, "enhance");
                 push(&a, "--study");
                 push(&a, study);

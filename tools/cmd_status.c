@@ -19,6 +19,29 @@ static const char *str(json_object *o, const char *key)
     return json_object_object_get_ex(o, key, &v) && v ? json_object_get_string(v) : NULL;
 }
 
+/* Why a run's answers failed: its most frequent reasons, with how many each. */
+static void print_failures(json_object *root, const char *run)
+{
+    enum { SHOWN = 5 };
+    json_object *arr;
+    json_object_object_get_ex(root, "failures", &arr);
+    size_t shown = 0, more = 0;
+    long long rest = 0;
+    for (size_t i = 0; i < json_object_array_length(arr); i++) {
+        json_object *o = json_object_array_get_idx(arr, i);
+        const char *r = str(o, "run");
+        if (!r || strcmp(r, run))
+            continue;
+        if (shown++ < SHOWN)
+            printf("  %lld failed: %s\n", num(o, "answers"), str(o, "error"));
+        else
+            more++, rest += num(o, "answers");
+    }
+    if (more)
+        printf("  %lld failed for %zu other reasons (semio status --json lists them)\n", rest,
+               more);
+}
+
 static void print_text(json_object *root)
 {
     json_object *v, *l, *arr;
@@ -59,6 +82,7 @@ static void print_text(json_object *root)
         printf("run:        %s (%s%s%s): %lld answers, %lld failed\n", str(o, "name"),
                str(o, "engine"), model ? ", " : "", model ? model : "", num(o, "answers"),
                num(o, "failed"));
+        print_failures(root, str(o, "name"));
     }
     json_object_object_get_ex(root, "problems", &arr);
     size_t n = json_object_array_length(arr);

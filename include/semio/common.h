@@ -32,7 +32,8 @@ typedef enum SemioCode {
     SEMIO_ERR_NOT_FOUND = -7, /**< a named thing does not exist */
     SEMIO_ERR_CONFLICT = -8,  /**< the request contradicts what is stored */
     SEMIO_ERR_INTERRUPTED = -9,
-    SEMIO_ERR_REFUSED = -10,  /**< a server refused the request for good (credentials) */
+    SEMIO_ERR_REFUSED = -10,  /**< a server refused the request for good (credentials, a
+                                   model or an input it does not have) */
     SEMIO_ERR_NOT_BUILT = -11, /**< an optional part this semio was built without (see
                                     semio_features) */
 } SemioCode;
@@ -75,6 +76,15 @@ SEMIO_API const SemioFeature *semio_features(size_t *n);
 
 /** 1 if the optional part `name` is built in, 0 if not or if there is no such part. */
 SEMIO_API int semio_feature_built(const char *name);
+
+/**
+ * Splits a comma-separated list in place, as every list semio reads is split (--url,
+ * --signs, --run, a config's "url = a, b"): the whitespace around each item is cut and
+ * empty items are skipped, so "limb, facial" and "limb,facial" name the same two items.
+ * The first `max` items go to `items`, pointing into `text`; returns how many the list
+ * holds, which may be more than `max` (the caller says its limit).
+ */
+SEMIO_API size_t semio_list_split(char *text, char **items, size_t max);
 
 /** How much of FFmpeg's own log (libavformat, libavcodec, libx264...) reaches stderr. */
 typedef enum SemioLogLevel {

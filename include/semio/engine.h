@@ -120,13 +120,17 @@ typedef struct SemioCompletion {
     int ok;                       /**< 1: an answer; 0: failed after all attempts */
     SemioParsedAnswer answer;
     double p_yes;                 /**< P(yes) (logprobs, or the evidence's strength); NaN if none */
-    const char *raw;              /**< the model's text (or the last error body) */
+    const char *raw;              /**< the model's text (or, without one, the last error body) */
     int attempts;
     double latency_ms;            /**< of the last attempt */
     int prompt_tokens, completion_tokens; /**< -1 when not reported */
     int replica;                  /**< which base URL answered */
-    const char *error;            /**< why it failed, when it did */
+    const char *error;            /**< why it failed, when it did ("HTTP 500: its words",
+                                       "unusable answer: ...", "cut off at max_tokens ...") */
     int http_status;              /**< the server's last status, 0 when there was none */
+    int stop_run;                 /**< 1: the server cannot do what every question asks (the
+                                       model is not there, it takes no pictures or sound):
+                                       asking on is pointless; `error` names it and its words */
 } SemioCompletion;
 
 typedef void (*SemioCompletionFn)(void *user, const SemioCompletion *c);

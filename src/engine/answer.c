@@ -12,6 +12,7 @@
 
 #include <json-c/json.h>
 
+#include "engine/reply.h"
 #include "formats/cells.h"
 #include "semio/answer.h"
 #include "semio/engine.h"
@@ -121,6 +122,90 @@ int semio_parse_model_answer(const char *text, int allow_na, SemioParsedAnswer *
     }
     json_object_put(root);
     return 0;
+}
+
+/* Past the JSON string whose opening quote is at p: after its closing quote, or NULL. */
+static const char *skip_string(const char *p)
+{
+    for (p++; *p; p++) {
+        if (*p == '\\' && p[1])
+            p++;
+        else if (*p == '"')
+            return p + 1;
+    }
+    return NULL;
+}
+
+/* Past the JSON value at p (string, object, array or literal), or NULL. */
+static const char *skip_value(const char *p)
+{
+    if (*p == '"')
+        return skip_string(p);
+    int depth = 0;
+    for (; *p; p++) {
+        if (*p == '"') {
+            if (!(p = skip_string(p)))
+                return NULL;
+            p--;
+        } else if (*p == '{' || *p == '[') {
+            depth++;
+        } else if (*p == '}' || *p == ']') {
+            if (depth-- == 0)
+                return p; /* the end of the enclosing object */
+            if (depth == 0)
+                return p + 1;
+        } else if (*p == ',' && depth == 0) {
+            return p;
+        }
+    }
+    return NULL;
+}
+
+static const char *skip_space(const char *p)
+{
+    while (isspace((unsigned char)*p))
+        p++;
+    return p;
+}
+
+/*
+ * The object semio_parse_model_answer reads is the first balanced {...}; its top-level
+ * members are walked here without decoding them, to find where the "answer" key's value
+ * begins. Anything this walk does not expect (an escaped key, a second "answer" key in
+ * any case, single quotes) makes the place unsure: -1, as with no answer at all.
+ */
+long semio_answer_value_at(const char *text)
+{
+    size_t len;
+    const char *obj = text ? first_object(text, &len) : NULL;
+    if (!obj)
+        return -1;
+    long found = -1;
+    const char *p = skip_space(obj + 1);
+    while (*p == '"') {
+        const char *key = p + 1, *end = skip_string(p);
+        if (!end || memchr(key, '\\', (size_t)(end - 1 - key)))
+            return -1;
+        int is_answer = end - 1 - key == 6 && !strncasecmp(key, "answer", 6);
+        p = skip_space(end);
+        if (*p++ != ':')
+            return -1;
+        p = skip_space(p);
+        if (is_answer) {
+            if (found >= 0)
+                return -1; /* which one the parser keeps is not worth guessing */
+            found = (long)(p - text);
+        }
+        if (!(p = skip_value(p)))
+            return -1;
+        p = skip_space(p);
+        if (*p == '}')
+            return found;
+        if (*p++ != ',')
+            return -1;
+        p = skip_space(p);
+    }
+    return -1;
 }
 
 void semio_parsed_answer_free(SemioParsedAnswer *a)

@@ -1,4 +1,5 @@
 /* Collecting server replies, reading Retry-After, and the waits between attempts. */
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +8,7 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <json-c/json.h>
 
 #include "engine/http.h"
 
@@ -60,6 +62,73 @@ double semio_retry_delay(const SemioOpenAISettings *s, int attempt, double retry
     if (retry_after > d)
         d = retry_after; /* the server said when */
     return d < s->max_wait_s ? d : s->max_wait_s;
+}
+
+int semio_http_retryable(long status)
+{
+    return status == 408 || status == 429 || status == 500 || status == 502 ||
+           status == 503 || status == 504;
+}
+
+/* The text a server's error object gives, or NULL. */
+static const char *message_of(json_object *root)
+{
+    static const char *const keys[] = { "error", "message", "detail" };
+    for (int k = 0; k < 3; k++) {
+        json_object *v, *m;
+        if (!json_object_object_get_ex(root, keys[k], &v) || !v)
+            continue;
+        if (json_object_is_type(v, json_type_object) &&
+            json_object_object_get_ex(v, "message", &m) && m)
+            return json_object_get_string(m);
+        return json_object_get_string(v); /* a string, or FastAPI's list as JSON */
+    }
+    return NULL;
+}
+
+void semio_http_error_words(const char *body, char *out, size_t size)
+{
+    json_object *root = body ? json_tokener_parse(body) : NULL;
+    const char *text = root && json_object_is_type(root, json_type_object) ? message_of(root)
+                                                                            : NULL;
+    if (!text)
+        text = body;
+    size_t k = 0;
+    int space = 0;
+    for (const char *c = text; c && *c && k + 1 < size; c++) {
+        if (isspace((unsigned char)*c)) {
+            space = k > 0;
+            continue;
+        }
+        if (space && k + 2 < size)
+            out[k++] = ' ';
+        space = 0;
+        out[k++] = *c;
+    }
+    out[k] = '\0';
+    if (!k)
+        snprintf(out, size, "(no body)");
+    json_object_put(root);
+}
+
+const char *semio_http_unsupported(const char *words)
+{
+    static const char *const phrases[] = {
+        "not supported", "does not support", "is not a multimodal model",
+        "not found, try pulling it first", "may be provided in one",
+    };
+    char low[1024];
+    size_t k = 0;
+    for (; words[k] && k + 1 < sizeof(low); k++)
+        low[k] = (char)tolower((unsigned char)words[k]);
+    low[k] = '\0';
+    for (size_t i = 0; i < sizeof(phrases) / sizeof(*phrases); i++)
+        if (strstr(low, phrases[i]))
+            return phrases[i];
+    /* "The model `M` does not exist." (vLLM, LMDeploy); not a path or a file */
+    if (strstr(low, "model") && strstr(low, "does not exist"))
+        return "does not exist";
+    return NULL;
 }
 
 int semio_sleep_unless_stopped(double seconds, const volatile int *stop)

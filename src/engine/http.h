@@ -31,6 +31,33 @@ void semio_http_reply_reset(SemioHttpReply *r);
 double semio_retry_delay(const SemioOpenAISettings *s, int attempt, double retry_after,
                          uint64_t *rng);
 
+/*
+ * Whether another attempt can help after HTTP `status`: a timeout (408), too many requests
+ * (429), a gateway or a server that is down or overloaded (502, 503, 504), or a server error
+ * (500, which the caller stops retrying once it repeats itself). A refusal (400, 401, 403,
+ * 404, 422 and the rest) comes back the same however often it is asked.
+ */
+int semio_http_retryable(long status);
+
+/*
+ * What a server's error body says, on one line of at most size - 1 bytes: the message of
+ * {"error": {"message": ...}} (OpenAI, llama-server, Ollama), {"message": ...} (vLLM,
+ * LMDeploy, SGLang), {"error": "..."} or {"detail": ...} (FastAPI), else the body itself
+ * with its whitespace folded; "(no body)" for none.
+ */
+void semio_http_error_words(const char *body, char *out, size_t size);
+
+/*
+ * The phrase in a refusal's words that says the server cannot do what every question asks
+ * (the model is not there, it takes no pictures or sound, or not as many as a window has),
+ * or NULL. Their phrasing: vLLM "M is not a multimodal model", "The model `M` does not
+ * exist." (LMDeploy alike), "At most 0 image(s) may be provided in one request.";
+ * llama-server "image input is not supported by this server" (a 500); Ollama "this model
+ * does not support image input", "model \"M\" not found, try pulling it first"; and the
+ * "not supported" / "does not support" of SGLang and gateways.
+ */
+const char *semio_http_unsupported(const char *words);
+
 /* Sleeps `seconds` in short slices; returns early (1) once *stop is non-zero. */
 int semio_sleep_unless_stopped(double seconds, const volatile int *stop);
 

@@ -1,10 +1,10 @@
 /*
  * The OpenAI-compatible engine (vLLM, SGLang, LMDeploy, llama-server, Ollama): chat
  * completions over libcurl's multi interface, a bounded number in flight, replicas
- * chosen by affinity so one window's questions meet the same prefix cache, retries
- * with exponential backoff and jitter (Retry-After honoured), and answers read
- * tolerantly. A request that never yields a usable answer completes as a failure
- * with its raw text: it is never turned into "no".
+ * chosen by affinity so one window's questions meet the same prefix cache, retries of
+ * what can help with exponential backoff and jitter (Retry-After honoured), and answers
+ * read tolerantly. A request that never yields a usable answer completes as a failure
+ * with its raw text and why: it is never turned into "no".
  */
 #include <math.h>
 #include <stdio.h>
@@ -34,8 +34,11 @@ typedef struct Job {
     double not_before, started;
     CURL *easy;
     SemioHttpReply resp;
-    char *last_raw;
-    char error[256];
+    char *last_raw;          /* the model's last text, or else the last error body */
+    int raw_is_text;         /* last_raw is the model's text: an error body does not replace it */
+    char *last_500;          /* the body of the previous attempt when it was an HTTP 500 */
+    long grown_from;         /* max_tokens before a cut-off answer doubled it; 0 if not */
+    char error[1024];
 } Job;
 
 typedef struct OpenAI {
@@ -187,7 +190,6 @@ static char *build_body(const SemioOpenAISettings *s, json_object *extra, const 
     json_object_array_add(messages, msg);
     json_object_object_add(root, "messages", messages);
     json_object_object_add(root, "temperature", json_object_new_double(s->temperature));
-    json_object_object_add(root, "max_tokens", json_object_new_int(s->max_tokens));
     if (s->structured)
         json_object_object_add(root, "response_format", answer_schema(r->allow_na));
     if (s->logprobs) {
@@ -198,6 +200,17 @@ static char *build_body(const SemioOpenAISettings *s, json_object *extra, const 
         json_object_object_foreach(extra, k, v)
             json_object_object_add(root, k, json_object_get(v));
     }
+    /* max_tokens goes last (the extra's, where it has one): an answer cut off there is
+     * asked again with more room by rewriting the body's tail (grow_max_tokens), without
+     * building it again from pictures that are no longer at hand */
+    json_object *most;
+    if (json_object_object_get_ex(root, "max_tokens", &most)) {
+        json_object_get(most);
+        json_object_object_del(root, "max_tokens");
+    } else {
+        most = json_object_new_int(s->max_tokens);
+    }
+    json_object_object_add(root, "max_tokens", most);
     size_t n;
     const char *text = json_object_to_json_string_length(root, JSON_C_TO_STRING_PLAIN |
                                                                    JSON_C_TO_STRING_NOSLASHESCAPE,
@@ -297,6 +310,7 @@ static void free_job(Job *j)
     free(j->body);
     free(j->resp.data);
     free(j->last_raw);
+    free(j->last_500);
     free(j);
 }
 
@@ -453,13 +467,15 @@ static void unlink_active(OpenAI *e, Job *j)
     e->in_flight--;
 }
 
-/* Puts a job back for another attempt after backoff with jitter; 0 if out of attempts. */
-static int retry(OpenAI *e, Job *j)
+/* Puts a job back for another attempt, at once or after backoff with jitter; 0 if out of
+ * attempts. */
+static int retry(OpenAI *e, Job *j, int at_once)
 {
     if (j->attempts > e->set.max_retries)
         return 0;
-    j->not_before = semio_monotonic_s() + semio_retry_delay(&e->set, j->attempts,
-                                                            j->resp.retry_after, &e->rng);
+    j->not_before = semio_monotonic_s() +
+                    (at_once ? 0 : semio_retry_delay(&e->set, j->attempts, j->resp.retry_after,
+                                                     &e->rng));
     Job **tail = &e->queue;
     while (*tail)
         tail = &(*tail)->next;
@@ -468,7 +484,117 @@ static int retry(OpenAI *e, Job *j)
     return 1;
 }
 
-/* Handles one finished transfer: a completion (1), or a retry scheduled (0). */
+/* What an attempt leaves to do: nothing (an answer), try again (after a wait, or at once),
+ * give up on the question, or stop the run. */
+typedef enum Next { DONE, AGAIN, AGAIN_NOW, GIVE_UP, STOP_RUN } Next;
+
+/* Past this, a longer answer is not going to end: three short fields need a few hundred
+ * tokens, a model that thinks aloud first a few thousand. */
+#define MAX_TOKENS_CAP 8192
+
+/* The max_tokens a body asks for (its last member: build_body puts it there) and where its
+ * digits start; -1 when the tail is not that. */
+static long tail_max_tokens(const Job *j, size_t *at)
+{
+    static const char key[] = "\"max_tokens\":";
+    const size_t klen = sizeof(key) - 1;
+    const char *b = j->body, *end = b + j->body_len, *d = end - 1;
+    if (j->body_len < klen + 2 || *d != '}')
+        return -1;
+    while (d > b && d[-1] >= '0' && d[-1] <= '9')
+        d--;
+    if (d == end - 1 || (size_t)(d - b) < klen || memcmp(d - klen, key, klen))
+        return -1;
+    *at = (size_t)(d - b);
+    return strtol(d, NULL, 10);
+}
+
+/* Asks for twice the tokens, up to MAX_TOKENS_CAP, by rewriting the body's tail; 0 when it
+ * cannot (already there, or a tail it does not know). */
+static int grow_max_tokens(Job *j)
+{
+    size_t at;
+    long n = tail_max_tokens(j, &at);
+    if (n <= 0 || n >= MAX_TOKENS_CAP)
+        return 0;
+    char tail[32];
+    int k = snprintf(tail, sizeof(tail), "%ld}", n < MAX_TOKENS_CAP / 2 ? n * 2 : MAX_TOKENS_CAP);
+    char *body = realloc(j->body, at + (size_t)k + 1);
+    if (!body)
+        return 0;
+    memcpy(body + at, tail, (size_t)k + 1);
+    j->body = body;
+    j->body_len = at + (size_t)k;
+    j->grown_from = n;
+    return 1;
+}
+
+/* An answer cut off at max_tokens: once more with twice the room, then a failure that
+ * says so (its raw text is what was cut). */
+static Next after_cut_off(Job *j)
+{
+    size_t at;
+    long now = tail_max_tokens(j, &at);
+    if (j->grown_from)
+        snprintf(j->error, sizeof(j->error), "cut off at max_tokens (finish_reason length): at "
+                 "%ld tokens and again at %ld", j->grown_from, now);
+    else if (now > 0)
+        snprintf(j->error, sizeof(j->error), "cut off at max_tokens (finish_reason length) at "
+                 "%ld tokens", now);
+    else /* an extra whose max_tokens is not a plain number */
+        snprintf(j->error, sizeof(j->error), "cut off at max_tokens (finish_reason length)");
+    return !j->grown_from && grow_max_tokens(j) ? AGAIN_NOW : GIVE_UP;
+}
+
+/* A reply other than 200: what its status and words say can help. */
+static Next after_refusal(OpenAI *e, Job *j, long http)
+{
+    char words[400], shown[2048];
+    const char *body = j->resp.data ? j->resp.data : "";
+    semio_http_error_words(body, words, sizeof(words));
+    if (semio_http_unsupported(words)) { /* so will every other question be refused */
+        semio_url_redacted(e->urls[j->replica], shown, sizeof(shown));
+        snprintf(j->error, sizeof(j->error), "the server %s cannot do what semio asks (HTTP "
+                 "%ld): \"%s\"", shown, http, words);
+        return STOP_RUN;
+    }
+    snprintf(j->error, sizeof(j->error), "HTTP %ld: %s", http, words);
+    if (http == 500) { /* a fault that repeats itself word for word is not passing */
+        if (j->last_500 && !strcmp(j->last_500, body)) {
+            snprintf(j->error, sizeof(j->error), "the server failed the same way twice: HTTP "
+                     "500: %s", words);
+            return GIVE_UP;
+        }
+        free(j->last_500);
+        j->last_500 = strdup(body);
+        return AGAIN;
+    }
+    return semio_http_retryable(http) ? AGAIN : GIVE_UP;
+}
+
+/* A 200 reply: an answer, or why not (an unusable one is asked again). */
+static Next after_reply(Job *j, SemioCompletion *c)
+{
+    SemioChatReply reply;
+    c->ok = semio_chat_reply_read(j->resp.data ? j->resp.data : "", j->allow_na, &reply,
+                                  j->error, sizeof(j->error)) == 0;
+    if (reply.content) {
+        free(j->last_raw);
+        j->last_raw = reply.content;
+        j->raw_is_text = 1;
+    }
+    c->answer = reply.answer;
+    c->p_yes = reply.p_yes;
+    c->prompt_tokens = reply.prompt_tokens;
+    c->completion_tokens = reply.completion_tokens;
+    return c->ok ? DONE : reply.cut_off ? after_cut_off(j) : AGAIN;
+}
+
+/*
+ * Handles one finished transfer: a completion (1), or a retry scheduled (0). Only what can
+ * help is tried again: a lost connection, a timeout, 429 and the gateway errors, a 500 until
+ * it repeats itself, an unusable answer, a cut-off one once with more room.
+ */
 static int finish(OpenAI *e, Job *j, CURLcode code, SemioCompletionFn fn, void *user)
 {
     long http = 0;
@@ -482,30 +608,22 @@ static int finish(OpenAI *e, Job *j, CURLcode code, SemioCompletionFn fn, void *
     SemioCompletion c = { .user = j->user, .p_yes = NAN, .attempts = j->attempts,
                           .latency_ms = latency, .prompt_tokens = -1, .completion_tokens = -1,
                           .replica = j->replica };
-    int permanent = 0;
+    Next next;
     if (code != CURLE_OK) {
         snprintf(j->error, sizeof(j->error), "%s", curl_easy_strerror(code));
-    } else if (http == 429 || http >= 500) {
-        snprintf(j->error, sizeof(j->error), "HTTP %ld from the server", http);
-    } else if (http != 200) {
-        snprintf(j->error, sizeof(j->error), "HTTP %ld: the server refused the request", http);
-        permanent = 1;
+        next = AGAIN;
     } else {
-        SemioChatReply reply;
-        c.ok = semio_chat_reply_read(j->resp.data ? j->resp.data : "", j->allow_na, &reply,
-                                     j->error, sizeof(j->error)) == 0;
-        if (reply.content) {
-            free(j->last_raw);
-            j->last_raw = reply.content;
-        }
-        c.answer = reply.answer;
-        c.p_yes = reply.p_yes;
-        c.prompt_tokens = reply.prompt_tokens;
-        c.completion_tokens = reply.completion_tokens;
+        next = http == 200 ? after_reply(j, &c) : after_refusal(e, j, http);
     }
-    if (!c.ok && !j->last_raw && j->resp.data)
-        j->last_raw = strndup(j->resp.data, 4000); /* an error body is the raw text we have */
-    if (!c.ok && !permanent && retry(e, j))
+    if (code != CURLE_OK || http != 500) { /* "twice" means two attempts in a row */
+        free(j->last_500);
+        j->last_500 = NULL;
+    }
+    if (!c.ok && !j->raw_is_text && j->resp.data && j->resp.len) {
+        free(j->last_raw); /* an error body is the raw text we have: the one said last */
+        j->last_raw = strndup(j->resp.data, 4000);
+    }
+    if ((next == AGAIN || next == AGAIN_NOW) && retry(e, j, next == AGAIN_NOW))
         return 0;
     /* a gateway may echo the request's headers: nothing of the key leaves this engine */
     char *raw = semio_secrets_redact(&e->secrets, j->last_raw);
@@ -513,6 +631,7 @@ static int finish(OpenAI *e, Job *j, CURLcode code, SemioCompletionFn fn, void *
     c.raw = raw;
     c.error = c.ok ? NULL : error ? error : "(redacted)";
     c.http_status = (int)http;
+    c.stop_run = next == STOP_RUN;
     fn(user, &c);
     free(raw);
     free(error);

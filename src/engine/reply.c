@@ -1,11 +1,14 @@
 /*
  * Reading a chat completion's body: the message content becomes an answer (answer.c reads
- * it tolerantly), the answer token's top_logprobs become P(yes), usage gives the tokens.
+ * it tolerantly), the top_logprobs of the token where the answer's value begins become
+ * P(yes), usage gives the tokens.
  */
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <json-c/json.h>
 
@@ -22,47 +25,114 @@ static void token_word(json_object *tok, const char *drop, char *word, size_t si
     word[k] = '\0';
 }
 
-/* P(yes) from the answer token's top_logprobs: p(yes) / (p(yes) + p(no)). */
-static double p_yes_of(json_object *choice)
+/* p(yes) / (p(yes) + p(no)) over the alternatives of one position (its top_logprobs) that
+ * spell yes or no once quotes, spaces and JSON punctuation are set aside. */
+static double p_yes_among(json_object *t)
 {
-    json_object *lp, *content;
-    if (!json_object_object_get_ex(choice, "logprobs", &lp) || !lp ||
-        !json_object_object_get_ex(lp, "content", &content) ||
-        !json_object_is_type(content, json_type_array))
+    json_object *top;
+    if (!json_object_object_get_ex(t, "top_logprobs", &top) ||
+        !json_object_is_type(top, json_type_array))
         return NAN;
-    int after_key = 0;
-    for (size_t i = 0; i < json_object_array_length(content); i++) {
-        json_object *t = json_object_array_get_idx(content, i), *tok, *top;
-        if (!json_object_object_get_ex(t, "token", &tok))
+    double py = 0, pn = 0;
+    for (size_t m = 0; m < json_object_array_length(top); m++) {
+        json_object *alt = json_object_array_get_idx(top, m), *at, *al;
+        if (!json_object_object_get_ex(alt, "token", &at) ||
+            !json_object_object_get_ex(alt, "logprob", &al))
             continue;
-        char word[32];
-        token_word(tok, "\" :", word, sizeof(word));
-        if (strstr(word, "answer")) {
-            after_key = 1;
-            continue;
-        }
-        if (!after_key || (strcmp(word, "yes") && strcmp(word, "no")))
-            continue;
-        if (!json_object_object_get_ex(t, "top_logprobs", &top) ||
-            !json_object_is_type(top, json_type_array))
-            return NAN;
-        double py = 0, pn = 0;
-        for (size_t m = 0; m < json_object_array_length(top); m++) {
-            json_object *alt = json_object_array_get_idx(top, m), *at, *al;
-            if (!json_object_object_get_ex(alt, "token", &at) ||
-                !json_object_object_get_ex(alt, "logprob", &al))
-                continue;
-            char w[32];
-            token_word(at, "\" ", w, sizeof(w));
-            double p = exp(json_object_get_double(al));
-            if (!strcmp(w, "yes"))
-                py += p;
-            else if (!strcmp(w, "no"))
-                pn += p;
-        }
-        return py + pn > 0 ? py / (py + pn) : NAN;
+        char w[32];
+        token_word(at, "\" \t\n:,{}", w, sizeof(w));
+        double p = exp(json_object_get_double(al));
+        if (!strcmp(w, "yes"))
+            py += p;
+        else if (!strcmp(w, "no"))
+            pn += p;
     }
-    return NAN;
+    return py + pn > 0 ? py / (py + pn) : NAN;
+}
+
+/* The tokens' texts end to end, and where each begins in it (starts[n] is the end). */
+static char *token_text(json_object *tokens, size_t **starts)
+{
+    size_t n = json_object_array_length(tokens), total = 0;
+    *starts = malloc((n + 1) * sizeof(**starts));
+    for (size_t i = 0; *starts && i < n; i++) {
+        json_object *tok = NULL;
+        json_object_object_get_ex(json_object_array_get_idx(tokens, i), "token", &tok);
+        (*starts)[i] = total;
+        total += strlen(json_object_get_string(tok) ? json_object_get_string(tok) : "");
+    }
+    char *text = *starts ? malloc(total + 1) : NULL;
+    if (!text) {
+        free(*starts);
+        *starts = NULL;
+        return NULL;
+    }
+    (*starts)[n] = total;
+    for (size_t i = 0; i < n; i++) {
+        json_object *tok = NULL;
+        json_object_object_get_ex(json_object_array_get_idx(tokens, i), "token", &tok);
+        const char *t = json_object_get_string(tok);
+        memcpy(text + (*starts)[i], t ? t : "", (*starts)[i + 1] - (*starts)[i]);
+    }
+    text[total] = '\0';
+    return text;
+}
+
+/*
+ * Where the answer's word (yes or no, as it was read) starts in the content: inside the
+ * "answer" value, past its quote and any spaces; -1 when it is not there as a whole word.
+ */
+static long answer_word_at(const char *content, SemioAnswer answer, size_t *len)
+{
+    long v = semio_answer_value_at(content);
+    if (v < 0 || content[v] != '"' || (answer != SEMIO_ANSWER_YES && answer != SEMIO_ANSWER_NO))
+        return -1;
+    const char *w = content + v + 1;
+    while (*w == ' ')
+        w++;
+    *len = answer == SEMIO_ANSWER_YES ? 3 : 2;
+    if (strncasecmp(w, answer == SEMIO_ANSWER_YES ? "yes" : "no", *len) ||
+        isalpha((unsigned char)w[*len]))
+        return -1;
+    return (long)(w - content);
+}
+
+/*
+ * P(yes) from the token that carries the first letter of the answer's value, however the
+ * tokenizer cut the text around it ("yes", " \"yes", "\":\"yes\"", "Yes"): the tokens are
+ * laid end to end, the message content up to that word found in them, and the word placed
+ * as the JSON parser placed it. A word split over tokens ("y" + "es"), tokens that do not
+ * spell the content, or an unsure place give no P(yes): NaN, never another token's guess.
+ */
+static double p_yes_of(json_object *choice, const char *content, SemioAnswer answer)
+{
+    json_object *lp, *tokens;
+    if (!json_object_object_get_ex(choice, "logprobs", &lp) || !lp ||
+        !json_object_object_get_ex(lp, "content", &tokens) ||
+        !json_object_is_type(tokens, json_type_array))
+        return NAN;
+    size_t len, *starts;
+    long word = answer_word_at(content, answer, &len);
+    char *text = word >= 0 ? token_text(tokens, &starts) : NULL;
+    if (!text)
+        return NAN;
+    double p = NAN;
+    /* the content up to the answer's word, once in the tokens: a server may leave out the
+     * reasoning before it or outer spaces, and spell later characters its own way */
+    size_t need = (size_t)word + len, have = starts[json_object_array_length(tokens)];
+    const char *at = memmem(text, have, content, need);
+    if (at && !memmem(at + 1, have - (size_t)(at + 1 - text), content, need)) {
+        size_t target = (size_t)(at - text) + (size_t)word, n = json_object_array_length(tokens);
+        for (size_t i = 0; i < n; i++)
+            if (starts[i] <= target && target < starts[i + 1]) {
+                if (target + len <= starts[i + 1]) /* the whole word in this token */
+                    p = p_yes_among(json_object_array_get_idx(tokens, i));
+                break;
+            }
+    }
+    free(text);
+    free(starts);
+    return p;
 }
 
 static int usage_of(json_object *root, const char *key)
@@ -92,11 +162,15 @@ int semio_chat_reply_read(const char *body, int allow_na, SemioChatReply *out, c
                !json_object_object_get_ex(msg, "content", &content) || !content) {
         snprintf(error, error_size, "the response has no message content");
     } else {
+        json_object *reason;
+        out->cut_off = json_object_object_get_ex(choice, "finish_reason", &reason) &&
+                       json_object_is_type(reason, json_type_string) &&
+                       !strcmp(json_object_get_string(reason), "length");
         out->content = strdup(json_object_get_string(content));
         char why[160];
         if (semio_parse_model_answer(out->content, allow_na, &out->answer, why, sizeof(why)) == 0) {
             r = 0;
-            out->p_yes = p_yes_of(choice);
+            out->p_yes = p_yes_of(choice, out->content, out->answer.answer);
             out->prompt_tokens = usage_of(root, "prompt_tokens");
             out->completion_tokens = usage_of(root, "completion_tokens");
         } else {

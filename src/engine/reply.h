@@ -15,7 +15,16 @@ typedef struct SemioChatReply {
     double p_yes;             /* NaN unless an answer was read and its logprobs give P(yes) */
     int prompt_tokens, completion_tokens; /* -1 unless an answer was read and usage has them */
     char *content;            /* the message's text (the caller frees), NULL when it has none */
+    int cut_off;              /* finish_reason "length": the text ran into max_tokens */
 } SemioChatReply;
+
+/*
+ * Where the value of the "answer" key of the object semio_parse_model_answer reads begins
+ * in `text` (answer.c): the offset of its opening quote, or of its first character when it
+ * is not a string; -1 when there is none or its place is unsure (two "answer" keys in any
+ * case, an escaped key, JSON this walk does not follow).
+ */
+long semio_answer_value_at(const char *text);
 
 /*
  * Reads the NUL-terminated body of a 200 reply. Returns 0 when it holds an answer, or -1

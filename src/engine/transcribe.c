@@ -68,7 +68,7 @@ static int attempt(CURL *c, const SemioOpenAISettings *s, const char *url,
         semio_fail(err, SEMIO_ERR_IO, "%s: %s", url, curl_easy_strerror(code));
         return 1;
     }
-    if (http == 429 || http >= 500) {
+    if (semio_http_retryable(http)) {
         semio_fail(err, SEMIO_ERR_IO, "%s: HTTP %ld", url, http);
         return 1;
     }

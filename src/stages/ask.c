@@ -124,12 +124,10 @@ static void unlink_pending(Worker *k, Pending *p)
 
 /* Which signs to ask: a comma list of sign ids and groups ("all", "limb", "facial",
  * "audio"), e.g. "limb,facial" or "facial,clonic". */
-static int wanted(const char *spec, const SemioSign *g)
+static int wanted(char *const *items, size_t n, const SemioSign *g)
 {
-    char copy[1024];
-    snprintf(copy, sizeof(copy), "%s", spec);
-    for (char *save = NULL, *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
-        if (!strcmp(t, "all") || !strcmp(t, g->group) || !strcmp(t, g->id))
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(items[i], "all") || !strcmp(items[i], g->group) || !strcmp(items[i], g->id))
             return 1;
     return 0;
 }
@@ -139,17 +137,20 @@ static int choose_signs(const SemioSignSet *cat, const char *spec, const SemioVi
 {
     *n = 0;
     *skipped = 0;
-    char copy[1024];
+    char copy[1024], *items[64];
     snprintf(copy, sizeof(copy), "%s", spec);
-    for (char *save = NULL, *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
-        if (strcmp(t, "all") && strcmp(t, "limb") && strcmp(t, "facial") && strcmp(t, "audio") &&
-            !semio_signs_find(cat, t))
+    size_t nitems = semio_list_split(copy, items, 64);
+    if (nitems > 64)
+        return semio_fail(err, SEMIO_ERR_INVALID, "signs: at most 64 names in the list");
+    for (size_t i = 0; i < nitems; i++)
+        if (strcmp(items[i], "all") && strcmp(items[i], "limb") && strcmp(items[i], "facial") &&
+            strcmp(items[i], "audio") && !semio_signs_find(cat, items[i]))
             return semio_fail(err, SEMIO_ERR_INVALID,
                               "signs: '%s' is neither a sign of the catalog nor all, limb, "
-                              "facial or audio", t);
+                              "facial or audio", items[i]);
     for (size_t i = 0; i < semio_signs_count(cat); i++) {
         const SemioSign *g = semio_signs_get(cat, i);
-        if (!wanted(spec, g))
+        if (!wanted(items, nitems, g))
             continue;
         if (!semio_view_shows(view, g->modality)) {
             (*skipped)++;
@@ -325,6 +326,18 @@ static void on_answer(void *user, const SemioCompletion *c)
         settle(x, segment);
         return;
     }
+    /* A server that cannot do what every question asks (the model is not there, it takes
+     * no pictures or no sound): the same path, naming the server and its words. */
+    if (!c->ok && c->stop_run) {
+        if (!x->fatal)
+            x->fatal = semio_fail(x->err, SEMIO_ERR_REFUSED, "%s: %s; the run stops: no "
+                                  "other question would fare better. Nothing was stored for "
+                                  "the refused questions: fix the server or the run's "
+                                  "settings and ask again", x->s->path, c->error);
+        unlink_pending(x, p);
+        settle(x, segment);
+        return;
+    }
     sqlite3_stmt *st = x->insert;
     char now[32];
     sqlite3_reset(st);
@@ -345,8 +358,9 @@ static void on_answer(void *user, const SemioCompletion *c)
         sqlite3_bind_double(st, 10, c->answer.onset_s);
     if (c->raw)
         sqlite3_bind_text(st, 11, c->raw, -1, SQLITE_STATIC);
-    else if (c->error)
-        sqlite3_bind_text(st, 11, c->error, -1, SQLITE_STATIC);
+    if (!c->ok) /* the reason beside the raw text it failed on: neither hides the other */
+        sqlite3_bind_text(st, 18, c->error ? c->error : "failed (no reason given)", -1,
+                          SQLITE_STATIC);
     sqlite3_bind_text(st, 12, c->ok ? "ok" : "failed", -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 13, c->attempts);
     sqlite3_bind_double(st, 14, c->latency_ms);
@@ -378,8 +392,8 @@ static int prepare_answers(SemioStudy *s, sqlite3_stmt **done_q, sqlite3_stmt **
                                         "sign, view, prompt_hash, answer, p_yes, "
                                         "justification, onset_s, raw, status, attempts, "
                                         "latency_ms, prompt_tokens, completion_tokens, "
-                                        "answered_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
-                                        "?,?) ON CONFLICT DO NOTHING", err);
+                                        "answered_at, error) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,"
+                                        "?,?,?,?,?,?) ON CONFLICT DO NOTHING", err);
     /* DO NOTHING: where a window's claim went stale while its worker still asked (a
      * machine asleep for 15 minutes), the answer stored first stays */
     return r;

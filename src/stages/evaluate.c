@@ -36,6 +36,25 @@ static void describe_run(sqlite3_stmt *st, RunInfo *ri)
                                   what[c - 3], (const char *)sqlite3_column_text(st, c));
 }
 
+/* Why the run's answers failed, its three most frequent reasons, after its provenance:
+ * a report shows what left its rows out, not only how many. */
+static void add_failures(SemioStudy *s, RunInfo *ri)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT count(*), coalesce(error, 'reason not stored') "
+                                  "FROM answers WHERE run_id = ? AND status = 'failed' GROUP BY "
+                                  "error ORDER BY count(*) DESC, error LIMIT 3", -1, &st,
+                           NULL) != SQLITE_OK)
+        return;
+    sqlite3_bind_int64(st, 1, ri->id);
+    size_t w = strlen(ri->provenance);
+    for (int i = 0; sqlite3_step(st) == SQLITE_ROW && w < sizeof(ri->provenance); i++)
+        w += (size_t)snprintf(ri->provenance + w, sizeof(ri->provenance) - w, "%s%lld (%s)",
+                              i ? ", " : "; failed: ", (long long)sqlite3_column_int64(st, 0),
+                              (const char *)sqlite3_column_text(st, 1));
+    sqlite3_finalize(st);
+}
+
 static int load_runs(SemioStudy *s, const char *const *names, size_t n, RunInfo **out,
                      size_t *count, SemioError *err)
 {
@@ -84,6 +103,8 @@ static int load_runs(SemioStudy *s, const char *const *names, size_t n, RunInfo 
         free(ri);
         return r;
     }
+    for (size_t i = 0; i < k; i++)
+        add_failures(s, &ri[i]);
     *out = ri;
     *count = k;
     return 0;

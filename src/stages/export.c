@@ -47,7 +47,7 @@ static int write_jsonl(SemioStudy *s, int64_t run, const char *name, FILE *f, Se
     sqlite3_stmt *st;
     int r = semio_db_prepare(s, &st,
         "SELECT v.file_name, v.patient, g.start_s, g.end_s, a.sign, a.view, a.prompt_hash, "
-        "a.answer, a.p_yes, a.justification, a.onset_s, a.raw, a.status, a.attempts, "
+        "a.answer, a.p_yes, a.justification, a.onset_s, a.raw, a.error, a.status, a.attempts, "
         "a.latency_ms, a.prompt_tokens, a.completion_tokens, a.answered_at FROM answers a "
         "JOIN videos v ON v.id = a.video_id LEFT JOIN segments g ON g.id = a.segment_id "
         "WHERE a.run_id = ? ORDER BY v.file_name, g.start_s, a.sign", err);
@@ -80,11 +80,14 @@ static void flush_cell(Cell *c, const SemioSign *sign, FILE *f)
                     &merged, NULL);
     static const char *const words[] = { "no", "yes", "na", "fail", "" };
     csv_field(f, words[merged], 0);
-    /* the windows that decided it: the yes ones for yes, all answered ones otherwise */
+    /* the windows that decided it: the yes ones for yes, the failed ones (their errors) for
+     * fail, all answered ones otherwise */
     const char **use = calloc(c->n + 1, sizeof(char *));
     size_t k = 0;
     for (size_t i = 0; use && i < (first && c->n ? 1 : c->n); i++)
-        if (first || merged != SEMIO_ANSWER_YES || c->answers[i] == SEMIO_ANSWER_YES)
+        if (first || (merged == SEMIO_ANSWER_YES ? c->answers[i] == SEMIO_ANSWER_YES
+                      : merged == SEMIO_ANSWER_FAILED ? c->answers[i] == SEMIO_ANSWER_FAILED
+                      : c->answers[i] != SEMIO_ANSWER_FAILED))
             use[k++] = c->texts[i];
     char *joined = use ? semio_join_unique(use, k, " | ") : NULL;
     csv_field(f, joined, 0);
@@ -127,7 +130,8 @@ static int write_pilot(SemioStudy *s, int64_t run, FILE *f, SemioError *err)
      * order (a sign merged by its first window needs it) */
     if (r == 0)
         r = semio_db_prepare(s, &st, "SELECT v.file_name, a.sign, a.answer, a.status, "
-                                     "a.justification FROM answers a JOIN videos v ON "
+                                     "CASE a.status WHEN 'ok' THEN a.justification ELSE "
+                                     "a.error END FROM answers a JOIN videos v ON "
                                      "v.id = a.video_id LEFT JOIN segments g ON g.id = "
                                      "a.segment_id WHERE a.run_id = ? ORDER BY v.file_name, "
                                      "a.sign, g.start_s, a.rowid", err);

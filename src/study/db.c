@@ -14,7 +14,7 @@
 #include "util/fs.h"
 #include "util/utf8.h"
 
-#define SCHEMA_VERSION 5
+#define SCHEMA_VERSION 6
 
 /* How long a statement waits for another worker's write transaction before giving up:
  * every writer keeps its transactions short (one recording's frames, one answer). */
@@ -138,10 +138,16 @@ static const char schema_v5[] =
     "  what TEXT PRIMARY KEY,\n"
     "  owner TEXT NOT NULL, host TEXT NOT NULL, pid INTEGER NOT NULL,\n"
     "  beat REAL NOT NULL);\n";
+/*
+ * Version 6: why an answer failed, apart from the raw text it failed on (raw held one or
+ * the other: an HTTP error's body, or the unusable text of a model). NULL for answers
+ * stored before, whose raw may hold either.
+ */
+static const char schema_v6[] = "ALTER TABLE answers ADD COLUMN error TEXT;\n";
 
 /* migrations[v] takes a study from version v to v + 1. */
 static const char *const migrations[SCHEMA_VERSION] = { schema_v1, schema_v2, schema_v3,
-                                                        schema_v4, schema_v5 };
+                                                        schema_v4, schema_v5, schema_v6 };
 
 /*
  * Whether the last failure on db was a full disk (or quota). SQLite says SQLITE_FULL for a

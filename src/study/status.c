@@ -91,6 +91,13 @@ int semio_status_json(SemioStudy *s, char **out, SemioError *err)
                       "count(a.run_id) FILTER (WHERE a.status = 'failed') AS failed "
                       "FROM runs r LEFT JOIN answers a ON a.run_id = r.id GROUP BY r.id "
                       "ORDER BY r.id", err);
+    if (r == 0) /* why answers failed, per run, the most frequent reason first */
+        r = many_rows(s, root, "failures",
+                      "SELECT r.name AS run, coalesce(a.error, '(no reason stored apart from "
+                      "the raw text: answered before semio kept them apart)') AS error, "
+                      "count(*) AS answers FROM answers a JOIN runs r ON r.id = a.run_id "
+                      "WHERE a.status = 'failed' GROUP BY r.id, a.error "
+                      "ORDER BY r.id, count(*) DESC, a.error", err);
     if (r == 0)
         r = many_rows(s, root, "problems",
                       "SELECT file_name, status, error, warning, changed FROM videos "
