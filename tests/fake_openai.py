@@ -80,6 +80,9 @@ def validate(body, headers):
             data = base64.b64decode(url[len("data:image/jpeg;base64,"):], validate=True)
             if data[:2] != b"\xff\xd8" or data[-2:] != b"\xff\xd9":
                 return "image data is not a JPEG"
+            problem = profile_image_problem(p, data)
+            if problem:
+                return problem
             images += 1
         elif p.get("type") == "input_audio":
             if p["input_audio"].get("format") != "wav":
@@ -97,6 +100,31 @@ def validate(body, headers):
             return "response_format is not the answer schema"
     if not isinstance(body.get("temperature"), (int, float)):
         return "no temperature"
+    mm = body.get("mm_processor_kwargs")
+    if mm is not None and (args.profile != "vllm" or not isinstance(mm, dict)):
+        return "mm_processor_kwargs: only vLLM reads it, as an object"
+    return None
+
+
+# Where each server reads what the common API lacks, as their documentation says:
+# vLLM takes "uuid" beside "image_url" in a part and mm_processor_kwargs in the request;
+# LMDeploy takes InternVL's tiling settings beside the url; the others take neither.
+PROFILE_IMAGE_URL_KEYS = {"lmdeploy": {"url", "detail", "max_dynamic_patch", "min_dynamic_patch"}}
+
+
+def profile_image_problem(part, data):
+    profile = STATE["args"].profile
+    if not profile:
+        return None  # lenient: the tests that are not about profiles
+    keys = set(part) - {"type", "image_url"}
+    if keys - ({"uuid"} if profile == "vllm" else set()):
+        return "image part: fields %s are not read by %s" % (sorted(keys), profile)
+    if "uuid" in part and part["uuid"] != hashlib.sha256(data).hexdigest():
+        return "image part: uuid is not the picture's SHA-256"
+    allowed = PROFILE_IMAGE_URL_KEYS.get(profile, {"url", "detail"})
+    extra = set(part["image_url"]) - allowed
+    if extra:
+        return "image_url: fields %s are not read by %s" % (sorted(extra), profile)
     return None
 
 
@@ -217,6 +245,9 @@ class Handler(BaseHTTPRequestHandler):
                  "audio": sum(1 for p in parts if isinstance(p, dict) and p.get("type") == "input_audio"),
                  "segment": hashlib.sha1(first.encode()).hexdigest()[:12], "t": time.time(),
                  "max_tokens": body.get("max_tokens"),
+                 "mm": body.get("mm_processor_kwargs"),
+                 "uuids": sum(1 for p in parts if isinstance(p, dict) and "uuid" in p),
+                 "image_url_fields": sorted({k for p in parts if isinstance(p, dict) and p.get("type") == "image_url" for k in p["image_url"]} - {"url"}),
                  "transcript": "speech-to-text transcript" in question}
         with LOCK:
             if args.lru:  # a prefix cache holding the image tokens of the last N windows
@@ -276,6 +307,7 @@ def main():
     ap.add_argument("--key", default="")
     ap.add_argument("--lru", type=int, default=0, help="model a prefix cache of N windows")
     ap.add_argument("--always", default="", help="WORD:BEHAVIOUR for every question containing WORD")
+    ap.add_argument("--profile", default="", help="check image parts as this server reads them")
     args = ap.parse_args()
     STATE["faults"] = [f for f in args.faults.split(",") if f]
     STATE["log"] = open(args.log, "a")

@@ -14,11 +14,11 @@ trap cleanup EXIT
 check() { name=$1; shift; if "$@"; then ok "$name"; else bad "$name" "$(tail -c 600 "$T/err" 2>/dev/null)"; fi; }
 sql() { python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print(*c.execute(sys.argv[2]).fetchone())' "$S" "$1"; }
 
-# start_server NAME [faults] [delay] [key] [always]: sets PORT_NAME
+# start_server NAME [faults] [delay] [key] [always] [profile]: sets PORT_NAME
 start_server() {
   rm -f "$T/$1.port"
   python3 "$HERE/fake_openai.py" --port-file "$T/$1.port" --log "$T/$1.log" --faults "${2:-}" \
-    --delay "${3:-0}" --key "${4:-}" --always "${5:-}" &
+    --delay "${3:-0}" --key "${4:-}" --always "${5:-}" --profile "${6:-}" &
   PIDS="$PIDS $!"
   n=0; while [ ! -s "$T/$1.port" ] && [ $n -lt 100 ]; do sleep 0.05; n=$((n + 1)); done
   eval "PORT_$1=$(cat "$T/$1.port")"
@@ -432,5 +432,40 @@ check "jsonl stays valid UTF-8 for a name that is not" utf8 "$T/odd.jsonl"
 check "the bad bytes read as U+FFFD" grep -q "Q9$(printf '\357\277\275\357\277\275')@" "$T/odd.jsonl"
 "$SEMIO" status --study "$O" --json > "$T/odd.json" 2> "$T/err"
 check "status --json stays valid UTF-8 too" python3 -c 'import json,sys; json.loads(open(sys.argv[1], "rb").read().decode("utf-8"))' "$T/odd.json"
+
+# ---- server profiles: each knob where that server reads it, against servers as strict
+# as their documentation (a field a server does not read is a 400)
+# logged FILE EXPR: EXPR (Python, over the list `e` of logged requests) holds
+logged() { python3 -c 'import json,sys; e=[json.loads(l) for l in open(sys.argv[1])]; assert e and eval(sys.argv[2]), e[-1]' "$1" "$2"; }
+start_server pv "" 0 "" "" vllm
+start_server pl "" 0 "" "" lmdeploy
+start_server pg "" 0 "" "" llama-server
+PV="http://127.0.0.1:$PORT_pv/v1" PL="http://127.0.0.1:$PORT_pl/v1" PG="http://127.0.0.1:$PORT_pg/v1"
+expect "vllm profile: mm_processor_kwargs and uuids" 0 "$SEMIO" ask --study "$S" --run prof-vllm --url "$PV" --model m --signs tonic --server vllm --mm '{"max_pixels": 602112}'
+check "vllm: every request valid, the settings in mm_processor_kwargs, a uuid per picture" logged "$T/pv.log" 'all(x["valid"] and x["mm"] == {"max_pixels": 602112} and x["uuids"] == x["images"] > 0 for x in e)'
+expect "vllm profile: --no-image-ids" 0 "$SEMIO" ask --study "$S" --run prof-noids --url "$PV" --model m --signs tonic --server vllm --no-image-ids
+check "vllm: no uuid with --no-image-ids" logged "$T/pv.log" 'all(x["valid"] and x["uuids"] == 0 for x in e[-6:])'
+expect "lmdeploy profile: tiling beside each url" 0 "$SEMIO" ask --study "$S" --run prof-lmd --url "$PL" --model m --signs tonic --server lmdeploy --mm '{"max_dynamic_patch": 1}'
+check "lmdeploy: every request valid, max_dynamic_patch beside every url, no uuid" logged "$T/pl.log" 'all(x["valid"] and x["image_url_fields"] == ["max_dynamic_patch"] and x["uuids"] == 0 and x["mm"] is None for x in e)'
+expect "preset internvl3.5-38b on a strict LMDeploy" 0 "$SEMIO" ask --study "$S" --run prof-preset --url "$PL" --signs tonic --preset internvl3.5-38b
+check "the preset's model and tiling were sent" logged "$T/pl.log" 'all(x["valid"] and x["image_url_fields"] == ["max_dynamic_patch"] for x in e[-6:])'
+check "the run records the preset's model and settings" test "$(sql "SELECT model || ' ' || json_extract(settings_json, '$.server') || ' ' || json_extract(settings_json, '$.mm.max_dynamic_patch') FROM runs WHERE name = 'prof-preset'")" = "OpenGVLab/InternVL3_5-38B lmdeploy 1"
+expect "preset qwen2.5-vl-32b on a strict vLLM, the model given beside it" 0 "$SEMIO" ask --study "$S" --run prof-qwen --url "$PV" --signs tonic --preset qwen2.5-vl-32b --model local-qwen
+check "the model given wins over the preset's" test "$(sql "SELECT model FROM runs WHERE name = 'prof-qwen'")" = "local-qwen"
+expect "image fields added beside each url" 0 "$SEMIO" ask --study "$S" --run prof-field --url "$PL" --model m --signs tonic --server lmdeploy --image-field '{"detail": "low"}'
+check "the field reached every image" logged "$T/pl.log" 'all(x["valid"] and x["image_url_fields"] == ["detail"] for x in e[-6:])'
+expect "llama-server profile: the common API only" 0 "$SEMIO" ask --study "$S" --run prof-llama --url "$PG" --model m --signs tonic --server llama-server
+check "llama-server: every request valid (no uuid, nothing beside the url)" logged "$T/pg.log" 'all(x["valid"] and x["uuids"] == 0 and x["image_url_fields"] == [] for x in e)'
+expect "--mm where the server has no place for it" 1 "$SEMIO" ask --study "$S" --run prof-refused --url "$PG" --model m --signs tonic --server llama-server --mm '{"max_dynamic_patch": 1}'
+has "said where to set it instead" "$T/err" "has no place for them in a request"
+check "the refused command made no run" test "$(sql "SELECT count(*) FROM runs WHERE name = 'prof-refused'")" = 0
+expect "a vLLM-shaped request to a strict LMDeploy" 0 "$SEMIO" ask --study "$S" --run prof-wrong --url "$PL" --model m --signs tonic --server vllm --max-retries 2
+check "is refused by it (the strict server reads no uuid)" test "$(sql "SELECT count(*) FROM answers a JOIN runs r ON r.id = a.run_id WHERE r.name = 'prof-wrong' AND status = 'failed' AND error LIKE '%uuid%'")" -gt 0
+expect "an unknown server profile" 1 "$SEMIO" ask --study "$S" --run prof-x --url "$PV" --model m --server tgi
+has "the known profiles are named" "$T/err" "vllm, sglang, lmdeploy, llama-server, ollama"
+expect "an unknown preset" 2 "$SEMIO" ask --study "$S" --run prof-y --url "$PV" --preset gpt
+has "the presets are named" "$T/err" "qwen2.5-vl-32b, internvl3.5-38b"
+expect "--mm that is not a JSON object" 1 "$SEMIO" ask --study "$S" --run prof-z --url "$PV" --model m --server vllm --mm 'max_pixels=1'
+has "said as such" "$T/err" "is not a JSON object"
 
 finish

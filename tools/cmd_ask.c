@@ -32,6 +32,11 @@ int cmd_ask(int argc, char **argv)
         { "no-logprobs", no_argument, NULL, 'L' },
         { "no-timestamps", no_argument, NULL, 'Z' },
         { "extra", required_argument, NULL, 'x' },
+        { "server", required_argument, NULL, 'y' },
+        { "preset", required_argument, NULL, 'Y' },
+        { "mm", required_argument, NULL, 'o' },
+        { "image-field", required_argument, NULL, 'i' },
+        { "no-image-ids", no_argument, NULL, 'I' },
         { "segments", required_argument, NULL, 'G' },
         { "sampling", required_argument, NULL, 'P' },
         { "keypoints", required_argument, NULL, 'K' },
@@ -40,7 +45,7 @@ int cmd_ask(int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         { 0 },
     };
-    const char *study = NULL, *urls[32];
+    const char *study = NULL, *urls[32], *preset = NULL;
     size_t nurls = 0;
     SemioAskSettings set;
     SemioOpenAISettings oa;
@@ -95,6 +100,11 @@ int cmd_ask(int argc, char **argv)
         case 'L': oa.logprobs = 0; break;
         case 'Z': oa.timestamps = 0; break;
         case 'x': oa.extra_json = optarg; break;
+        case 'y': oa.server = optarg; break;
+        case 'Y': preset = optarg; break;
+        case 'o': oa.mm_json = optarg; break;
+        case 'i': oa.image_fields_json = optarg; break;
+        case 'I': oa.image_ids = 0; break;
         case 'G': set.segments = optarg; break;
         case 'P': set.sampling = optarg; break;
         case 'K': set.keypoints = optarg; break;
@@ -108,6 +118,14 @@ int cmd_ask(int argc, char **argv)
                 return cli_fail(&err, err.code), 2;
             break;
         }
+    }
+    if (preset) { /* what the command line names itself wins over the preset */
+        SemioOpenAISettings given = oa;
+        if (semio_openai_preset(&oa, preset, &err) < 0)
+            return cli_fail(&err, err.code), 2;
+        oa.model = given.model ? given.model : oa.model;
+        oa.server = given.server ? given.server : oa.server;
+        oa.mm_json = given.mm_json ? given.mm_json : oa.mm_json;
     }
     int kinematic = !strcmp(set.engine, "kinematic");
     if (!study || !set.run)

@@ -188,6 +188,15 @@ struct SemioOpenAISettings {
     int logprobs;              /**< ask for logprobs to compute P(yes) (default 1) */
     int timestamps;            /**< a text part with each frame's time before it (default 1) */
     const char *extra_json;    /**< a JSON object merged into every request body */
+    const char *server;        /**< the server's profile: "generic" (NULL), "vllm", "sglang",
+                                    "lmdeploy", "llama-server" or "ollama": where it reads
+                                    what the common API has no field for */
+    const char *mm_json;       /**< image processing settings as a JSON object (InternVL's
+                                    {"max_dynamic_patch": 1}, Qwen2.5-VL's {"max_pixels": N}),
+                                    placed where the profile's server reads them */
+    const char *image_fields_json; /**< a JSON object added beside every image's url */
+    int image_ids;             /**< send each picture's SHA-256 as its id where the profile's
+                                    server takes one, so it skips hashing it (default 1) */
     int max_retries;           /**< attempts after the first (default 10, as the pilot) */
     double backoff_s;          /**< first retry delay (default 1), doubled each time */
     double max_wait_s;         /**< the longest one wait lasts, backoff or the server's
@@ -197,6 +206,16 @@ struct SemioOpenAISettings {
 };
 
 SEMIO_API void semio_openai_default_settings(SemioOpenAISettings *s);
+
+/**
+ * Applies a named preset (the pilot's set-ups: "qwen2.5-vl-32b" on vLLM,
+ * "internvl3.5-38b" on LMDeploy): its server profile, model and image processing
+ * settings. Fails naming the presets semio has.
+ */
+SEMIO_API int semio_openai_preset(SemioOpenAISettings *s, const char *name, SemioError *err);
+
+/** The i-th preset's name and what it is (NULL past the last), for help texts. */
+SEMIO_API const char *semio_openai_preset_at(size_t i, const char **summary);
 
 /* ---- speech to text ----------------------------------------------------------- */
 

@@ -20,6 +20,7 @@
 
 #include "engine/engine.h"
 #include "engine/http.h"
+#include "engine/profiles.h"
 #include "engine/reply.h"
 #include "semio/eval.h"
 #include "util/clock.h"
@@ -48,6 +49,7 @@ typedef struct OpenAI {
     json_object *extra;
     char auth[1024];
     SemioSecrets secrets; /* the key and the URLs' passwords: never stored or printed */
+    SemioProfileRequest profile; /* where the server reads what the common API lacks */
     CURLM *multi;
     struct curl_slist *headers;
     Job *queue;       /* waiting (new or to be retried), in order */
@@ -73,6 +75,26 @@ void semio_openai_default_settings(SemioOpenAISettings *s)
     s->max_retries = 10;
     s->backoff_s = 1.0;
     s->max_wait_s = 60.0;
+    s->image_ids = 1;
+}
+
+int semio_openai_preset(SemioOpenAISettings *s, const char *name, SemioError *err)
+{
+    const SemioServerPreset *p = semio_server_preset(name, err);
+    if (!p)
+        return SEMIO_ERR_INVALID;
+    s->server = p->server;
+    s->model = p->model;
+    s->mm_json = p->mm_json;
+    return 0;
+}
+
+const char *semio_openai_preset_at(size_t i, const char **summary)
+{
+    const SemioServerPreset *p = semio_server_preset_at(i);
+    if (summary)
+        *summary = p ? p->summary : NULL;
+    return p ? p->name : NULL;
 }
 
 /* ---- the request body ------------------------------------------------------ */
@@ -150,7 +172,9 @@ static json_object *answer_schema(int allow_na)
     return rf;
 }
 
-static char *build_body(const SemioOpenAISettings *s, json_object *extra, const SemioRequest *r,
+/* The body of one question; ids: each picture's stable id where the profile sends them. */
+static char *build_body(const SemioOpenAISettings *s, json_object *extra,
+                        const SemioProfileRequest *pr, char (*ids)[65], const SemioRequest *r,
                         size_t *len)
 {
     if (strstr(r->text, MARK) || (extra && strstr(json_object_to_json_string(extra), MARK)))
@@ -171,6 +195,7 @@ static char *build_body(const SemioOpenAISettings *s, json_object *extra, const 
         json_object_object_add(u, "url", json_object_new_string(mark));
         json_object_object_add(p, "type", json_object_new_string("image_url"));
         json_object_object_add(p, "image_url", u);
+        semio_profile_image(pr, p, u, ids ? ids[i] : NULL);
         json_object_array_add(content, p);
     }
     if (r->wav) {
@@ -196,6 +221,7 @@ static char *build_body(const SemioOpenAISettings *s, json_object *extra, const 
         json_object_object_add(root, "logprobs", json_object_new_boolean(1));
         json_object_object_add(root, "top_logprobs", json_object_new_int(5));
     }
+    semio_profile_request(pr, root);
     if (extra) {
         json_object_object_foreach(extra, k, v)
             json_object_object_add(root, k, json_object_get(v));
@@ -220,12 +246,28 @@ static char *build_body(const SemioOpenAISettings *s, json_object *extra, const 
     return out;
 }
 
+/* Each picture's id (its JPEG's SHA-256), where the profile sends ids; NULL otherwise. */
+static char (*image_ids(const SemioProfileRequest *pr, const SemioImagePart *im, size_t n))[65]
+{
+    char (*ids)[65] = pr->image_ids && n ? malloc(n * sizeof(*ids)) : NULL;
+    for (size_t i = 0; ids && i < n; i++)
+        semio_data_hash(im[i].jpeg, im[i].size, ids[i]);
+    return ids;
+}
+
 char *semio_openai_request_body(const SemioOpenAISettings *s, const SemioRequest *r)
 {
+    SemioProfileRequest pr;
+    if (semio_profile_open(&pr, s->server, s->mm_json, s->image_fields_json, s->image_ids,
+                           NULL) < 0)
+        return NULL;
     json_object *extra = s->extra_json ? json_tokener_parse(s->extra_json) : NULL;
+    char (*ids)[65] = image_ids(&pr, r->images, r->nimages);
     size_t len;
-    char *body = build_body(s, extra, r, &len);
+    char *body = build_body(s, extra, &pr, ids, r, &len);
+    free(ids);
     json_object_put(extra);
+    semio_profile_close(&pr);
     return body;
 }
 
@@ -275,6 +317,9 @@ static int openai_open(void **out, const void *settings, SemioError *err)
             r = semio_fail(err, SEMIO_ERR_INVALID, "openai: extra '%s' is not a JSON object",
                            set->extra_json);
     }
+    if (r == 0)
+        r = semio_profile_open(&e->profile, set->server, set->mm_json, set->image_fields_json,
+                               set->image_ids, err);
     e->set.model = e->model;
     e->set.urls = NULL;
     e->set.extra_json = NULL;
@@ -343,6 +388,7 @@ static void openai_close(void *priv)
     free(e->urls);
     free(e->model);
     json_object_put(e->extra);
+    semio_profile_close(&e->profile);
     free(e);
 }
 
@@ -357,13 +403,13 @@ static size_t openai_capacity(const void *priv)
 }
 
 /* Queues one question with its window's pictures and sound. */
-static int submit_one(OpenAI *e, const SemioRequest *r, uint64_t affinity, void *user,
-                      SemioError *err)
+static int submit_one(OpenAI *e, const SemioRequest *r, char (*ids)[65], uint64_t affinity,
+                      void *user, SemioError *err)
 {
     Job *j = calloc(1, sizeof(*j));
     if (!j)
         return semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
-    j->body = build_body(&e->set, e->extra, r, &j->body_len);
+    j->body = build_body(&e->set, e->extra, &e->profile, ids, r, &j->body_len);
     if (!j->body) {
         free(j);
         return semio_fail(err, SEMIO_ERR_INVALID, "cannot build the request (out of memory, "
@@ -383,14 +429,20 @@ static int submit_one(OpenAI *e, const SemioRequest *r, uint64_t affinity, void 
 /* A window's questions become one request each, all to the window's replica. */
 static int openai_submit(void *priv, const SemioWindow *w, SemioError *err)
 {
+    OpenAI *e = priv;
+    /* the window's pictures are hashed once for all its questions */
+    char (*ids)[65] = image_ids(&e->profile, w->images, w->nimages);
+    if (e->profile.image_ids && w->nimages && !ids)
+        return semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
     int r = 0;
     for (size_t i = 0; i < w->nquestions && r == 0; i++) {
         const SemioQuestion *q = &w->questions[i];
         SemioRequest req = { .text = q->text, .images = w->images, .nimages = w->nimages,
                              .wav = w->wav, .wav_size = w->wav_size,
                              .allow_na = semio_sign_allows_na(q->sign) };
-        r = submit_one(priv, &req, w->affinity, q->user, err);
+        r = submit_one(e, &req, ids, w->affinity, q->user, err);
     }
+    free(ids);
     return r;
 }
 
@@ -685,6 +737,13 @@ static int openai_describe(const void *settings, json_object *run, char *model,
     json_object_object_add(run, "logprobs", json_object_new_boolean(o->logprobs));
     json_object_object_add(run, "timestamps", json_object_new_boolean(o->timestamps));
     json_object_object_add(run, "extra", o->extra_json ? json_tokener_parse(o->extra_json) : NULL);
+    /* recorded only where set, so runs made before profiles existed resume as they were */
+    if (o->server && strcmp(o->server, "generic"))
+        json_object_object_add(run, "server", json_object_new_string(o->server));
+    if (o->mm_json)
+        json_object_object_add(run, "mm", json_tokener_parse(o->mm_json));
+    if (o->image_fields_json)
+        json_object_object_add(run, "image_fields", json_tokener_parse(o->image_fields_json));
     snprintf(model, model_size, "%s", o->model ? o->model : "");
     endpoints[0] = '\0';
     for (size_t i = 0; i < o->nurls; i++) {

@@ -6,6 +6,8 @@
 #ifndef SEMIO_ENGINE_PROFILES_H
 #define SEMIO_ENGINE_PROFILES_H
 
+#include <stdint.h>
+
 #include <json-c/json.h>
 
 #include "semio/common.h"
@@ -58,5 +60,8 @@ void semio_profile_request(const SemioProfileRequest *pr, json_object *root);
  * `id` (the JPEG's hash) where the profile takes ids. */
 void semio_profile_image(const SemioProfileRequest *pr, json_object *part, json_object *image_url,
                          const char *id);
+
+/** SHA-256 of bytes as 64 hex digits: a picture's stable id. */
+void semio_data_hash(const uint8_t *data, size_t size, char hex[65]);
 
 #endif

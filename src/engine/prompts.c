@@ -7,6 +7,7 @@
 #include <libavutil/sha.h>
 
 #include "semio/engine.h"
+#include "engine/profiles.h"
 #include "util/error.h"
 #include "util/fs.h"
 
@@ -172,6 +173,11 @@ const char *semio_prompt_text(SemioPromptSet *ps, const SemioSign *sign, SemioEr
 
 void semio_text_hash(const char *text, char hex[65])
 {
+    semio_data_hash((const uint8_t *)text, strlen(text), hex);
+}
+
+void semio_data_hash(const uint8_t *data, size_t size, char hex[65])
+{
     uint8_t digest[32];
     struct AVSHA *sha = av_sha_alloc();
     if (!sha || av_sha_init(sha, 256) < 0) {
@@ -179,7 +185,8 @@ void semio_text_hash(const char *text, char hex[65])
         snprintf(hex, 65, "%064d", 0);
         return;
     }
-    av_sha_update(sha, (const uint8_t *)text, strlen(text));
+    for (size_t at = 0; at < size; at += 1u << 30) /* av_sha_update takes an int before 6.0 */
+        av_sha_update(sha, data + at, (unsigned)(size - at < (1u << 30) ? size - at : 1u << 30));
     av_sha_final(sha, digest);
     av_free(sha);
     for (int i = 0; i < 32; i++)
