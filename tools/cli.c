@@ -1,10 +1,14 @@
 /* Option parsing, errors and progress shared by the subcommands. */
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -187,4 +191,75 @@ void cli_progress(void *user, const char *stage, int64_t done, int64_t total, co
     }
     fflush(stderr);
     (void)user;
+}
+
+/* ---- output files: the old one whole or the new one whole ---------------------------- */
+
+/* Removes "BASE.tmpPID" beside `path` where process PID is gone: what a writer of this same
+ * file left when it was killed. Nothing else in the folder is touched (it is the user's),
+ * nor the temporary file of a writer still at work. */
+static void remove_dead_temps(const char *path)
+{
+    const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+    char dir[PATH_MAX], full[PATH_MAX + 300];
+    if (!slash)
+        snprintf(dir, sizeof(dir), ".");
+    else if (slash == path)
+        snprintf(dir, sizeof(dir), "/");
+    else
+        snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+    size_t n = strlen(base);
+    DIR *d = opendir(dir);
+    for (struct dirent *e; d && (e = readdir(d)) != NULL;) {
+        char *end;
+        if (strncmp(e->d_name, base, n) || strncmp(e->d_name + n, ".tmp", 4) ||
+            !isdigit((unsigned char)e->d_name[n + 4]))
+            continue;
+        long pid = strtol(e->d_name + n + 4, &end, 10);
+        if (*end || pid <= 0 || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue;
+        snprintf(full, sizeof(full), "%s/%s", dir, e->d_name);
+        unlink(full);
+    }
+    if (d)
+        closedir(d);
+}
+
+int cli_output_open(CliOutput *o, const char *path)
+{
+    memset(o, 0, sizeof(*o));
+    o->path = path;
+    if (!path) {
+        o->f = stdout;
+        return 0;
+    }
+    struct stat st;
+    int exists = lstat(path, &st) == 0;
+    if (!exists || S_ISREG(st.st_mode)) {
+        remove_dead_temps(path);
+        snprintf(o->tmp, sizeof(o->tmp), "%s.tmp%ld", path, (long)getpid());
+        if ((o->f = fopen(o->tmp, "w")) != NULL && exists)
+            fchmod(fileno(o->f), st.st_mode & 07777); /* the old file's permissions */
+        if (!o->f)
+            o->tmp[0] = '\0'; /* a folder that takes no new file: the file itself, in place */
+    }
+    if (!o->f && !(o->f = fopen(path, "w")))
+        return cli_error("%s: cannot write: %s", path, strerror(errno));
+    return 0;
+}
+
+int cli_output_close(CliOutput *o, int keep)
+{
+    FILE *f = o->f;
+    o->f = NULL;
+    if (!f || f == stdout)
+        return 0;
+    int e = fclose(f) == 0 ? 0 : errno;
+    if (o->tmp[0]) {
+        if (keep && e == 0 && rename(o->tmp, o->path) != 0)
+            e = errno;
+        if (!keep || e)
+            unlink(o->tmp);
+    }
+    return keep && e ? cli_error("%s: cannot write: %s", o->path, strerror(e)) : 0;
 }

@@ -58,6 +58,26 @@ void cli_progress(void *user, const char *stage, int64_t done, int64_t total, co
 
 const Command *cli_find(const char *name);
 
+/**
+ * A file a command writes (export's CSV, eval's tables, report's page): written as
+ * PATH.tmpPID and renamed over PATH once whole, so that a command killed (or failed) in the
+ * writing leaves the file it found, never a torn one that reads as a shorter export. The
+ * temporary files of writers since killed are removed on the next open of the same PATH.
+ * A PATH that is not a regular file (a link, a pipe, /dev/stdout) is written in place.
+ */
+typedef struct CliOutput {
+    FILE *f;          /* where to write */
+    const char *path; /* NULL: standard output */
+    char tmp[4200];   /* the temporary file renamed over path, or "" when written in place */
+} CliOutput;
+
+/** Opens `path` (NULL: standard output) for writing; returns 0, or 1 after printing why. */
+int cli_output_open(CliOutput *o, const char *path);
+
+/** Closes the output: with `keep`, puts the file in place (returns 0, or 1 after printing
+ *  why); without, discards what was written and leaves the old file as it was. */
+int cli_output_close(CliOutput *o, int keep);
+
 /* What eval and report share: how to read the inputs, and where the result goes. */
 typedef struct EvalOptions {
     SemioTableFormat format;

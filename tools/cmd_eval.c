@@ -1,5 +1,4 @@
 /* semio eval and semio report: the paper's metrics, with confidence intervals. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,18 +142,19 @@ int cli_load_eval(const Command *cmd, int argc, char **argv, EvalOptions *o, Sem
     return -1;
 }
 
-/* Opens o->output (or stdout), runs write, closes: one error path for both commands. */
+/* Opens o->output (or stdout), runs write, closes: one error path for both commands. The
+ * file is put in place only once whole (cli_output_open): a killed eval or report leaves the
+ * tables or page it found. */
 int cli_write_output(const EvalOptions *o, const SemioEval *ev,
                      int (*write)(const EvalOptions *, const SemioEval *, FILE *, SemioError *))
 {
     SemioError err = { 0 };
-    FILE *out = o->output ? fopen(o->output, "w") : stdout;
-    if (!out)
-        return cli_error("%s: cannot write: %s", o->output, strerror(errno));
-    int r = write(o, ev, out, &err);
-    if (out != stdout && fclose(out) != 0 && r == 0)
-        return cli_error("%s: cannot write: %s", o->output, strerror(errno));
-    return r < 0 ? cli_fail(&err, r) : 0;
+    CliOutput out;
+    if (cli_output_open(&out, o->output) != 0)
+        return 1;
+    int r = write(o, ev, out.f, &err);
+    int status = cli_output_close(&out, r == 0);
+    return r < 0 ? cli_fail(&err, r) : status;
 }
 
 static int write_tables(const EvalOptions *o, const SemioEval *ev, FILE *f, SemioError *err)

@@ -1,5 +1,4 @@
 /* semio export: a run's answers for notebooks (the pilot's CSV) or machines (JSONL). */
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -41,14 +40,16 @@ int cmd_export(int argc, char **argv)
         return cli_error("export: --study and --run are required"), 2;
     SemioError err = { 0 };
     SemioStudy *s = NULL;
-    FILE *out = output ? fopen(output, "w") : stdout;
-    if (!out)
-        return cli_error("%s: cannot write: %s", output, strerror(errno));
+    /* Put in place only once whole: an export killed in the writing (found by
+     * tests/test_kill.sh: fopen's truncation left an empty CSV where a whole one had been)
+     * or failed (no such run, a damaged study) leaves the export it found. */
+    CliOutput out;
+    if (cli_output_open(&out, output) != 0)
+        return 1;
     int r = semio_study_open(&s, study, SEMIO_STUDY_READ, &err);
     if (r == 0)
-        r = semio_export(s, run, format, out, &err);
+        r = semio_export(s, run, format, out.f, &err);
     semio_study_close(&s);
-    if (out != stdout && fclose(out) != 0 && r == 0)
-        return cli_error("%s: cannot write: %s", output, strerror(errno));
-    return r < 0 ? cli_fail(&err, r) : 0;
+    int closed = cli_output_close(&out, r == 0);
+    return r < 0 ? cli_fail(&err, r) : closed;
 }
