@@ -145,6 +145,22 @@ else
   skip "the kinematic engine with two processes and --jobs 2 (needs the phantom's keypoints: meson feature 'phantom')"
 fi
 
+# ---- overlapping windows keep their own face crops (a shared frame is cut by each
+# window's own box)
+if built phantom; then
+  O="$T/o.db"
+  "$SEMIO" ingest --study "$O" "$T/rec" > /dev/null 2>&1
+  "$SEMIO" segment --study "$O" --window 4 --overlap 2 > /dev/null
+  "$SEMIO" sample --study "$O" --frames 20 --fps 4 > /dev/null 2>&1
+  expect "face views of overlapping windows" 0 "$SEMIO" enhance --study "$O" --view face
+  shared=$(q "$O" "SELECT count(*) FROM frames a JOIN frames b ON a.frame_index = b.frame_index AND a.segment_id < b.segment_id JOIN segments ga ON ga.id = a.segment_id JOIN segments gb ON gb.id = b.segment_id AND gb.video_id = ga.video_id")
+  apart=$(q "$O" "SELECT count(DISTINCT path) = count(*) FROM views WHERE kind = 'face' AND status = 'ok'")
+  files=$(find "${O%.db}.cache/face" -name 'f*.jpg' | wc -l)
+  want=$(q "$O" "SELECT count(*) FROM frames f JOIN views w ON w.segment_id = f.segment_id AND w.kind = 'face' AND w.status = 'ok'")
+  if [ "$shared" -gt 0 ] && [ "$apart" = 1 ] && [ "$files" = "$want" ]; then ok "each window keeps its own crop of a shared frame ($shared frames shared, $files crops)"
+  else bad "each window keeps its own crop of a shared frame" "shared $shared, distinct paths $apart, $files files for $want frames"; fi
+fi
+
 # ---- a claim whose process is gone is free at once; a live one's is left alone
 C="$T/c.db"
 q "$C" "DELETE FROM views WHERE kind = 'audio'"

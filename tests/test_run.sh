@@ -105,7 +105,7 @@ expect "enhance --view face" 0 "$SEMIO" enhance --study "$T/tiny.db" --view face
 has "three face views made" "$T/out" "3 made"
 n=$(sql "$T/tiny.db" "SELECT count(*) FROM views WHERE kind = 'face' AND status = 'ok' AND note LIKE '6 of 6 frames had a face%'")
 [ "$n" -eq 3 ] && ok "every sampled frame had the face" || bad "faces per window recorded" "$n"
-crop=$(ls "$T"/tiny.cache/face/v1/*/f*.jpg | head -n 1)
+crop=$(ls "$T"/tiny.cache/face/v1/*/s*/f*.jpg | head -n 1)
 size=$(python3 - "$crop" <<'PY'
 import struct, sys
 d = open(sys.argv[1], "rb").read()

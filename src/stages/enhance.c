@@ -184,7 +184,12 @@ static int keypoint_view_segment(SemioStudy *s, const SemioEnhanceSettings *set,
     }
     semio_choose_patient(people, counts, n, src_w, src_h, choice);
     int face = !strcmp(set->view, "face");
-    snprintf(rel, rel_size, "%s/v%lld/%s", face ? "face" : "pose", (long long)vid, key);
+    /* a face crop is the window's own (its box spans the window), so overlapping windows
+     * keep theirs apart; a frame's skeleton is the same in every window it is part of */
+    if (face)
+        snprintf(rel, rel_size, "face/v%lld/%s/s%lld", (long long)vid, key, (long long)seg);
+    else
+        snprintf(rel, rel_size, "pose/v%lld/%s", (long long)vid, key);
     char dir[PATH_MAX];
     if ((r = semio_path(err, dir, sizeof(dir), "%s/%s", s->cache_dir, rel)) < 0 ||
         (r = semio_mkdirs(dir, err)) < 0)
