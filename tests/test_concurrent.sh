@@ -131,6 +131,35 @@ if [ "$stored" = "$want" ] && [ "$(q "$C" "SELECT count(*) FROM runs")" = 1 ]; t
 else bad "ask: one run, every answer stored once" "$stored answers, $(q "$C" "SELECT count(*) FROM runs") runs"; fi
 clean ask
 
+# ---- transcribe: each window's sound sent once in all
+: > "$T/server.log"
+together transcribe "$SEMIO" transcribe --study "$C" --url "$URL" --model whisper
+sent=$(grep -c '"transcription": true' "$T/server.log")
+if [ "$sent" -eq "$segs" ]; then ok "transcribe: each window's sound sent once ($sent for $segs windows)"
+else bad "transcribe: each window's sound sent once" "$sent requests for $segs windows"; fi
+sum transcribe "made," "$segs"
+clean transcribe
+
+# ---- labels, import, export, eval: as two processes they do what one does twice
+q "$C" "SELECT file_name FROM videos ORDER BY 1" | awk 'BEGIN {print "file_name,tonic,clonic"} {print $0 "," (NR % 2 ? "yes" : "no") "," (NR % 3 ? "no" : "yes")}' > "$T/labels.csv"
+"$SEMIO" ingest --study "$R" --labels "$T/labels.csv" > /dev/null 2>&1
+together labels "$SEMIO" ingest --study "$C" --labels "$T/labels.csv"
+lr=$(q "$R" "SELECT v.file_name, l.sign, l.value FROM labels l JOIN videos v ON v.id = l.video_id ORDER BY 1, 2")
+lc=$(q "$C" "SELECT v.file_name, l.sign, l.value FROM labels l JOIN videos v ON v.id = l.video_id ORDER BY 1, 2")
+[ -n "$lr" ] && [ "$lr" = "$lc" ] && ok "labels: the same labels as one process" || bad "labels: the same labels as one process" "$(echo "$lc" | head -3)"
+clean labels
+sed 's/,yes,/,no,/' "$T/labels.csv" > "$T/pred.csv"
+together import "$SEMIO" import --study "$C" --run imported --replace "$T/pred.csv"
+n=$(q "$C" "SELECT count(*) FROM answers a JOIN runs r ON r.id = a.run_id WHERE r.name = 'imported'")
+want=$(($(q "$C" "SELECT count(*) FROM videos") * 2))
+[ "$n" = "$want" ] && [ "$(q "$C" "SELECT count(*) FROM runs WHERE name = 'imported'")" = 1 ] && ok "import: one run, each answer once ($n)" || bad "import: one run, each answer once" "$n answers, wanted $want"
+clean import
+"$SEMIO" export --study "$C" --run vlm -o "$T/one.csv" > /dev/null 2>&1
+together export "$SEMIO" export --study "$C" --run vlm -o "$T/both.csv"
+cmp -s "$T/one.csv" "$T/both.csv" && ok "export: the file whole, as one process writes it" || bad "export: the file whole" "$(wc -c < "$T/both.csv") bytes, $(wc -c < "$T/one.csv") wanted"
+together eval "$SEMIO" eval --study "$C" --run imported --format csv -o "$T/eval.csv"
+[ -s "$T/eval.csv" ] && [ -z "$(find "$T" -maxdepth 1 -name '*.tmp*')" ] && ok "eval: the file whole, nothing left beside it" || bad "eval: the file whole" "$(ls "$T")"
+
 # ---- the kinematic engine: two processes, and --jobs 2 against one job
 if built phantom; then
   "$SEMIO" ask --study "$R" --run kin --engine kinematic --jobs 1 > /dev/null 2>&1
