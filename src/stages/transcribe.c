@@ -9,6 +9,7 @@
 #include "semio/stages.h"
 #include "stages/workers.h"
 #include "study/db.h"
+#include "util/array.h"
 #include "util/error.h"
 #include "util/fs.h"
 
@@ -53,14 +54,8 @@ static int load_items(SemioStudy *s, TranscribeRun *run, SemioError *err)
             run->rep->no_audio++;
             continue;
         }
-        if (run->n == cap) {
-            Item *ni = realloc(run->items, (cap = cap ? 2 * cap : 64) * sizeof(*ni));
-            if (!ni) {
-                r = semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
-                break;
-            }
-            run->items = ni;
-        }
+        if ((r = semio_reserve(&run->items, &cap, run->n, sizeof(Item), err)) < 0)
+            break;
         Item *it = &run->items[run->n++];
         *it = (Item){ sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
                       strdup((const char *)sqlite3_column_text(st, 2)) };
