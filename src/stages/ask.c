@@ -285,7 +285,7 @@ static int answered(sqlite3_stmt *q, int64_t run, int64_t seg, const char *sign,
     sqlite3_bind_text(q, 3, sign, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 4, view, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 5, hash, -1, SQLITE_STATIC);
-    return sqlite3_step(q) == SQLITE_ROW;
+    return semio_db_exists(q);
 }
 
 /* The question with the window's transcript, as the pilot's audio+text variant asked. */

@@ -502,10 +502,9 @@ static int enhance_recording(SemioStudy *s, Workers *w, EnhanceRun *run, size_t 
                           it[i].path);
         run->seen++;
         pthread_mutex_unlock(&w->lock);
-        sqlite3_reset(done);
         sqlite3_bind_int64(done, 1, it[i].segment);
         sqlite3_bind_text(done, 2, set->view, -1, SQLITE_STATIC);
-        if (sqlite3_step(done) == SQLITE_ROW) { /* by a worker that had the claim before */
+        if (semio_db_exists(done)) { /* by a worker that had the claim before */
             mine->skipped++;
             continue;
         }

@@ -445,10 +445,9 @@ static int sample_recording(SemioStudy *s, Workers *w, SampleRun *run, size_t a,
             break;
         }
         progress(run, w, t[i].path);
-        sqlite3_reset(done);
         sqlite3_bind_int64(done, 1, t[i].segment);
         sqlite3_bind_int64(done, 2, run->sampling);
-        if (sqlite3_step(done) == SQLITE_ROW) { /* by a worker that had the claim before */
+        if (semio_db_exists(done)) { /* by a worker that had the claim before */
             mine->segments_skipped++;
             continue;
         }

@@ -146,10 +146,9 @@ static int transcribe_recording(SemioStudy *s, Workers *w, TranscribeRun *run, s
             r = semio_fail(err, SEMIO_ERR_INTERRUPTED, "interrupted");
             break;
         }
-        sqlite3_reset(done);
         sqlite3_bind_int64(done, 1, run->items[i].segment);
         sqlite3_bind_text(done, 2, run->source, -1, SQLITE_STATIC);
-        if (sqlite3_step(done) == SQLITE_ROW) { /* by a process that had the claim before */
+        if (semio_db_exists(done)) { /* by a process that had the claim before */
             run->rep->skipped++;
             continue;
         }

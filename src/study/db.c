@@ -202,6 +202,13 @@ int semio_db_prepare(SemioStudy *s, sqlite3_stmt **st, const char *sql, SemioErr
     return 0;
 }
 
+int semio_db_exists(sqlite3_stmt *st)
+{
+    int found = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_reset(st);
+    return found;
+}
+
 int semio_db_begin(SemioStudy *s, SemioError *err)
 {
     return semio_db_exec(s, "BEGIN IMMEDIATE", err);

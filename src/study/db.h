@@ -52,6 +52,14 @@ int semio_db_prepare(SemioStudy *s, sqlite3_stmt **st, const char *sql, SemioErr
 /** Fails with SQLite's current message for the study, returning SEMIO_ERR_DB. */
 int semio_db_fail(SemioStudy *s, SemioError *err, const char *what);
 
+/**
+ * Steps `st` once for whether it has a row, then resets it. A statement left on a row
+ * keeps its read snapshot, and the connection's next write, if another worker wrote in
+ * between, fails at once ("database is locked": SQLite does not wait on a stale
+ * snapshot) instead of waiting its turn.
+ */
+int semio_db_exists(sqlite3_stmt *st);
+
 int semio_db_begin(SemioStudy *s, SemioError *err);
 int semio_db_commit(SemioStudy *s, SemioError *err);
 void semio_db_rollback(SemioStudy *s);
