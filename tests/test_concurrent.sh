@@ -200,6 +200,8 @@ host=$(hostname)
 q "$C" "INSERT INTO claims VALUES ('enhance audio v$vid', '$host:$live:0', '$host', $live, strftime('%s','now'))"
 expect "enhance beside a live claim" 0 "$SEMIO" enhance --study "$C" --view audio
 has "a live process's recording is left to it" "$T/out" "left to another process"
+expect "status beside a live claim" 0 "$SEMIO" status --study "$C"
+has "status says what is being worked on, by whom" "$T/out" "working:    enhance audio v$vid, by process $live on $host (renewed"
 q "$C" "UPDATE claims SET pid = $dead, owner = '$host:$dead:0'"
 expect "enhance after the claim's process died" 0 "$SEMIO" enhance --study "$C" --view audio
 missing=$(q "$C" "SELECT count(*) FROM segments g WHERE NOT EXISTS (SELECT 1 FROM views w WHERE w.segment_id = g.id AND w.kind = 'audio')")

@@ -84,6 +84,13 @@ static void print_text(json_object *root)
                num(o, "failed"));
         print_failures(root, str(o, "name"));
     }
+    json_object_object_get_ex(root, "claims", &arr);
+    for (size_t i = 0; i < json_object_array_length(arr); i++) {
+        json_object *o = json_object_array_get_idx(arr, i), *age;
+        json_object_object_get_ex(o, "seconds_since_renewed", &age);
+        printf("working:    %s, by process %lld on %s (renewed %.0f s ago)\n", str(o, "what"),
+               num(o, "pid"), str(o, "host"), json_object_get_double(age));
+    }
     json_object_object_get_ex(root, "problems", &arr);
     size_t n = json_object_array_length(arr);
     if (n)

@@ -106,6 +106,11 @@ int semio_status_json(SemioStudy *s, char **out, SemioError *err)
                       "FROM samples x JOIN segments g ON g.id = x.segment_id "
                       "JOIN videos v ON v.id = g.video_id WHERE x.status != 'ok' "
                       "ORDER BY 1", err);
+    if (r == 0) /* what workers are doing now (or left when they were killed) */
+        r = many_rows(s, root, "claims",
+                      "SELECT what, host, pid, "
+                      "round((julianday('now') - 2440587.5) * 86400 - beat, 1) AS seconds_since_renewed "
+                      "FROM claims ORDER BY what", err);
     if (r == 0 && !(*out = strdup(json_object_to_json_string_ext(
                         root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE))))
         r = semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
