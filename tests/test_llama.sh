@@ -17,6 +17,12 @@ PIDS=""
 cleanup() { for p in $PIDS; do kill "$p" 2>/dev/null; done; [ -n "${KEEP:-}" ] || rm -rf "$T"; }
 trap cleanup EXIT
 . "$HERE/lib.sh"
+if [ "${SEMIO_TEST_PASS:-}" = core ]; then
+  # the lean build asks exactly as the plain one does; the plain and --sanitize passes run it
+  skip "semio against a real llama-server: run by scripts/test and scripts/test --sanitize, not --core"
+  finish
+  exit
+fi
 if [ ! -x "$LLAMA/bin/llama-server" ] || [ ! -d "$LLAMA/src/gguf-py" ]; then
   skip "semio against a real llama-server: none in third_party/llama/ (scripts/fetch-llama builds it, a few minutes)"
   finish
