@@ -67,7 +67,12 @@ start_proxy() {
 replies() { python3 -c 'import json,sys; e=[json.loads(l) for l in open(sys.argv[1])]; assert e and eval(sys.argv[2]), [x.get("reply") for x in e][-1:]' "$1" "$2"; }
 
 start_llama a
-check "llama-server starts with the model and its projector" grep -q "loaded multimodal model" "$T/a.log"
+if [ -z "$PORT_a" ] || ! grep -q "loaded multimodal model" "$T/a.log"; then
+  bad "llama-server starts with the model and its projector" "$(tail -n 15 "$T/a.log")"
+  finish
+  exit
+fi
+ok "llama-server starts with the model and its projector"
 start_proxy pa "$PORT_a"
 
 mkdir -p "$T/rec"
