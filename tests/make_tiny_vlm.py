@@ -10,7 +10,7 @@
 Weights are random (numpy's generator, --seed), with a little wiring on top so the replies
 look like a trained model's: after the chat template's <|assistant|> the model writes
 {"answer": "yes"|"no", "justification": ..., "start_time": ...} in a handful of whole-phrase
-tokens, yes and no both among its top tokens, and which one wins decided by one attention
+tokens (the answer's word in one, ' "yes' or ' "no'), yes and no both among its top tokens, and which one wins decided by one attention
 head of the first layer that looks only at the pictures' tokens. So answers differ from
 window to window, P(yes) is neither 0 nor 1, and replies are valid JSON even without a
 grammar (llama-server's json_schema constrains them anyway).
@@ -34,9 +34,10 @@ ID_DIMS, IMG_FLAG, IMG_FEAT, N_FEAT, DECIDE = 48, 48, 49, 8, 57
 
 CONTROL = ["<unk>", "<s>", "</s>", "<|system|>", "<|user|>", "<|assistant|>", "<|end|>"]
 # What the model says, one whole phrase a token (SentencePiece writes a space as U+2581);
-# each phrase follows exactly one other, so the model need only know the token before
-T0 = '{"answer": "'
-YES, NO = "yes", "no"
+# each phrase follows exactly one other, so the model need only know the token before. The
+# answer's word comes glued to the space and quote before it, as many tokenizers cut it.
+T0 = '{"answer":'
+YES, NO = ' "yes', ' "no'
 SAY_YES = ['", "justification": "The frames show it', '", "start_time": "00:01"}']
 SAY_NO = ['", "justification": "Not seen in the frames', '", "start_time": "N/A"}']
 TEMPLATE = (
@@ -104,9 +105,9 @@ def text_model(gguf, path, rng):
         follows("<|end|>", prev)
     # yes against no: read from the decision dimension, which the first layer fills from
     # the pictures (below); a small lean towards no, as a cautious model has
-    out[ids[YES], DECIDE] += 0.35
-    out[ids[NO], DECIDE] -= 0.35
-    out[ids[NO]] += 0.02 * embd[ids[spm(T0)]]
+    out[ids[spm(YES)], DECIDE] += 0.35
+    out[ids[spm(NO)], DECIDE] -= 0.35
+    out[ids[spm(NO)]] += 0.02 * embd[ids[spm(T0)]]
 
     w = gguf.GGUFWriter(os.path.join(path, "tiny-vlm.gguf"), "llama")
     w.add_name("semio tiny test VLM")

@@ -103,13 +103,13 @@ from_server = []
 for line in open(sys.argv[1]):
     choice = json.loads(line)["reply"]["choices"][0]
     answer = json.loads(choice["message"]["content"])["answer"]
-    # the known token: the one whose text is the answer's word, right after '{"answer": "'
+    # the known token: the one that carries the answer's word (' "yes' or ' "no')
     toks = choice["logprobs"]["content"]
-    at = [i for i, t in enumerate(toks) if t["token"] in ("yes", "no")]
-    assert len(at) == 1 and toks[at[0]]["token"] == answer, [t["token"] for t in toks]
+    at = [i for i, t in enumerate(toks) if t["token"] in (' "yes', ' "no')]
+    assert len(at) == 1 and toks[at[0]]["token"] == ' "' + answer, [t["token"] for t in toks]
     top = {a["token"]: a["logprob"] for a in toks[at[0]]["top_logprobs"]}
-    assert abs(top[answer] - toks[at[0]]["logprob"]) < 1e-6, (top, toks[at[0]])
-    py, pn = math.exp(top["yes"]), math.exp(top["no"])
+    assert abs(top[' "' + answer] - toks[at[0]]["logprob"]) < 1e-6, (top, toks[at[0]])
+    py, pn = math.exp(top[' "yes']), math.exp(top[' "no'])
     usage = json.loads(line)["reply"]["usage"]
     from_server.append((answer, round(py / (py + pn), 6), choice["message"]["content"],
                         usage["prompt_tokens"], usage["completion_tokens"]))
