@@ -111,14 +111,15 @@ for line in open(sys.argv[1]):
     assert abs(top[' "' + answer] - toks[at[0]]["logprob"]) < 1e-6, (top, toks[at[0]])
     py, pn = math.exp(top[' "yes']), math.exp(top[' "no'])
     usage = json.loads(line)["reply"]["usage"]
-    from_server.append((answer, round(py / (py + pn), 6), choice["message"]["content"],
+    from_server.append((py / (py + pn), answer, choice["message"]["content"],
                         usage["prompt_tokens"], usage["completion_tokens"]))
 c = sqlite3.connect(sys.argv[2])
-stored = [(a, round(p, 6), raw, pt, ct) for a, p, raw, pt, ct in c.execute(
-    "SELECT answer, p_yes, raw, prompt_tokens, completion_tokens FROM answers a "
-    "JOIN runs r ON r.id = a.run_id WHERE r.name = ?", (sys.argv[3],))]
-assert sorted(stored) == sorted(from_server), (sorted(stored)[:3], sorted(from_server)[:3])
-print(min(x[1] for x in stored), max(x[1] for x in stored))
+stored = c.execute("SELECT p_yes, answer, raw, prompt_tokens, completion_tokens FROM answers a "
+                   "JOIN runs r ON r.id = a.run_id WHERE r.name = ?", (sys.argv[3],)).fetchall()
+assert len(stored) == len(from_server) == 24, (len(stored), len(from_server))
+for a, b in zip(sorted(stored), sorted(from_server)):
+    assert abs(a[0] - b[0]) < 1e-9 and a[1:] == b[1:], (a, b)
+print("%.3f to %.3f" % (min(stored)[0], max(stored)[0]))
 PY
 check "P(yes) stored is the server's own: p(yes) / (p(yes) + p(no)) of its top_logprobs, P(yes) $(cat "$T/pyes")" test -s "$T/pyes"
 
