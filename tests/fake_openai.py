@@ -28,15 +28,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOCK = threading.Lock()
 # What servers say when they cannot take the model or the pictures (status, body): vLLM
-# (a text-only model; a model it does not serve), llama-server without --mmproj, Ollama (a
-# text-only model; a model not pulled), LMDeploy (a model it does not serve).
+# (a text-only model; a model it does not serve), llama-server without --mmproj (word for
+# word as tests/test_llama.sh hears a real one), Ollama (a text-only model; a model not
+# pulled), LMDeploy (a model it does not serve).
 UNSUPPORTED = {
     "vllm": (400, '{"object": "error", "message": "MODEL is not a multimodal model", '
                   '"type": "BadRequestError", "param": null, "code": 400}'),
     "vllm-model": (404, '{"object": "error", "message": "The model `MODEL` does not exist.", '
                         '"type": "NotFoundError", "param": null, "code": 404}'),
-    "llama": (500, '{"error": {"code": 500, "message": "image input is not supported by this '
-                   'server", "type": "server_error"}}'),
+    "llama": (500, '{"error": {"code": 500, "message": "image input is not supported - hint: if '
+                   'this is unexpected, you may need to provide the mmproj", "type": '
+                   '"server_error"}}'),
     "ollama": (400, '{"error": {"message": "this model does not support image input", '
                     '"type": "invalid_request_error", "param": null, "code": null}}'),
     "ollama-model": (404, '{"error": {"message": "model \\"MODEL\\" not found, try pulling it '

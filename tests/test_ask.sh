@@ -119,7 +119,7 @@ for srv in vllm vllm-model llama ollama ollama-model lmdeploy-model; do
   case $srv in
     vllm) words="m is not a multimodal model" ;;
     vllm-model) words='The model `m` does not exist.' ;;
-    llama) words="image input is not supported by this server" ;;
+    llama) words="image input is not supported - hint: if this is unexpected, you may need to provide the mmproj" ;;
     ollama) words="this model does not support image input" ;;
     ollama-model) words='model "m" not found, try pulling it first' ;;
     lmdeploy-model) words="The model 'm' does not exist." ;;
