@@ -143,6 +143,15 @@ int cli_server_option(int opt, const char *arg, SemioOpenAISettings *s, int max_
     return 0;
 }
 
+int cli_list_add(char *arg, const char **list, size_t *n, size_t max, const char *too_many)
+{
+    size_t k = semio_list_split(arg, (char **)list + *n, max - *n);
+    if (*n + k > max)
+        return cli_error("%s", too_many), 2;
+    *n += k;
+    return 0;
+}
+
 static double now_s(void)
 {
     struct timespec ts;

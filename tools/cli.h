@@ -53,6 +53,12 @@ int cli_common_option(const Command *cmd, int opt, int *status);
  */
 int cli_server_option(int opt, const char *arg, SemioOpenAISettings *s, int max_retries);
 
+/**
+ * Adds the items of a comma-list option (`arg`, split in place and trimmed) to list[*n..],
+ * at most `max` in all: 0, or 2 (the exit status) after saying `too_many`.
+ */
+int cli_list_add(char *arg, const char **list, size_t *n, size_t max, const char *too_many);
+
 /** A SemioProgressFn: a bar on a terminal, a line every few seconds otherwise. */
 void cli_progress(void *user, const char *stage, int64_t done, int64_t total, const char *item);
 

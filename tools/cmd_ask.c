@@ -68,15 +68,10 @@ int cmd_ask(int argc, char **argv)
         case 's': study = optarg; break;
         case 'r': set.run = optarg; break;
         case 'e': set.engine = optarg; break;
-        case 'u': {
-            char *items[32];
-            size_t n = semio_list_split(optarg, items, 32);
-            if (nurls + n > 32)
-                return cli_error("ask: at most 32 --url replicas"), 2;
-            for (size_t i = 0; i < n; i++)
-                urls[nurls++] = items[i];
+        case 'u':
+            if (cli_list_add(optarg, urls, &nurls, 32, "ask: at most 32 --url replicas"))
+                return 2;
             break;
-        }
         case 'g': set.signs = optarg; break;
         case 'v': set.view = optarg; break;
         case 'p': set.prompts = optarg; break;

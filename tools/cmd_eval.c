@@ -37,6 +37,7 @@ int cli_load_eval(const Command *cmd, int argc, char **argv, EvalOptions *o, Sem
     semio_study_eval_default_settings(&merge);
     SemioCsvSettings csv = { .patient_regex = NULL, .tune_folds = 3, .seed = 1 };
     size_t npreds = 0;
+    char too_many[64];
     SemioEvalSettings set;
     semio_eval_default_settings(&set);
     o->format = SEMIO_TABLE_MARKDOWN;
@@ -50,15 +51,11 @@ int cli_load_eval(const Command *cmd, int argc, char **argv, EvalOptions *o, Sem
             return status;
         switch (opt) {
         case 'l': labels = optarg; break;
-        case 'p': {
-            char *items[64];
-            size_t n = semio_list_split(optarg, items, 64);
-            if (npreds + n > 64)
-                return cli_error("%s: at most 64 prediction files", cmd->name), 2;
-            for (size_t i = 0; i < n; i++)
-                preds[npreds++] = items[i];
+        case 'p':
+            snprintf(too_many, sizeof(too_many), "%s: at most 64 prediction files", cmd->name);
+            if (cli_list_add(optarg, preds, &npreds, 64, too_many))
+                return 2;
             break;
-        }
         case 'r':
             if (semio_rules_parse(optarg, &set.rules) < 0)
                 return cli_error("--rules: '%s' is not pilot, binary or strict", optarg), 2;
@@ -79,15 +76,11 @@ int cli_load_eval(const Command *cmd, int argc, char **argv, EvalOptions *o, Sem
         case 'c': if (cli_double("level", optarg, 0.5, 0.9999, &set.level)) return 2; break;
         case 'x': csv.patient_regex = optarg; break;
         case 'S': study = optarg; break;
-        case 'R': {
-            char *items[64];
-            size_t n = semio_list_split(optarg, items, 64);
-            if (nruns + n > 64)
-                return cli_error("%s: at most 64 runs", cmd->name), 2;
-            for (size_t i = 0; i < n; i++)
-                runs[nruns++] = items[i];
+        case 'R':
+            snprintf(too_many, sizeof(too_many), "%s: at most 64 runs", cmd->name);
+            if (cli_list_add(optarg, runs, &nruns, 64, too_many))
+                return 2;
             break;
-        }
         case 'm':
             if (semio_aggregate_parse(optarg, &merge.merge, &merge.k) < 0)
                 return cli_error("--merge: '%s' is not any-yes, max-p, mean-p or K-of-n",
