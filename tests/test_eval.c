@@ -678,7 +678,10 @@ static void old_studies_are_migrated(void)
     semio_study_close(&s);
     sqlite3 *h;
     CHECK(sqlite3_open(db, &h) == SQLITE_OK);
-    CHECK(sqlite3_exec(h, "DROP TABLE claims; DROP TABLE transcripts; DROP TABLE views; "
+    CHECK(sqlite3_exec(h, "DROP TABLE prompts; DROP TABLE rater_marks; DROP TABLE rater_labels; "
+                          "DROP TABLE ratings; DROP TABLE round_progress; DROP TABLE round_items; "
+                          "DROP TABLE rounds; DROP TABLE rater_sessions; DROP TABLE raters; "
+                          "DROP TABLE claims; DROP TABLE transcripts; DROP TABLE views; "
                           "DROP TABLE answers; DROP TABLE runs; "
                           "PRAGMA user_version = 1;"
                           "INSERT INTO videos(file_name, patient, status) VALUES ('a.mp4', 'a', "
@@ -686,7 +689,7 @@ static void old_studies_are_migrated(void)
     sqlite3_close(h);
     CHECK_OK(semio_study_open(&s, db, SEMIO_STUDY_CREATE, &err), err);
     semio_study_close(&s);
-    CHECK_INT(test_sql(db, "PRAGMA user_version"), 6);
+    CHECK_INT(test_sql(db, "PRAGMA user_version"), 7);
     CHECK_INT(test_sql(db, "SELECT count(*) FROM views"), 0);
     CHECK_INT(test_sql(db, "SELECT count(*) FROM claims"), 0);
     CHECK_INT(test_sql(db, "SELECT count(*) FROM runs"), 0);
@@ -714,6 +717,9 @@ static void v4_studies_gain_the_error_column(void)
                           "INSERT INTO runs(name, engine, settings_json, version, created_at) "
                           "VALUES ('old', 'openai', '{}', '0.1.0', 'then');"
                           "ALTER TABLE answers DROP COLUMN error; DROP TABLE claims;"
+                          "DROP TABLE prompts; DROP TABLE rater_marks; DROP TABLE rater_labels; "
+                          "DROP TABLE ratings; DROP TABLE round_progress; DROP TABLE round_items; "
+                          "DROP TABLE rounds; DROP TABLE rater_sessions; DROP TABLE raters; "
                           "INSERT INTO answers(run_id, video_id, sign, raw, status, answered_at) "
                           "VALUES (1, 1, 'tonic', 'HTTP 500 from the server', 'failed', 'then');"
                           "PRAGMA user_version = 4;", NULL, NULL, NULL) == SQLITE_OK);
@@ -726,7 +732,7 @@ static void v4_studies_gain_the_error_column(void)
     semio_study_close(&s);
     CHECK_MSG(strstr(status, "no reason stored apart from the raw text"), "%s", status);
     semio_free(status);
-    CHECK_INT(test_sql(db, "PRAGMA user_version"), 6);
+    CHECK_INT(test_sql(db, "PRAGMA user_version"), 7);
     CHECK_INT(test_sql(db, "SELECT count(*) FROM claims"), 0);
     CHECK_INT(test_sql(db, "SELECT count(*) FROM answers WHERE raw = 'HTTP 500 from the server' "
                            "AND error IS NULL AND status = 'failed'"), 1);

@@ -33,6 +33,7 @@ floor_of() {
     src/phantom/*|include/semio/phantom.h) echo "4 phantom" ;;
     src/stages/*|include/semio/stages.h) echo "5 stages" ;;
     src/report/*|include/semio/report.h) echo "6 report" ;;
+    src/review/*|src/serve/*|include/semio/review.h) echo "6 review" ;;
     include/semio/semio.h) echo "7 top" ;;
   esac
 }

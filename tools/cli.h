@@ -118,5 +118,7 @@ int cmd_export(int argc, char **argv);
 int cmd_phantom(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_recover(int argc, char **argv);
+int cmd_raters(int argc, char **argv);
+int cmd_rounds(int argc, char **argv);
 
 #endif

@@ -253,6 +253,26 @@ static const Command commands[] = {
       "na, fail or empty; optional justification_for_SIGN and SIGN_prob columns) into run\n"
       "NAME, matching rows to recordings or label rows by name without extension and\n"
       "punctuation. All or nothing; an existing run needs --replace.\n" },
+    { "raters", cmd_raters, "add, list or remove the clinicians who review and label",
+      "usage: semio raters --study STUDY.db add NAME [--url URL]\n"
+      "       semio raters --study STUDY.db list\n"
+      "       semio raters --study STUDY.db remove NAME\n"
+      "\n"
+      "add prints NAME's secret login link once (URL: where semio serve answers, default\n"
+      "http://127.0.0.1:8640); the study keeps only its SHA-256. The link opens a session\n"
+      "in the review app. remove revokes the link and every session; the rater's ratings\n"
+      "and labels stay. Adding a removed rater again gives them a new link.\n" },
+    { "rounds", cmd_rounds, "make a review round: the answers raters rate",
+      "usage: semio rounds --study STUDY.db add NAME --run RUN[,RUN...] [--signs S,...]\n"
+      "                    [--only correct|wrong|all] [--items N] [--blind]\n"
+      "                    [--hide-labels] [--seed N]\n"
+      "       semio rounds --study STUDY.db list\n"
+      "\n"
+      "Draws N of the runs' answers that have a justification (all of them without\n"
+      "--items), correct or wrong against the expert label with --only. Every rater\n"
+      "gets the same items, each in their own seeded order. --blind shows the runs to\n"
+      "each rater as \"model A/B/...\" under codes of their own; --hide-labels hides the\n"
+      "expert label. list shows each round and how far each rater got.\n" },
 };
 
 const Command *cli_find(const char *name)

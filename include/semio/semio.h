@@ -14,6 +14,7 @@
 #include "semio/pose.h"
 #include "semio/probe.h"
 #include "semio/report.h"
+#include "semio/review.h"
 #include "semio/sampler.h"
 #include "semio/signs.h"
 #include "semio/stages.h"

@@ -84,7 +84,7 @@ typedef struct Worker {
     Workers *w;
     SemioStudy *s;
     SemioAskReport rep;     /* added to the ask's when the worker ends */
-    sqlite3_stmt *insert, *done_q;
+    sqlite3_stmt *insert, *done_q, *keep_prompt;
     int fatal;      /* an error that ends the run: the database, or a server's refusal */
     Pending *live;
     Claimed *claims;
@@ -471,6 +471,20 @@ static void free_plan(Planned *plan, size_t n)
         free(plan[i].own_text);
 }
 
+/* The text asked, by its hash, so a reviewer reads the question as it was sent. */
+static int keep_prompt(Worker *k, const char *hash, const char *text)
+{
+    if (!k->keep_prompt)
+        return 0;
+    sqlite3_reset(k->keep_prompt);
+    sqlite3_bind_text(k->keep_prompt, 1, hash, -1, SQLITE_STATIC);
+    sqlite3_bind_text(k->keep_prompt, 2, text, -1, SQLITE_STATIC);
+    int r = sqlite3_step(k->keep_prompt) == SQLITE_DONE
+        ? 0 : semio_db_fail(k->s, k->err, "cannot store a prompt's text");
+    sqlite3_reset(k->keep_prompt);
+    return r;
+}
+
 /* The window's questions that have no answer yet; the others count as done before. */
 static int plan_window(Worker *k, int64_t segment, const char *view, const char *transcript,
                        Planned *plan, size_t *n)
@@ -522,6 +536,7 @@ static int submit_window(Worker *k, SemioEngine *engine, const Segment *g, const
         k->live = p;
         qv[i] = (SemioQuestion){ plan[i].q->sign,
                                  plan[i].own_text ? plan[i].own_text : plan[i].q->text, p };
+        r = keep_prompt(k, plan[i].hash, qv[i].text);
     }
     const WindowMedia *f = &in->media;
     SemioWindow w = { .images = f->parts, .nimages = f->n, .wav = f->wav, .wav_size = f->wav_size,
@@ -766,6 +781,9 @@ static int ask_worker(SemioStudy *s, Workers *w, void *user, SemioError *err)
     Planned *plan = calloc(c->nq, sizeof(*plan));
     int r = plan ? prepare_answers(s, &k.done_q, &k.insert, err)
                  : semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
+    if (r == 0 && c->run)
+        r = semio_db_prepare(s, &k.keep_prompt, "INSERT INTO prompts(hash, text) VALUES (?, ?) "
+                                                "ON CONFLICT DO NOTHING", err);
     /* the first worker takes the engine opened to check the settings */
     pthread_mutex_lock(&w->lock);
     engine = c->first;
@@ -794,6 +812,7 @@ static int ask_worker(SemioStudy *s, Workers *w, void *user, SemioError *err)
     semio_window_close(&in);
     sqlite3_finalize(k.done_q);
     sqlite3_finalize(k.insert);
+    sqlite3_finalize(k.keep_prompt);
     free(plan);
     pthread_mutex_lock(&w->lock);
     add_report(c->rep, &k.rep);

@@ -14,7 +14,7 @@
 #include "util/fs.h"
 #include "util/utf8.h"
 
-#define SCHEMA_VERSION 6
+#define SCHEMA_VERSION 7
 
 /* How long a statement waits for another worker's write transaction before giving up:
  * every writer keeps its transactions short (one recording's frames, one answer). */
@@ -145,9 +145,69 @@ static const char schema_v5[] =
  */
 static const char schema_v6[] = "ALTER TABLE answers ADD COLUMN error TEXT;\n";
 
+/*
+ * Version 7: the clinicians' review. Raters (people with a secret login link, of which
+ * only a SHA-256 is kept, or model judges, which never log in); their sessions; review
+ * rounds (a fixed list of answers, the same for every rater); ratings of answers'
+ * justifications (faithfulness 0-100 by 20), keyed by the answer itself so a rating
+ * outlives the round it was given in; raters' own labels and marks of the seizure; and
+ * the text of every prompt asked, by its hash, so a rater reads the question as it was sent.
+ * Removing a rater revokes the link and keeps what they said.
+ */
+static const char schema_v7[] =
+    "CREATE TABLE raters(\n"
+    "  id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,\n"
+    "  kind TEXT NOT NULL CHECK (kind IN ('human', 'judge')),\n"
+    "  secret_hash TEXT UNIQUE, model TEXT,\n"
+    "  created_at TEXT NOT NULL, removed_at TEXT);\n"
+    "CREATE TABLE rater_sessions(\n"
+    "  token_hash TEXT PRIMARY KEY,\n"
+    "  rater_id INTEGER NOT NULL REFERENCES raters(id) ON DELETE CASCADE,\n"
+    "  csrf TEXT NOT NULL, created_at REAL NOT NULL, seen_at REAL NOT NULL);\n"
+    "CREATE TABLE rounds(\n"
+    "  id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,\n"
+    "  blinded INTEGER NOT NULL, show_labels INTEGER NOT NULL, seed INTEGER NOT NULL,\n"
+    "  settings_json TEXT NOT NULL, created_at TEXT NOT NULL);\n"
+    "CREATE TABLE round_items(\n"
+    "  round_id INTEGER NOT NULL REFERENCES rounds(id) ON DELETE CASCADE,\n"
+    "  ordinal INTEGER NOT NULL,\n"
+    "  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+    "  video_id INTEGER NOT NULL REFERENCES videos(id) ON DELETE CASCADE,\n"
+    "  segment_id INTEGER REFERENCES segments(id) ON DELETE CASCADE,\n"
+    "  sign TEXT NOT NULL, view TEXT NOT NULL, prompt_hash TEXT NOT NULL,\n"
+    "  PRIMARY KEY (round_id, ordinal));\n"
+    "CREATE TABLE round_progress(\n"
+    "  round_id INTEGER NOT NULL REFERENCES rounds(id) ON DELETE CASCADE,\n"
+    "  rater_id INTEGER NOT NULL REFERENCES raters(id) ON DELETE CASCADE,\n"
+    "  position INTEGER NOT NULL, PRIMARY KEY (round_id, rater_id));\n"
+    "CREATE TABLE ratings(\n"
+    "  rater_id INTEGER NOT NULL REFERENCES raters(id) ON DELETE CASCADE,\n"
+    "  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+    "  video_id INTEGER NOT NULL REFERENCES videos(id) ON DELETE CASCADE,\n"
+    "  segment_id INTEGER REFERENCES segments(id) ON DELETE CASCADE,\n"
+    "  sign TEXT NOT NULL, view TEXT NOT NULL, prompt_hash TEXT NOT NULL,\n"
+    "  score INTEGER CHECK (score IN (0, 20, 40, 60, 80, 100)),\n"
+    "  comment TEXT, label_wrong INTEGER NOT NULL DEFAULT 0,\n"
+    "  video_unusable INTEGER NOT NULL DEFAULT 0, reason TEXT,\n"
+    "  rated_at TEXT NOT NULL);\n"
+    "CREATE UNIQUE INDEX ratings_once ON ratings(rater_id, run_id, video_id,\n"
+    "  ifnull(segment_id, -1), sign, view, prompt_hash);\n"
+    "CREATE TABLE rater_labels(\n"
+    "  rater_id INTEGER NOT NULL REFERENCES raters(id) ON DELETE CASCADE,\n"
+    "  video_id INTEGER NOT NULL REFERENCES videos(id) ON DELETE CASCADE,\n"
+    "  sign TEXT NOT NULL, value INTEGER CHECK (value IN (0, 1)),\n"
+    "  labeled_at TEXT NOT NULL, PRIMARY KEY (rater_id, video_id, sign));\n"
+    "CREATE TABLE rater_marks(\n"
+    "  rater_id INTEGER NOT NULL REFERENCES raters(id) ON DELETE CASCADE,\n"
+    "  video_id INTEGER NOT NULL REFERENCES videos(id) ON DELETE CASCADE,\n"
+    "  onset_s REAL, end_s REAL, comment TEXT, marked_at TEXT NOT NULL,\n"
+    "  PRIMARY KEY (rater_id, video_id));\n"
+    "CREATE TABLE prompts(hash TEXT PRIMARY KEY, text TEXT NOT NULL);\n";
+
 /* migrations[v] takes a study from version v to v + 1. */
-static const char *const migrations[SCHEMA_VERSION] = { schema_v1, schema_v2, schema_v3,
-                                                        schema_v4, schema_v5, schema_v6 };
+static const char *const migrations[SCHEMA_VERSION] = {
+    schema_v1, schema_v2, schema_v3, schema_v4, schema_v5, schema_v6, schema_v7
+};
 
 /*
  * Whether the last failure on db was a full disk (or quota). SQLite says SQLITE_FULL for a
