@@ -262,6 +262,18 @@ static const Command commands[] = {
       "http://127.0.0.1:8640); the study keeps only its SHA-256. The link opens a session\n"
       "in the review app. remove revokes the link and every session; the rater's ratings\n"
       "and labels stay. Adding a removed rater again gives them a new link.\n" },
+    { "serve", cmd_serve, "the review app: raters rate justifications and label recordings",
+      "usage: semio serve --study STUDY.db [--listen HOST:PORT] [--tls-cert PEM --tls-key PEM]\n"
+      "                   [--origin URL]\n"
+      "\n"
+      "Serves the review app on HOST:PORT (default 127.0.0.1:8640; port 0 picks a free\n"
+      "one). Raters log in with the links of semio raters add. In it they rate each\n"
+      "justification of a review round (semio rounds add) for faithfulness, 0-100%, by\n"
+      "keyboard, beside the window's proxy clip and the very frames the model was sent;\n"
+      "and they label recordings (the 20 signs yes/no/unknown, the seizure's start and\n"
+      "end). Every keypress is stored at once. An address other machines reach needs\n"
+      "TLS. --origin: the URL browsers use when a proxy stands in front. Pages and\n"
+      "scripts are compiled in: nothing is loaded from elsewhere. Ctrl-C stops.\n" },
     { "rounds", cmd_rounds, "make a review round: the answers raters rate",
       "usage: semio rounds --study STUDY.db add NAME --run RUN[,RUN...] [--signs S,...]\n"
       "                    [--only correct|wrong|all] [--items N] [--blind]\n"

@@ -96,7 +96,6 @@ typedef struct SemioServeSettings {
     const char *listen;    /**< "HOST:PORT"; default 127.0.0.1:8640; port 0 picks one */
     const char *tls_cert;  /**< PEM files; required for an address other than loopback */
     const char *tls_key;
-    int threads;           /**< request threads; 0 = 4 */
     const char *origin;    /**< the Origin browsers send, when behind a proxy; NULL: derived
                                 from listen */
 } SemioServeSettings;

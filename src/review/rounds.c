@@ -51,6 +51,12 @@ void review_codes(uint64_t seed, int64_t rater, char *code, size_t nruns)
         code[i] = i < n ? (char)('A' + v[i]) : '?';
 }
 
+/* Here, not in the server: built whether or not the server is. */
+void semio_serve_default_settings(SemioServeSettings *s)
+{
+    *s = (SemioServeSettings){ .listen = "127.0.0.1:8640" };
+}
+
 void semio_round_default_settings(SemioRoundSettings *s)
 {
     *s = (SemioRoundSettings){ .only = SEMIO_REVIEW_ALL, .show_labels = 1, .seed = 1 };

@@ -18,6 +18,8 @@ static const SemioFeature features[] = {
     { "denoise", "the SpeexDSP denoiser", "install libspeexdsp-dev", SEMIO_HAVE_DENOISE },
     { "overlay", "the pose view's skeleton overlay (cairo)", "install libcairo2-dev",
       SEMIO_HAVE_OVERLAY },
+    { "serve", "the review app's web server (semio serve)", "install libmicrohttpd-dev",
+      SEMIO_HAVE_SERVE },
 };
 
 const SemioFeature *semio_features(size_t *n)

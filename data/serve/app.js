@@ -1,0 +1,378 @@
+// semio's review app. Keyboard first; every change is sent at once and kept by the
+// server. Model output (justifications, answers) and file names are untrusted text: they
+// are only ever set with textContent, never parsed as HTML.
+'use strict';
+
+const $ = (id) => document.getElementById(id);
+const state = { me: null, round: null, index: 0, item: null, undo: [], recording: null, sign: 0 };
+const SCORES = [0, 20, 40, 60, 80, 100];
+
+function say(text, error) {
+  const s = $('status');
+  s.textContent = text;
+  s.className = error ? 'error' : '';
+}
+
+async function api(path, body) {
+  const opts = body === undefined ? {} : {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': state.me ? state.me.csrf : '' },
+    body: JSON.stringify(body),
+  };
+  const r = await fetch(path, { credentials: 'same-origin', ...opts });
+  const data = await r.json().catch(() => ({}));
+  if (!r.ok) throw new Error(data.error || ('HTTP ' + r.status));
+  return data;
+}
+
+function el(tag, text, cls) {
+  const e = document.createElement(tag);
+  if (text !== undefined && text !== null) e.textContent = String(text);
+  if (cls) e.className = cls;
+  return e;
+}
+
+function show(screen) {
+  for (const id of ['login-needed', 'review', 'label']) $(id).hidden = id !== screen;
+  $('tab-review').classList.toggle('active', screen === 'review');
+  $('tab-label').classList.toggle('active', screen === 'label');
+}
+
+// ---- the player ---------------------------------------------------------------------------
+
+function frameStep(video, fps, dir) {
+  video.pause();
+  const step = 1 / (fps > 0 ? fps : 25);
+  video.currentTime = Math.max(0, Math.min(video.duration || 1e9, video.currentTime + dir * step));
+}
+
+function togglePlay(video) {
+  if (video.paused) video.play().catch(() => {}); else video.pause();
+}
+
+// ---- review --------------------------------------------------------------------------------
+
+async function loadRounds() {
+  state.me = await api('/api/me');
+  $('who').textContent = state.me.name;
+  const list = $('round-list');
+  list.replaceChildren();
+  for (const r of state.me.rounds) {
+    const li = el('li');
+    const b = el('button', r.name);
+    b.type = 'button';
+    b.addEventListener('click', () => openRound(r));
+    li.append(b, el('span', ` — ${r.rated} of ${r.items} rated${r.blinded ? ' (blinded)' : ''}`));
+    list.append(li);
+  }
+  if (!state.me.rounds.length) list.append(el('li', 'No review round yet (semio rounds add).'));
+}
+
+function openRound(r) {
+  state.round = r;
+  $('rounds').hidden = true;
+  $('item').hidden = false;
+  loadItem(Math.min(r.position, r.items - 1));
+}
+
+function closeRound() {
+  state.round = null;
+  state.item = null;
+  $('video').pause();
+  $('item').hidden = true;
+  $('rounds').hidden = false;
+  loadRounds().catch((e) => say(e.message, true));
+}
+
+async function loadItem(index) {
+  const r = state.round;
+  const it = await api(`/api/rounds/${r.id}/items/${index}`);
+  state.index = index;
+  state.item = it;
+  $('progress').textContent = `${r.name}: item ${index + 1} of ${it.count}`;
+  $('sign').textContent = it.sign;
+  $('definition').textContent = it.definition || '';
+  $('model').textContent = it.model;
+  $('answer').textContent = it.p_yes == null ? it.answer : `${it.answer} (P(yes) ${it.p_yes.toFixed(2)})`;
+  $('onset').textContent = it.onset == null ? 'not given' : `${it.onset.toFixed(1)} s`;
+  const hasLabel = it.label !== undefined;
+  $('label-term').hidden = !hasLabel;
+  $('label').hidden = !hasLabel;
+  $('label').textContent = hasLabel ? it.label : '';
+  $('file').textContent = `${it.file_name} (${it.start.toFixed(1)}–${it.end.toFixed(1)} s)`;
+  $('question').textContent = it.question || '(the question\'s text was not kept for this answer)';
+  $('justification').textContent = it.justification || '';
+  const v = $('video');
+  if (v.getAttribute('src') !== it.clip) v.src = it.clip;
+  strip(it);
+  showRating(it.rating);
+  api(`/api/rounds/${r.id}/position`, { index }).catch(() => {});
+}
+
+function strip(it) {
+  const s = $('strip');
+  s.replaceChildren();
+  for (const f of it.frames) {
+    for (const url of [f.url, f.view_url]) {
+      if (!url) continue;
+      const fig = el('figure');
+      const img = el('img');
+      img.src = url;
+      img.alt = `frame ${f.index} at ${f.time.toFixed(2)} s`;
+      fig.append(img, el('figcaption', `${f.time.toFixed(2)} s`));
+      // half a frame in: the clip shows this frame from its time to the next one's
+      fig.addEventListener('click', () => {
+        const v = $('video');
+        v.pause();
+        v.currentTime = Math.max(0, f.time - it.start + 0.5 / (it.fps || 25));
+      });
+      s.append(fig);
+    }
+  }
+}
+
+function showRating(rt) {
+  const score = rt ? rt.score : null;
+  for (const b of $('scale').children) b.classList.toggle('chosen', Number(b.dataset.score) === score);
+  $('flag-label').checked = !!(rt && rt.label_wrong);
+  $('flag-video').checked = !!(rt && rt.video_unusable);
+  $('comment').value = rt && rt.comment ? rt.comment : '';
+}
+
+function currentRating() {
+  const chosen = [...$('scale').children].find((b) => b.classList.contains('chosen'));
+  return {
+    score: chosen ? Number(chosen.dataset.score) : null,
+    comment: $('comment').value,
+    label_wrong: $('flag-label').checked,
+    video_unusable: $('flag-video').checked,
+  };
+}
+
+async function saveRating(change) {
+  const it = state.item;
+  if (!it) return;
+  const before = it.rating ? { ...it.rating } : null;
+  const next = { ...currentRating(), ...change };
+  state.undo.push({ round: state.round.id, index: state.index, rating: before });
+  it.rating = next;
+  showRating(next);
+  try {
+    await api(`/api/rounds/${state.round.id}/items/${state.index}/rating`, next);
+    say(next.score == null ? 'saved' : `saved: ${next.score}%`);
+  } catch (e) {
+    say('not saved: ' + e.message, true);
+  }
+}
+
+async function undo() {
+  const u = state.undo.pop();
+  if (!u || !state.round || u.round !== state.round.id) return say('nothing to undo');
+  const body = u.rating ? u.rating : { clear: true };
+  try {
+    await api(`/api/rounds/${u.round}/items/${u.index}/rating`, body);
+    await loadItem(u.index);
+    say('undone');
+  } catch (e) {
+    say('undo failed: ' + e.message, true);
+  }
+}
+
+function move(dir) {
+  const next = state.index + dir;
+  if (next < 0 || next >= state.item.count) return say(dir > 0 ? 'that was the last item' : 'this is the first item');
+  loadItem(next).catch((e) => say(e.message, true));
+}
+
+function reviewKey(e) {
+  if (!state.item) return false;
+  const v = $('video');
+  if (e.key >= '0' && e.key <= '5') saveRating({ score: SCORES[Number(e.key)] });
+  else if (e.key === 'j') move(1);
+  else if (e.key === 'k') move(-1);
+  else if (e.key === ' ') togglePlay(v);
+  else if (e.key === 'ArrowRight') frameStep(v, state.item.fps, 1);
+  else if (e.key === 'ArrowLeft') frameStep(v, state.item.fps, -1);
+  else if (e.key === 'u') undo();
+  else if (e.key === 'l') { $('flag-label').checked = !$('flag-label').checked; saveRating({}); }
+  else if (e.key === 'v') { $('flag-video').checked = !$('flag-video').checked; saveRating({}); }
+  else if (e.key === 'c') $('comment').focus();
+  else if (e.key === 'Escape') closeRound();
+  else return false;
+  return true;
+}
+
+// ---- labeling -----------------------------------------------------------------------------
+
+async function loadRecordings() {
+  const data = await api('/api/recordings');
+  const list = $('recording-list');
+  list.replaceChildren();
+  for (const r of data.recordings) {
+    const li = el('li');
+    const b = el('button', r.file_name);
+    b.type = 'button';
+    b.addEventListener('click', () => openRecording(r.id));
+    li.append(b, el('span', ` — ${r.labeled} signs labeled${r.onset == null ? '' : ', start marked'}`));
+    list.append(li);
+  }
+  if (!data.recordings.length) list.append(el('li', 'No recording in the study.'));
+}
+
+async function openRecording(id) {
+  const r = await api(`/api/recordings/${id}`);
+  state.recording = r;
+  state.sign = 0;
+  $('recordings').hidden = true;
+  $('recording').hidden = false;
+  $('recording-name').textContent = r.file_name;
+  const v = $('label-video');
+  if (v.getAttribute('src') !== r.clip) v.src = r.clip;
+  $('label-comment').value = r.comment || '';
+  showMarks();
+  const body = $('signs').tBodies[0];
+  body.replaceChildren();
+  r.signs.forEach((s, i) => {
+    const tr = el('tr');
+    const name = el('td', s.id);
+    name.title = s.definition;
+    tr.append(name);
+    for (const value of ['yes', 'no', 'unknown']) {
+      const td = el('td');
+      const input = el('input');
+      input.type = 'radio';
+      input.name = 'sign-' + s.id;
+      input.value = value;
+      input.checked = s.value === value;
+      input.setAttribute('aria-label', `${s.id}: ${value}`);
+      input.addEventListener('change', () => { state.sign = i; setLabel(value); });
+      td.append(input);
+      tr.append(td);
+    }
+    body.append(tr);
+  });
+  showSign();
+}
+
+function closeRecording() {
+  state.recording = null;
+  $('label-video').pause();
+  $('recording').hidden = true;
+  $('recordings').hidden = false;
+  loadRecordings().catch((e) => say(e.message, true));
+}
+
+function showSign() {
+  [...$('signs').tBodies[0].rows].forEach((tr, i) => tr.classList.toggle('current', i === state.sign));
+  const row = $('signs').tBodies[0].rows[state.sign];
+  if (row) row.scrollIntoView({ block: 'nearest' });
+}
+
+function showMarks() {
+  const r = state.recording;
+  $('onset-mark').textContent = r.onset == null ? '–' : `${r.onset.toFixed(2)} s`;
+  $('end-mark').textContent = r.end == null ? '–' : `${r.end.toFixed(2)} s`;
+}
+
+async function setLabel(value) {
+  const r = state.recording;
+  const s = r.signs[state.sign];
+  s.value = value;
+  const row = $('signs').tBodies[0].rows[state.sign];
+  for (const input of row.querySelectorAll('input')) input.checked = input.value === value;
+  try {
+    await api(`/api/recordings/${r.id}/label`, { sign: s.id, value });
+    say(`saved: ${s.id} ${value}`);
+  } catch (e) {
+    say('not saved: ' + e.message, true);
+  }
+}
+
+async function saveMarks() {
+  const r = state.recording;
+  try {
+    await api(`/api/recordings/${r.id}/mark`, { onset: r.onset, end: r.end, comment: $('label-comment').value });
+    showMarks();
+    say('saved the marks');
+  } catch (e) {
+    say('not saved: ' + e.message, true);
+  }
+}
+
+function labelKey(e) {
+  const r = state.recording;
+  if (!r) return false;
+  const v = $('label-video');
+  if (e.key === 'j' || e.key === 'ArrowDown') { state.sign = Math.min(state.sign + 1, r.signs.length - 1); showSign(); }
+  else if (e.key === 'k' || e.key === 'ArrowUp') { state.sign = Math.max(state.sign - 1, 0); showSign(); }
+  else if (e.key === 'y') setLabel('yes');
+  else if (e.key === 'n') setLabel('no');
+  else if (e.key === 'x') setLabel('unknown');
+  else if (e.key === ' ') togglePlay(v);
+  else if (e.key === 'ArrowRight') frameStep(v, r.fps, 1);
+  else if (e.key === 'ArrowLeft') frameStep(v, r.fps, -1);
+  else if (e.key === 'o') { r.onset = v.currentTime; saveMarks(); }
+  else if (e.key === 'e') { r.end = v.currentTime; saveMarks(); }
+  else if (e.key === 'c') $('label-comment').focus();
+  else if (e.key === 'Escape') closeRecording();
+  else return false;
+  return true;
+}
+
+// ---- wiring ---------------------------------------------------------------------------------
+
+function buildScale() {
+  SCORES.forEach((score, key) => {
+    const b = el('button', `${score}%`);
+    b.type = 'button';
+    b.dataset.score = String(score);
+    b.append(el('small', `key ${key}`));
+    b.addEventListener('click', () => saveRating({ score }));
+    $('scale').append(b);
+  });
+}
+
+document.addEventListener('keydown', (e) => {
+  if (e.ctrlKey || e.metaKey || e.altKey) return;
+  const typing = e.target instanceof HTMLTextAreaElement || e.target instanceof HTMLInputElement && e.target.type === 'text';
+  if (typing) {
+    if (e.key === 'Escape') e.target.blur();
+    return;
+  }
+  const handled = !$('review').hidden ? reviewKey(e) : !$('label').hidden ? labelKey(e) : false;
+  if (handled) e.preventDefault();
+});
+
+let commentTimer = null;
+$('comment').addEventListener('input', () => {
+  clearTimeout(commentTimer);
+  commentTimer = setTimeout(() => saveRating({}), 600);
+});
+$('comment').addEventListener('blur', () => { clearTimeout(commentTimer); if (state.item) saveRating({}); });
+$('flag-label').addEventListener('change', () => saveRating({}));
+$('flag-video').addEventListener('change', () => saveRating({}));
+$('label-comment').addEventListener('blur', () => { if (state.recording) saveMarks(); });
+$('video').addEventListener('timeupdate', () => {
+  const it = state.item;
+  const t = $('video').currentTime;
+  $('video-time').textContent = t.toFixed(2);
+  $('video-abs').textContent = it ? (t + it.start).toFixed(2) : '';
+  if (!it) return;
+  const figs = [...$('strip').children];
+  let at = -1;
+  it.frames.forEach((f, i) => { if (f.time - it.start <= t + 1e-6) at = i; });
+  const per = figs.length / Math.max(1, it.frames.length);
+  figs.forEach((fig, i) => fig.classList.toggle('current', Math.floor(i / per) === at));
+});
+$('label-video').addEventListener('timeupdate', () => {
+  $('label-time').textContent = $('label-video').currentTime.toFixed(2);
+});
+$('tab-review').addEventListener('click', () => { show('review'); loadRounds().catch((e) => say(e.message, true)); });
+$('tab-label').addEventListener('click', () => { show('label'); loadRecordings().catch((e) => say(e.message, true)); });
+
+buildScale();
+api('/api/me').then((me) => {
+  state.me = me;
+  show('review');
+  return loadRounds();
+}).catch(() => show('login-needed'));
