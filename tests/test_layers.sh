@@ -24,7 +24,7 @@ floor_of() {
   case $1 in
     src/util/*|include/semio/common.h|semio_config.h) echo "0 util" ;;
     src/media/*|include/semio/audio.h|include/semio/image.h|include/semio/probe.h|\
-    include/semio/sampler.h|include/semio/writer.h) echo "1 media" ;;
+    include/semio/sampler.h|include/semio/writer.h|include/semio/clip.h) echo "1 media" ;;
     src/formats/*|include/semio/signs.h|include/semio/answer.h) echo "2 formats" ;;
     src/study/*|include/semio/study.h) echo "3 study" ;;
     src/enhance/*|include/semio/pose.h|include/semio/face.h) echo "4 enhance" ;;

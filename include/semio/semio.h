@@ -4,6 +4,7 @@
 
 #include "semio/answer.h"
 #include "semio/audio.h"
+#include "semio/clip.h"
 #include "semio/common.h"
 #include "semio/engine.h"
 #include "semio/eval.h"

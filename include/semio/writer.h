@@ -25,13 +25,15 @@ typedef struct SemioWriterSettings {
     int audio_rate;           /**< 0 = no audio track */
     int audio_channels;
     int rotation;             /**< clockwise degrees stored in the display matrix */
+    const char *container;    /**< muxer name ("mp4", "matroska"...); NULL: from the file
+                                   name's extension (a temporary name has none that helps) */
 } SemioWriterSettings;
 
 SEMIO_API void semio_writer_default_settings(SemioWriterSettings *s);
 
 typedef struct SemioWriter SemioWriter;
 
-/** Creates `path`; the container follows the extension (.mp4, .mkv, .avi, ...). */
+/** Creates `path`; the container is s->container, or follows the extension (.mp4, .mkv, ...). */
 SEMIO_API int semio_writer_open(SemioWriter **w, const char *path, const SemioWriterSettings *s,
                       SemioError *err);
 

@@ -184,7 +184,12 @@ int semio_writer_open(SemioWriter **out, const char *path, const SemioWriterSett
         return semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
     }
     w->set = *s;
-    int r = avformat_alloc_output_context2(&w->fmt, NULL, NULL, path);
+    int r = avformat_alloc_output_context2(&w->fmt, NULL, s->container, path);
+    if (r < 0 && s->container) {
+        r = semio_fail(err, SEMIO_ERR_INVALID, "%s: FFmpeg has no muxer named %s: %s", path,
+                       s->container, SEMIO_AVERR(r));
+        goto fail;
+    }
     if (r < 0) {
         r = semio_fail(err, SEMIO_ERR_INVALID, "%s: no container for this file name: %s", path,
                        SEMIO_AVERR(r));
