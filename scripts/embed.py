@@ -13,7 +13,8 @@ def main() -> None:
     for pair in pairs:
         name, path = pair.split("=", 1)
         data = open(path, "rb").read()
-        body = ",".join(str(b) for b in data + b"\0")
+        # char may be signed: bytes past 127 (UTF-8) are written as the values char holds
+        body = ",".join(str(b - 256 if b > 127 else b) for b in data + b"\0")
         lines.append(f"const char {name}[] = {{{body}}};")
         lines.append(f"const size_t {name}_size = {len(data)};")
     open(out, "w").write("\n".join(lines) + "\n")

@@ -15,23 +15,6 @@
 #include "serve/serve.h"
 #include "util/error.h"
 
-/* "/api/rounds/12/items/3/rating" -> the numbers and the last word, by a fixed pattern. */
-static int route(const char *path, const char *pattern, int64_t *a, int64_t *b)
-{
-    int n = 0;
-    char tail[2];
-    long long x = 0, y = 0;
-    /* %n after the whole pattern: nothing may follow it */
-    if (b ? sscanf(path, pattern, &x, &y, &n, tail) < 2 : sscanf(path, pattern, &x, &n, tail) < 1)
-        return 0;
-    if (!n || path[n] || x < 0 || y < 0)
-        return 0;
-    *a = x;
-    if (b)
-        *b = y;
-    return 1;
-}
-
 static json_object *text_or_null(sqlite3_stmt *st, int col)
 {
     const unsigned char *t = sqlite3_column_text(st, col);
@@ -515,23 +498,23 @@ int serve_api(ServeRequest *rq, ServeResponse *out)
 {
     const char *p = rq->path;
     int post = !strcmp(rq->method, "POST");
-    int64_t a, b;
+    int64_t v[2];
     if (!strcmp(p, "/api/me"))
         post ? only(out, "GET") : me(rq, out);
     else if (!strcmp(p, "/api/recordings"))
         post ? only(out, "GET") : recordings(rq, out);
-    else if (route(p, "/api/rounds/%lld/items/%lld/rating%n%1s", &a, &b))
-        post ? rate(rq, a, b, out) : only(out, "POST");
-    else if (route(p, "/api/rounds/%lld/items/%lld%n%1s", &a, &b))
-        post ? only(out, "GET") : item(rq, a, b, out);
-    else if (route(p, "/api/rounds/%lld/position%n%1s", &a, NULL))
-        post ? position(rq, a, out) : only(out, "POST");
-    else if (route(p, "/api/recordings/%lld/label%n%1s", &a, NULL))
-        post ? label(rq, a, out) : only(out, "POST");
-    else if (route(p, "/api/recordings/%lld/mark%n%1s", &a, NULL))
-        post ? mark(rq, a, out) : only(out, "POST");
-    else if (route(p, "/api/recordings/%lld%n%1s", &a, NULL))
-        post ? only(out, "GET") : recording(rq, a, out);
+    else if (serve_route(p, "/api/rounds/#/items/#/rating", v))
+        post ? rate(rq, v[0], v[1], out) : only(out, "POST");
+    else if (serve_route(p, "/api/rounds/#/items/#", v))
+        post ? only(out, "GET") : item(rq, v[0], v[1], out);
+    else if (serve_route(p, "/api/rounds/#/position", v))
+        post ? position(rq, v[0], out) : only(out, "POST");
+    else if (serve_route(p, "/api/recordings/#/label", v))
+        post ? label(rq, v[0], out) : only(out, "POST");
+    else if (serve_route(p, "/api/recordings/#/mark", v))
+        post ? mark(rq, v[0], out) : only(out, "POST");
+    else if (serve_route(p, "/api/recordings/#", v))
+        post ? only(out, "GET") : recording(rq, v[0], out);
     else
         return 0;
     return 1;

@@ -131,7 +131,7 @@ static int view_image(ServeRequest *rq, int64_t run, int64_t segment, int64_t or
         ordinal >= 0 && (size_t)ordinal < in.media.n) {
         const SemioImagePart *p = &in.media.parts[ordinal];
         if ((out->data = malloc(p->size ? p->size : 1))) {
-            memcpy(out->data, p->data, p->size);
+            memcpy(out->data, p->jpeg, p->size);
             out->size = p->size;
             out->type = "image/jpeg";
             out->cache = 3600;
@@ -175,37 +175,18 @@ static int clip(ServeRequest *rq, const char *sql, int64_t id, ServeResponse *ou
     return out->status;
 }
 
-/* "/media/frames/1/2/3.jpg" and the like: up to three numbers by a fixed pattern. */
-static int route(const char *path, const char *pattern, int count, int64_t *v)
-{
-    long long x[3] = { 0 };
-    int n = 0;
-    char tail[2];
-    int got = count == 1 ? sscanf(path, pattern, &x[0], &n, tail)
-            : count == 2 ? sscanf(path, pattern, &x[0], &x[1], &n, tail)
-                         : sscanf(path, pattern, &x[0], &x[1], &x[2], &n, tail);
-    if (got < count || !n || path[n])
-        return 0;
-    for (int i = 0; i < count; i++) {
-        if (x[i] < 0)
-            return 0;
-        v[i] = x[i];
-    }
-    return 1;
-}
-
 int serve_media(ServeRequest *rq, ServeResponse *out)
 {
     const char *p = rq->path;
     int64_t v[3];
-    if (route(p, "/media/frames/%lld/%lld/%lld.jpg%n%1s", 3, v))
+    if (serve_route(p, "/media/frames/#/#/#.jpg", v))
         frame(rq, v[0], v[1], v[2], out);
-    else if (route(p, "/media/view/%lld/%lld/%lld.jpg%n%1s", 3, v))
+    else if (serve_route(p, "/media/view/#/#/#.jpg", v))
         view_image(rq, v[0], v[1], v[2], out);
-    else if (route(p, "/media/clip/%lld.mp4%n%1s", 1, v))
+    else if (serve_route(p, "/media/clip/#.mp4", v))
         clip(rq, "SELECT v.path, g.start_s, g.end_s FROM segments g JOIN videos v ON v.id = "
                  "g.video_id WHERE g.id = ? AND v.status = 'ok'", v[0], out);
-    else if (route(p, "/media/recording/%lld.mp4%n%1s", 1, v))
+    else if (serve_route(p, "/media/recording/#.mp4", v))
         clip(rq, "SELECT path, 0, duration FROM videos WHERE id = ? AND status = 'ok'", v[0],
              out);
     else

@@ -52,6 +52,9 @@ const char *serve_study_path(const ServeApp *app);
 int serve_error(ServeResponse *out, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Whether `path` is `pattern` with a number of digits for each '#': the numbers in v. */
+int serve_route(const char *path, const char *pattern, int64_t *v);
+
 /* The JSON API (api.c): returns 1 when it handled the path, 0 when the path is not its. */
 int serve_api(ServeRequest *rq, ServeResponse *out);
 

@@ -70,6 +70,28 @@ int serve_error(ServeResponse *out, int status, const char *fmt, ...)
     return status;
 }
 
+int serve_route(const char *path, const char *pattern, int64_t *v)
+{
+    for (; *pattern; pattern++) {
+        if (*pattern != '#') {
+            if (*path++ != *pattern)
+                return 0;
+            continue;
+        }
+        int64_t x = 0;
+        int digits = 0;
+        for (; *path >= '0' && *path <= '9'; path++, digits++) {
+            if (digits == 18) /* past any id SQLite gives */
+                return 0;
+            x = 10 * x + (*path - '0');
+        }
+        if (!digits)
+            return 0;
+        *v++ = x;
+    }
+    return *path == '\0';
+}
+
 /* ---- the study's connections ------------------------------------------------------ */
 
 static SemioStudy *take_connection(ServeApp *app)
@@ -126,7 +148,7 @@ static void add_common_headers(struct MHD_Response *r, const ServeApp *app, int 
     MHD_add_response_header(r, "Cache-Control", cache > 0 ? cc : "no-store");
 }
 
-static enum MHD_Result send(struct MHD_Connection *c, ServeApp *app, ServeResponse *out)
+static enum MHD_Result respond(struct MHD_Connection *c, ServeApp *app, ServeResponse *out)
 {
     struct MHD_Response *r = NULL;
     if (out->json) {
@@ -232,7 +254,7 @@ static enum MHD_Result login(struct MHD_Connection *c, ServeApp *app, SemioStudy
     if (!rater) {
         serve_error(&out, MHD_HTTP_UNAUTHORIZED, "this login link is not valid (ask for a new "
                                                  "one: semio raters add)");
-        enum MHD_Result ok = send(c, app, &out);
+        enum MHD_Result ok = respond(c, app, &out);
         response_free(&out);
         return ok;
     }
@@ -251,7 +273,7 @@ static enum MHD_Result login(struct MHD_Connection *c, ServeApp *app, SemioStudy
     }
     if (r < 0) {
         serve_error(&out, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot open a session");
-        enum MHD_Result ok = send(c, app, &out);
+        enum MHD_Result ok = respond(c, app, &out);
         response_free(&out);
         return ok;
     }
@@ -453,7 +475,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     }
     give_connection(app, rq.s);
     json_object_put(rq.body);
-    enum MHD_Result ok = send(c, app, &out);
+    enum MHD_Result ok = respond(c, app, &out);
     response_free(&out);
     return ok;
 }
