@@ -200,6 +200,9 @@ static void response_free(ServeResponse *out)
 
 /* ---- sessions ------------------------------------------------------------------------ */
 
+/* A session unused this long ends: a link left open on a ward's shared machine. */
+#define SESSION_IDLE_S (14 * 86400)
+
 /* The rater whose session the cookie names, with the session's CSRF token; 0 if none. */
 static int64_t session_rater(SemioStudy *s, const char *token, char csrf[64], char *name,
                              size_t size)
@@ -209,18 +212,29 @@ static int64_t session_rater(SemioStudy *s, const char *token, char csrf[64], ch
     char hash[65];
     review_secret_hash(token, hash);
     sqlite3_stmt *st;
-    if (semio_db_prepare(s, &st, "SELECT r.id, x.csrf, r.name FROM rater_sessions x JOIN raters "
-                                 "r ON r.id = x.rater_id WHERE x.token_hash = ? AND "
-                                 "r.removed_at IS NULL AND r.kind = 'human'", NULL) < 0)
+    if (semio_db_prepare(s, &st, "SELECT r.id, x.csrf, r.name, x.seen_at < unixepoch('now') - "
+                                 "3600 FROM rater_sessions x JOIN raters r ON r.id = x.rater_id "
+                                 "WHERE x.token_hash = ? AND r.removed_at IS NULL AND r.kind = "
+                                 "'human' AND x.seen_at > unixepoch('now') - ?", NULL) < 0)
         return 0;
     sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, SESSION_IDLE_S);
     int64_t id = 0;
+    int stale = 0;
     if (sqlite3_step(st) == SQLITE_ROW) {
         id = sqlite3_column_int64(st, 0);
         snprintf(csrf, 64, "%s", (const char *)sqlite3_column_text(st, 1));
         snprintf(name, size, "%s", (const char *)sqlite3_column_text(st, 2));
+        stale = sqlite3_column_int(st, 3);
     }
     sqlite3_finalize(st);
+    /* seen again: noted once an hour, not on every request */
+    if (stale && semio_db_prepare(s, &st, "UPDATE rater_sessions SET seen_at = unixepoch('now') "
+                                          "WHERE token_hash = ?", NULL) == 0) {
+        sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
+        sqlite3_step(st);
+        sqlite3_finalize(st);
+    }
     return id;
 }
 
