@@ -88,19 +88,20 @@ EOF
   fi
 done
 
-# The database belongs to the study floor and the stages that drive it: the floors beside
-# and below them get their tables handed over and never open SQLite or study/ headers.
+# The database belongs to the study floor and what drives it from above (the stages, the
+# review and its app): the floors beside and below them get their tables handed over and
+# never open SQLite or study/ headers.
 problems=""
 for f in $sources; do
-  case $f in src/study/*|src/stages/*|include/semio/*) continue ;; esac
+  case $f in src/study/*|src/stages/*|src/review/*|src/serve/*|include/semio/*) continue ;; esac
   hits=$(grep -n -E '^[[:space:]]*#[[:space:]]*include[[:space:]]*(<sqlite3\.h>|"study/)' "$f")
   [ -z "$hits" ] || problems="$problems|$(printf '%s' "$hits" | sed "s|^|$f:|" | tr '\n' '|')"
 done
-if [ -z "$problems" ]; then ok "only src/study and src/stages include sqlite3.h or study/ headers"
+if [ -z "$problems" ]; then ok "only src/study, src/stages, src/review and src/serve include sqlite3.h or study/ headers"
 else
   IFS='|'; set -- $problems; unset IFS
   shift
-  bad "the study's database reached from outside src/study and src/stages" "$@"
+  bad "the study's database reached from below src/study's users" "$@"
 fi
 
 finish
