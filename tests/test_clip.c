@@ -287,7 +287,7 @@ static void clip_is_what_browsers_play(void)
     CHECK_INT(c.audio_streams, 0);
     CHECK_INT(c.width % 2, 0);
     CHECK_INT(c.height, 360); /* 360 lines are within the default 480: never upscaled */
-    CHECK_INT(c.keyframes, 3); /* one a second */
+    CHECK_INT(c.keyframes, 2); /* one every 2 s */
 }
 
 static void vfr_source(void)
