@@ -52,14 +52,17 @@ typedef struct SemioClipInfo {
  * failure). Times are the sampler's: seconds from frame 0 (semio_sampler_frame_time).
  *
  * Frames are decoded by the sampler (rotation applied): each clip frame is the sampler's
- * picture of its source frame, scaled as it is converted for the encoder. The clip has a constant rate R = fps:
- * source frame k, shown from t_k, lands in clip frame j_k = floor((t_k - start +
- * SEMIO_CLIP_SLACK) * R), and clip frame j (shown from j / R) holds the first source frame
- * that lands in it or, where none does, the one still on screen (the last that landed
- * before it, or before the window). So seeking the clip to t_k - start + SEMIO_CLIP_SLACK
- * shows frame k unless an earlier frame lands in the same clip frame (frames closer than
- * 1/R, as in a faster or VFR source). With R the source's own constant rate the clip shows
- * every frame of the window once; at half of it, every other frame, each at its own time.
+ * picture of its source frame, scaled as it is converted for the encoder. The clip has a
+ * constant rate R = fps: source frame k, shown from t_k, lands in clip frame
+ * j_k = floor((t_k - start + SEMIO_CLIP_SLACK) * R), and clip frame j (shown from j / R)
+ * holds the first source frame that lands in it or, where none does, the one still on
+ * screen (the last that landed before it, or before the window). So seeking the clip to
+ * t_k - start + SEMIO_CLIP_SLACK shows frame k unless an earlier frame lands in the same
+ * clip frame (frames closer than 1/R, as in a faster or VFR source). With R the source's
+ * own constant rate the clip shows every frame of the window once; at half of it, every
+ * other frame, each at its own time. Seeking to t_k - start itself may show the frame
+ * before where t_k - start is a whole number of clip frames and the player's arithmetic
+ * rounds it down.
  *
  * A window past the recording's end is cut at the end (info->end says where); one that
  * starts at or after it, start < 0, end <= start, or a window shorter than half a clip
