@@ -35,7 +35,9 @@ SEMIO_API void semio_clip_default_settings(SemioClipSettings *s);
 typedef struct SemioClipInfo {
     double fps;         /**< its constant frame rate */
     int64_t frames;     /**< round((end - start) * fps) */
-    int width, height;  /**< even, upright (the sampler's picture, a pixel cut off an odd side) */
+    int width, height;  /**< upright and even: scaled down to max_height lines with the width
+                             in proportion, rounded to even (as ffmpeg's scale=-2:H), or, not
+                             scaled, the picture less an odd last column or row */
     double start, end;  /**< the window cut, in seconds from frame 0; end is clamped to the
                              recording's end (last frame's time plus a mean frame duration) */
     int64_t missing;    /**< clip frames whose source frame could not be decoded: they repeat
@@ -45,19 +47,22 @@ typedef struct SemioClipInfo {
 
 /**
  * Cuts [start, end) seconds of `src` into an H.264 MP4 (yuv420p, no B-frames, no audio,
- * the moov box first so a browser plays it while it loads, a keyframe every second) at
+ * the moov box first so a browser plays it while it loads, a keyframe every 2 s) at
  * `out`, written whole or not at all (a temporary file renamed into place; removed on
  * failure). Times are the sampler's: seconds from frame 0 (semio_sampler_frame_time).
  *
- * Frames are decoded by the sampler (rotation applied), so each is bit for bit the
- * picture the sampler hands out before encoding. The clip has a constant rate R = fps:
- * source frame k, shown from t_k, lands in clip frame j_k = floor((t_k - start +
- * SEMIO_CLIP_SLACK) * R), and clip frame j (shown from j / R) holds the first source frame
- * that lands in it or, where none does, the one still on screen (the last that landed
- * before it, or before the window). So seeking the clip to t_k - start + SEMIO_CLIP_SLACK
- * shows frame k unless an earlier frame lands in the same clip frame (frames closer than
- * 1/R, as in a faster or VFR source). With R the source's own constant rate the clip shows
- * every frame of the window once; at half of it, every other frame, each at its own time.
+ * Frames are decoded by the sampler (rotation applied): each clip frame is the sampler's
+ * picture of its source frame, scaled as it is converted for the encoder. The clip has a
+ * constant rate R = fps: source frame k, shown from t_k, lands in clip frame
+ * j_k = floor((t_k - start + SEMIO_CLIP_SLACK) * R), and clip frame j (shown from j / R)
+ * holds the first source frame that lands in it or, where none does, the one still on
+ * screen (the last that landed before it, or before the window). So seeking the clip to
+ * t_k - start + SEMIO_CLIP_SLACK shows frame k unless an earlier frame lands in the same
+ * clip frame (frames closer than 1/R, as in a faster or VFR source). With R the source's
+ * own constant rate the clip shows every frame of the window once; at half of it, every
+ * other frame, each at its own time. Seeking to t_k - start itself may show the frame
+ * before where t_k - start is a whole number of clip frames and the player's arithmetic
+ * rounds it down.
  *
  * A window past the recording's end is cut at the end (info->end says where); one that
  * starts at or after it, start < 0, end <= start, or a window shorter than half a clip

@@ -41,6 +41,16 @@ SEMIO_API int semio_writer_open(SemioWriter **w, const char *path, const SemioWr
 SEMIO_API int semio_writer_video(SemioWriter *w, const uint8_t *rgb, int stride, double seconds,
                        SemioError *err);
 
+/**
+ * Adds one RGB24 picture of width x height, scaled (bicubic) to the writer's size in the
+ * same pass that converts it to the encoder's YUV: cheaper than scaling RGB first.
+ */
+SEMIO_API int semio_writer_video_scaled(SemioWriter *w, const uint8_t *rgb, int width, int height,
+                                        int stride, double seconds, SemioError *err);
+
+/** Adds the last picture again, shown at `seconds`: a held frame costs no conversion. */
+SEMIO_API int semio_writer_video_again(SemioWriter *w, double seconds, SemioError *err);
+
 /** Adds interleaved float samples in [-1, 1] (n per channel). */
 SEMIO_API int semio_writer_audio(SemioWriter *w, const float *samples, int n, SemioError *err);
 

@@ -51,14 +51,8 @@ static int check_request(const char *src, double start, double end, const SemioC
     return 0;
 }
 
-/* What the clip's shape depends on, from the stream's header (no packet read). */
-typedef struct Source {
-    int width, height;    /* display size before rotation (non-square pixels stretched) */
-    int rotation;
-    AVRational rate;      /* average frame rate; 0/1 if the header has none */
-} Source;
-
-static int read_source(const char *path, Source *src, SemioError *err)
+/* The stream's average frame rate from its header (0/1 if it has none). */
+static int source_rate(const char *path, AVRational *rate, SemioError *err)
 {
     AVFormatContext *fmt;
     int v, r = semio_demux_open(&fmt, &v, path, err);
@@ -69,31 +63,30 @@ static int read_source(const char *path, Source *src, SemioError *err)
         return semio_fail(err, SEMIO_ERR_FORMAT, "%s: has no video stream (audio-only?)", path);
     }
     const AVStream *st = fmt->streams[v];
-    /* As the sampler fits its pictures: stretched to their display shape first. */
-    AVRational sar = st->sample_aspect_ratio.num ? st->sample_aspect_ratio
-                                                 : st->codecpar->sample_aspect_ratio;
-    src->width = st->codecpar->width;
-    src->height = st->codecpar->height;
-    if (sar.num > 0 && sar.den > 0 && sar.num != sar.den)
-        src->width = (int)lround(src->width * av_q2d(sar));
-    src->rotation = semio_demux_rotation(st);
-    src->rate = st->avg_frame_rate.num > 0 && st->avg_frame_rate.den > 0 ? st->avg_frame_rate
-              : st->r_frame_rate.num > 0 && st->r_frame_rate.den > 0   ? st->r_frame_rate
-                                                                       : (AVRational){ 0, 1 };
+    *rate = st->avg_frame_rate.num > 0 && st->avg_frame_rate.den > 0 ? st->avg_frame_rate
+          : st->r_frame_rate.num > 0 && st->r_frame_rate.den > 0   ? st->r_frame_rate
+                                                                   : (AVRational){ 0, 1 };
     avformat_close_input(&fmt);
     return 0;
 }
 
-/* The sampler's pixel budget that makes the upright height max_height (or a line less:
- * semio_fit_pixels rounds down); 0 (native) where the picture is no taller. */
-static int64_t pixel_budget(const Source *src, int max_height)
+/*
+ * The clip's size for the sampler's upright w x h pictures: at most max_height lines, the
+ * width in proportion rounded to an even number (as ffmpeg's scale=-2:H), and what of the
+ * picture goes in (*in_w x *in_h): all of it when scaled, else all but an odd last column
+ * or row, cut off rather than scaled by a pixel.
+ */
+static void clip_size(int w, int h, int max_height, int *cw, int *ch, int *in_w, int *in_h)
 {
-    int quarter = src->rotation == 90 || src->rotation == 270;
-    int upright_h = quarter ? src->width : src->height;
-    if (max_height <= 0 || upright_h <= max_height || upright_h <= 0)
-        return 0;
-    double scale = (double)max_height / upright_h;
-    return llround(src->width * scale) * llround(src->height * scale);
+    if (max_height > 1 && h > max_height) {
+        *ch = max_height & ~1;
+        *cw = 2 * (int)lround((double)w * *ch / h / 2);
+        *in_w = w;
+        *in_h = h;
+    } else {
+        *cw = *in_w = w & ~1;
+        *ch = *in_h = h & ~1;
+    }
 }
 
 /* The clip's rate: asked for, else the source's divided down to 30 or less. */
@@ -137,8 +130,7 @@ typedef struct Cut {
     size_t nwanted;
     SemioWriter *writer;
     int width, height;    /* encoded (even) */
-    uint8_t *last;        /* the last picture decoded, for a frame that is not */
-    int have_last;
+    int in_w, in_h;       /* what of the sampler's picture is encoded (scaled to the above) */
     int64_t seen;         /* clip frames whose source frame the sampler has handed over */
     int64_t next;         /* the next clip frame to encode (< seen while none decoded yet) */
     int64_t missing;
@@ -180,11 +172,18 @@ static int plan(Cut *c, const SemioSampler *sm, double start, SemioError *err)
     return 0;
 }
 
+static double clip_time(const Cut *c, int64_t j)
+{
+    return (double)j * c->rate.den / c->rate.num;
+}
+
+/* Clip frames up to `upto`: the first from rgb (NULL: the last picture), the rest held. */
 static int encode(Cut *c, const uint8_t *rgb, int stride, int64_t upto)
 {
-    for (; c->next < upto; c->next++) {
-        double t = (double)c->next * c->rate.den / c->rate.num;
-        int r = semio_writer_video(c->writer, rgb, stride, t, c->err);
+    for (; c->next < upto; c->next++, rgb = NULL) {
+        int r = rgb ? semio_writer_video_scaled(c->writer, rgb, c->in_w, c->in_h, stride,
+                                                clip_time(c, c->next), c->err)
+                    : semio_writer_video_again(c->writer, clip_time(c, c->next), c->err);
         if (r < 0)
             return r;
     }
@@ -201,15 +200,11 @@ static int on_frame(void *user, const SemioFrame *f)
     if (f->error) {
         c->missing += c->seen - from;
         /* the picture before stands in; before any, the clip frames wait for the first */
-        return c->have_last ? encode(c, c->last, 3 * c->width, c->seen) : 0;
+        return c->next > 0 ? encode(c, NULL, 0, c->seen) : 0;
     }
-    if (f->width < c->width || f->height < c->height)
+    if (f->width < c->in_w || f->height < c->in_h)
         return semio_fail(c->err, SEMIO_ERR_DECODE, "%s: a frame of %dx%d pixels where the "
-                          "clip is %dx%d", c->out, f->width, f->height, c->width, c->height);
-    for (int y = 0; y < c->height; y++)
-        memcpy(c->last + (size_t)y * 3 * c->width, f->rgb + (size_t)y * f->stride,
-               (size_t)c->width * 3);
-    c->have_last = 1;
+                          "recording's are %dx%d", c->out, f->width, f->height, c->in_w, c->in_h);
     return encode(c, f->rgb, f->stride, c->seen);
 }
 
@@ -222,10 +217,13 @@ static int open_writer(Cut *c, const char *tmp, const AVCodec *codec, int crf, S
     ws.fps_num = c->rate.num;
     ws.fps_den = c->rate.den;
     ws.video_codec = codec->name;
-    /* A keyframe a second: a browser seeking within the clip decodes at most that much. */
-    ws.gop = (int)fmax(1, round(av_q2d(c->rate)));
+    /* A keyframe every 2 s: a browser seeking in the clip decodes at most that much (a
+     * few ms at 480 lines); every second made the clip a quarter larger, 250 frames (x264's
+     * default) only a tenth smaller. */
+    ws.gop = (int)fmax(1, round(2 * av_q2d(c->rate)));
     /* No B-frames: decode order is display order, so the MP4 needs no composition offsets
-     * or edit list, which browsers have handled differently; the proxy is ~10% larger. */
+     * or edit list, which browsers have handled differently; on bench_clip's recording
+     * B-frames saved neither time nor size. */
     ws.bframes = 0;
     ws.quality = crf;
     ws.preset = CLIP_PRESET;
@@ -243,7 +241,7 @@ static int encode_cut(Cut *c, SemioSampler *sm, const char *tmp, const AVCodec *
         return r;
     c->err = err;
     r = semio_sampler_read(sm, c->wanted, c->nwanted, on_frame, c, err);
-    if (r >= 0 && !c->have_last)
+    if (r >= 0 && c->next == 0)
         r = semio_fail(err, SEMIO_ERR_DECODE, "%s: no frame of the window could be decoded",
                        c->out);
     int rc = semio_writer_close(&c->writer, r < 0 ? NULL : err);
@@ -299,37 +297,36 @@ static void fill_info(SemioClipInfo *info, const Cut *c, double start, double en
 static int cut(const char *src, double start, double end, const SemioClipSettings *s,
                const char *out, SemioClipInfo *info, SemioError *err)
 {
-    Source so = { 0 };
-    int r = read_source(src, &so, err);
+    AVRational src_rate = { 0, 1 };
+    int r = source_rate(src, &src_rate, err);
     if (r < 0)
         return r;
     const AVCodec *codec = h264_encoder();
     if (!codec)
         return semio_fail(err, SEMIO_ERR_NOT_FOUND, "%s: this FFmpeg has no H.264 encoder "
                           "(libx264 is the one semio uses; Debian's libavcodec has it)", out);
+    /* Native pictures: the writer scales them as it converts them to YUV, in one pass
+     * that is several times cheaper than swscale's scaled conversion to RGB. */
     SemioSamplerSettings ss;
     semio_sampler_default_settings(&ss);
-    ss.max_pixels = pixel_budget(&so, s->max_height);
+    ss.max_pixels = 0;
     SemioSampler *sm;
     if ((r = semio_sampler_open(&sm, src, &ss, err)) < 0)
         return r;
     int64_t n = semio_sampler_frame_count(sm);
     double span = semio_sampler_frame_time(sm, n - 1);
     double measured = span > 0 ? (double)(n - 1) / span : 0; /* where the header has no rate */
-    Cut c = { .out = out, .rate = clip_rate(s, so.rate, measured) };
+    Cut c = { .out = out, .rate = clip_rate(s, src_rate, measured) };
     char tmp[4200];
     semio_temp_name(tmp, sizeof(tmp), out);
     int w, h;
     semio_sampler_output_size(sm, &w, &h);
-    c.width = w & ~1;
-    c.height = (s->max_height > 0 && h > s->max_height ? s->max_height : h) & ~1;
+    clip_size(w, h, s->max_height, &c.width, &c.height, &c.in_w, &c.in_h);
     if (c.width < 2 || c.height < 2)
         r = semio_fail(err, SEMIO_ERR_FORMAT, "%s: frames of %dx%d pixels are too small for "
                        "an H.264 clip", src, w, h);
     if (r >= 0 && (r = place_window(&c, sm, src, &start, &end, err)) >= 0 &&
-        (r = plan(&c, sm, start, err)) >= 0 && !(c.last = malloc((size_t)c.width * c.height * 3)))
-        r = semio_fail(err, SEMIO_ERR_NOMEM, "%s: out of memory", out);
-    if (r >= 0 && (r = create_temp(out, tmp, err)) >= 0) {
+        (r = plan(&c, sm, start, err)) >= 0 && (r = create_temp(out, tmp, err)) >= 0) {
         r = encode_cut(&c, sm, tmp, codec, s->crf, err);
         if (r >= 0 && rename(tmp, out) != 0)
             r = semio_fail(err, SEMIO_ERR_IO, "%s: cannot finish writing: %s", out,
@@ -342,7 +339,6 @@ static int cut(const char *src, double start, double end, const SemioClipSetting
     semio_sampler_close(&sm);
     free(c.source);
     free(c.wanted);
-    free(c.last);
     return r;
 }
 

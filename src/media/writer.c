@@ -19,12 +19,14 @@ struct SemioWriter {
     AVCodecContext *venc, *aenc;
     AVStream *vst, *ast;
     struct SwsContext *sws;
+    int sws_width, sws_height; /* the pictures sws takes */
     SwrContext *swr;
     AVAudioFifo *fifo;
     AVFrame *vframe, *aframe;
     AVPacket *pkt;
     int64_t audio_pts;
     int64_t last_vpts;
+    int have_picture; /* vframe holds a picture: video_again may repeat it */
 };
 
 void semio_writer_default_settings(SemioWriterSettings *s)
@@ -127,12 +129,6 @@ static int open_video(SemioWriter *w, SemioError *err)
     w->vframe->height = c->height;
     if (av_frame_get_buffer(w->vframe, 0) < 0)
         return semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
-    w->sws = sws_getContext(c->width, c->height, AV_PIX_FMT_RGB24, c->width, c->height,
-                            c->pix_fmt, SWS_BICUBIC, NULL, NULL, NULL);
-    if (!w->sws)
-        return semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
-    sws_setColorspaceDetails(w->sws, sws_getCoefficients(SWS_CS_DEFAULT), 1,
-                             sws_getCoefficients(SWS_CS_ITU709), full, 0, 1 << 16, 1 << 16);
     w->last_vpts = AV_NOPTS_VALUE;
     return 0;
 }
@@ -223,22 +219,69 @@ fail:
     return r;
 }
 
-int semio_writer_video(SemioWriter *w, const uint8_t *rgb, int stride, double seconds,
-                       SemioError *err)
+/* The presentation time of the next picture, which must be later than the last one's. */
+static int next_pts(SemioWriter *w, double seconds, int64_t *pts, SemioError *err)
+{
+    *pts = llrint(seconds / av_q2d(w->venc->time_base));
+    if (w->last_vpts != AV_NOPTS_VALUE && *pts <= w->last_vpts)
+        return semio_fail(err, SEMIO_ERR_INVALID, "%s: frame time %.6f s does not increase",
+                          w->path, seconds);
+    w->last_vpts = *pts;
+    return 0;
+}
+
+int semio_writer_video_scaled(SemioWriter *w, const uint8_t *rgb, int width, int height,
+                              int stride, double seconds, SemioError *err)
 {
     AVCodecContext *c = w->venc;
     if (!c)
         return semio_fail(err, SEMIO_ERR_INVALID, "%s: was opened without video", w->path);
-    int64_t pts = llrint(seconds / av_q2d(c->time_base));
-    if (w->last_vpts != AV_NOPTS_VALUE && pts <= w->last_vpts)
-        return semio_fail(err, SEMIO_ERR_INVALID, "%s: frame time %.6f s does not increase",
-                          w->path, seconds);
-    w->last_vpts = pts;
+    if (width <= 0 || height <= 0)
+        return semio_fail(err, SEMIO_ERR_INVALID, "%s: a picture of %dx%d pixels", w->path,
+                          width, height);
+    int64_t pts;
+    int r = next_pts(w, seconds, &pts, err);
+    if (r < 0)
+        return r;
     if (av_frame_make_writable(w->vframe) < 0)
         return semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
-    sws_scale(w->sws, &rgb, &stride, 0, c->height, w->vframe->data, w->vframe->linesize);
+    if (!w->sws || width != w->sws_width || height != w->sws_height) {
+        sws_freeContext(w->sws);
+        w->sws = sws_getContext(width, height, AV_PIX_FMT_RGB24, c->width, c->height, c->pix_fmt,
+                                SWS_BICUBIC, NULL, NULL, NULL);
+        if (!w->sws)
+            return semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
+        int full = c->color_range == AVCOL_RANGE_JPEG;
+        sws_setColorspaceDetails(w->sws, sws_getCoefficients(SWS_CS_DEFAULT), 1,
+                                 sws_getCoefficients(SWS_CS_ITU709), full, 0, 1 << 16, 1 << 16);
+        w->sws_width = width;
+        w->sws_height = height;
+    }
+    sws_scale(w->sws, &rgb, &stride, 0, height, w->vframe->data, w->vframe->linesize);
     w->vframe->pts = pts;
+    w->have_picture = 1;
     return write_packets(w, c, w->vst, w->vframe, err);
+}
+
+int semio_writer_video_again(SemioWriter *w, double seconds, SemioError *err)
+{
+    if (!w->venc || !w->have_picture)
+        return semio_fail(err, SEMIO_ERR_INVALID, "%s: no picture to repeat", w->path);
+    int64_t pts;
+    int r = next_pts(w, seconds, &pts, err);
+    if (r < 0)
+        return r;
+    w->vframe->pts = pts;
+    return write_packets(w, w->venc, w->vst, w->vframe, err);
+}
+
+int semio_writer_video(SemioWriter *w, const uint8_t *rgb, int stride, double seconds,
+                       SemioError *err)
+{
+    if (!w->venc)
+        return semio_fail(err, SEMIO_ERR_INVALID, "%s: was opened without video", w->path);
+    return semio_writer_video_scaled(w, rgb, w->venc->width, w->venc->height, stride, seconds,
+                                     err);
 }
 
 static int drain_fifo(SemioWriter *w, int final, SemioError *err)
