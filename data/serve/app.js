@@ -120,11 +120,11 @@ function strip(it) {
       img.src = url;
       img.alt = `frame ${f.index} at ${f.time.toFixed(2)} s`;
       fig.append(img, el('figcaption', `${f.time.toFixed(2)} s`));
-      // half a frame in: the clip shows this frame from its time to the next one's
+      // the server says where the proxy clip shows this very frame (its frame rule)
       fig.addEventListener('click', () => {
         const v = $('video');
         v.pause();
-        v.currentTime = Math.max(0, f.time - it.start + 0.5 / (it.fps || 25));
+        v.currentTime = f.seek;
       });
       s.append(fig);
     }

@@ -11,6 +11,7 @@
 
 #include <microhttpd.h>
 
+#include "semio/clip.h"
 #include "semio/signs.h"
 #include "serve/serve.h"
 #include "util/error.h"
@@ -150,7 +151,8 @@ static void add_sign(json_object *o, const char *id)
 }
 
 /* The images the model was sent: the sampled frames, and the view's pictures over them. */
-static void add_images(ServeRequest *rq, const ServeItem *it, int64_t sampling, json_object *o)
+static void add_images(ServeRequest *rq, const ServeItem *it, int64_t sampling, double start,
+                       json_object *o)
 {
     json_object *frames = json_object_new_array();
     sqlite3_stmt *st;
@@ -165,7 +167,11 @@ static void add_images(ServeRequest *rq, const ServeItem *it, int64_t sampling, 
             json_object *f = json_object_new_object();
             snprintf(url, sizeof(url), "/media/frames/%" PRId64 "/%" PRId64 "/%d.jpg",
                      it->key.segment, sampling, sqlite3_column_int(st, 0));
-            json_object_object_add(f, "time", json_object_new_double(sqlite3_column_double(st, 1)));
+            double t = sqlite3_column_double(st, 1);
+            json_object_object_add(f, "time", json_object_new_double(t));
+            /* where the proxy clip shows this frame (semio/clip.h: its frame rule) */
+            json_object_object_add(f, "seek", json_object_new_double(t - start +
+                                                                     SEMIO_CLIP_SLACK));
             json_object_object_add(f, "index", json_object_new_int64(sqlite3_column_int64(st, 2)));
             json_object_object_add(f, "url", json_object_new_string(url));
             if (strcmp(it->key.view, "raw") && strcmp(it->key.view, "audio") &&
@@ -257,7 +263,7 @@ static int item(ServeRequest *rq, int64_t round, int64_t index, ServeResponse *o
     json_object_object_add(o, "rating", rating);
     int64_t sampling = sqlite3_column_int64(st, 9);
     sqlite3_finalize(st);
-    add_images(rq, &it, sampling, o);
+    add_images(rq, &it, sampling, start, o);
     out->status = MHD_HTTP_OK;
     return out->status;
 }
