@@ -6,6 +6,7 @@
 #
 #   7 top       semio/semio.h, the one include of everything (for users, not the library)
 #   6 report    src/report          tables and the HTML page, from an evaluation
+#     review    src/review          raters, ratings, the judge (in the study, as the stages)
 #   5 stages    src/stages          the pipeline's drivers: read the study, call the rest, store
 #   4 enhance   src/enhance         views and keypoints       \
 #     engine    src/engine          answering questions        |  peers, on memory only:
@@ -88,15 +89,16 @@ EOF
   fi
 done
 
-# The database belongs to the study floor and the stages that drive it: the floors beside
-# and below them get their tables handed over and never open SQLite or study/ headers.
+# The database belongs to the study floor, the stages that drive it and the review kept in
+# it (raters, ratings, the judge, the app): the floors beside and below them get their
+# tables handed over and never open SQLite or study/ headers.
 problems=""
 for f in $sources; do
-  case $f in src/study/*|src/stages/*|include/semio/*) continue ;; esac
+  case $f in src/study/*|src/stages/*|src/review/*|src/serve/*|include/semio/*) continue ;; esac
   hits=$(grep -n -E '^[[:space:]]*#[[:space:]]*include[[:space:]]*(<sqlite3\.h>|"study/)' "$f")
   [ -z "$hits" ] || problems="$problems|$(printf '%s' "$hits" | sed "s|^|$f:|" | tr '\n' '|')"
 done
-if [ -z "$problems" ]; then ok "only src/study and src/stages include sqlite3.h or study/ headers"
+if [ -z "$problems" ]; then ok "only src/study, src/stages and the review include sqlite3.h or study/ headers"
 else
   IFS='|'; set -- $problems; unset IFS
   shift
