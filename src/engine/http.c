@@ -70,6 +70,21 @@ void semio_http_post(CURL *c, const char *url, const struct curl_slist *headers,
     curl_easy_setopt(c, CURLOPT_HEADERDATA, reply);
 }
 
+/* libcurl's progress callback: a transfer ends as soon as the user asks to stop. */
+static int on_progress(void *stop, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+    const volatile int *flag = stop;
+    (void)dt, (void)dn, (void)ut, (void)un;
+    return flag && *flag;
+}
+
+void semio_http_stoppable(CURL *c, const volatile int *stop)
+{
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, (void *)stop);
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+}
+
 double semio_retry_delay(const SemioOpenAISettings *s, int attempt, double retry_after,
                          uint64_t *rng)
 {

@@ -31,6 +31,9 @@ void semio_http_post(CURL *c, const char *url, const struct curl_slist *headers,
                      const char *body, size_t len, const SemioOpenAISettings *s,
                      SemioHttpReply *reply);
 
+/* Makes a transfer on `c` end as soon as *stop is non-zero (NULL: never). */
+void semio_http_stoppable(CURL *c, const volatile int *stop);
+
 /* Empties the reply for another attempt (keeps its buffer). */
 void semio_http_reply_reset(SemioHttpReply *r);
 

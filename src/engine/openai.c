@@ -335,62 +335,12 @@ static int retry(OpenAI *e, Job *j, int at_once)
 }
 
 
-/* Past this, a longer answer is not going to end: three short fields need a few hundred
- * tokens, a model that thinks aloud first a few thousand. */
-#define MAX_TOKENS_CAP 8192
-
-/* The max_tokens a body asks for (its last member: build_body puts it there) and where its
- * digits start; -1 when the tail is not that. */
-static long tail_max_tokens(const Job *j, size_t *at)
-{
-    static const char key[] = "\"max_tokens\":";
-    const size_t klen = sizeof(key) - 1;
-    const char *b = j->body, *end = b + j->body_len, *d = end - 1;
-    if (j->body_len < klen + 2 || *d != '}')
-        return -1;
-    while (d > b && d[-1] >= '0' && d[-1] <= '9')
-        d--;
-    if (d == end - 1 || (size_t)(d - b) < klen || memcmp(d - klen, key, klen))
-        return -1;
-    *at = (size_t)(d - b);
-    return strtol(d, NULL, 10);
-}
-
-/* Asks for twice the tokens, up to MAX_TOKENS_CAP, by rewriting the body's tail; 0 when it
- * cannot (already there, or a tail it does not know). */
-static int grow_max_tokens(Job *j)
-{
-    size_t at;
-    long n = tail_max_tokens(j, &at);
-    if (n <= 0 || n >= MAX_TOKENS_CAP)
-        return 0;
-    char tail[32];
-    int k = snprintf(tail, sizeof(tail), "%ld}", n < MAX_TOKENS_CAP / 2 ? n * 2 : MAX_TOKENS_CAP);
-    char *body = realloc(j->body, at + (size_t)k + 1);
-    if (!body)
-        return 0;
-    memcpy(body + at, tail, (size_t)k + 1);
-    j->body = body;
-    j->body_len = at + (size_t)k;
-    j->grown_from = n;
-    return 1;
-}
-
 /* An answer cut off at max_tokens: once more with twice the room, then a failure that
  * says so (its raw text is what was cut). */
 static SemioHttpNext after_cut_off(Job *j)
 {
-    size_t at;
-    long now = tail_max_tokens(j, &at);
-    if (j->grown_from)
-        snprintf(j->error, sizeof(j->error), "cut off at max_tokens (finish_reason length): at "
-                 "%ld tokens and again at %ld", j->grown_from, now);
-    else if (now > 0)
-        snprintf(j->error, sizeof(j->error), "cut off at max_tokens (finish_reason length) at "
-                 "%ld tokens", now);
-    else /* an extra whose max_tokens is not a plain number */
-        snprintf(j->error, sizeof(j->error), "cut off at max_tokens (finish_reason length)");
-    return !j->grown_from && grow_max_tokens(j) ? SEMIO_HTTP_AGAIN_NOW : SEMIO_HTTP_GIVE_UP;
+    return semio_chat_after_cut_off(&j->body, &j->body_len, &j->grown_from, j->error,
+                                    sizeof(j->error));
 }
 
 /* A 200 reply: an answer, or why not (an unusable one is asked again). */

@@ -247,3 +247,61 @@ char (*semio_chat_image_ids(const SemioProfileRequest *pr, const SemioImagePart 
     return ids;
 }
 
+/* ---- a reply cut off at max_tokens ------------------------------------------------ */
+
+/* Past this, a longer answer is not going to end: three short fields need a few hundred
+ * tokens, a model that thinks aloud first a few thousand. */
+#define MAX_TOKENS_CAP 8192
+
+/* The max_tokens a body asks for (its last member: semio_chat_body puts it there) and where
+ * its digits start; -1 when the tail is not that. */
+static long tail_max_tokens(const char *b, size_t len, size_t *at)
+{
+    static const char key[] = "\"max_tokens\":";
+    const size_t klen = sizeof(key) - 1;
+    const char *end = b + len, *d = end - 1;
+    if (len < klen + 2 || *d != '}')
+        return -1;
+    while (d > b && d[-1] >= '0' && d[-1] <= '9')
+        d--;
+    if (d == end - 1 || (size_t)(d - b) < klen || memcmp(d - klen, key, klen))
+        return -1;
+    *at = (size_t)(d - b);
+    return strtol(d, NULL, 10);
+}
+
+/* Asks for twice the tokens, up to MAX_TOKENS_CAP, by rewriting the body's tail; 0 when it
+ * cannot (already there, or a tail it does not know). */
+static int grow_max_tokens(char **body, size_t *len, long *grown_from)
+{
+    size_t at;
+    long n = tail_max_tokens(*body, *len, &at);
+    if (n <= 0 || n >= MAX_TOKENS_CAP)
+        return 0;
+    char tail[32];
+    int k = snprintf(tail, sizeof(tail), "%ld}", n < MAX_TOKENS_CAP / 2 ? n * 2 : MAX_TOKENS_CAP);
+    char *grown = realloc(*body, at + (size_t)k + 1);
+    if (!grown)
+        return 0;
+    memcpy(grown + at, tail, (size_t)k + 1);
+    *body = grown;
+    *len = at + (size_t)k;
+    *grown_from = n;
+    return 1;
+}
+
+SemioHttpNext semio_chat_after_cut_off(char **body, size_t *len, long *grown_from, char *error,
+                                       size_t size)
+{
+    size_t at;
+    long now = tail_max_tokens(*body, *len, &at);
+    if (*grown_from)
+        snprintf(error, size, "cut off at max_tokens (finish_reason length): at %ld tokens and "
+                 "again at %ld", *grown_from, now);
+    else if (now > 0)
+        snprintf(error, size, "cut off at max_tokens (finish_reason length) at %ld tokens", now);
+    else /* an extra whose max_tokens is not a plain number */
+        snprintf(error, size, "cut off at max_tokens (finish_reason length)");
+    return !*grown_from && grow_max_tokens(body, len, grown_from) ? SEMIO_HTTP_AGAIN_NOW
+                                                                  : SEMIO_HTTP_GIVE_UP;
+}

@@ -61,4 +61,13 @@ char *semio_chat_body(const SemioOpenAISettings *s, json_object *extra,
                       const SemioProfileRequest *pr, char (*ids)[65], const SemioRequest *r,
                       json_object *response_format, int logprobs, size_t *len);
 
+/*
+ * A reply cut off at max_tokens (finish_reason "length"): the body (its tail as
+ * semio_chat_body left it) is rewritten once to ask for twice the tokens, at most 8192
+ * (SEMIO_HTTP_AGAIN_NOW), or the request gives up (SEMIO_HTTP_GIVE_UP); `error` says which
+ * limits it met. *grown_from: the max_tokens before that one growth (0 until then).
+ */
+SemioHttpNext semio_chat_after_cut_off(char **body, size_t *len, long *grown_from, char *error,
+                                       size_t size);
+
 #endif
