@@ -120,5 +120,6 @@ int cmd_run(int argc, char **argv);
 int cmd_recover(int argc, char **argv);
 int cmd_raters(int argc, char **argv);
 int cmd_rounds(int argc, char **argv);
+int cmd_judge(int argc, char **argv);
 
 #endif
