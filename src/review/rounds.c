@@ -112,7 +112,8 @@ int semio_round_add(SemioStudy *s, const char *name, const SemioRoundSettings *s
     int r = semio_run_name_check(name, err);
     if (r < 0)
         return r;
-    json_object *runs = review_list_json(set->runs), *signs = set->signs ? review_list_json(set->signs) : NULL;
+    json_object *runs = review_list_json(set->runs);
+    json_object *signs = set->signs ? review_list_json(set->signs) : NULL;
     json_object *settings = json_object_new_object();
     json_object_object_add(settings, "runs", json_object_get(runs));
     json_object_object_add(settings, "signs", signs ? json_object_get(signs) : NULL);
