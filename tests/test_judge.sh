@@ -153,6 +153,15 @@ check "with the key it rates, and the key is stored nowhere" sh -c "grep -q '12 
 start_server slow "" 0.4
 "$SEMIO" judge --study "$S" --run basic --url "http://127.0.0.1:$PORT_slow/v1" --model m --name busy --concurrency 3 > "$T/out" 2> "$T/err"
 check "--concurrency 3: three in flight at most, and more than one" sh -c "grep -q '12 rated now' '$T/out' && m=\$(grep -o '\"inflight\": [0-9]*' '$T/slow.log' | awk '{print \$2}' | sort -n | tail -1) && [ \$m -le 3 ] && [ \$m -ge 2 ]"
+start_server r1 "" 0.1
+start_server r2 "" 0.1
+"$SEMIO" judge --study "$S" --run basic --url "http://127.0.0.1:$PORT_r1/v1,http://127.0.0.1:$PORT_r2/v1" --model m --name spread --concurrency 2 > "$T/out" 2> "$T/err"
+python3 - "$T/r1.log" "$T/r2.log" > "$T/cmp" <<'EOF2'
+import json, sys
+seen = [{e["segment"] for e in map(json.loads, open(f)) if e.get("judge")} for f in sys.argv[1:]]
+print(int(all(seen)), len(seen[0] & seen[1]), len(seen[0] | seen[1]))
+EOF2
+check "replicas: both used, each window's answers to one of them" sh -c "grep -q '12 rated now' '$T/out' && [ \"\$(cat '$T/cmp')\" = '1 0 6' ]"
 "$SEMIO" judge --study "$S" --run basic --url "http://127.0.0.1:$PORT_slow/v1" --model m --name halted --concurrency 1 > "$T/out" 2> "$T/err" &
 jpid=$!
 sleep 1.5
