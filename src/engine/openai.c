@@ -16,7 +16,6 @@
 
 #include <curl/curl.h>
 #include <json-c/json.h>
-#include <libavutil/base64.h>
 
 #include "engine/engine.h"
 #include "engine/http.h"
