@@ -13,6 +13,14 @@ length, unless the request allows N tokens or more), unsupported:SERVER (what SE
 when it cannot take the model or the pictures: vllm, vllm-model, llama, ollama,
 ollama-model, lmdeploy-model). Each request is logged as one JSON line (--log). The answer
 is "yes" when the question's length is even; P(yes) is 0.8 for yes, 0.3 for no.
+
+A request whose text holds a <justification> is a judge's (semio judge): it is checked for
+the rating schema, its question, answer and justification are logged (with the SHA-256 of
+the question, to compare with the prompt_hash of the answer rated, and of the pictures, to
+compare with what the answer's request carried), and it is rated {"score": 80} when the
+answer was "yes", 40 when "no", with the reason "checked: JUSTIFICATION". Its behaviours
+besides the faults: offscale (a score of 55), garbage (prose, no JSON), fenced (the rating
+in a code fence, its score a string).
 """
 import argparse
 import base64
@@ -97,9 +105,11 @@ def validate(body, headers):
     rf = body.get("response_format")
     if rf is not None:
         schema = rf.get("json_schema", {}).get("schema", {})
-        if rf.get("type") != "json_schema" or set(schema.get("required", [])) != {
-                "answer", "justification", "start_time"}:
-            return "response_format is not the answer schema"
+        wanted = {"score", "reason"} if "<justification>" in parts[-1]["text"] else {
+            "answer", "justification", "start_time"}
+        if rf.get("type") != "json_schema" or set(schema.get("required", [])) != wanted:
+            return "response_format is not the %s schema" % (
+                "rating" if "score" in wanted else "answer")
     if not isinstance(body.get("temperature"), (int, float)):
         return "no temperature"
     mm = body.get("mm_processor_kwargs")
@@ -128,6 +138,30 @@ def profile_image_problem(part, data):
     if extra:
         return "image_url: fields %s are not read by %s" % (sorted(extra), profile)
     return None
+
+
+def judged(question):
+    """The question, answer and justification a judge's request carries (None if not one)."""
+    if "<justification>" not in question:
+        return None
+    q = re.search(r"<question>\n(.*?)\n</question>", question, re.S)
+    a = re.search(r'It answered "(yes|no)"', question)
+    j = re.search(r"<justification>\n(.*?)\n</justification>", question, re.S)
+    return {"question": q[1] if q else None, "answer": a[1] if a else None,
+            "justification": j[1] if j else None}
+
+
+def rating_message(item, behaviour):
+    obj = {"score": 80 if item["answer"] == "yes" else 40,
+           "reason": "checked: " + (item["justification"] or "")[:60]}
+    text = json.dumps(obj)
+    if behaviour == "offscale":
+        text = json.dumps(dict(obj, score=55))
+    elif behaviour == "garbage":
+        text = "The justification seems fine to me."
+    elif behaviour == "fenced":
+        text = "My rating:\n```json\n" + json.dumps({"Score": str(obj["score"]), "Reason": obj["reason"]}) + "\n```"
+    return {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": text}}
 
 
 def answer_message(question, behaviour, logprobs):
@@ -176,6 +210,15 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(data)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (timeout, kill -9): nothing to answer
+
+    def do_GET(self):
+        """GET /v1/models, as the servers list what they serve (semio judge's first call)."""
+        with LOCK:
+            STATE["log"].write(json.dumps({"port": STATE["args"].port, "get": self.path}) + "\n")
+            STATE["log"].flush()
+        if self.path.rstrip("/") != "/v1/models":
+            return self.reply(404, {"error": "no such path " + self.path})
+        return self.reply(200, {"object": "list", "data": [{"id": "test-vlm", "object": "model"}]})
 
     def do_POST(self):
         length = int(self.headers.get("Content-Length", 0))
@@ -250,7 +293,17 @@ class Handler(BaseHTTPRequestHandler):
                  "mm": body.get("mm_processor_kwargs"),
                  "uuids": sum(1 for p in parts if isinstance(p, dict) and "uuid" in p),
                  "image_url_fields": sorted({k for p in parts if isinstance(p, dict) and p.get("type") == "image_url" for k in p["image_url"]} - {"url"}),
-                 "transcript": "speech-to-text transcript" in question}
+                 "transcript": "speech-to-text transcript" in question,
+                 "images_sha": hashlib.sha256("".join(
+                     p["image_url"]["url"] for p in parts if isinstance(p, dict) and p.get("type") == "image_url").encode()).hexdigest(),
+                 "audio_sha": hashlib.sha256("".join(
+                     p["input_audio"].get("data", "") for p in parts if isinstance(p, dict) and p.get("type") == "input_audio").encode()).hexdigest(),
+                 "question_sha": hashlib.sha256(question.encode()).hexdigest()}
+        item = judged(question)
+        if item:
+            entry.update(judge=True, answer=item["answer"], justification=item["justification"],
+                         question_sha=hashlib.sha256((item["question"] or "").encode()).hexdigest(),
+                         structured="response_format" in body)
         with LOCK:
             if args.lru:  # a prefix cache holding the image tokens of the last N windows
                 lru = STATE["lru"]
@@ -294,7 +347,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(200, {"id": "x", "object": "chat.completion", "choices": []})
         if kind == "length" and body.get("max_tokens", 0) < int(arg):
             kind = "cut"
-        choice = answer_message(question, kind, body.get("logprobs"))
+        choice = rating_message(item, kind) if item else answer_message(question, kind, body.get("logprobs"))
         self.reply(200, {"id": "x", "object": "chat.completion", "model": body["model"],
                          "choices": [choice],
                          "usage": {"prompt_tokens": 100 * entry["images"] + 50, "completion_tokens": 20}})

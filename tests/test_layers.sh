@@ -6,6 +6,7 @@
 #
 #   7 top       semio/semio.h, the one include of everything (for users, not the library)
 #   6 report    src/report          tables and the HTML page, from an evaluation
+#     review    src/review          raters, ratings, the judge (in the study, as the stages)
 #   5 stages    src/stages          the pipeline's drivers: read the study, call the rest, store
 #   4 enhance   src/enhance         views and keypoints       \
 #     engine    src/engine          answering questions        |  peers, on memory only:

@@ -1,14 +1,16 @@
 /*
- * Reading servers' replies (src/engine/reply.c and http.c, not exported: this test links
- * the library's own objects): P(yes) from the token where the answer's value begins,
+ * Reading servers' replies (src/engine/reply.c, http.c and rating.c, not exported: this test
+ * links the library's own objects): P(yes) from the token where the answer's value begins,
  * however a tokenizer cut the text around it, and no P(yes) where that place is unsure;
- * what an error body says, and which refusals stop a run.
+ * what an error body says, and which refusals stop a run; a judge's rating read tolerantly
+ * and never moved onto the scale.
  */
 #include <json-c/json.h>
 #include <math.h>
 #include <stdlib.h>
 
 #include "engine/http.h"
+#include "engine/rating.h"
 #include "engine/reply.h"
 #include "harness.h"
 
@@ -230,6 +232,83 @@ static void server_words(void)
     }
 }
 
+/* A judge's rating: what is read, and what is refused with its reason (then asked again). */
+static void judge_ratings(void)
+{
+    static const struct {
+        const char *text;
+        int score;
+        const char *reason; /* or, for a refusal, the start of why */
+    } cases[] = {
+        { "{\"score\": 80, \"reason\": \"The left arm jerks at 00:03.\"}", 80,
+          "The left arm jerks at 00:03." },
+        { "Here you go:\n```json\n{\"Score\": \"60\", \"REASON\": \"  vague  \"}\n```", 60,
+          "vague" },
+        { "{\"score\": 100.0, \"reason\": \"all there\"}", 100, "all there" },
+        { "{\"score\": \" 0 % \", \"reason\": \"nothing of it\"}", 0, "nothing of it" },
+        { "{\"score\": 55, \"reason\": \"between\"}", -1, "\"score\" 55 is not on the scale" },
+        { "{\"score\": 80.5, \"reason\": \"x\"}", -1, "\"score\" 80.5 is not on the scale" },
+        { "{\"score\": \"80/100\", \"reason\": \"x\"}", -1, "\"score\" \"80\\/100\" is not" },
+        { "{\"score\": 4, \"reason\": \"the fifth key\"}", -1, "\"score\" 4 is not on" },
+        { "{\"score\": -20, \"reason\": \"x\"}", -1, "\"score\" -20 is not on" },
+        { "{\"score\": true, \"reason\": \"x\"}", -1, "\"score\" true is not on" },
+        { "{\"score\": 120, \"reason\": \"x\"}", -1, "\"score\" 120 is not on" },
+        { "{\"score\": 40}", -1, "no \"reason\"" },
+        { "{\"score\": 40, \"reason\": \" \\n \"}", -1, "an empty \"reason\"" },
+        { "{\"score\": 40, \"reason\": 3}", -1, "no \"reason\"" },
+        { "{\"reason\": \"no score\"}", -1, "no \"score\"" },
+        { "I would say about 80.", -1, "no JSON object" },
+        { "", -1, "empty answer" },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+        int score;
+        char *reason, why[160] = "";
+        int r = semio_rating_read(cases[i].text, &score, &reason, why, sizeof(why));
+        if (cases[i].score >= 0) {
+            CHECK_MSG(r == 0, "%s: refused: %s", cases[i].text, why);
+            CHECK_INT(score, cases[i].score);
+            CHECK_STR(reason, cases[i].reason);
+            free(reason);
+        } else {
+            CHECK_MSG(r < 0 && !reason && score == -1, "%s: read as %d", cases[i].text, score);
+            CHECK_MSG(!strncmp(why, cases[i].reason, strlen(cases[i].reason)),
+                      "%s: why '%s', wanted '%s...'", cases[i].text, why, cases[i].reason);
+        }
+    }
+    for (int sc = -40; sc <= 140; sc++)
+        CHECK_INT(semio_rating_on_scale(sc), sc >= 0 && sc <= 100 && sc % 20 == 0);
+}
+
+/* The judge's question carries the item as it was: the question, answer, justification and
+ * onset, inside the tags that set them apart from the rubric. */
+static void judge_prompt(void)
+{
+    SemioRatingItem it = { SEMIO_RATING_POSE, "Is there clonic jerking?", "yes",
+                           "The right arm jerks rhythmically from 00:02.", 65.4 };
+    char *p = semio_rating_prompt(&it);
+    CHECK(p);
+    CHECK(strstr(p, "<question>\nIs there clonic jerking?\n</question>"));
+    CHECK(strstr(p, "answered \"yes\", placing the sign's start at 01:05,"));
+    CHECK(strstr(p, "<justification>\nThe right arm jerks rhythmically from 00:02.\n"
+                    "</justification>"));
+    CHECK(strstr(p, "skeleton drawn over them"));
+    CHECK(strstr(p, "consistent with the answer \"yes\""));
+    CHECK(strstr(p, "\"score\": 0, 20, 40, 60, 80 or 100"));
+    free(p);
+    it = (SemioRatingItem){ SEMIO_RATING_SOUND, "Q", "no", "Silence.", NAN };
+    CHECK((p = semio_rating_prompt(&it)));
+    CHECK(strstr(p, "The sound above is what that model heard"));
+    CHECK(strstr(p, "can be heard in it"));
+    CHECK(strstr(p, "answered \"no\", and justified"));
+    free(p);
+    json_object *f = semio_rating_format(), *js, *schema, *req;
+    CHECK(json_object_object_get_ex(f, "json_schema", &js) &&
+          json_object_object_get_ex(js, "schema", &schema) &&
+          json_object_object_get_ex(schema, "required", &req));
+    CHECK_STR(json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN), "[\"score\",\"reason\"]");
+    json_object_put(f);
+}
+
 int main(int argc, char **argv)
 {
     static const TestCase cases[] = {
@@ -238,6 +317,8 @@ int main(int argc, char **argv)
         TEST(no_p_yes_when_unsure),
         TEST(answer_value_place),
         TEST(server_words),
+        TEST(judge_ratings),
+        TEST(judge_prompt),
     };
     return test_main(cases, sizeof(cases) / sizeof(*cases), argc, argv);
 }

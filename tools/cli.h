@@ -121,5 +121,6 @@ int cmd_recover(int argc, char **argv);
 int cmd_raters(int argc, char **argv);
 int cmd_rounds(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_judge(int argc, char **argv);
 
 #endif

@@ -285,6 +285,36 @@ static const Command commands[] = {
       "gets the same items, each in their own seeded order. --blind shows the runs to\n"
       "each rater as \"model A/B/...\" under codes of their own; --hide-labels hides the\n"
       "expert label. list shows each round and how far each rater got.\n" },
+    { "judge", cmd_judge, "have a multimodal model rate a run's justifications, as a rater",
+      "usage: semio judge --study STUDY.db --run RUN --url URL[,URL...] --model MODEL\n"
+      "                   [--name NAME] [--signs all|limb|facial|audio|LIST]\n"
+      "                   [--only correct|wrong|all] [--limit N] [--redo]\n"
+      "                   [--concurrency 8] [--api-key-env VAR] [--timeout SEC]\n"
+      "                   [--connect-timeout SEC] [--temperature 0] [--max-tokens 512]\n"
+      "                   [--max-retries 10] [--max-wait 60] [--no-structured]\n"
+      "                   [--no-timestamps] [--extra JSON]\n"
+      "                   [--server vllm|sglang|lmdeploy|llama-server|ollama] [--preset NAME]\n"
+      "                   [--mm JSON] [--image-field JSON] [--no-image-ids]\n"
+      "\n"
+      "Shows an OpenAI-compatible multimodal server what the run's model saw for each\n"
+      "answer (the same frames, view or sound, each frame after its time), the question\n"
+      "as it was sent, the answer and its justification, and asks it to rate the\n"
+      "justification's faithfulness on the raters' scale (0, 20, 40, 60, 80, 100: how well\n"
+      "what it says is supported by what is visible or audible and consistent with the\n"
+      "answer) with a short reason. The ratings are stored under a rater of kind judge,\n"
+      "named NAME (default judge:MODEL), which no human consensus counts; a human rater's\n"
+      "name is refused, and so is a judge's name used with another model. Answers qualify\n"
+      "as for a review round: status ok, yes or no, with a justification; --only correct\n"
+      "or wrong against the expert label. --limit N draws N of them as semio rounds add\n"
+      "--items N draws them over the run with the same --signs and --only (seed 1), so\n"
+      "the judge can rate what the clinicians rate. Each rating is stored as it arrives:\n"
+      "running again rates only what is missing (--redo: everything again). A rating off\n"
+      "the scale or unreadable is asked again (the retry policy of semio ask), then said\n"
+      "on stderr and not stored.\n"
+      "A server that cannot be reached, refuses the key or cannot take pictures stops\n"
+      "the command at once, naming it. --concurrency requests are in flight, a window's\n"
+      "answers one after another to one replica. Ctrl-C stops within a second, abandoning\n"
+      "the requests in flight (exit 130).\n" },
 };
 
 const Command *cli_find(const char *name)

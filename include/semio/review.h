@@ -68,24 +68,44 @@ SEMIO_API int semio_rounds_json(SemioStudy *s, char **json, SemioError *err);
 
 typedef struct SemioJudgeSettings {
     const char *run;        /**< the run whose justifications are rated (required) */
-    const char *name;       /**< the rater it is stored as; NULL: "judge:" + model */
-    const char *signs;      /**< comma list, or NULL for all */
-    SemioReviewOnly only;
-    int limit;              /**< at most this many answers; 0 = all */
+    const char *name;       /**< the rater it is stored as; NULL: "judge:" + the model */
+    const char *signs;      /**< comma list of sign ids or groups (limb, facial, audio, all),
+                                 or NULL for all */
+    SemioReviewOnly only;   /**< all answers, or those that agree (disagree) with the label */
+    int limit;              /**< at most this many answers, drawn with seed 1 as a review
+                                 round of `limit` items over the run is; 0 = all */
     int redo;               /**< rate again what this judge rated already */
-    const void *engine;     /**< SemioOpenAISettings of the server that judges */
+    const SemioOpenAISettings *engine; /**< the server that judges (required): model, URLs
+                                 (several: replicas), key, profile, timeouts, retries;
+                                 `concurrency` requests in flight, each from a worker of
+                                 its own */
+    volatile int *stop;     /**< non-zero: nothing more is sent, the requests in flight are
+                                 abandoned (what was stored stays); may be NULL */
+    /** Called for each answer that got no rating, with why (the rest go on). */
+    void (*on_error)(void *user, const char *item, const char *message);
+    void *error_user;
 } SemioJudgeSettings;
 
+SEMIO_API void semio_judge_default_settings(SemioJudgeSettings *s);
+
 typedef struct SemioJudgeReport {
-    int rated, failed, done_before;
-    char rater[128];
+    int qualified;          /**< answers that qualify (after signs, only and limit) */
+    int rated;              /**< rated now */
+    int failed;             /**< no usable rating (each said to on_error); nothing stored */
+    int done_before;        /**< rated by this judge before (resumed) */
+    char rater[128];        /**< the name the ratings are stored under */
 } SemioJudgeReport;
 
 /**
  * Has a multimodal model rate the faithfulness of a run's justifications on the raters'
  * scale (0-100 by 20) with a short reason. It sees what the answering model saw (the
- * window's frames), the question as it was sent and the answer. Ratings are stored under
- * a rater of kind "judge", which no human consensus ever counts.
+ * window's frames, or its view of them, or its sound), the question as it was sent and the
+ * answer with its justification. Ratings are stored under a rater of kind "judge", which no
+ * human consensus ever counts, one statement each as they arrive: running again rates only
+ * what is missing. A rating off the scale or unreadable is asked again, then counted as
+ * failed with nothing stored. A server that cannot be reached, refuses the credentials or
+ * cannot take the pictures stops the whole call (SEMIO_ERR_IO, SEMIO_ERR_REFUSED).
+ * progress(user, "judge", done, total, item) follows the answers rated or failed.
  */
 SEMIO_API int semio_judge(SemioStudy *s, const SemioJudgeSettings *set, SemioJudgeReport *rep,
                           SemioProgressFn progress, void *user, SemioError *err);

@@ -43,10 +43,33 @@ static const char *first_object(const char *s, size_t *len)
     return NULL;
 }
 
-static json_object *get_ci(json_object *o, const char *key)
+json_object *semio_json_get_ci(json_object *o, const char *key)
 {
     json_object_object_foreach(o, k, v) if (!strcasecmp(k, key)) return v;
     return NULL;
+}
+
+json_object *semio_model_object(const char *text, char *why, size_t why_size)
+{
+    if (!text || !*text) {
+        snprintf(why, why_size, "empty answer");
+        return NULL;
+    }
+    size_t len;
+    const char *obj = first_object(text, &len);
+    if (!obj) {
+        snprintf(why, why_size, "no JSON object in the answer");
+        return NULL;
+    }
+    json_tokener *tok = json_tokener_new();
+    json_object *root = tok ? json_tokener_parse_ex(tok, obj, (int)len) : NULL;
+    json_tokener_free(tok);
+    if (!root || !json_object_is_type(root, json_type_object)) {
+        json_object_put(root);
+        snprintf(why, why_size, "the answer's {...} is not valid JSON");
+        return NULL;
+    }
+    return root;
 }
 
 /* yes/no/na from a string or boolean, any case, with trailing punctuation: -1 if none. */
@@ -82,27 +105,12 @@ int semio_parse_model_answer(const char *text, int allow_na, SemioParsedAnswer *
     out->answer = SEMIO_ANSWER_FAILED; /* until a yes, no or na is read */
     out->justification = NULL;
     out->onset_s = NAN;
-    if (!text || !*text) {
-        snprintf(why, why_size, "empty answer");
+    json_object *root = semio_model_object(text, why, why_size);
+    if (!root)
         return -1;
-    }
-    size_t len;
-    const char *obj = first_object(text, &len);
-    if (!obj) {
-        snprintf(why, why_size, "no JSON object in the answer");
-        return -1;
-    }
-    json_tokener *tok = json_tokener_new();
-    json_object *root = tok ? json_tokener_parse_ex(tok, obj, (int)len) : NULL;
-    json_tokener_free(tok);
-    if (!root || !json_object_is_type(root, json_type_object)) {
-        json_object_put(root);
-        snprintf(why, why_size, "the answer's {...} is not valid JSON");
-        return -1;
-    }
-    int answer = read_answer(get_ci(root, "answer"), allow_na);
+    int answer = read_answer(semio_json_get_ci(root, "answer"), allow_na);
     if (answer < 0) {
-        json_object *a = get_ci(root, "answer");
+        json_object *a = semio_json_get_ci(root, "answer");
         snprintf(why, why_size, "\"answer\" is %s, not %s", a ? json_object_to_json_string(a)
                                                               : "missing",
                  allow_na ? "yes, no or na" : "yes or no");
@@ -110,10 +118,10 @@ int semio_parse_model_answer(const char *text, int allow_na, SemioParsedAnswer *
         return -1;
     }
     out->answer = (SemioAnswer)answer;
-    json_object *j = get_ci(root, "justification");
+    json_object *j = semio_json_get_ci(root, "justification");
     if (j && json_object_is_type(j, json_type_string))
         out->justification = strdup(json_object_get_string(j));
-    json_object *t = get_ci(root, "start_time");
+    json_object *t = semio_json_get_ci(root, "start_time");
     if (t && json_object_is_type(t, json_type_string)) {
         double s;
         const char *ts = json_object_get_string(t);

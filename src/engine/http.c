@@ -51,6 +51,40 @@ void semio_http_reply_reset(SemioHttpReply *r)
     r->retry_after = 0;
 }
 
+void semio_http_post(CURL *c, const char *url, const struct curl_slist *headers,
+                     const char *body, size_t len, const SemioOpenAISettings *s,
+                     SemioHttpReply *reply)
+{
+    semio_http_reply_reset(reply);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, s->connect_timeout_ms);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, s->timeout_ms);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, semio_http_on_data);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, reply);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, semio_http_on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, reply);
+}
+
+/* libcurl's progress callback: a transfer ends as soon as the user asks to stop. */
+static int on_progress(void *stop, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+    const volatile int *flag = stop;
+    (void)dt, (void)dn, (void)ut, (void)un;
+    return flag && *flag;
+}
+
+void semio_http_stoppable(CURL *c, const volatile int *stop)
+{
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, (void *)stop);
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+}
+
 double semio_retry_delay(const SemioOpenAISettings *s, int attempt, double retry_after,
                          uint64_t *rng)
 {
@@ -129,6 +163,41 @@ const char *semio_http_unsupported(const char *words)
     if (strstr(low, "model") && strstr(low, "does not exist"))
         return "does not exist";
     return NULL;
+}
+
+SemioHttpNext semio_http_next(const char *endpoint, int curl_code, long http, const char *body,
+                              char **last_500, char *error, size_t size)
+{
+    if (curl_code != CURLE_OK || http != 500) { /* "twice" means two attempts in a row */
+        free(*last_500);
+        *last_500 = NULL;
+    }
+    if (curl_code != CURLE_OK) {
+        snprintf(error, size, "%s", curl_easy_strerror((CURLcode)curl_code));
+        return SEMIO_HTTP_AGAIN;
+    }
+    if (http == 200)
+        return SEMIO_HTTP_DONE;
+    char words[400], shown[2048];
+    body = body ? body : "";
+    semio_http_error_words(body, words, sizeof(words));
+    if (semio_http_unsupported(words)) { /* so will every other request be refused */
+        semio_url_redacted(endpoint, shown, sizeof(shown));
+        snprintf(error, size, "the server %.500s cannot do what semio asks (HTTP %ld): \"%s\"",
+                 shown, http, words);
+        return SEMIO_HTTP_STOP_RUN;
+    }
+    snprintf(error, size, "HTTP %ld: %s", http, words);
+    if (http == 500) { /* a fault that repeats itself word for word is not passing */
+        if (*last_500 && !strcmp(*last_500, body)) {
+            snprintf(error, size, "the server failed the same way twice: HTTP 500: %s", words);
+            return SEMIO_HTTP_GIVE_UP;
+        }
+        free(*last_500);
+        *last_500 = strdup(body);
+        return SEMIO_HTTP_AGAIN;
+    }
+    return semio_http_retryable(http) ? SEMIO_HTTP_AGAIN : SEMIO_HTTP_GIVE_UP;
 }
 
 int semio_sleep_unless_stopped(double seconds, const volatile int *stop)

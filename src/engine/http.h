@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <curl/curl.h>
+
 #include "semio/engine.h"
 
 typedef struct SemioHttpReply {
@@ -19,6 +21,18 @@ typedef struct SemioHttpReply {
 /* CURLOPT_WRITEFUNCTION and CURLOPT_HEADERFUNCTION with a SemioHttpReply as their data. */
 size_t semio_http_on_data(char *ptr, size_t size, size_t n, void *reply);
 size_t semio_http_on_header(char *line, size_t size, size_t n, void *reply);
+
+/*
+ * Sets up `c` to POST `body` (len bytes, kept by the caller until the transfer ends) to
+ * `url` with `headers`, the settings' timeouts, http(s) only, the reply (emptied first)
+ * and its Retry-After collected in `reply`.
+ */
+void semio_http_post(CURL *c, const char *url, const struct curl_slist *headers,
+                     const char *body, size_t len, const SemioOpenAISettings *s,
+                     SemioHttpReply *reply);
+
+/* Makes a transfer on `c` end as soon as *stop is non-zero (NULL: never). */
+void semio_http_stoppable(CURL *c, const volatile int *stop);
 
 /* Empties the reply for another attempt (keeps its buffer). */
 void semio_http_reply_reset(SemioHttpReply *r);
@@ -58,10 +72,30 @@ void semio_http_error_words(const char *body, char *out, size_t size);
  */
 const char *semio_http_unsupported(const char *words);
 
+/* What one attempt leaves to do. */
+typedef enum SemioHttpNext {
+    SEMIO_HTTP_DONE,      /* a 200 reply: the caller reads it */
+    SEMIO_HTTP_AGAIN,     /* try again after a wait (semio_retry_delay) */
+    SEMIO_HTTP_AGAIN_NOW, /* try again at once (a caller's own reason: more room to answer) */
+    SEMIO_HTTP_GIVE_UP,   /* this request will not fare better */
+    SEMIO_HTTP_STOP_RUN,  /* no request will: the server cannot do what semio asks */
+} SemioHttpNext;
+
+/*
+ * What a finished transfer to `endpoint` leaves to do, with why in `error` (the OpenAI
+ * engine's policy and the judge's alike): a 200 is DONE for the caller to read; a lost
+ * connection or a timeout (libcurl's `curl_code`, not CURLE_OK) is tried again; a refusal
+ * whose words say the server cannot do what every request asks stops the run, naming the
+ * server and quoting it; a 500 is tried again until it says the same thing twice running
+ * (*last_500 holds the previous attempt's 500 body, set and freed here; the caller frees
+ * what is left when the request ends); 408, 429, 502, 503 and 504 are tried again; any
+ * other status gives up.
+ */
+SemioHttpNext semio_http_next(const char *endpoint, int curl_code, long http, const char *body,
+                              char **last_500, char *error, size_t size);
+
 /* Sleeps `seconds` in short slices; returns early (1) once *stop is non-zero. */
 int semio_sleep_unless_stopped(double seconds, const volatile int *stop);
-
-#endif
 
 /* ---- secrets -------------------------------------------------------------------- */
 
@@ -85,3 +119,5 @@ void semio_secrets_clear(SemioSecrets *s);
 
 /* The URL with its password replaced by "redacted" (as stored in runs and printed). */
 void semio_url_redacted(const char *url, char *out, size_t size);
+
+#endif

@@ -16,12 +16,12 @@
 
 #include <curl/curl.h>
 #include <json-c/json.h>
-#include <libavutil/base64.h>
 
 #include "engine/engine.h"
 #include "engine/http.h"
 #include "engine/profiles.h"
 #include "engine/reply.h"
+#include "engine/request.h"
 #include "semio/eval.h"
 #include "util/clock.h"
 #include "util/error.h"
@@ -43,15 +43,8 @@ typedef struct Job {
 } Job;
 
 typedef struct OpenAI {
-    SemioOpenAISettings set;
-    char **urls;
-    char *model, *extra_text;
-    json_object *extra;
-    char auth[1024];
-    SemioSecrets secrets; /* the key and the URLs' passwords: never stored or printed */
-    SemioProfileRequest profile; /* where the server reads what the common API lacks */
+    SemioChatSetup chat; /* settings, endpoints, headers, profile: what requests share */
     CURLM *multi;
-    struct curl_slist *headers;
     Job *queue;       /* waiting (new or to be retried), in order */
     Job *active;      /* in flight */
     int in_flight;
@@ -99,61 +92,11 @@ const char *semio_openai_preset_at(size_t i, const char **summary)
 
 /* ---- the request body ------------------------------------------------------ */
 
-/*
- * Pictures are megabytes of base64: rather than pass them through json-c's string
- * escaping, the body is serialized with a marker in their place and the base64 is
- * written straight into it (its alphabet needs no JSON escaping).
- */
-#define MARK "@semio-blob-"
-
-static char *splice(const char *text, size_t n, const SemioRequest *r, size_t *len)
-{
-    static const char jpeg[] = "data:image/jpeg;base64,";
-    size_t total = n;
-    for (size_t i = 0; i < r->nimages; i++)
-        total += sizeof(jpeg) + AV_BASE64_SIZE(r->images[i].size);
-    if (r->wav)
-        total += AV_BASE64_SIZE(r->wav_size);
-    char *out = malloc(total + 1), *w = out;
-    if (!out)
-        return NULL;
-    for (const char *p = text, *end = text + n; p < end;) {
-        const char *m = strstr(p, MARK);
-        if (!m) {
-            memcpy(w, p, (size_t)(end - p));
-            w += end - p;
-            break;
-        }
-        memcpy(w, p, (size_t)(m - p));
-        w += m - p;
-        char *after;
-        size_t k = strtoul(m + sizeof(MARK) - 1, &after, 10);
-        const uint8_t *data = k < r->nimages ? r->images[k].jpeg : r->wav;
-        size_t size = k < r->nimages ? r->images[k].size : r->wav_size;
-        if (k < r->nimages) {
-            memcpy(w, jpeg, sizeof(jpeg) - 1);
-            w += sizeof(jpeg) - 1;
-        }
-        av_base64_encode(w, (int)AV_BASE64_SIZE(size), data, (int)size);
-        w += strlen(w);
-        p = after + 1; /* past the closing '@' */
-    }
-    *w = '\0';
-    *len = (size_t)(w - out);
-    return out;
-}
-
-static json_object *text_part(const char *text)
-{
-    json_object *p = json_object_new_object();
-    json_object_object_add(p, "type", json_object_new_string("text"));
-    json_object_object_add(p, "text", json_object_new_string(text));
-    return p;
-}
-
+/* The answer's schema, for response_format (structured output). */
 static json_object *answer_schema(int allow_na)
 {
-    json_object *schema = json_tokener_parse(
+    return semio_chat_schema(
+        "sign_answer",
         allow_na
             ? "{\"type\":\"object\",\"properties\":{\"answer\":{\"type\":\"string\",\"enum\":"
               "[\"yes\",\"no\",\"na\"]},\"justification\":{\"type\":\"string\"},\"start_time\":"
@@ -163,13 +106,6 @@ static json_object *answer_schema(int allow_na)
               "[\"yes\",\"no\"]},\"justification\":{\"type\":\"string\"},\"start_time\":"
               "{\"type\":\"string\"}},\"required\":[\"answer\",\"justification\",\"start_time\"],"
               "\"additionalProperties\":false}");
-    json_object *js = json_object_new_object(), *rf = json_object_new_object();
-    json_object_object_add(js, "name", json_object_new_string("sign_answer"));
-    json_object_object_add(js, "strict", json_object_new_boolean(1));
-    json_object_object_add(js, "schema", schema);
-    json_object_object_add(rf, "type", json_object_new_string("json_schema"));
-    json_object_object_add(rf, "json_schema", js);
-    return rf;
 }
 
 /* The body of one question; ids: each picture's stable id where the profile sends them. */
@@ -177,82 +113,8 @@ static char *build_body(const SemioOpenAISettings *s, json_object *extra,
                         const SemioProfileRequest *pr, char (*ids)[65], const SemioRequest *r,
                         size_t *len)
 {
-    if (strstr(r->text, MARK) || (extra && strstr(json_object_to_json_string(extra), MARK)))
-        return NULL; /* the marker is reserved; no prompt has a reason to contain it */
-    json_object *root = json_object_new_object(), *content = json_object_new_array();
-    json_object_object_add(root, "model", json_object_new_string(s->model ? s->model : ""));
-    for (size_t i = 0; i < r->nimages; i++) {
-        if (s->timestamps) {
-            char t[64];
-            int ms = (int)lround(r->images[i].time * 1000);
-            snprintf(t, sizeof(t), "Frame at %02d:%02d.%d", ms / 60000, ms / 1000 % 60,
-                     ms % 1000 / 100);
-            json_object_array_add(content, text_part(t));
-        }
-        json_object *p = json_object_new_object(), *u = json_object_new_object();
-        char mark[48];
-        snprintf(mark, sizeof(mark), MARK "%zu@", i);
-        json_object_object_add(u, "url", json_object_new_string(mark));
-        json_object_object_add(p, "type", json_object_new_string("image_url"));
-        json_object_object_add(p, "image_url", u);
-        semio_profile_image(pr, p, u, ids ? ids[i] : NULL);
-        json_object_array_add(content, p);
-    }
-    if (r->wav) {
-        json_object *p = json_object_new_object(), *a = json_object_new_object();
-        char mark[48];
-        snprintf(mark, sizeof(mark), MARK "%zu@", r->nimages);
-        json_object_object_add(a, "data", json_object_new_string(mark));
-        json_object_object_add(a, "format", json_object_new_string("wav"));
-        json_object_object_add(p, "type", json_object_new_string("input_audio"));
-        json_object_object_add(p, "input_audio", a);
-        json_object_array_add(content, p);
-    }
-    json_object_array_add(content, text_part(r->text));
-    json_object *msg = json_object_new_object(), *messages = json_object_new_array();
-    json_object_object_add(msg, "role", json_object_new_string("user"));
-    json_object_object_add(msg, "content", content);
-    json_object_array_add(messages, msg);
-    json_object_object_add(root, "messages", messages);
-    json_object_object_add(root, "temperature", json_object_new_double(s->temperature));
-    if (s->structured)
-        json_object_object_add(root, "response_format", answer_schema(r->allow_na));
-    if (s->logprobs) {
-        json_object_object_add(root, "logprobs", json_object_new_boolean(1));
-        json_object_object_add(root, "top_logprobs", json_object_new_int(5));
-    }
-    semio_profile_request(pr, root);
-    if (extra) {
-        json_object_object_foreach(extra, k, v)
-            json_object_object_add(root, k, json_object_get(v));
-    }
-    /* max_tokens goes last (the extra's, where it has one): an answer cut off there is
-     * asked again with more room by rewriting the body's tail (grow_max_tokens), without
-     * building it again from pictures that are no longer at hand */
-    json_object *most;
-    if (json_object_object_get_ex(root, "max_tokens", &most)) {
-        json_object_get(most);
-        json_object_object_del(root, "max_tokens");
-    } else {
-        most = json_object_new_int(s->max_tokens);
-    }
-    json_object_object_add(root, "max_tokens", most);
-    size_t n;
-    const char *text = json_object_to_json_string_length(root, JSON_C_TO_STRING_PLAIN |
-                                                                   JSON_C_TO_STRING_NOSLASHESCAPE,
-                                                         &n);
-    char *out = splice(text, n, r, len);
-    json_object_put(root);
-    return out;
-}
-
-/* Each picture's id (its JPEG's SHA-256), where the profile sends ids; NULL otherwise. */
-static char (*image_ids(const SemioProfileRequest *pr, const SemioImagePart *im, size_t n))[65]
-{
-    char (*ids)[65] = pr->image_ids && n ? malloc(n * sizeof(*ids)) : NULL;
-    for (size_t i = 0; ids && i < n; i++)
-        semio_data_hash(im[i].jpeg, im[i].size, ids[i]);
-    return ids;
+    return semio_chat_body(s, extra, pr, ids, r, s->structured ? answer_schema(r->allow_na) : NULL,
+                           s->logprobs, len);
 }
 
 char *semio_openai_request_body(const SemioOpenAISettings *s, const SemioRequest *r)
@@ -262,7 +124,7 @@ char *semio_openai_request_body(const SemioOpenAISettings *s, const SemioRequest
                            NULL) < 0)
         return NULL;
     json_object *extra = s->extra_json ? json_tokener_parse(s->extra_json) : NULL;
-    char (*ids)[65] = image_ids(&pr, r->images, r->nimages);
+    char (*ids)[65] = semio_chat_image_ids(&pr, r->images, r->nimages);
     size_t len;
     char *body = build_body(s, extra, &pr, ids, r, &len);
     free(ids);
@@ -279,65 +141,19 @@ static int openai_open(void **out, const void *settings, SemioError *err)
 {
     const SemioOpenAISettings *set = settings;
     *out = NULL;
-    if (!set->model || !set->model[0])
-        return semio_fail(err, SEMIO_ERR_INVALID, "openai: a model is required");
-    if (!set->nurls)
-        return semio_fail(err, SEMIO_ERR_INVALID, "openai: give at least one server URL");
-    if (set->concurrency < 1 || set->concurrency > 1024)
-        return semio_fail(err, SEMIO_ERR_INVALID, "openai: concurrency must be 1..1024");
-    for (size_t i = 0; i < set->nurls; i++)
-        if (strncmp(set->urls[i], "http://", 7) && strncmp(set->urls[i], "https://", 8)) {
-            char shown[2048];
-            semio_url_redacted(set->urls[i], shown, sizeof(shown));
-            return semio_fail(err, SEMIO_ERR_INVALID, "openai: '%s' is not an http(s) URL",
-                              shown);
-        }
     OpenAI *e = calloc(1, sizeof(*e));
     if (!e)
         return semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
-    e->set = *set;
-    e->urls = calloc(set->nurls, sizeof(char *));
-    e->model = strdup(set->model);
-    int r = 0;
-    if (!e->urls || !e->model)
-        r = semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
-    for (size_t i = 0; r == 0 && i < set->nurls; i++) {
-        size_t n = strlen(set->urls[i]);
-        while (n && set->urls[i][n - 1] == '/')
-            n--;
-        if (!(e->urls[i] = malloc(n + sizeof("/chat/completions"))))
-            r = semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
-        else
-            snprintf(e->urls[i], n + sizeof("/chat/completions"), "%.*s/chat/completions",
-                     (int)n, set->urls[i]);
+    int r = semio_chat_setup_open(&e->chat, set, "openai", err);
+    if (r < 0) {
+        free(e);
+        return r;
     }
-    if (r == 0 && set->extra_json) {
-        e->extra = json_tokener_parse(set->extra_json);
-        if (!e->extra || !json_object_is_type(e->extra, json_type_object))
-            r = semio_fail(err, SEMIO_ERR_INVALID, "openai: extra '%s' is not a JSON object",
-                           set->extra_json);
-    }
-    if (r == 0)
-        r = semio_profile_open(&e->profile, set->server, set->mm_json, set->image_fields_json,
-                               set->image_ids, err);
-    e->set.model = e->model;
-    e->set.urls = NULL;
-    e->set.extra_json = NULL;
-    e->set.api_key_env = NULL;
-    const char *key = set->api_key_env ? getenv(set->api_key_env) : NULL;
-    e->headers = curl_slist_append(NULL, "Content-Type: application/json");
-    if (key && *key) {
-        snprintf(e->auth, sizeof(e->auth), "Authorization: Bearer %s", key);
-        e->headers = curl_slist_append(e->headers, e->auth);
-    }
-    semio_secrets_add(&e->secrets, key);
-    for (size_t i = 0; i < set->nurls; i++)
-        semio_secrets_add_url(&e->secrets, set->urls[i]);
     e->rng = (uint64_t)getpid() * 0x9e3779b97f4a7c15ULL ^ (uint64_t)(semio_monotonic_s() * 1e6);
-    if (r == 0 && (e->curl_ready = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK) &&
+    if ((e->curl_ready = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK) &&
         !(e->multi = curl_multi_init()))
         r = semio_fail(err, SEMIO_ERR_NOMEM, "openai: cannot start libcurl");
-    else if (r == 0 && !e->curl_ready)
+    else if (!e->curl_ready)
         r = semio_fail(err, SEMIO_ERR_NOMEM, "openai: cannot start libcurl");
     if (r < 0) {
         openai_close(e);
@@ -380,15 +196,7 @@ static void openai_close(void *priv)
         curl_multi_cleanup(e->multi);
     if (e->curl_ready)
         curl_global_cleanup();
-    curl_slist_free_all(e->headers);
-    memset(e->auth, 0, sizeof(e->auth));
-    semio_secrets_clear(&e->secrets);
-    for (size_t i = 0; e->urls && i < e->set.nurls; i++)
-        free(e->urls[i]);
-    free(e->urls);
-    free(e->model);
-    json_object_put(e->extra);
-    semio_profile_close(&e->profile);
+    semio_chat_setup_close(&e->chat);
     free(e);
 }
 
@@ -399,7 +207,7 @@ static size_t openai_pending(const void *priv)
 
 static size_t openai_capacity(const void *priv)
 {
-    return (size_t)((const OpenAI *)priv)->set.concurrency;
+    return (size_t)((const OpenAI *)priv)->chat.set.concurrency;
 }
 
 /* Queues one question with its window's pictures and sound. */
@@ -409,15 +217,15 @@ static int submit_one(OpenAI *e, const SemioRequest *r, char (*ids)[65], uint64_
     Job *j = calloc(1, sizeof(*j));
     if (!j)
         return semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
-    j->body = build_body(&e->set, e->extra, &e->profile, ids, r, &j->body_len);
+    j->body = build_body(&e->chat.set, e->chat.extra, &e->chat.profile, ids, r, &j->body_len);
     if (!j->body) {
         free(j);
         return semio_fail(err, SEMIO_ERR_INVALID, "cannot build the request (out of memory, "
-                          "or the prompt contains the reserved text " MARK ")");
+                          "or the prompt contains the reserved text " SEMIO_CHAT_MARK ")");
     }
     j->allow_na = r->allow_na;
     j->user = user;
-    j->replica = (int)(affinity % e->set.nurls);
+    j->replica = (int)(affinity % e->chat.set.nurls);
     Job **tail = &e->queue;
     while (*tail)
         tail = &(*tail)->next;
@@ -431,8 +239,8 @@ static int openai_submit(void *priv, const SemioWindow *w, SemioError *err)
 {
     OpenAI *e = priv;
     /* the window's pictures are hashed once for all its questions */
-    char (*ids)[65] = image_ids(&e->profile, w->images, w->nimages);
-    if (e->profile.image_ids && w->nimages && !ids)
+    char (*ids)[65] = semio_chat_image_ids(&e->chat.profile, w->images, w->nimages);
+    if (e->chat.profile.image_ids && w->nimages && !ids)
         return semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
     int r = 0;
     for (size_t i = 0; i < w->nquestions && r == 0; i++) {
@@ -453,19 +261,8 @@ static int start(OpenAI *e, Job *j)
     CURL *c = curl_easy_init();
     if (!c)
         return -1;
-    semio_http_reply_reset(&j->resp);
-    curl_easy_setopt(c, CURLOPT_URL, e->urls[j->replica]);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, e->headers);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, j->body);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)j->body_len);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, e->set.connect_timeout_ms);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, e->set.timeout_ms);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, semio_http_on_data);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &j->resp);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, semio_http_on_header);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, &j->resp);
+    semio_http_post(c, e->chat.endpoints[j->replica], e->chat.headers, j->body, j->body_len,
+                    &e->chat.set, &j->resp);
     curl_easy_setopt(c, CURLOPT_PRIVATE, j);
     if (curl_multi_add_handle(e->multi, c) != CURLM_OK) {
         curl_easy_cleanup(c);
@@ -484,7 +281,7 @@ static int start(OpenAI *e, Job *j)
 static void start_ready(OpenAI *e)
 {
     double t = semio_monotonic_s();
-    for (Job **pj = &e->queue; *pj && e->in_flight < e->set.concurrency;) {
+    for (Job **pj = &e->queue; *pj && e->in_flight < e->chat.set.concurrency;) {
         Job *j = *pj;
         if (j->not_before > t) {
             pj = &j->next;
@@ -523,10 +320,10 @@ static void unlink_active(OpenAI *e, Job *j)
  * attempts. */
 static int retry(OpenAI *e, Job *j, int at_once)
 {
-    if (j->attempts > e->set.max_retries)
+    if (j->attempts > e->chat.set.max_retries)
         return 0;
     j->not_before = semio_monotonic_s() +
-                    (at_once ? 0 : semio_retry_delay(&e->set, j->attempts, j->resp.retry_after,
+                    (at_once ? 0 : semio_retry_delay(&e->chat.set, j->attempts, j->resp.retry_after,
                                                      &e->rng));
     Job **tail = &e->queue;
     while (*tail)
@@ -536,96 +333,17 @@ static int retry(OpenAI *e, Job *j, int at_once)
     return 1;
 }
 
-/* What an attempt leaves to do: nothing (an answer), try again (after a wait, or at once),
- * give up on the question, or stop the run. */
-typedef enum Next { DONE, AGAIN, AGAIN_NOW, GIVE_UP, STOP_RUN } Next;
-
-/* Past this, a longer answer is not going to end: three short fields need a few hundred
- * tokens, a model that thinks aloud first a few thousand. */
-#define MAX_TOKENS_CAP 8192
-
-/* The max_tokens a body asks for (its last member: build_body puts it there) and where its
- * digits start; -1 when the tail is not that. */
-static long tail_max_tokens(const Job *j, size_t *at)
-{
-    static const char key[] = "\"max_tokens\":";
-    const size_t klen = sizeof(key) - 1;
-    const char *b = j->body, *end = b + j->body_len, *d = end - 1;
-    if (j->body_len < klen + 2 || *d != '}')
-        return -1;
-    while (d > b && d[-1] >= '0' && d[-1] <= '9')
-        d--;
-    if (d == end - 1 || (size_t)(d - b) < klen || memcmp(d - klen, key, klen))
-        return -1;
-    *at = (size_t)(d - b);
-    return strtol(d, NULL, 10);
-}
-
-/* Asks for twice the tokens, up to MAX_TOKENS_CAP, by rewriting the body's tail; 0 when it
- * cannot (already there, or a tail it does not know). */
-static int grow_max_tokens(Job *j)
-{
-    size_t at;
-    long n = tail_max_tokens(j, &at);
-    if (n <= 0 || n >= MAX_TOKENS_CAP)
-        return 0;
-    char tail[32];
-    int k = snprintf(tail, sizeof(tail), "%ld}", n < MAX_TOKENS_CAP / 2 ? n * 2 : MAX_TOKENS_CAP);
-    char *body = realloc(j->body, at + (size_t)k + 1);
-    if (!body)
-        return 0;
-    memcpy(body + at, tail, (size_t)k + 1);
-    j->body = body;
-    j->body_len = at + (size_t)k;
-    j->grown_from = n;
-    return 1;
-}
 
 /* An answer cut off at max_tokens: once more with twice the room, then a failure that
  * says so (its raw text is what was cut). */
-static Next after_cut_off(Job *j)
+static SemioHttpNext after_cut_off(Job *j)
 {
-    size_t at;
-    long now = tail_max_tokens(j, &at);
-    if (j->grown_from)
-        snprintf(j->error, sizeof(j->error), "cut off at max_tokens (finish_reason length): at "
-                 "%ld tokens and again at %ld", j->grown_from, now);
-    else if (now > 0)
-        snprintf(j->error, sizeof(j->error), "cut off at max_tokens (finish_reason length) at "
-                 "%ld tokens", now);
-    else /* an extra whose max_tokens is not a plain number */
-        snprintf(j->error, sizeof(j->error), "cut off at max_tokens (finish_reason length)");
-    return !j->grown_from && grow_max_tokens(j) ? AGAIN_NOW : GIVE_UP;
-}
-
-/* A reply other than 200: what its status and words say can help. */
-static Next after_refusal(OpenAI *e, Job *j, long http)
-{
-    char words[400], shown[2048];
-    const char *body = j->resp.data ? j->resp.data : "";
-    semio_http_error_words(body, words, sizeof(words));
-    if (semio_http_unsupported(words)) { /* so will every other question be refused */
-        semio_url_redacted(e->urls[j->replica], shown, sizeof(shown));
-        snprintf(j->error, sizeof(j->error), "the server %s cannot do what semio asks (HTTP "
-                 "%ld): \"%s\"", shown, http, words);
-        return STOP_RUN;
-    }
-    snprintf(j->error, sizeof(j->error), "HTTP %ld: %s", http, words);
-    if (http == 500) { /* a fault that repeats itself word for word is not passing */
-        if (j->last_500 && !strcmp(j->last_500, body)) {
-            snprintf(j->error, sizeof(j->error), "the server failed the same way twice: HTTP "
-                     "500: %s", words);
-            return GIVE_UP;
-        }
-        free(j->last_500);
-        j->last_500 = strdup(body);
-        return AGAIN;
-    }
-    return semio_http_retryable(http) ? AGAIN : GIVE_UP;
+    return semio_chat_after_cut_off(&j->body, &j->body_len, &j->grown_from, j->error,
+                                    sizeof(j->error));
 }
 
 /* A 200 reply: an answer, or why not (an unusable one is asked again). */
-static Next after_reply(Job *j, SemioCompletion *c)
+static SemioHttpNext after_reply(Job *j, SemioCompletion *c)
 {
     SemioChatReply reply;
     c->ok = semio_chat_reply_read(j->resp.data ? j->resp.data : "", j->allow_na, &reply,
@@ -639,7 +357,7 @@ static Next after_reply(Job *j, SemioCompletion *c)
     c->p_yes = reply.p_yes;
     c->prompt_tokens = reply.prompt_tokens;
     c->completion_tokens = reply.completion_tokens;
-    return c->ok ? DONE : reply.cut_off ? after_cut_off(j) : AGAIN;
+    return c->ok ? SEMIO_HTTP_DONE : reply.cut_off ? after_cut_off(j) : SEMIO_HTTP_AGAIN;
 }
 
 /*
@@ -660,30 +378,24 @@ static int finish(OpenAI *e, Job *j, CURLcode code, SemioCompletionFn fn, void *
     SemioCompletion c = { .user = j->user, .p_yes = NAN, .attempts = j->attempts,
                           .latency_ms = latency, .prompt_tokens = -1, .completion_tokens = -1,
                           .replica = j->replica };
-    Next next;
-    if (code != CURLE_OK) {
-        snprintf(j->error, sizeof(j->error), "%s", curl_easy_strerror(code));
-        next = AGAIN;
-    } else {
-        next = http == 200 ? after_reply(j, &c) : after_refusal(e, j, http);
-    }
-    if (code != CURLE_OK || http != 500) { /* "twice" means two attempts in a row */
-        free(j->last_500);
-        j->last_500 = NULL;
-    }
+    SemioHttpNext next = semio_http_next(e->chat.endpoints[j->replica], code, http,
+                                         j->resp.data, &j->last_500, j->error, sizeof(j->error));
+    if (next == SEMIO_HTTP_DONE)
+        next = after_reply(j, &c);
     if (!c.ok && !j->raw_is_text && j->resp.data && j->resp.len) {
         free(j->last_raw); /* an error body is the raw text we have: the one said last */
         j->last_raw = strndup(j->resp.data, 4000);
     }
-    if ((next == AGAIN || next == AGAIN_NOW) && retry(e, j, next == AGAIN_NOW))
+    if ((next == SEMIO_HTTP_AGAIN || next == SEMIO_HTTP_AGAIN_NOW) &&
+        retry(e, j, next == SEMIO_HTTP_AGAIN_NOW))
         return 0;
     /* a gateway may echo the request's headers: nothing of the key leaves this engine */
-    char *raw = semio_secrets_redact(&e->secrets, j->last_raw);
-    char *error = semio_secrets_redact(&e->secrets, j->error);
+    char *raw = semio_secrets_redact(&e->chat.secrets, j->last_raw);
+    char *error = semio_secrets_redact(&e->chat.secrets, j->error);
     c.raw = raw;
     c.error = c.ok ? NULL : error ? error : "(redacted)";
     c.http_status = (int)http;
-    c.stop_run = next == STOP_RUN;
+    c.stop_run = next == SEMIO_HTTP_STOP_RUN;
     fn(user, &c);
     free(raw);
     free(error);
@@ -714,7 +426,7 @@ static int openai_wait(void *priv, SemioCompletionFn fn, void *user, SemioError 
             done += finish(e, j, m->data.result, fn, user);
         }
         double now = semio_monotonic_s();
-        if (done || now >= give_up || (e->set.stop && *e->set.stop))
+        if (done || now >= give_up || (e->chat.set.stop && *e->chat.set.stop))
             return (int)e->pending;
         int wait_ms = (int)(fmin(next_ready_in(e), give_up - now) * 1000);
         if (e->in_flight)

@@ -143,29 +143,63 @@ static int usage_of(json_object *root, const char *key)
     return -1;
 }
 
-int semio_chat_reply_read(const char *body, int allow_na, SemioChatReply *out, char *error,
-                          size_t error_size)
+/* The first choice of a parsed reply and its message content: 0, or -1 with why. */
+static int first_message(json_object *root, json_object **choice, json_object **content,
+                         char *error, size_t error_size)
 {
-    memset(out, 0, sizeof(*out));
-    out->p_yes = NAN;
-    out->prompt_tokens = out->completion_tokens = -1;
-    json_object *root = json_tokener_parse(body), *choices, *choice, *msg, *content;
-    int r = -1;
+    json_object *choices, *msg;
     if (!root) {
         snprintf(error, error_size, "the response is not JSON");
     } else if (!json_object_object_get_ex(root, "choices", &choices) ||
                !json_object_is_type(choices, json_type_array) ||
                !json_object_array_length(choices)) {
         snprintf(error, error_size, "the response has no choices");
-    } else if (!(choice = json_object_array_get_idx(choices, 0)) ||
-               !json_object_object_get_ex(choice, "message", &msg) ||
-               !json_object_object_get_ex(msg, "content", &content) || !content) {
+    } else if (!(*choice = json_object_array_get_idx(choices, 0)) ||
+               !json_object_object_get_ex(*choice, "message", &msg) ||
+               !json_object_object_get_ex(msg, "content", content) || !*content) {
         snprintf(error, error_size, "the response has no message content");
     } else {
-        json_object *reason;
-        out->cut_off = json_object_object_get_ex(choice, "finish_reason", &reason) &&
-                       json_object_is_type(reason, json_type_string) &&
-                       !strcmp(json_object_get_string(reason), "length");
+        return 0;
+    }
+    return -1;
+}
+
+static int cut_off(json_object *choice)
+{
+    json_object *reason;
+    return json_object_object_get_ex(choice, "finish_reason", &reason) &&
+           json_object_is_type(reason, json_type_string) &&
+           !strcmp(json_object_get_string(reason), "length");
+}
+
+int semio_chat_content(const char *body, char **content, int *was_cut, char *error,
+                       size_t error_size)
+{
+    *content = NULL;
+    *was_cut = 0;
+    json_object *root = json_tokener_parse(body), *choice, *text;
+    int r = first_message(root, &choice, &text, error, error_size);
+    if (r == 0) {
+        *was_cut = cut_off(choice);
+        if (!(*content = strdup(json_object_get_string(text)))) {
+            snprintf(error, error_size, "out of memory");
+            r = -1;
+        }
+    }
+    json_object_put(root);
+    return r;
+}
+
+int semio_chat_reply_read(const char *body, int allow_na, SemioChatReply *out, char *error,
+                          size_t error_size)
+{
+    memset(out, 0, sizeof(*out));
+    out->p_yes = NAN;
+    out->prompt_tokens = out->completion_tokens = -1;
+    json_object *root = json_tokener_parse(body), *choice, *content;
+    int r = -1;
+    if (first_message(root, &choice, &content, error, error_size) == 0) {
+        out->cut_off = cut_off(choice);
         out->content = strdup(json_object_get_string(content));
         char why[160];
         if (semio_parse_model_answer(out->content, allow_na, &out->answer, why, sizeof(why)) == 0) {

@@ -8,6 +8,8 @@
 
 #include <stddef.h>
 
+#include <json-c/json.h>
+
 #include "semio/engine.h"
 
 typedef struct SemioChatReply {
@@ -25,6 +27,24 @@ typedef struct SemioChatReply {
  * case, an escaped key, JSON this walk does not follow).
  */
 long semio_answer_value_at(const char *text);
+
+/*
+ * The JSON object a model was asked for, read tolerantly (answer.c): the first balanced
+ * {...} outside strings, so code fences and prose around it do not matter. NULL, with why
+ * in `why`, when the text has none or it is not valid JSON; the caller puts it.
+ */
+json_object *semio_model_object(const char *text, char *why, size_t why_size);
+
+/* A member of `o` by its key in any case ("Answer", "SCORE"), or NULL. */
+json_object *semio_json_get_ci(json_object *o, const char *key);
+
+/*
+ * The message text of a 200 reply's first choice (*content, malloc'ed) and whether it ran
+ * into max_tokens (*cut_off: finish_reason "length"): 0, or -1 with why in `error` (not
+ * JSON, no choices, no message content).
+ */
+int semio_chat_content(const char *body, char **content, int *cut_off, char *error,
+                       size_t error_size);
 
 /*
  * Reads the NUL-terminated body of a 200 reply. Returns 0 when it holds an answer, or -1

@@ -14,13 +14,6 @@
 #include "semio/engine.h"
 #include "util/error.h"
 
-/* libcurl's progress callback: a transfer ends as soon as the user asks to stop. */
-static int on_progress(void *stop, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
-{
-    const volatile int *flag = stop;
-    return flag && *flag;
-}
-
 void semio_transcript_free(SemioTranscript *t)
 {
     free(t->text);
@@ -57,9 +50,7 @@ static int attempt(CURL *c, const SemioOpenAISettings *s, const char *url,
     curl_easy_setopt(c, CURLOPT_WRITEDATA, reply);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, semio_http_on_header);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, reply);
-    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
-    curl_easy_setopt(c, CURLOPT_XFERINFODATA, (void *)s->stop);
-    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    semio_http_stoppable(c, s->stop);
     CURLcode code = curl_easy_perform(c);
     long http = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &http);

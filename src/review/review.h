@@ -4,6 +4,8 @@
 
 #include <stdint.h>
 
+#include <json-c/json.h>
+
 #include "semio/review.h"
 #include "study/db.h"
 
@@ -49,6 +51,22 @@ int review_mark(SemioStudy *s, int64_t rater, int64_t video, double onset, doubl
 
 /* Binds a key to ?first.. ?first+5 as run, video, segment (NULL for 0), sign, view, hash. */
 void review_bind_key(sqlite3_stmt *st, int first, const ReviewKey *k);
+
+/* A comma list as a JSON array of its items (trimmed), for json_each in a query. */
+json_object *review_list_json(const char *list);
+
+/*
+ * The rowids of the answers a review may rate, in a fixed order (run, recording, window,
+ * sign, view, prompt): of the runs in `runs` (a JSON array of names), the signs in `signs`
+ * (NULL: all), status ok, a yes or no answer with a justification, and for `only` correct
+ * or wrong a known expert label that it agrees or disagrees with. *ids: malloc'ed.
+ */
+int review_candidates(SemioStudy *s, json_object *runs, json_object *signs,
+                      SemioReviewOnly only, int64_t **ids, size_t *n, SemioError *err);
+
+/* Keeps `take` of the n ids (0, or n or more: all), drawn with the seed, in their order:
+ * the same list, take and seed always keep the same ones. */
+int review_draw(int64_t *ids, size_t *n, size_t take, uint64_t seed, SemioError *err);
 
 /* A seeded 64-bit generator (splitmix64): the same seed gives the same draw everywhere. */
 uint64_t review_random(uint64_t *state);

@@ -62,19 +62,6 @@ void semio_round_default_settings(SemioRoundSettings *s)
     *s = (SemioRoundSettings){ .only = SEMIO_REVIEW_ALL, .show_labels = 1, .seed = 1 };
 }
 
-/* A comma list as a JSON array, for json_each in a query. */
-static json_object *list_json(const char *list)
-{
-    json_object *a = json_object_new_array();
-    char *copy = strdup(list ? list : "");
-    char *items[256];
-    size_t n = copy ? semio_list_split(copy, items, 256) : 0;
-    for (size_t i = 0; i < n; i++)
-        json_object_array_add(a, json_object_new_string(items[i]));
-    free(copy);
-    return a;
-}
-
 /* Every run named exists; the error names the first that does not. */
 static int check_runs(SemioStudy *s, json_object *runs, SemioError *err)
 {
@@ -93,76 +80,21 @@ static int check_runs(SemioStudy *s, json_object *runs, SemioError *err)
     return r;
 }
 
-static int ascending(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return (x > y) - (x < y);
-}
-
-static const char candidates_sql[] =
-    "SELECT a.rowid FROM answers a "
-    "JOIN runs u ON u.id = a.run_id LEFT JOIN labels l ON l.video_id = a.video_id AND "
-    "l.sign = a.sign WHERE u.name IN (SELECT value FROM json_each(?1)) AND a.status = 'ok' "
-    "AND a.answer IN ('yes', 'no') AND ifnull(a.justification, '') <> '' AND "
-    "(?2 IS NULL OR a.sign IN (SELECT value FROM json_each(?2))) AND "
-    "(?3 = 0 OR (l.value IS NOT NULL AND ((a.answer = 'yes') = l.value) = (?3 = 1))) "
-    "ORDER BY a.run_id, a.video_id, a.segment_id, a.sign, a.view, a.prompt_hash";
-
 static int fill_round(SemioStudy *s, int64_t round, const SemioRoundSettings *set,
                       json_object *runs, json_object *signs, int *count, SemioError *err)
 {
-    sqlite3_stmt *rowids, *ins;
+    sqlite3_stmt *ins;
     int r = semio_db_prepare(s, &ins, "INSERT INTO round_items SELECT ?1, ?2, a.run_id, "
                                       "a.video_id, a.segment_id, a.sign, a.view, "
                                       "a.prompt_hash FROM answers a WHERE a.rowid = ?3", err);
     if (r < 0)
         return r;
-    /* the candidates in order, then a seeded draw of `items` of them, kept in that order */
-    if ((r = semio_db_prepare(s, &rowids, candidates_sql, err)) < 0) {
-        sqlite3_finalize(ins);
-        return r;
-    }
-    sqlite3_bind_text(rowids, 1, json_object_to_json_string(runs), -1, SQLITE_TRANSIENT);
-    if (signs)
-        sqlite3_bind_text(rowids, 2, json_object_to_json_string(signs), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int(rowids, 3, (int)set->only);
     int64_t *ids = NULL;
-    size_t n = 0, cap = 0;
-    int step;
-    while ((step = sqlite3_step(rowids)) == SQLITE_ROW) {
-        if (n == cap) {
-            int64_t *grown = realloc(ids, (cap = cap ? 2 * cap : 256) * sizeof(*ids));
-            if (!grown) {
-                r = semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
-                break;
-            }
-            ids = grown;
-        }
-        ids[n++] = sqlite3_column_int64(rowids, 0);
-    }
-    if (r == 0 && step != SQLITE_DONE)
-        r = semio_db_fail(s, err, "cannot list the answers to review");
-    sqlite3_finalize(rowids);
-    size_t take = set->items > 0 && (size_t)set->items < n ? (size_t)set->items : n;
-    int64_t *pos = r == 0 && take < n ? malloc(n * sizeof(*pos)) : NULL;
-    if (r == 0 && take < n && !pos)
-        r = semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
-    if (pos) { /* a partial Fisher-Yates draw of positions, kept in the query's order */
-        uint64_t state = set->seed;
-        for (size_t i = 0; i < n; i++)
-            pos[i] = (int64_t)i;
-        for (size_t i = 0; i < take; i++) {
-            size_t j = i + (size_t)(review_random(&state) % (n - i));
-            int64_t t = pos[i];
-            pos[i] = pos[j];
-            pos[j] = t;
-        }
-        qsort(pos, take, sizeof(*pos), ascending);
-        for (size_t i = 0; i < take; i++)
-            ids[i] = ids[pos[i]]; /* pos[i] >= i: nothing read is overwritten first */
-        free(pos);
-    }
-    for (size_t i = 0; r == 0 && i < take; i++) {
+    size_t n = 0;
+    r = review_candidates(s, runs, signs, set->only, &ids, &n, err);
+    if (r == 0)
+        r = review_draw(ids, &n, set->items > 0 ? (size_t)set->items : 0, set->seed, err);
+    for (size_t i = 0; r == 0 && i < n; i++) {
         sqlite3_reset(ins);
         sqlite3_bind_int64(ins, 1, round);
         sqlite3_bind_int64(ins, 2, (int64_t)i);
@@ -172,8 +104,8 @@ static int fill_round(SemioStudy *s, int64_t round, const SemioRoundSettings *se
     }
     sqlite3_finalize(ins);
     free(ids);
-    *count = (int)take;
-    if (r == 0 && take == 0)
+    *count = (int)n;
+    if (r == 0 && n == 0)
         r = semio_fail(err, SEMIO_ERR_NOT_FOUND, "%s: no answer with a justification qualifies "
                        "for the round (runs, signs, --only)", s->path);
     return r;
@@ -186,7 +118,8 @@ int semio_round_add(SemioStudy *s, const char *name, const SemioRoundSettings *s
     int r = semio_run_name_check(name, err);
     if (r < 0)
         return r;
-    json_object *runs = list_json(set->runs), *signs = set->signs ? list_json(set->signs) : NULL;
+    json_object *runs = review_list_json(set->runs);
+    json_object *signs = set->signs ? review_list_json(set->signs) : NULL;
     json_object *settings = json_object_new_object();
     json_object_object_add(settings, "runs", json_object_get(runs));
     json_object_object_add(settings, "signs", signs ? json_object_get(signs) : NULL);

@@ -288,18 +288,6 @@ static int answered(sqlite3_stmt *q, int64_t run, int64_t seg, const char *sign,
     return semio_db_exists(q);
 }
 
-/* The question with the window's transcript, as the pilot's audio+text variant asked. */
-static char *with_transcript(const char *question, const char *transcript)
-{
-    static const char fmt[] = "%s\n\nA speech-to-text transcript of this window's sound (it "
-                              "may contain errors): \"%s\"";
-    size_t n = strlen(question) + strlen(transcript) + sizeof(fmt);
-    char *t = malloc(n);
-    if (t)
-        snprintf(t, n, fmt, question, transcript);
-    return t;
-}
-
 /* Qwen2.5-VL's count: one token per 28x28 patch after rounding to multiples of 28. */
 static int64_t image_tokens(int w, int h)
 {
@@ -495,7 +483,7 @@ static int plan_window(Worker *k, int64_t segment, const char *view, const char 
         const Question *q = &c->qs[i];
         Planned p = { q, NULL, "" };
         if (transcript) {
-            if (!(p.own_text = with_transcript(q->text, transcript)))
+            if (!(p.own_text = semio_window_question(q->text, transcript)))
                 return semio_fail(k->err, SEMIO_ERR_NOMEM, "out of memory");
             semio_text_hash(p.own_text, p.hash);
         } else {

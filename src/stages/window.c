@@ -1,5 +1,6 @@
 /* Loading what a window gives an engine from the study (see window.h). */
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,6 +24,16 @@ char *semio_window_transcript(SemioStudy *s, int64_t segment, const char *source
     return text;
 }
 
+char *semio_window_question(const char *question, const char *transcript)
+{
+    static const char fmt[] = "%s\n\nA speech-to-text transcript of this window's sound (it "
+                              "may contain errors): \"%s\"";
+    size_t n = strlen(question) + strlen(transcript) + sizeof(fmt);
+    char *t = malloc(n);
+    if (t)
+        snprintf(t, n, fmt, question, transcript);
+    return t;
+}
 
 static void free_media(WindowMedia *f)
 {

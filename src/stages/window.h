@@ -52,6 +52,10 @@ void semio_window_close(WindowInputs *in);
 /* The segment's transcript (source "audio" or "denoise"), malloc'ed, or NULL. */
 char *semio_window_transcript(SemioStudy *s, int64_t segment, const char *source);
 
+/* The question with the window's transcript, as the pilot's audio+text variant asked it
+ * (malloc'ed; NULL without memory): what ask sends, and what the judge finds again. */
+char *semio_window_question(const char *question, const char *transcript);
+
 /* Whether the segment has a view of this kind made. */
 int semio_window_has_view(SemioStudy *s, int64_t segment, const char *kind);
 

@@ -1,0 +1,140 @@
+/* semio judge: a multimodal model rates a run's justifications beside the human raters. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+/* Each answer that got no rating, as it happens: nothing is stored for it, and running the
+ * command again asks it again. */
+static void on_failed(void *user, const char *item, const char *message)
+{
+    (void)user;
+    fprintf(stderr, "semio: judge: no rating for %s: %s\n", item, message);
+}
+
+int cmd_judge(int argc, char **argv)
+{
+    const Command *cmd = cli_find("judge");
+    static const struct option opts[] = {
+        { "study", required_argument, NULL, 's' },
+        { "run", required_argument, NULL, 'r' },
+        { "url", required_argument, NULL, 'u' },
+        { "model", required_argument, NULL, 'm' },
+        { "name", required_argument, NULL, 'N' },
+        { "signs", required_argument, NULL, 'g' },
+        { "only", required_argument, NULL, 'O' },
+        { "limit", required_argument, NULL, 'l' },
+        { "redo", no_argument, NULL, 'D' },
+        { "concurrency", required_argument, NULL, 'c' },
+        { "api-key-env", required_argument, NULL, 'k' },
+        { "timeout", required_argument, NULL, 'T' },
+        { "connect-timeout", required_argument, NULL, 'C' },
+        { "max-retries", required_argument, NULL, 'R' },
+        { "max-wait", required_argument, NULL, 'X' },
+        { "temperature", required_argument, NULL, 't' },
+        { "max-tokens", required_argument, NULL, 'M' },
+        { "no-structured", no_argument, NULL, 'S' },
+        { "no-timestamps", no_argument, NULL, 'Z' },
+        { "extra", required_argument, NULL, 'x' },
+        { "server", required_argument, NULL, 'y' },
+        { "preset", required_argument, NULL, 'Y' },
+        { "mm", required_argument, NULL, 'o' },
+        { "image-field", required_argument, NULL, 'i' },
+        { "no-image-ids", no_argument, NULL, 'I' },
+        { "help", no_argument, NULL, 'h' },
+        { 0 },
+    };
+    const char *study = NULL, *urls[32], *preset = NULL;
+    size_t nurls = 0;
+    SemioJudgeSettings set;
+    SemioOpenAISettings oa;
+    SemioError err = { 0 };
+    semio_judge_default_settings(&set);
+    semio_openai_default_settings(&oa);
+    int opt, status;
+    long long v;
+    while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (cli_common_option(cmd, opt, &status))
+            return status;
+        int server = cli_server_option(opt, optarg, &oa, 1000);
+        if (server < 0)
+            return 2;
+        if (server)
+            continue;
+        switch (opt) {
+        case 's': study = optarg; break;
+        case 'r': set.run = optarg; break;
+        case 'u':
+            if (cli_list_add(optarg, urls, &nurls, 32, "judge: at most 32 --url replicas"))
+                return 2;
+            break;
+        case 'N': set.name = optarg; break;
+        case 'g': set.signs = optarg; break;
+        case 'O':
+            if (!strcmp(optarg, "correct"))
+                set.only = SEMIO_REVIEW_CORRECT;
+            else if (!strcmp(optarg, "wrong"))
+                set.only = SEMIO_REVIEW_WRONG;
+            else if (!strcmp(optarg, "all"))
+                set.only = SEMIO_REVIEW_ALL;
+            else
+                return cli_error("judge: --only takes correct, wrong or all (got '%s')",
+                                 optarg), 2;
+            break;
+        case 'l':
+            if (cli_int("limit", optarg, 1, 100000000, &v)) return 2;
+            set.limit = (int)v;
+            break;
+        case 'D': set.redo = 1; break;
+        case 'c':
+            if (cli_int("concurrency", optarg, 1, 256, &v)) return 2;
+            oa.concurrency = (int)v;
+            break;
+        case 't': if (cli_double("temperature", optarg, 0, 2, &oa.temperature)) return 2; break;
+        case 'M':
+            if (cli_int("max-tokens", optarg, 1, 1 << 20, &v)) return 2;
+            oa.max_tokens = (int)v;
+            break;
+        case 'S': oa.structured = 0; break;
+        case 'Z': oa.timestamps = 0; break;
+        case 'x': oa.extra_json = optarg; break;
+        case 'y': oa.server = optarg; break;
+        case 'Y': preset = optarg; break;
+        case 'o': oa.mm_json = optarg; break;
+        case 'i': oa.image_fields_json = optarg; break;
+        case 'I': oa.image_ids = 0; break;
+        }
+    }
+    if (optind < argc)
+        return cli_error("judge: unexpected argument '%s'", argv[optind]), 2;
+    if (preset) { /* what the command line names itself wins over the preset */
+        SemioOpenAISettings given = oa;
+        if (semio_openai_preset(&oa, preset, &err) < 0)
+            return cli_fail(&err, err.code), 2;
+        oa.model = given.model ? given.model : oa.model;
+        oa.server = given.server ? given.server : oa.server;
+        oa.mm_json = given.mm_json ? given.mm_json : oa.mm_json;
+    }
+    if (!study || !set.run)
+        return cli_error("judge: --study and --run are required"), 2;
+    if (!nurls || !oa.model)
+        return cli_error("judge: --url and --model (or --preset) name the judging server"), 2;
+    oa.urls = urls;
+    oa.nurls = nurls;
+    oa.stop = &cli_stop_flag;
+    set.engine = &oa;
+    set.stop = &cli_stop_flag;
+    set.on_error = on_failed;
+    SemioStudy *s;
+    SemioJudgeReport rep;
+    int r = semio_study_open(&s, study, SEMIO_STUDY_WRITE, &err);
+    if (r == 0)
+        r = semio_judge(s, &set, &rep, cli_progress, NULL, &err);
+    semio_study_close(&s);
+    if (r < 0 && r != SEMIO_ERR_INTERRUPTED)
+        return cli_fail(&err, r);
+    printf("judge '%s' on run '%s': %d answers qualify, %d rated before, %d rated now, "
+           "%d failed (nothing stored for them: running again asks them again)\n", rep.rater,
+           set.run, rep.qualified, rep.done_before, rep.rated, rep.failed);
+    return r == SEMIO_ERR_INTERRUPTED ? cli_fail(&err, r) : 0;
+}
