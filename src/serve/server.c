@@ -413,6 +413,10 @@ static void handle(struct MHD_Connection *c, ServeApp *app, ServeRequest *rq, co
             return;
         }
         json_tokener *tok = json_tokener_new();
+        /* strict: json-c alone takes trailing commas; and UTF-8 only, since strings are
+         * stored and sent back to every page (json-c 0.16 takes 'single quotes' even so) */
+        if (tok)
+            json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
         rq->body = up->size && tok ? json_tokener_parse_ex(tok, up->body, (int)up->size) : NULL;
         int whole = tok && json_tokener_get_error(tok) == json_tokener_success &&
                     json_tokener_get_parse_end(tok) == up->size;
