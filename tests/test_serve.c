@@ -727,12 +727,16 @@ static void bodies_are_json_objects_within_the_limit(void)
     int64_t ra = rater_id(DR_A);
     long long stored = sql_int("SELECT count(*) FROM ratings WHERE rater_id = %lld", (long long)ra);
     Resp r;
+    /* not JSON (json-c alone takes a trailing comma), not an object, or not what a rating
+     * holds (a comment that is not UTF-8 among them) */
     const char *bad[] = {
         "score=20", "{\"index\": 1} junk", "{\"index\": 1}{}", "[1]", "\"index\"", "{", "null",
+        "{\"index\": 1,}", "{\"index\": 1, }", "{\"index\": 1}\n\"x\"",
         "{\"score\": 30}", "{\"score\": \"20\"}", "{\"score\": 20.5}", "{\"comment\": 5}",
+        "{\"score\": 20, \"comment\": \"\xff\xfe\"}", "{\"score\": NaN}",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
-        CHECK_MSG(post(&a, i < 7 ? position : rating, bad[i], &r) == 400, "%s: %ld", bad[i],
+        CHECK_MSG(post(&a, i < 10 ? position : rating, bad[i], &r) == 400, "%s: %ld", bad[i],
                   r.status);
         resp_free(&r);
     }
