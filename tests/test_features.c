@@ -17,10 +17,10 @@
 static void features_listed(void)
 {
     static const char *const names[] = { "phantom", "dlib", "blazeface", "pocketsphinx",
-                                         "denoise", "overlay" };
+                                         "denoise", "overlay", "serve" };
     size_t n;
     const SemioFeature *f = semio_features(&n);
-    CHECK_INT(n, 6);
+    CHECK_INT(n, 7);
     for (size_t i = 0; i < n; i++) {
         CHECK_STR(f[i].name, names[i]);
         CHECK(f[i].what && f[i].what[0] && f[i].needs && f[i].needs[0]);
@@ -91,6 +91,15 @@ static void entry_points_of_every_part(void)
     CHECK(said("pocketsphinx", semio_sphinx_transcribe(&a, NULL, &text, &err), &err));
     CHECK(!text);
     semio_audio_free(&a);
+    /* a server on a port the kernel picks, so a built one starts wherever the test runs */
+    SemioServeSettings set;
+    semio_serve_default_settings(&set);
+    set.listen = "127.0.0.1:0";
+    SemioServer *srv = NULL;
+    err = (SemioError){ 0 };
+    int r = semio_serve_start(&srv, test_path("none.db"), &set, &err);
+    CHECK(semio_feature_built("serve") ? r == SEMIO_ERR_NOT_FOUND : said("serve", r, &err));
+    CHECK(!srv);
 }
 
 /* A study stage that needs a missing part stops at once, rather than recording a failed

@@ -316,6 +316,8 @@ typedef struct Upload {
     char *body;
     size_t size;
     int too_big;
+    int started;     /* on_request has seen the headers */
+    size_t uri_size; /* the request target's length, query included */
 } Upload;
 
 static int static_asset(const char *path, ServeResponse *out)
@@ -375,7 +377,7 @@ static void handle(struct MHD_Connection *c, ServeApp *app, ServeRequest *rq, co
         serve_error(out, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed");
         return;
     }
-    if (strlen(url) > MAX_URL) {
+    if (strlen(url) > MAX_URL || up->uri_size > MAX_URL) {
         serve_error(out, MHD_HTTP_URI_TOO_LONG, "URL too long");
         return;
     }
@@ -425,6 +427,10 @@ static void handle(struct MHD_Connection *c, ServeApp *app, ServeRequest *rq, co
             return;
         }
         json_tokener *tok = json_tokener_new();
+        /* strict: json-c alone takes trailing commas; and UTF-8 only, since strings are
+         * stored and sent back to every page (json-c 0.16 takes 'single quotes' even so) */
+        if (tok)
+            json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
         rq->body = up->size && tok ? json_tokener_parse_ex(tok, up->body, (int)up->size) : NULL;
         int whole = tok && json_tokener_get_error(tok) == json_tokener_success &&
                     json_tokener_get_parse_end(tok) == up->size;
@@ -452,10 +458,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 {
     ServeApp *app = cls;
     Upload *up = *con_cls;
-    if (!up) {
-        if (!(up = calloc(1, sizeof(*up))))
-            return MHD_NO;
-        *con_cls = up;
+    if (!up)
+        return MHD_NO; /* on_uri could not make it */
+    if (!up->started) {
+        up->started = 1;
         return MHD_YES;
     }
     if (*upload_size) { /* more of the body: kept up to the limit, the rest read and dropped */
@@ -492,6 +498,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     enum MHD_Result ok = respond(c, app, &out);
     response_free(&out);
     return ok;
+}
+
+/* A request's state starts with its whole target: on_request sees the path alone, and a
+ * long query is as much a URL the app never makes as a long path. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
+{
+    Upload *up = calloc(1, sizeof(*up));
+    if (up)
+        up->uri_size = strlen(uri);
+    return up;
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
@@ -600,6 +616,7 @@ int semio_serve_start(SemioServer **out, const char *study_path, const SemioServ
         app->daemon = MHD_start_daemon(
             flags, 0, NULL, NULL, on_request, app,
             MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+            MHD_OPTION_URI_LOG_CALLBACK, on_uri, app,
             MHD_OPTION_NOTIFY_COMPLETED, on_completed, app,
             MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, app,
             MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
