@@ -221,15 +221,15 @@ static int run_answers(SemioStudy *s, int64_t run, const int64_t *vids, size_t n
     return r;
 }
 
-/* Fleiss' kappa among the rater columns (SIGN@RATER) kept from the label files. */
+/* Fleiss' kappa among the raters: the label files' columns (SIGN@RATER) and the review
+ * app's human raters, one vote each (the view rater_votes: the app's word wins). */
 static int rater_agreement(SemioStudy *s, SemioEval *ev, size_t k, const char *sign,
                            const int64_t *vids, size_t nrows, SemioError *err)
 {
     sqlite3_stmt *st;
-    int r = semio_db_prepare(s, &st, "SELECT video_id, value, "
-                                     "count(*) OVER (PARTITION BY video_id) FROM label_fields "
-                                     "WHERE substr(name, 1, length(?1) + 1) = ?1 || '@' "
-                                     "ORDER BY video_id", err);
+    int r = semio_db_prepare(s, &st, "SELECT video_id, value, count(*) OVER (PARTITION BY "
+                                     "video_id) FROM rater_votes WHERE sign = ?1 ORDER BY "
+                                     "video_id", err);
     if (r < 0)
         return r;
     sqlite3_bind_text(st, 1, sign, -1, SQLITE_STATIC);
@@ -239,19 +239,13 @@ static int rater_agreement(SemioStudy *s, SemioEval *ev, size_t k, const char *s
         r = semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
     } else {
         while (sqlite3_step(st) == SQLITE_ROW) {
-            int row = index_of_id(vids, nrows, sqlite3_column_int64(st, 0)), v = 0;
+            int row = index_of_id(vids, nrows, sqlite3_column_int64(st, 0));
             int n = sqlite3_column_int(st, 2);
             raters = n > raters ? n : raters;
-            const char *cell = (const char *)sqlite3_column_text(st, 1);
-            if (row < 0 || !cell)
-                continue;
-            char buf[16];
-            snprintf(buf, sizeof(buf), "%s", cell);
-            if (!strcasecmp(buf, "yes") || !strcasecmp(buf, "no")) {
-                v = !strcasecmp(buf, "yes");
-                votes[row]++;
-                yes[row] += v;
-            }
+            if (row < 0 || sqlite3_column_type(st, 1) == SQLITE_NULL)
+                continue; /* an empty cell, or "unknown" in the app, is no vote */
+            votes[row]++;
+            yes[row] += sqlite3_column_int(st, 1) == 1;
         }
         int ties = 0;
         for (size_t i = 0; i < nrows; i++)
