@@ -50,8 +50,10 @@ int semio_export_ratings(SemioStudy *s, FILE *out, SemioError *err)
         for (size_t i = 0; i < ncols; i++) {
             char buf[32];
             int c = (int)i;
-            const char *text = c == 5 || c == 6 || c == 11 ? number(st, c, buf)
-                                                           : (const char *)sqlite3_column_text(st, c);
+            /* the segment's bounds and the score are numbers; the rest is text */
+            const char *text = c == 5 || c == 6 || c == 11
+                                   ? number(st, c, buf)
+                                   : (const char *)sqlite3_column_text(st, c);
             semio_csv_write_field(out, text, i == 0);
         }
         fputc('\n', out);
