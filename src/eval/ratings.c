@@ -124,7 +124,9 @@ int semio_eval_add_rated(SemioEval *ev, size_t run, size_t row, size_t sign, uin
     return 0;
 }
 
-/* ---- each answer once: its human score, whether it was right, its patient ---------- */
+/* ---- each answer once: its human score, whether it was right, its patient ----------
+ * An answer's score is the mean of its human raters' scores: the pilot's measure is per
+ * justification, so an answer counts once however many raters scored it. */
 
 typedef struct Derived {
     double *human;     /* [item * nhumans + h]: the human raters' scores */
