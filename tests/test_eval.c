@@ -678,7 +678,8 @@ static void old_studies_are_migrated(void)
     semio_study_close(&s);
     sqlite3 *h;
     CHECK(sqlite3_open(db, &h) == SQLITE_OK);
-    CHECK(sqlite3_exec(h, "DROP TABLE prompts; DROP TABLE rater_marks; DROP TABLE rater_labels; "
+    CHECK(sqlite3_exec(h, "DROP VIEW rater_votes; ALTER TABLE labels DROP COLUMN from_raters; "
+                          "DROP TABLE prompts; DROP TABLE rater_marks; DROP TABLE rater_labels; "
                           "DROP TABLE ratings; DROP TABLE round_progress; DROP TABLE round_items; "
                           "DROP TABLE rounds; DROP TABLE rater_sessions; DROP TABLE raters; "
                           "DROP TABLE claims; DROP TABLE transcripts; DROP TABLE views; "
@@ -689,7 +690,7 @@ static void old_studies_are_migrated(void)
     sqlite3_close(h);
     CHECK_OK(semio_study_open(&s, db, SEMIO_STUDY_CREATE, &err), err);
     semio_study_close(&s);
-    CHECK_INT(test_sql(db, "PRAGMA user_version"), 7);
+    CHECK_INT(test_sql(db, "PRAGMA user_version"), 8);
     CHECK_INT(test_sql(db, "SELECT count(*) FROM views"), 0);
     CHECK_INT(test_sql(db, "SELECT count(*) FROM claims"), 0);
     CHECK_INT(test_sql(db, "SELECT count(*) FROM runs"), 0);
@@ -717,6 +718,7 @@ static void v4_studies_gain_the_error_column(void)
                           "INSERT INTO runs(name, engine, settings_json, version, created_at) "
                           "VALUES ('old', 'openai', '{}', '0.1.0', 'then');"
                           "ALTER TABLE answers DROP COLUMN error; DROP TABLE claims;"
+                          "DROP VIEW rater_votes; ALTER TABLE labels DROP COLUMN from_raters;"
                           "DROP TABLE prompts; DROP TABLE rater_marks; DROP TABLE rater_labels; "
                           "DROP TABLE ratings; DROP TABLE round_progress; DROP TABLE round_items; "
                           "DROP TABLE rounds; DROP TABLE rater_sessions; DROP TABLE raters; "
@@ -732,12 +734,56 @@ static void v4_studies_gain_the_error_column(void)
     semio_study_close(&s);
     CHECK_MSG(strstr(status, "no reason stored apart from the raw text"), "%s", status);
     semio_free(status);
-    CHECK_INT(test_sql(db, "PRAGMA user_version"), 7);
+    CHECK_INT(test_sql(db, "PRAGMA user_version"), 8);
     CHECK_INT(test_sql(db, "SELECT count(*) FROM claims"), 0);
     CHECK_INT(test_sql(db, "SELECT count(*) FROM answers WHERE raw = 'HTTP 500 from the server' "
                            "AND error IS NULL AND status = 'failed'"), 1);
     CHECK_INT(test_sql(db, "SELECT count(*) FROM pragma_table_info('answers') WHERE name = "
                            "'error'"), 1);
+}
+
+/* A study of schema 7 learns which labels were the raters' majority: those of recordings
+ * with rater columns for the sign whose value is their majority; a plain column's label
+ * that differs from its raters stays plain. */
+static void v7_labels_learn_their_origin(void)
+{
+    const char *db = test_path("v7.db"), *csv = test_path("v7-labels.csv");
+    write_text(csv, "file_name,tonic@ann,tonic@bob,tonic@cy,clonic,clonic@ann,clonic@bob\n"
+                    "P1@d@r1@sz_v1.mp4,yes,yes,no,no,yes,yes\n"
+                    "P2@d@r2@sz_v1.mp4,yes,no,,yes,yes,yes\n");
+    SemioStudy *s;
+    SemioError err = { 0 };
+    SemioLabelsReport rep;
+    CHECK_OK(semio_study_open(&s, db, SEMIO_STUDY_CREATE, &err), err);
+    CHECK_OK(semio_ingest_labels(s, csv, NULL, &rep, &err), err);
+    semio_study_close(&s);
+    static const char origin[] = "SELECT group_concat(l.sign || ':' || ifnull(l.value, '-') || "
+                                 "':' || l.from_raters, ' ') FROM (SELECT * FROM labels ORDER BY "
+                                 "video_id, sign) l";
+    sqlite3 *h;
+    CHECK(sqlite3_open(db, &h) == SQLITE_OK);
+    sqlite3_stmt *st;
+    CHECK(sqlite3_prepare_v2(h, origin, -1, &st, NULL) == SQLITE_OK);
+    CHECK(sqlite3_step(st) == SQLITE_ROW);
+    char before[256];
+    snprintf(before, sizeof(before), "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    /* P1: tonic 2 of 3 yes, clonic plain no against its raters; P2: tonic a tie */
+    CHECK_STR(before, "clonic:0:0 tonic:1:1 clonic:1:0 tonic:-:1");
+    CHECK(sqlite3_exec(h, "DROP VIEW rater_votes; ALTER TABLE labels DROP COLUMN from_raters; "
+                          "PRAGMA user_version = 7;", NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close(h);
+    CHECK_OK(semio_study_open(&s, db, SEMIO_STUDY_WRITE, &err), err);
+    semio_study_close(&s);
+    CHECK_INT(test_sql(db, "PRAGMA user_version"), 8);
+    CHECK(sqlite3_open(db, &h) == SQLITE_OK);
+    CHECK(sqlite3_prepare_v2(h, origin, -1, &st, NULL) == SQLITE_OK);
+    CHECK(sqlite3_step(st) == SQLITE_ROW);
+    /* P2's clonic: plain yes, its raters' majority yes too: taken for a majority */
+    CHECK_STR((const char *)sqlite3_column_text(st, 0),
+              "clonic:0:0 tonic:1:1 clonic:1:1 tonic:-:1");
+    sqlite3_finalize(st);
+    sqlite3_close(h);
 }
 
 int main(int argc, char **argv)
@@ -758,6 +804,7 @@ int main(int argc, char **argv)
         TEST(study_runs_imported_and_scored),
         TEST(old_studies_are_migrated),
         TEST(v4_studies_gain_the_error_column),
+        TEST(v7_labels_learn_their_origin),
         TEST(patient_level),
     };
     return test_main(cases, sizeof(cases) / sizeof(*cases), argc, argv);

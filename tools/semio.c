@@ -238,14 +238,24 @@ static const Command commands[] = {
       "recordings are measured at once (default: one per core).\n"
       "semio help kinematic lists its parameters.\n" },
 
-    { "export", cmd_export, "write a run's answers as the pilot's CSV or as JSONL",
+    { "export", cmd_export, "write a run's answers, the labels or the ratings as CSV or JSONL",
       "usage: semio export --study STUDY.db --run NAME [--format pilot-csv|jsonl] [-o FILE]\n"
+      "       semio export --study STUDY.db --labels [-o FILE]\n"
+      "       semio export --study STUDY.db --ratings [-o FILE]\n"
       "\n"
       "pilot-csv: one row per recording (windows merged by any-yes), a column per sign and\n"
       "a justification_for_SIGN column (the deciding windows' justifications, joined\n"
       "without repeats); fail where no window has an answer, with why they failed in its\n"
       "justification column. jsonl: every stored answer with its segment, P(yes), onset,\n"
-      "raw text, error, attempts, latency and tokens.\n" },
+      "raw text, error, attempts, latency and tokens.\n"
+      "\n"
+      "--labels: the labels in the pilot's label layout: per sign the consensus (SIGN) and\n"
+      "every rater's vote (SIGN@RATER, from label files and the review app), start_time and\n"
+      "end_time, raters' marked onsets and ends (start_time@RATER, end_time@RATER), and the\n"
+      "label files' other columns; semio ingest --labels reads it back.\n"
+      "--ratings: every rating, a row each: rater, kind, run, file_name, patient,\n"
+      "segment_start, segment_end, sign, view, answer, label, score, label_wrong,\n"
+      "video_unusable, comment, reason, rated_at.\n" },
     { "import", cmd_import, "add published predictions to a study as a run",
       "usage: semio import --study STUDY.db --run NAME [--replace] PREDICTIONS.csv\n"
       "\n"

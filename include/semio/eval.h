@@ -157,6 +157,101 @@ SEMIO_API double semio_quantile(double *values, size_t n, double q);
 /** Exact two-sided McNemar test: binomial(b + c, 1/2) on the discordant pairs. */
 SEMIO_API double semio_mcnemar_exact(int64_t b, int64_t c);
 
+/* ---- what raters said: faithfulness of justifications, judges, onset ---------- */
+
+/** The sign index that stands for all of a run's signs together. */
+#define SEMIO_EVAL_ALL_SIGNS ((size_t)-1)
+
+/**
+ * Krippendorff's alpha with the interval metric (squared differences) for `units` units
+ * rated by `coders` coders: values[u * coders + c], NaN where coder c did not rate unit
+ * u. Units with fewer than two values are left out (nothing to pair). NaN when undefined:
+ * fewer than two pairable values, or no variation among them (every value the same).
+ */
+SEMIO_API double semio_krippendorff_alpha(const double *values, size_t units, size_t coders);
+
+/**
+ * Names the raters whose scores semio_eval_add_rated hands over: raters[i] with judge[i]
+ * 1 for a model judge, 0 for a person. Judges are compared with the human raters and never
+ * counted among them. Call once, before any semio_eval_add_rated.
+ */
+SEMIO_API int semio_eval_set_raters(SemioEval *ev, size_t n, const char *const *names,
+                                    const int *judge, SemioError *err);
+
+/**
+ * Adds one answer of run `run` that raters scored for the faithfulness of its
+ * justification: its recording (row), sign and own answer (a window's answer, before any
+ * merging), and scores[i] from rater i (0-100, NaN where rater i gave none). It is correct
+ * when it agrees with the recording's label (yes with yes, no with no), wrong when the
+ * label is known and it does not ("na" is never right). An answer no longer in the study
+ * is SEMIO_ANSWER_MISSING; a row or sign outside the evaluation (no label row, a sign
+ * not scored) is out of range: both are counted as left out, and nothing else.
+ */
+SEMIO_API int semio_eval_add_rated(SemioEval *ev, size_t run, size_t row, size_t sign,
+                                   uint8_t answer, const double *scores, SemioError *err);
+
+/**
+ * The faithfulness of one run's justifications on one sign (SEMIO_EVAL_ALL_SIGNS: all of
+ * them), after compute. An answer's score is the mean of its human raters' scores: the
+ * pilot's measure, "the justifications of correctly predicted cases rated >= 60%
+ * faithful", is the share of correct answers whose mean is at least 60.
+ */
+typedef struct SemioFaithfulness {
+    int64_t rated;           /**< answers with a human score */
+    int64_t correct, wrong;  /**< of them, answers that agree (do not) with a known label */
+    int raters;              /**< human raters who scored any of them */
+    int64_t pairable;        /**< answers scored by two humans or more: alpha's units */
+    double faithful;         /**< share of the correct ones scored >= 60 (NaN: none correct) */
+    double mean_correct;     /**< mean score of the correct ones */
+    double mean_wrong;       /**< mean score of the wrong ones */
+    double alpha;            /**< Krippendorff's alpha (interval) among the human raters */
+    SemioInterval faithful_ci, mean_correct_ci, mean_wrong_ci, alpha_ci;
+    int64_t left_out_gone;    /**< rated answers no longer in the study (all signs only) */
+    int64_t left_out_outside; /**< rated answers outside the evaluation (all signs only) */
+} SemioFaithfulness;
+
+/** NULL when the run has no rated answer on that sign (nor, for all signs, left out). */
+SEMIO_API const SemioFaithfulness *semio_eval_faithfulness(const SemioEval *ev, size_t run,
+                                                          size_t sign);
+
+/** How many human scores of 0, 20, 40, 60, 80 and 100 the run's rated answers got. */
+SEMIO_API void semio_eval_score_counts(const SemioEval *ev, size_t run, int64_t counts[6]);
+
+/** A model judge against the human raters on one run's answers. */
+typedef struct SemioJudgeAgreement {
+    int64_t answers;         /**< answers the judge and at least one human scored */
+    double judge_mean;       /**< the judge's mean score on them */
+    double human_mean;       /**< the mean of their human scores (each the mean of its raters) */
+    double alpha;            /**< Krippendorff's alpha (interval): judge vs the human mean */
+    SemioInterval alpha_ci;
+} SemioJudgeAgreement;
+
+/** The judges among the raters, in the order given. */
+SEMIO_API size_t semio_eval_judges(const SemioEval *ev);
+SEMIO_API const char *semio_eval_judge_name(const SemioEval *ev, size_t judge);
+
+/** NULL when the judge scored none of the run's answers that a human scored. */
+SEMIO_API const SemioJudgeAgreement *semio_eval_judge_agreement(const SemioEval *ev,
+                                                               size_t judge, size_t run);
+
+/**
+ * Adds the seizure onset that run `run` claimed for recording `row` (seconds from the
+ * recording's start) and the onset it is measured against.
+ */
+SEMIO_API int semio_eval_add_onset(SemioEval *ev, size_t run, size_t row, double claimed_s,
+                                   double true_s, SemioError *err);
+
+/** How far a run's claimed onsets were from the true ones, after compute. */
+typedef struct SemioOnsetError {
+    int64_t recordings;      /**< recordings with both onsets */
+    double median_abs_s;     /**< median absolute error, seconds */
+    double within_5s;        /**< share of recordings within 5 s (|error| <= 5) */
+    SemioInterval median_ci, within_ci;
+} SemioOnsetError;
+
+/** NULL when no onset of the run was added. */
+SEMIO_API const SemioOnsetError *semio_eval_onset(const SemioEval *ev, size_t run);
+
 /* ---- merging answers -------------------------------------------------------- */
 
 typedef enum SemioAggregateRule {

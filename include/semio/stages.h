@@ -238,6 +238,25 @@ typedef enum SemioExportFormat {
 SEMIO_API int semio_export(SemioStudy *s, const char *run, SemioExportFormat format, FILE *out,
                  SemioError *err);
 
+/**
+ * Writes every recording's labels in the pilot's label layout: file_name; per sign the
+ * consensus (SIGN: the label file's plain column, else the raters' majority) and every
+ * rater's vote (SIGN@RATER: label files' rater columns and the review app's human raters,
+ * the app's word winning for a rater in both); start_time and end_time (M:SS); each
+ * rater's marked onset and end (start_time@RATER, end_time@RATER); then the label files'
+ * other columns. Ingested into a new study, it gives the same consensus (as plain columns).
+ */
+SEMIO_API int semio_export_labels(SemioStudy *s, FILE *out, SemioError *err);
+
+/**
+ * Writes every rating as CSV: rater, kind (human or judge), run, file_name, patient,
+ * segment_start, segment_end (empty for an answer about a whole recording), sign, view,
+ * answer (yes, no, na, fail; empty when the answer is no longer in the study), label (the
+ * recording's consensus), score (0-100, empty: none given), label_wrong, video_unusable,
+ * comment, reason, rated_at.
+ */
+SEMIO_API int semio_export_ratings(SemioStudy *s, FILE *out, SemioError *err);
+
 /* ---- runs from elsewhere ------------------------------------------------ */
 
 typedef struct SemioImportReport {

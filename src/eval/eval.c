@@ -8,32 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "eval/eval_internal.h"
 #include "eval/score.h"
 #include "util/error.h"
 
-typedef struct Run {
-    char *name, *provenance;
-    uint8_t *answers;        /* [sign * nrows + row] */
-    SemioMetrics *metrics;   /* [sign] */
-    SemioInterval *ci;       /* [sign * M + metric] */
-    double *macro;           /* [group * M + metric] */
-    SemioInterval *macro_ci; /* [group * M + metric] */
-    double *f1_boot;         /* [sign * B + resample], kept for paired comparisons */
-} Run;
-
-struct SemioEval {
-    size_t nrows, nsigns, npatients, ngroups, nruns;
-    char **row_names, **patient_names, **signs, **group_names;
-    int *patient;    /* row -> patient index */
-    int *sign_group; /* sign -> group index (0 is "all"), -1 none */
-    int8_t *labels;  /* [sign * nrows + row] */
-    int *raters;     /* per sign: raters behind the label (0: one label column) */
-    double *rater_kappa;
-    int *rater_ties;
-    Run *runs;
-    SemioEvalSettings set;
-    int computed;
-};
+typedef EvalRun Run;
 
 #define M SEMIO_METRIC_COUNT
 
@@ -141,6 +120,8 @@ void semio_eval_close(SemioEval **pev)
     free(ev->raters);
     free(ev->rater_ties);
     free(ev->rater_kappa);
+    eval_ratings_free(ev->ratings);
+    eval_onsets_free(ev->onsets);
     for (size_t i = 0; i < ev->nruns; i++)
         free_run(&ev->runs[i]);
     free(ev->runs);
@@ -266,10 +247,10 @@ double semio_quantile(double *v, size_t count, double q)
 }
 
 /* Percentile interval of the defined values (numpy's default linear interpolation). */
-static SemioInterval interval(double *v, int n, double level)
+SemioInterval eval_interval(double *v, size_t n, double level)
 {
     int k = 0;
-    for (int i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++)
         if (!isnan(v[i]))
             v[k++] = v[i];
     SemioInterval ci = { NAN, NAN, k };
@@ -334,9 +315,9 @@ static int bootstrap_run(SemioEval *ev, Run *run, const uint16_t *mult, int8_t *
                     group_mean(ev, (int)g, point + (size_t)m * S);
     }
     for (size_t i = 0; i < S * M; i++)
-        run->ci[i] = interval(vals + i * B, (int)B, ev->set.level);
+        run->ci[i] = eval_interval(vals + i * B, B, ev->set.level);
     for (size_t i = 0; i < G * M; i++)
-        run->macro_ci[i] = interval(mvals + i * B, (int)B, ev->set.level);
+        run->macro_ci[i] = eval_interval(mvals + i * B, B, ev->set.level);
     free(vals);
     free(mvals);
     free(point);
@@ -387,8 +368,12 @@ int semio_eval_compute(SemioEval *ev, const SemioEvalSettings *set, SemioError *
             run->ci[k] = (SemioInterval){ NAN, NAN, 0 };
     }
     if (B == 0 || ev->npatients == 0) {
-        ev->computed = 1;
-        return 0;
+        EvalResamples none = { NULL, 0, ev->npatients, ev->set.level };
+        int r = eval_ratings_compute(ev, &none, err);
+        if (r == 0)
+            r = eval_onsets_compute(ev, &none, err);
+        ev->computed = r == 0;
+        return r;
     }
     /* One set of patient resamples for every run: comparisons are paired. */
     uint16_t *mult = calloc(B * ev->npatients, sizeof(uint16_t));
@@ -408,6 +393,12 @@ int semio_eval_compute(SemioEval *ev, const SemioEvalSettings *set, SemioError *
     int r = 0;
     for (size_t i = 0; i < ev->nruns && r == 0; i++)
         r = bootstrap_run(ev, &ev->runs[i], mult, cells, err);
+    /* what raters said, on the same resamples: its intervals pair with the metrics' */
+    EvalResamples rs = { mult, B, ev->npatients, ev->set.level };
+    if (r == 0)
+        r = eval_ratings_compute(ev, &rs, err);
+    if (r == 0)
+        r = eval_onsets_compute(ev, &rs, err);
     free(mult);
     free(cells);
     ev->computed = r == 0;
@@ -527,7 +518,7 @@ int semio_eval_compare(const SemioEval *ev, size_t a, size_t b, size_t sign,
             return semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
         for (size_t i = 0; i < B; i++)
             d[i] = rb->f1_boot[sign * B + i] - ra->f1_boot[sign * B + i];
-        out->delta_ci = interval(d, (int)B, ev->set.level);
+        out->delta_ci = eval_interval(d, B, ev->set.level);
         free(d);
     }
     return 0;

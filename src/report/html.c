@@ -8,10 +8,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "report/report_internal.h"
 #include "semio/report.h"
 #include "util/error.h"
 
-static void esc(FILE *f, const char *s)
+void report_html_esc(FILE *f, const char *s)
 {
     for (; s && *s; s++) {
         switch (*s) {
@@ -24,7 +25,7 @@ static void esc(FILE *f, const char *s)
     }
 }
 
-static void num(FILE *f, double v)
+void report_html_num(FILE *f, double v)
 {
     if (isnan(v))
         fputs("n/a", f);
@@ -33,7 +34,7 @@ static void num(FILE *f, double v)
 }
 
 /* A perceptually ordered scale (viridis anchors) from 0 to 1. */
-static void color(double v, char out[8])
+void report_html_color(double v, char out[8])
 {
     static const unsigned char anchors[5][3] = {
         { 68, 1, 84 }, { 59, 82, 139 }, { 33, 145, 140 }, { 94, 201, 98 }, { 253, 231, 37 },
@@ -63,30 +64,30 @@ static void heatmap(const SemioEval *ev, FILE *f)
         fprintf(f, "<text x=\"%d\" y=\"%d\" transform=\"rotate(-35 %d %d)\" "
                    "class=\"lbl\">", left + (int)r * cw + cw / 2, top - 8,
                 left + (int)r * cw + cw / 2, top - 8);
-        esc(f, semio_eval_run_name(ev, r));
+        report_html_esc(f, semio_eval_run_name(ev, r));
         fputs("</text>\n", f);
     }
     for (size_t s = 0; s < S; s++) {
         int y = top + (int)s * ch;
         fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" class=\"lbl\">", left - 8,
                 y + ch - 7);
-        esc(f, semio_eval_sign(ev, s));
+        report_html_esc(f, semio_eval_sign(ev, s));
         fputs("</text>\n", f);
         for (size_t r = 0; r < R; r++) {
             double v = semio_eval_metrics(ev, r, s)->value[SEMIO_METRIC_F1];
             char c[8];
-            color(v, c);
+            report_html_color(v, c);
             fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\">"
                        "<title>", left + (int)r * cw, y, cw - 2, ch - 2, c);
-            esc(f, semio_eval_sign(ev, s));
+            report_html_esc(f, semio_eval_sign(ev, s));
             fputs(" / ", f);
-            esc(f, semio_eval_run_name(ev, r));
+            report_html_esc(f, semio_eval_run_name(ev, r));
             fputs(": F1 ", f);
-            num(f, v);
+            report_html_num(f, v);
             fprintf(f, "</title></rect><text x=\"%d\" y=\"%d\" text-anchor=\"middle\" "
                        "class=\"%s\">", left + (int)r * cw + cw / 2 - 1, y + ch - 7,
                     isnan(v) || v > 0.6 ? "dark" : "light");
-            num(f, v);
+            report_html_num(f, v);
             fputs("</text>\n", f);
         }
     }
@@ -94,7 +95,7 @@ static void heatmap(const SemioEval *ev, FILE *f)
     int sy = top + (int)S * ch + 14;
     for (int i = 0; i <= 10; i++) {
         char c[8];
-        color(i / 10.0, c);
+        report_html_color(i / 10.0, c);
         fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"18\" height=\"10\" fill=\"%s\"/>",
                 left + i * 18, sy, c);
     }
@@ -121,13 +122,13 @@ static void bars(const SemioEval *ev, FILE *f)
         int y0 = 20 + (int)s * row;
         fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" class=\"lbl\">", left - 8,
                 y0 + (int)R * bh / 2 + 4);
-        esc(f, semio_eval_sign(ev, s));
+        report_html_esc(f, semio_eval_sign(ev, s));
         fputs("</text>\n", f);
         for (size_t r = 0; r < R; r++) {
             double v = semio_eval_metrics(ev, r, s)->value[SEMIO_METRIC_F1];
             const SemioInterval *ci = semio_eval_interval(ev, r, s, SEMIO_METRIC_F1);
             char c[8];
-            color(R > 1 ? (double)r / (double)(R - 1) * 0.85 : 0.35, c);
+            report_html_color(R > 1 ? (double)r / (double)(R - 1) * 0.85 : 0.35, c);
             int y = y0 + (int)r * bh;
             if (!isnan(v))
                 fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\"/>",
@@ -148,9 +149,9 @@ static void bars(const SemioEval *ev, FILE *f)
         fputs("<p class=\"legend\">", f);
         for (size_t r = 0; r < R; r++) {
             char c[8];
-            color((double)r / (double)(R - 1) * 0.85, c);
+            report_html_color((double)r / (double)(R - 1) * 0.85, c);
             fprintf(f, "<span style=\"background:%s\"></span>", c);
-            esc(f, semio_eval_run_name(ev, r));
+            report_html_esc(f, semio_eval_run_name(ev, r));
             fputs(" &nbsp; ", f);
         }
         fputs("</p>\n", f);
@@ -167,21 +168,21 @@ static void metrics_table(const SemioEval *ev, size_t r, FILE *f)
         const SemioMetrics *m = semio_eval_metrics(ev, r, s);
         const SemioInterval *ci = semio_eval_interval(ev, r, s, SEMIO_METRIC_F1);
         fputs("<tr><td>", f);
-        esc(f, semio_eval_sign(ev, s));
+        report_html_esc(f, semio_eval_sign(ev, s));
         if (m->averaged)
             fputs(" <small>(macro over yes/no/na)</small>", f);
         fputs("</td><td>", f);
-        esc(f, semio_eval_sign_group(ev, s));
+        report_html_esc(f, semio_eval_sign_group(ev, s));
         fprintf(f, "</td><td>%lld</td><td>%lld</td>", (long long)m->support,
                 (long long)m->positives);
         for (int k = 0; k < SEMIO_METRIC_COUNT; k++) {
             fputs("<td>", f);
-            num(f, m->value[k]);
+            report_html_num(f, m->value[k]);
             if (k == SEMIO_METRIC_F1 && ci->defined) {
                 fputs(" <small>[", f);
-                num(f, ci->lo);
+                report_html_num(f, ci->lo);
                 fputs(", ", f);
-                num(f, ci->hi);
+                report_html_num(f, ci->hi);
                 fputs("]</small>", f);
             }
             fputs("</td>", f);
@@ -202,17 +203,17 @@ static void metrics_table(const SemioEval *ev, size_t r, FILE *f)
     }
     for (size_t g = 0; g < semio_eval_groups(ev); g++) {
         fputs("<tr class=\"macro\"><td>macro ", f);
-        esc(f, semio_eval_group(ev, g));
+        report_html_esc(f, semio_eval_group(ev, g));
         fputs("</td><td></td><td></td><td></td>", f);
         for (int k = 0; k < SEMIO_METRIC_COUNT; k++) {
             SemioInterval ci;
             fputs("<td>", f);
-            num(f, semio_eval_macro(ev, r, g, (SemioMetricId)k, &ci));
+            report_html_num(f, semio_eval_macro(ev, r, g, (SemioMetricId)k, &ci));
             if (k == SEMIO_METRIC_F1 && ci.defined) {
                 fputs(" <small>[", f);
-                num(f, ci.lo);
+                report_html_num(f, ci.lo);
                 fputs(", ", f);
-                num(f, ci.hi);
+                report_html_num(f, ci.hi);
                 fputs("]</small>", f);
             }
             fputs("</td>", f);
@@ -237,11 +238,11 @@ static void comparisons(const SemioEval *ev, FILE *f)
             if (semio_eval_compare(ev, 0, b, s, &c, NULL) < 0)
                 continue;
             fputs("<tr><td>", f);
-            esc(f, semio_eval_sign(ev, s));
+            report_html_esc(f, semio_eval_sign(ev, s));
             fputs("</td><td>", f);
-            esc(f, semio_eval_run_name(ev, b));
+            report_html_esc(f, semio_eval_run_name(ev, b));
             fputs(" &minus; ", f);
-            esc(f, semio_eval_run_name(ev, 0));
+            report_html_esc(f, semio_eval_run_name(ev, 0));
             fprintf(f, "</td><td>%+.3f", c.delta_f1);
             if (c.delta_ci.defined)
                 fprintf(f, " <small>[%+.3f, %+.3f]</small>", c.delta_ci.lo, c.delta_ci.hi);
@@ -265,9 +266,9 @@ static void agreement(const SemioEval *ev, FILE *f)
                   "<th>raters</th><th>Fleiss' &kappa;</th><th>ties</th></tr></thead><tbody>\n",
                   f);
         fputs("<tr><td>", f);
-        esc(f, semio_eval_sign(ev, s));
+        report_html_esc(f, semio_eval_sign(ev, s));
         fprintf(f, "</td><td>%d</td><td>", n);
-        num(f, kappa);
+        report_html_num(f, kappa);
         fprintf(f, "</td><td>%d</td></tr>\n", ties);
     }
     if (any)
@@ -301,9 +302,9 @@ int semio_report_html(const SemioEval *ev, const char *title, FILE *f, SemioErro
     fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
           "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
           "style-src 'unsafe-inline'; img-src data:\">\n<title>", f);
-    esc(f, title);
+    report_html_esc(f, title);
     fprintf(f, "</title>\n<style>%s</style></head><body>\n<h1>", css);
-    esc(f, title);
+    report_html_esc(f, title);
     fprintf(f, "</h1>\n<p class=\"meta\">semio %s &middot; %s &middot; %zu runs, %zu signs, "
                "%zu patients &middot; rules <code>%s</code> &middot; ",
             semio_version(), when, semio_eval_runs(ev), semio_eval_signs(ev),
@@ -320,14 +321,15 @@ int semio_report_html(const SemioEval *ev, const char *title, FILE *f, SemioErro
     bars(ev, f);
     for (size_t r = 0; r < semio_eval_runs(ev); r++) {
         fputs("<h2>", f);
-        esc(f, semio_eval_run_name(ev, r));
+        report_html_esc(f, semio_eval_run_name(ev, r));
         fputs("</h2>\n<p class=\"meta\">", f);
-        esc(f, semio_eval_run_provenance(ev, r));
+        report_html_esc(f, semio_eval_run_provenance(ev, r));
         fputs("</p>\n", f);
         metrics_table(ev, r, f);
     }
     comparisons(ev, f);
     agreement(ev, f);
+    report_review_html(ev, f);
     fputs("<h2>How these numbers were made</h2>\n<p>Rows with an unknown label are left out "
           "of every score. ", f);
     if (set->rules == SEMIO_RULES_PILOT)

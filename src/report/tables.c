@@ -7,6 +7,7 @@
 
 #include <json-c/json.h>
 
+#include "report/report_internal.h"
 #include "semio/report.h"
 #include "util/error.h"
 
@@ -27,7 +28,7 @@ int semio_table_format_parse(const char *name, SemioTableFormat *out)
 }
 
 /* Python's repr(round(x, 3)): "0.85", "0.434", "11.0", "nan" (what the pilot wrote). */
-static const char *short3(double x, char buf[32])
+const char *report_short3(double x, char buf[32])
 {
     if (isnan(x))
         return "nan";
@@ -38,7 +39,7 @@ static const char *short3(double x, char buf[32])
     return buf;
 }
 
-static const char *fixed3(double x, char buf[32])
+const char *report_fixed3(double x, char buf[32])
 {
     if (isnan(x))
         return "n/a";
@@ -66,10 +67,12 @@ static void write_pilot_csv(const SemioEval *ev, FILE *f)
             fputs(i < 4 ? rows[i].label : "Positive Num", f);
             for (size_t s = 0; s < S; s++) {
                 const SemioMetrics *m = semio_eval_metrics(ev, run, s);
-                fprintf(f, ",%s", short3(i < 4 ? m->value[rows[i].m] : (double)m->positives, b));
+                fprintf(f, ",%s", report_short3(i < 4 ? m->value[rows[i].m]
+                                                      : (double)m->positives, b));
             }
             fputc('\n', f);
         }
+        report_review_pilot_csv(ev, run, f);
     }
 }
 
@@ -96,10 +99,10 @@ static void cell_ci(const SemioEval *ev, size_t run, size_t s, SemioMetricId m, 
     const SemioInterval *ci = semio_eval_interval(ev, run, s, m);
     char a[32], b[32], c[32];
     if (ci->defined)
-        snprintf(out, size, "%s [%s, %s]", fixed3(mm->value[m], a), fixed3(ci->lo, b),
-                 fixed3(ci->hi, c));
+        snprintf(out, size, "%s [%s, %s]", report_fixed3(mm->value[m], a), report_fixed3(ci->lo, b),
+                 report_fixed3(ci->hi, c));
     else
-        snprintf(out, size, "%s", fixed3(mm->value[m], a));
+        snprintf(out, size, "%s", report_fixed3(mm->value[m], a));
 }
 
 static void describe(const SemioEval *ev, FILE *f, const char *prefix)
@@ -146,7 +149,7 @@ static void write_markdown(const SemioEval *ev, FILE *f)
             int ties, n = semio_eval_agreement(ev, s, &kappa, &ties);
             if (n >= 2)
                 fprintf(f, "| %s | %d | %s | %d |\n", semio_eval_sign(ev, s), n,
-                        fixed3(kappa, a), ties);
+                        report_fixed3(kappa, a), ties);
         }
     }
     for (size_t run = 0; run < R; run++) {
@@ -161,27 +164,28 @@ static void write_markdown(const SemioEval *ev, FILE *f)
             fprintf(f, "| %s%s | %s | %lld | %lld | %s | %s | %s | %s | %s | %s | %s | %s |\n",
                     semio_eval_sign(ev, s), m->averaged ? " (macro)" : "",
                     semio_eval_sign_group(ev, s), (long long)m->support,
-                    (long long)m->positives, fixed3(m->value[SEMIO_METRIC_ACCURACY], a),
-                    fixed3(m->value[SEMIO_METRIC_PRECISION], b),
-                    fixed3(m->value[SEMIO_METRIC_RECALL], c), f1,
-                    fixed3(m->value[SEMIO_METRIC_SPECIFICITY], d),
-                    fixed3(m->value[SEMIO_METRIC_BALANCED_ACCURACY], e),
-                    fixed3(m->value[SEMIO_METRIC_KAPPA], k), excluded(m, ex, sizeof(ex)));
+                    (long long)m->positives, report_fixed3(m->value[SEMIO_METRIC_ACCURACY], a),
+                    report_fixed3(m->value[SEMIO_METRIC_PRECISION], b),
+                    report_fixed3(m->value[SEMIO_METRIC_RECALL], c), f1,
+                    report_fixed3(m->value[SEMIO_METRIC_SPECIFICITY], d),
+                    report_fixed3(m->value[SEMIO_METRIC_BALANCED_ACCURACY], e),
+                    report_fixed3(m->value[SEMIO_METRIC_KAPPA], k), excluded(m, ex, sizeof(ex)));
         }
         for (size_t g = 0; g < G; g++) {
             SemioInterval ci;
             double v = semio_eval_macro(ev, run, g, SEMIO_METRIC_F1, &ci);
             fprintf(f, "| **macro %s** | | | | %s | %s | %s | %s", semio_eval_group(ev, g),
-                    fixed3(semio_eval_macro(ev, run, g, SEMIO_METRIC_ACCURACY, NULL), a),
-                    fixed3(semio_eval_macro(ev, run, g, SEMIO_METRIC_PRECISION, NULL), b),
-                    fixed3(semio_eval_macro(ev, run, g, SEMIO_METRIC_RECALL, NULL), c),
-                    fixed3(v, d));
+                    report_fixed3(semio_eval_macro(ev, run, g, SEMIO_METRIC_ACCURACY, NULL), a),
+                    report_fixed3(semio_eval_macro(ev, run, g, SEMIO_METRIC_PRECISION, NULL), b),
+                    report_fixed3(semio_eval_macro(ev, run, g, SEMIO_METRIC_RECALL, NULL), c),
+                    report_fixed3(v, d));
             if (ci.defined)
-                fprintf(f, " [%s, %s]", fixed3(ci.lo, a), fixed3(ci.hi, b));
+                fprintf(f, " [%s, %s]", report_fixed3(ci.lo, a), report_fixed3(ci.hi, b));
             fprintf(f, " | %s | %s | %s | |\n",
-                    fixed3(semio_eval_macro(ev, run, g, SEMIO_METRIC_SPECIFICITY, NULL), a),
-                    fixed3(semio_eval_macro(ev, run, g, SEMIO_METRIC_BALANCED_ACCURACY, NULL), b),
-                    fixed3(semio_eval_macro(ev, run, g, SEMIO_METRIC_KAPPA, NULL), c));
+                    report_fixed3(semio_eval_macro(ev, run, g, SEMIO_METRIC_SPECIFICITY, NULL), a),
+                    report_fixed3(semio_eval_macro(ev, run, g, SEMIO_METRIC_BALANCED_ACCURACY,
+                                                   NULL), b),
+                    report_fixed3(semio_eval_macro(ev, run, g, SEMIO_METRIC_KAPPA, NULL), c));
         }
     }
     if (R < 2)
@@ -249,7 +253,7 @@ static void write_csv(const SemioEval *ev, FILE *f)
     }
 }
 
-static void tex_escape(FILE *f, const char *s)
+void report_tex_escape(FILE *f, const char *s)
 {
     for (; *s; s++) {
         if (strchr("_&%$#{}", *s))
@@ -270,27 +274,29 @@ static void write_latex(const SemioEval *ev, FILE *f)
     fprintf(f, "}\n\\toprule\nSign");
     for (size_t r = 0; r < R; r++) {
         fputs(" & ", f);
-        tex_escape(f, semio_eval_run_name(ev, r));
+        report_tex_escape(f, semio_eval_run_name(ev, r));
     }
     fprintf(f, " \\\\\n\\midrule\n");
     for (size_t s = 0; s < S; s++) {
         double best;
         int any = best_run(ev, s, &best);
-        tex_escape(f, semio_eval_sign(ev, s));
+        report_tex_escape(f, semio_eval_sign(ev, s));
         for (size_t r = 0; r < R; r++) {
             const SemioMetrics *m = semio_eval_metrics(ev, r, s);
             const SemioInterval *ci = semio_eval_interval(ev, r, s, SEMIO_METRIC_F1);
             int bold = any && m->value[SEMIO_METRIC_F1] == best;
-            fprintf(f, " & %s%s", bold ? "\\textbf{" : "", fixed3(m->value[SEMIO_METRIC_F1], a));
+            fprintf(f, " & %s%s", bold ? "\\textbf{" : "",
+                    report_fixed3(m->value[SEMIO_METRIC_F1], a));
             if (ci->defined)
-                fprintf(f, " {\\scriptsize [%s, %s]}", fixed3(ci->lo, b), fixed3(ci->hi, c));
+                fprintf(f, " {\\scriptsize [%s, %s]}", report_fixed3(ci->lo, b),
+                        report_fixed3(ci->hi, c));
             fputs(bold ? "}" : "", f);
         }
         fprintf(f, " \\\\\n");
     }
     fprintf(f, "\\midrule\nMacro");
     for (size_t r = 0; r < R; r++)
-        fprintf(f, " & %s", fixed3(semio_eval_macro(ev, r, 0, SEMIO_METRIC_F1, NULL), a));
+        fprintf(f, " & %s", report_fixed3(semio_eval_macro(ev, r, 0, SEMIO_METRIC_F1, NULL), a));
     fprintf(f, " \\\\\n\\bottomrule\n\\end{tabular}\n");
 }
 
@@ -299,7 +305,7 @@ static json_object *num(double v)
     return isnan(v) ? NULL : json_object_new_double(v);
 }
 
-static json_object *metric_obj(double v, const SemioInterval *ci)
+json_object *report_json_metric(double v, const SemioInterval *ci)
 {
     json_object *o = json_object_new_object();
     json_object_object_add(o, "value", num(v));
@@ -345,7 +351,7 @@ static void write_json(const SemioEval *ev, FILE *f)
             json_object_object_add(o, "macro_over_classes", json_object_new_boolean(m->averaged));
             for (int k = 0; k < SEMIO_METRIC_COUNT; k++)
                 json_object_object_add(mo, semio_metric_name((SemioMetricId)k),
-                                       metric_obj(m->value[k],
+                                       report_json_metric(m->value[k],
                                                   semio_eval_interval(ev, r, s, (SemioMetricId)k)));
             json_object_object_add(o, "metrics", mo);
             json_object_array_add(signs, o);
@@ -357,7 +363,8 @@ static void write_json(const SemioEval *ev, FILE *f)
             for (int k = 0; k < SEMIO_METRIC_COUNT; k++) {
                 SemioInterval ci;
                 double v = semio_eval_macro(ev, r, g, (SemioMetricId)k, &ci);
-                json_object_object_add(mo, semio_metric_name((SemioMetricId)k), metric_obj(v, &ci));
+                json_object_object_add(mo, semio_metric_name((SemioMetricId)k),
+                                       report_json_metric(v, &ci));
             }
             json_object_object_add(macro, semio_eval_group(ev, g), mo);
         }
@@ -379,6 +386,7 @@ static void write_json(const SemioEval *ev, FILE *f)
         json_object_array_add(agree, o);
     }
     json_object_object_add(root, "agreement", agree);
+    report_review_json(ev, root);
     fputs(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
                                                    JSON_C_TO_STRING_NOSLASHESCAPE), f);
     fputc('\n', f);
@@ -390,9 +398,18 @@ int semio_eval_write(const SemioEval *ev, SemioTableFormat format, FILE *out, Se
     if (!semio_eval_metrics(ev, 0, 0) && semio_eval_runs(ev))
         return semio_fail(err, SEMIO_ERR_INVALID, "eval: compute before writing tables");
     switch (format) {
-    case SEMIO_TABLE_MARKDOWN: write_markdown(ev, out); break;
-    case SEMIO_TABLE_CSV: write_csv(ev, out); break;
-    case SEMIO_TABLE_LATEX: write_latex(ev, out); break;
+    case SEMIO_TABLE_MARKDOWN:
+        write_markdown(ev, out);
+        report_review_markdown(ev, out);
+        break;
+    case SEMIO_TABLE_CSV:
+        write_csv(ev, out);
+        report_review_csv(ev, out);
+        break;
+    case SEMIO_TABLE_LATEX:
+        write_latex(ev, out);
+        report_review_latex(ev, out);
+        break;
     case SEMIO_TABLE_JSON: write_json(ev, out); break;
     case SEMIO_TABLE_PILOT_CSV: write_pilot_csv(ev, out); break;
     default: return semio_fail(err, SEMIO_ERR_INVALID, "unknown table format");

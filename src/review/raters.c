@@ -247,20 +247,29 @@ int review_label(SemioStudy *s, int64_t rater, int64_t video, const char *sign, 
 {
     sqlite3_stmt *st;
     char now[32];
-    int r = semio_db_prepare(s, &st, "INSERT INTO rater_labels(rater_id, video_id, sign, value, "
+    /* the rater's vote and the consensus it changes, together or not at all */
+    int r = semio_db_begin(s, err);
+    if (r == 0)
+        r = semio_db_prepare(s, &st, "INSERT INTO rater_labels(rater_id, video_id, sign, value, "
                                      "labeled_at) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO "
                                      "UPDATE SET value = ?4, labeled_at = ?5", err);
-    if (r < 0)
-        return r;
-    sqlite3_bind_int64(st, 1, rater);
-    sqlite3_bind_int64(st, 2, video);
-    sqlite3_bind_text(st, 3, sign, -1, SQLITE_STATIC);
-    if (value == 0 || value == 1)
-        sqlite3_bind_int(st, 4, value);
-    else
-        sqlite3_bind_null(st, 4);
-    sqlite3_bind_text(st, 5, semio_db_now(now), -1, SQLITE_STATIC);
-    return step_done(s, st, "cannot store a label", err);
+    if (r == 0) {
+        sqlite3_bind_int64(st, 1, rater);
+        sqlite3_bind_int64(st, 2, video);
+        sqlite3_bind_text(st, 3, sign, -1, SQLITE_STATIC);
+        if (value == 0 || value == 1)
+            sqlite3_bind_int(st, 4, value);
+        else
+            sqlite3_bind_null(st, 4);
+        sqlite3_bind_text(st, 5, semio_db_now(now), -1, SQLITE_STATIC);
+        r = step_done(s, st, "cannot store a label", err);
+    }
+    if (r == 0)
+        r = semio_labels_refresh(s, video, sign, err);
+    if (r == 0)
+        return semio_db_commit(s, err);
+    semio_db_rollback(s);
+    return r;
 }
 
 int review_mark(SemioStudy *s, int64_t rater, int64_t video, double onset, double end,

@@ -41,7 +41,8 @@ int review_rate(SemioStudy *s, int64_t rater, const ReviewKey *k, const ReviewRa
 /* Takes a rater's rating of an answer back (undo of a first rating). */
 int review_unrate(SemioStudy *s, int64_t rater, const ReviewKey *k, SemioError *err);
 
-/* A rater's label of a sign in a recording: value 1 yes, 0 no, -1 unknown (cleared). */
+/* A rater's label of a sign in a recording: value 1 yes, 0 no, -1 unknown (cleared); the
+ * recording's consensus label follows (semio_labels_refresh) in the same transaction. */
 int review_label(SemioStudy *s, int64_t rater, int64_t video, const char *sign, int value,
                  SemioError *err);
 

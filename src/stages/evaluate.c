@@ -12,6 +12,7 @@
 #include "semio/eval.h"
 #include "semio/signs.h"
 #include "semio/stages.h"
+#include "stages/evaluate.h"
 #include "study/db.h"
 #include "util/error.h"
 
@@ -151,6 +152,16 @@ static int sign_index(const char *const *ids, size_t n, const char *sign)
     return -1;
 }
 
+int semio_eval_frame_row(const EvalFrame *f, int64_t id)
+{
+    return index_of_id(f->vids, f->nrows, id);
+}
+
+int semio_eval_frame_sign(const EvalFrame *f, const char *id)
+{
+    return sign_index(f->signs, f->nsigns, id);
+}
+
 /* Merges each (recording, sign) group of one run's answers into answers[s * rows + r]. */
 static int run_answers(SemioStudy *s, int64_t run, const int64_t *vids, size_t nrows,
                        const char *const *sign_ids, const SemioSignMerge *merges, size_t nsigns,
@@ -221,15 +232,15 @@ static int run_answers(SemioStudy *s, int64_t run, const int64_t *vids, size_t n
     return r;
 }
 
-/* Fleiss' kappa among the rater columns (SIGN@RATER) kept from the label files. */
+/* Fleiss' kappa among the raters: the label files' columns (SIGN@RATER) and the review
+ * app's human raters, one vote each (the view rater_votes: the app's word wins). */
 static int rater_agreement(SemioStudy *s, SemioEval *ev, size_t k, const char *sign,
                            const int64_t *vids, size_t nrows, SemioError *err)
 {
     sqlite3_stmt *st;
-    int r = semio_db_prepare(s, &st, "SELECT video_id, value, "
-                                     "count(*) OVER (PARTITION BY video_id) FROM label_fields "
-                                     "WHERE substr(name, 1, length(?1) + 1) = ?1 || '@' "
-                                     "ORDER BY video_id", err);
+    int r = semio_db_prepare(s, &st, "SELECT video_id, value, count(*) OVER (PARTITION BY "
+                                     "video_id) FROM rater_votes WHERE sign = ?1 ORDER BY "
+                                     "video_id", err);
     if (r < 0)
         return r;
     sqlite3_bind_text(st, 1, sign, -1, SQLITE_STATIC);
@@ -239,19 +250,13 @@ static int rater_agreement(SemioStudy *s, SemioEval *ev, size_t k, const char *s
         r = semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
     } else {
         while (sqlite3_step(st) == SQLITE_ROW) {
-            int row = index_of_id(vids, nrows, sqlite3_column_int64(st, 0)), v = 0;
+            int row = index_of_id(vids, nrows, sqlite3_column_int64(st, 0));
             int n = sqlite3_column_int(st, 2);
             raters = n > raters ? n : raters;
-            const char *cell = (const char *)sqlite3_column_text(st, 1);
-            if (row < 0 || !cell)
-                continue;
-            char buf[16];
-            snprintf(buf, sizeof(buf), "%s", cell);
-            if (!strcasecmp(buf, "yes") || !strcasecmp(buf, "no")) {
-                v = !strcasecmp(buf, "yes");
-                votes[row]++;
-                yes[row] += v;
-            }
+            if (row < 0 || sqlite3_column_type(st, 1) == SQLITE_NULL)
+                continue; /* an empty cell, or "unknown" in the app, is no vote */
+            votes[row]++;
+            yes[row] += sqlite3_column_int(st, 1) == 1;
         }
         int ties = 0;
         for (size_t i = 0; i < nrows; i++)
@@ -292,6 +297,8 @@ int semio_eval_from_study(SemioEval **out, SemioStudy *s, const char *const *run
     int8_t *labels = NULL;
     uint8_t *answers = NULL;
     double *p_yes = NULL;
+    int64_t *run_ids = NULL;
+    size_t *run_index = NULL;
     sqlite3_stmt *st = NULL;
     int r = load_runs(s, run_names, n, &runs, &nruns, err);
     if (r == 0)
@@ -361,7 +368,9 @@ int semio_eval_from_study(SemioEval **out, SemioStudy *s, const char *const *run
     labels = malloc(nrows * nsigns + 1);
     answers = malloc(nrows * nsigns + 1);
     p_yes = malloc((nrows * nsigns + 1) * sizeof(double));
-    if (!vids || !names || !patients || !labels || !answers || !p_yes) {
+    run_ids = malloc((nruns + 1) * sizeof(int64_t));
+    run_index = malloc((nruns + 1) * sizeof(size_t));
+    if (!vids || !names || !patients || !labels || !answers || !p_yes || !run_ids || !run_index) {
         r = semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
         goto done;
     }
@@ -382,6 +391,8 @@ int semio_eval_from_study(SemioEval **out, SemioStudy *s, const char *const *run
         r = rater_agreement(s, *out, k, sign_ids[k], vids, nrows, err);
     for (size_t i = 0; i < nruns && r == 0; i++) {
         int has_p = 0;
+        run_ids[i] = runs[i].id;
+        run_index[i] = semio_eval_runs(*out);
         r = run_answers(s, runs[i].id, vids, nrows, sign_ids, merges, nsigns, &opt, answers,
                         p_yes, &has_p, err);
         if (r == 0)
@@ -389,6 +400,9 @@ int semio_eval_from_study(SemioEval **out, SemioStudy *s, const char *const *run
         if (r == 0 && has_p)
             r = semio_eval_add_p_runs(*out, runs[i].name, p_yes, opt.tune_folds, opt.seed, err);
     }
+    EvalFrame frame = { vids, nrows, sign_ids, nsigns, run_ids, run_index, nruns };
+    if (r == 0)
+        r = semio_eval_review_from_study(s, *out, &frame, err);
     if (r < 0)
         semio_eval_close(out);
 done:
@@ -403,6 +417,8 @@ done:
     free(labels);
     free(answers);
     free(p_yes);
+    free(run_ids);
+    free(run_index);
     free(sign_ids);
     free(groups);
     free(merges);

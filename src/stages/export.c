@@ -1,5 +1,4 @@
 /* semio export: a run's answers in the pilot's CSV layout or as JSON lines. */
-#include <csv.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +10,7 @@
 #include "semio/signs.h"
 #include "semio/stages.h"
 #include "study/db.h"
+#include "util/csv.h"
 #include "util/error.h"
 
 static int run_id(SemioStudy *s, const char *run, int64_t *id, SemioError *err)
@@ -26,20 +26,6 @@ static int run_id(SemioStudy *s, const char *run, int64_t *id, SemioError *err)
         r = semio_fail(err, SEMIO_ERR_NOT_FOUND, "%s: no run named '%s'", s->path, run);
     sqlite3_finalize(st);
     return r;
-}
-
-/* A CSV field, quoted only when it must be (as pandas writes them). */
-static void csv_field(FILE *f, const char *text, int first)
-{
-    if (!first)
-        fputc(',', f);
-    if (!text)
-        return;
-    size_t n = strlen(text);
-    if (strpbrk(text, ",\"\r\n") || (n && (text[0] == ' ' || text[n - 1] == ' ')))
-        csv_fwrite(f, text, n);
-    else
-        fputs(text, f);
 }
 
 static int write_jsonl(SemioStudy *s, int64_t run, const char *name, FILE *f, SemioError *err)
@@ -79,7 +65,7 @@ static void flush_cell(Cell *c, const SemioSign *sign, FILE *f)
     semio_aggregate(first ? SEMIO_AGG_FIRST : SEMIO_AGG_ANY_YES, 1, 0.5, c->answers, NULL, c->n,
                     &merged, NULL);
     static const char *const words[] = { "no", "yes", "na", "fail", "" };
-    csv_field(f, words[merged], 0);
+    semio_csv_write_field(f, words[merged], 0);
     /* the windows that decided it: the yes ones for yes, the failed ones (their errors) for
      * fail, all answered ones otherwise */
     const char **use = calloc(c->n + 1, sizeof(char *));
@@ -90,7 +76,7 @@ static void flush_cell(Cell *c, const SemioSign *sign, FILE *f)
                       : c->answers[i] != SEMIO_ANSWER_FAILED))
             use[k++] = c->texts[i];
     char *joined = use ? semio_join_unique(use, k, " | ") : NULL;
-    csv_field(f, joined, 0);
+    semio_csv_write_field(f, joined, 0);
     free(joined);
     free(use);
     for (size_t i = 0; i < c->n; i++)
@@ -118,12 +104,12 @@ static int write_pilot(SemioStudy *s, int64_t run, FILE *f, SemioError *err)
         }
         sqlite3_finalize(st);
     }
-    csv_field(f, "file_name", 1);
+    semio_csv_write_field(f, "file_name", 1);
     for (size_t i = 0; i < ns; i++) {
         char col[128];
-        csv_field(f, signs[i]->id, 0);
+        semio_csv_write_field(f, signs[i]->id, 0);
         snprintf(col, sizeof(col), "justification_for_%s", signs[i]->id);
-        csv_field(f, col, 0);
+        semio_csv_write_field(f, col, 0);
     }
     fputc('\n', f);
     /* every recording the run answered about, signs in catalog order, windows in time
@@ -146,7 +132,7 @@ static int write_pilot(SemioStudy *s, int64_t run, FILE *f, SemioError *err)
             more = sqlite3_step(st) == SQLITE_ROW;
             const char *file = more ? (const char *)sqlite3_column_text(st, 0) : "";
             if (any && (!more || strcmp(file, current))) {
-                csv_field(f, current, 1);
+                semio_csv_write_field(f, current, 1);
                 for (size_t i = 0; i < ns; i++)
                     flush_cell(&cells[i], signs[i], f);
                 fputc('\n', f);

@@ -14,7 +14,7 @@
 #include "util/fs.h"
 #include "util/utf8.h"
 
-#define SCHEMA_VERSION 7
+#define SCHEMA_VERSION 8
 
 /* How long a statement waits for another worker's write transaction before giving up:
  * every writer keeps its transactions short (one recording's frames, one answer). */
@@ -204,9 +204,45 @@ static const char schema_v7[] =
     "  PRIMARY KEY (rater_id, video_id));\n"
     "CREATE TABLE prompts(hash TEXT PRIMARY KEY, text TEXT NOT NULL);\n";
 
+/*
+ * Version 8: raters' labels from the review app count. A recording's label is what a label
+ * file's plain SIGN column says (from_raters 0), or else the majority of every rater's vote
+ * (from_raters 1): the label files' SIGN@RATER columns (kept in label_fields) and the human
+ * raters' labels in the app, which the view rater_votes gathers, a rater who gave both
+ * counting once, by what they said in the app (NULL there: they say "unknown" now, no vote).
+ * Labels stored before were the majority where the recording has rater columns for the
+ * sign and the value is their majority (a file with both kinds of column whose plain value
+ * was the majority anyway is taken for a majority: the same value until the app's labels
+ * come in; ingesting that file again marks it right).
+ */
+static const char schema_v8[] =
+    "ALTER TABLE labels ADD COLUMN from_raters INTEGER NOT NULL DEFAULT 0\n"
+    "  CHECK (from_raters IN (0, 1));\n"
+    "CREATE VIEW rater_votes(video_id, sign, rater, value) AS\n"
+    "  SELECT l.video_id, l.sign, r.name, l.value FROM rater_labels l\n"
+    "    JOIN raters r ON r.id = l.rater_id WHERE r.kind = 'human'\n"
+    "  UNION ALL\n"
+    "  SELECT f.video_id, substr(f.name, 1, instr(f.name, '@') - 1),\n"
+    "    substr(f.name, instr(f.name, '@') + 1),\n"
+    "    CASE lower(trim(f.value, char(9, 10, 11, 12, 13, 32))) WHEN 'yes' THEN 1\n"
+    "      WHEN 'no' THEN 0 END\n"
+    "  FROM label_fields f WHERE instr(f.name, '@') > 1 AND NOT EXISTS (\n"
+    "    SELECT 1 FROM rater_labels l JOIN raters r ON r.id = l.rater_id\n"
+    "    WHERE r.kind = 'human' AND l.video_id = f.video_id\n"
+    "      AND l.sign = substr(f.name, 1, instr(f.name, '@') - 1)\n"
+    "      AND r.name = substr(f.name, instr(f.name, '@') + 1));\n"
+    "UPDATE labels SET from_raters = 1 WHERE EXISTS (SELECT 1 FROM label_fields f\n"
+    "    WHERE f.video_id = labels.video_id\n"
+    "      AND substr(f.name, 1, length(labels.sign) + 1) = labels.sign || '@')\n"
+    "  AND value IS (SELECT CASE WHEN sum(v = 1) > sum(v = 0) THEN 1\n"
+    "    WHEN sum(v = 0) > sum(v = 1) THEN 0 END FROM (SELECT CASE lower(trim(f.value,\n"
+    "      char(9, 10, 11, 12, 13, 32))) WHEN 'yes' THEN 1 WHEN 'no' THEN 0 END AS v\n"
+    "    FROM label_fields f WHERE f.video_id = labels.video_id\n"
+    "      AND substr(f.name, 1, length(labels.sign) + 1) = labels.sign || '@'));\n";
+
 /* migrations[v] takes a study from version v to v + 1. */
 static const char *const migrations[SCHEMA_VERSION] = {
-    schema_v1, schema_v2, schema_v3, schema_v4, schema_v5, schema_v6, schema_v7
+    schema_v1, schema_v2, schema_v3, schema_v4, schema_v5, schema_v6, schema_v7, schema_v8
 };
 
 /*

@@ -81,11 +81,23 @@ const char *semio_db_now(char buf[32]);
 /**
  * Stores a label file read and checked by semio_label_csv_load, in one transaction: each
  * row's recording (added with status "no_file" and its patient by `patient_rule` when the
- * study has none), its signs (the raters' majority where only SIGN@RATER columns exist),
- * its other columns and seizure bounds. `path` is recorded as the labels' source.
+ * study has none), its signs (where only SIGN@RATER columns exist, the majority of those
+ * and of the review app's raters: semio_labels_refresh), its other columns and seizure
+ * bounds; then every recording the app's raters labeled gets its majority again, as the
+ * file may have taken rows or columns away. `path` is recorded as the labels' source.
  */
 int semio_store_labels(SemioStudy *s, const char *path, const SemioLabelCsv *lc,
                        const SemioSignSet *signs, const regex_t *patient_rule,
                        SemioLabelsReport *rep, SemioError *err);
+
+/**
+ * Recomputes the label of `sign` in recording `video` where no label file's plain SIGN
+ * column gives it: the majority of the raters' votes (the view rater_votes: label files'
+ * SIGN@RATER columns and human raters' labels in the review app, the app's word winning
+ * for a rater who gave both), a tie or no vote unknown; with no rater left, no label row.
+ * The review app calls it after each label it saves; ingest after each label file. In the
+ * caller's transaction, or in one of its own when there is none.
+ */
+int semio_labels_refresh(SemioStudy *s, int64_t video, const char *sign, SemioError *err);
 
 #endif

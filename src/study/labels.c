@@ -2,7 +2,8 @@
  * Expert labels into the study: a label file already read and checked (formats/label_csv.h)
  * goes in one transaction, all rows or none. A file is a source: ingesting it again
  * replaces what it said before (values, other fields, seizure bounds), and the report
- * counts what changed.
+ * counts what changed. Where no plain SIGN column gives a label, it is the majority of the
+ * raters' votes: the files' SIGN@RATER columns and the review app's labels (schema v8).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,9 +31,9 @@ static int prepare_all(SemioStudy *s, Statements *q, SemioError *err)
                              "VALUES (?, ?, 'no_file')", err);
     if (!r)
         r = semio_db_prepare(s, &q->label,
-                             "INSERT INTO labels(video_id, sign, value, source_id) "
-                             "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(video_id, sign) DO UPDATE "
-                             "SET value = ?3, source_id = ?4", err);
+                             "INSERT INTO labels(video_id, sign, value, source_id, from_raters) "
+                             "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(video_id, sign) DO UPDATE "
+                             "SET value = ?3, source_id = ?4, from_raters = ?5", err);
     if (!r)
         r = semio_db_prepare(s, &q->field,
                              "INSERT INTO label_fields(video_id, name, value) VALUES (?1, ?2, ?3) "
@@ -82,8 +83,9 @@ static int video_for(SemioStudy *s, Statements *q, const char *name, const regex
     return 0;
 }
 
+/* A plain column's label, or (from_raters) the row the raters' majority then fills in. */
 static int store_label(SemioStudy *s, Statements *q, int64_t id, const char *sign, int known,
-                       int v, int64_t source, SemioError *err)
+                       int v, int64_t source, int from_raters, SemioError *err)
 {
     sqlite3_bind_int64(q->label, 1, id);
     sqlite3_bind_text(q->label, 2, sign, -1, SQLITE_STATIC);
@@ -92,6 +94,7 @@ static int store_label(SemioStudy *s, Statements *q, int64_t id, const char *sig
     else
         sqlite3_bind_null(q->label, 3);
     sqlite3_bind_int64(q->label, 4, source);
+    sqlite3_bind_int(q->label, 5, from_raters);
     return step_done(s, q->label, err); /* counted once the file is in (count_changes) */
 }
 
@@ -109,8 +112,7 @@ static int store_row(SemioStudy *s, Statements *q, const SemioCsv *csv, size_t r
     int has_bound[2] = { 0, 0 };
     /* Rater columns (SIGN@RATER) vote; their majority is the label unless SIGN exists. */
     enum { MAX_SIGNS = 256 };
-    int yes[MAX_SIGNS] = { 0 }, votes[MAX_SIGNS] = { 0 }, raters[MAX_SIGNS] = { 0 },
-        plain[MAX_SIGNS] = { 0 };
+    int raters[MAX_SIGNS] = { 0 }, plain[MAX_SIGNS] = { 0 };
     for (size_t c = 0; r == 0 && c < h->nfields; c++) {
         const char *cell = d->fields[c];
         int v = 0, known = semio_parse_yes_no(cell, &v);
@@ -119,7 +121,7 @@ static int store_row(SemioStudy *s, Statements *q, const SemioCsv *csv, size_t r
             size_t k = (size_t)(g - semio_signs_get(signs, 0));
             if (k < MAX_SIGNS)
                 plain[k] = 1;
-            r = store_label(s, q, id, h->fields[c], known, v, source, err);
+            r = store_label(s, q, id, h->fields[c], known, v, source, 0, err);
         } else if (kind[c] == SEMIO_COL_START || kind[c] == SEMIO_COL_END) {
             int b = kind[c] == SEMIO_COL_END;
             has_bound[b] = cell[0] && semio_parse_clock(cell, &bound[b]) == 0;
@@ -127,11 +129,8 @@ static int store_row(SemioStudy *s, Statements *q, const SemioCsv *csv, size_t r
             if (kind[c] == SEMIO_COL_RATER) {
                 const SemioSign *g = semio_label_rater_sign(signs, h->fields[c]);
                 size_t k = (size_t)(g - semio_signs_get(signs, 0));
-                if (k < MAX_SIGNS) {
+                if (k < MAX_SIGNS)
                     raters[k] = 1;
-                    votes[k] += known > 0;
-                    yes[k] += known > 0 && v;
-                }
             }
             sqlite3_bind_int64(q->field, 1, id);
             sqlite3_bind_text(q->field, 2, h->fields[c], -1, SQLITE_STATIC);
@@ -139,10 +138,11 @@ static int store_row(SemioStudy *s, Statements *q, const SemioCsv *csv, size_t r
             r = step_done(s, q->field, err);
         }
     }
+    /* the votes are the columns just stored beside every other rater's, the app's too */
     for (size_t k = 0; r == 0 && k < semio_signs_count(signs) && k < MAX_SIGNS; k++)
-        if (raters[k] && !plain[k]) /* a tie (or no vote) is unknown */
-            r = store_label(s, q, id, semio_signs_get(signs, k)->id,
-                            2 * yes[k] != votes[k], 2 * yes[k] > votes[k], source, err);
+        if (raters[k] && !plain[k] &&
+            (r = store_label(s, q, id, semio_signs_get(signs, k)->id, 0, 0, source, 1, err)) == 0)
+            r = semio_labels_refresh(s, id, semio_signs_get(signs, k)->id, err);
     if (r == 0) {
         sqlite3_bind_int64(q->bounds, 1, id);
         for (int b = 0; b < 2; b++) {
@@ -207,10 +207,12 @@ static int take_back(SemioStudy *s, const char *path, int64_t source, SemioLabel
         /* values it no longer gives: a column or a row gone */
         "DELETE FROM labels WHERE source_id IN (SELECT id FROM label_sources WHERE path = ?1 "
         "AND id <> ?2)",
-        /* recordings known only from it, without a file or answers, leave with it */
+        /* recordings known only from it, without a file, answers or a rater's word about
+         * them, leave with it */
         "DELETE FROM videos WHERE status = 'no_file' AND id NOT IN (SELECT video_id FROM "
         "labels) AND id NOT IN (SELECT video_id FROM label_fields) AND id NOT IN (SELECT "
-        "video_id FROM answers)",
+        "video_id FROM answers) AND id NOT IN (SELECT video_id FROM rater_labels) AND id NOT "
+        "IN (SELECT video_id FROM rater_marks)",
     };
     int changes[3];
     int r = run_all(s, sql, 3, path, source, changes, err);
@@ -218,6 +220,92 @@ static int take_back(SemioStudy *s, const char *path, int64_t source, SemioLabel
         rep->bounds_changed += changes[0];
         rep->removed = changes[1];
     }
+    return r;
+}
+
+int semio_labels_refresh(SemioStudy *s, int64_t video, const char *sign, SemioError *err)
+{
+    int own = sqlite3_get_autocommit(s->db), r = own ? semio_db_begin(s, err) : 0;
+    sqlite3_stmt *st = NULL;
+    int plain = 0, voters = 0, yes = 0, no = 0;
+    if (r == 0)
+        r = semio_db_prepare(s, &st, "SELECT (SELECT from_raters = 0 FROM labels WHERE "
+                                     "video_id = ?1 AND sign = ?2), count(*), "
+                                     "count(*) FILTER (WHERE value = 1), count(*) FILTER (WHERE "
+                                     "value = 0) FROM rater_votes WHERE video_id = ?1 AND "
+                                     "sign = ?2", err);
+    if (r == 0) {
+        sqlite3_bind_int64(st, 1, video);
+        sqlite3_bind_text(st, 2, sign, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            plain = sqlite3_column_int(st, 0);
+            voters = sqlite3_column_int(st, 1);
+            yes = sqlite3_column_int(st, 2);
+            no = sqlite3_column_int(st, 3);
+        } else {
+            r = semio_db_fail(s, err, "cannot count the raters' votes");
+        }
+        sqlite3_finalize(st);
+        st = NULL;
+    }
+    /* a plain column's label stays; no rater left: no majority either */
+    if (r == 0 && !plain)
+        r = semio_db_prepare(s, &st, voters ? "INSERT INTO labels(video_id, sign, value, "
+                                              "from_raters) VALUES (?1, ?2, ?3, 1) ON "
+                                              "CONFLICT(video_id, sign) DO UPDATE SET value = ?3 "
+                                              "WHERE from_raters = 1"
+                                            : "DELETE FROM labels WHERE video_id = ?1 AND "
+                                              "sign = ?2 AND from_raters = 1", err);
+    if (r == 0 && st) {
+        sqlite3_bind_int64(st, 1, video);
+        sqlite3_bind_text(st, 2, sign, -1, SQLITE_STATIC);
+        if (voters && yes != no) /* a tie (or no vote) is unknown */
+            sqlite3_bind_int(st, 3, yes > no);
+        r = sqlite3_step(st) == SQLITE_DONE ? 0 : semio_db_fail(s, err, "cannot store a label");
+        sqlite3_finalize(st);
+    }
+    if (own && r == 0)
+        r = semio_db_commit(s, err);
+    if (own && r < 0)
+        semio_db_rollback(s);
+    return r;
+}
+
+/* After a file is in: recordings the app's raters labeled get their majority again, as
+ * the file may have taken its rows (or columns) away. The list is read whole first. */
+static int refresh_app_labels(SemioStudy *s, SemioError *err)
+{
+    sqlite3_stmt *st;
+    int r = semio_db_prepare(s, &st, "SELECT DISTINCT l.video_id, l.sign FROM rater_labels l "
+                                     "JOIN raters r ON r.id = l.rater_id WHERE r.kind = 'human' "
+                                     "ORDER BY 1, 2", err);
+    if (r < 0)
+        return r;
+    size_t n = 0, cap = 0;
+    struct Pair {
+        int64_t video;
+        char sign[64];
+    } *pairs = NULL;
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n == cap) {
+            struct Pair *grown = realloc(pairs, (cap = cap ? 2 * cap : 64) * sizeof(*pairs));
+            if (!grown) {
+                r = semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
+                break;
+            }
+            pairs = grown;
+        }
+        pairs[n].video = sqlite3_column_int64(st, 0);
+        snprintf(pairs[n++].sign, sizeof(pairs->sign), "%s",
+                 (const char *)sqlite3_column_text(st, 1));
+    }
+    if (r == 0 && step != SQLITE_DONE)
+        r = semio_db_fail(s, err, "cannot read the raters' labels");
+    sqlite3_finalize(st);
+    for (size_t i = 0; r == 0 && i < n; i++)
+        r = semio_labels_refresh(s, pairs[i].video, pairs[i].sign, err);
+    free(pairs);
     return r;
 }
 
@@ -270,6 +358,8 @@ int semio_store_labels(SemioStudy *s, const char *path, const SemioLabelCsv *lc,
         r = store_row(s, &q, &lc->csv, row, lc->kind, signs, source, patient_rule, rep, err);
     if (r == 0)
         r = take_back(s, path, source, rep, err);
+    if (r == 0)
+        r = refresh_app_labels(s, err);
     if (r == 0)
         r = count_changes(s, source, rep, err);
     if (r == 0)

@@ -1,6 +1,8 @@
-/* CSV tables through libcsv: the label files and published predictions. */
+/* CSV tables through libcsv: the label files and published predictions, and the fields
+ * of the CSV files semio writes. */
 #include <ctype.h>
 #include <csv.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -157,4 +159,17 @@ int semio_csv_column(const SemioCsv *csv, const char *name)
         if (!strcasecmp(h->fields[i], name))
             return (int)i;
     return -1;
+}
+
+void semio_csv_write_field(FILE *f, const char *text, int first)
+{
+    if (!first)
+        fputc(',', f);
+    if (!text)
+        return;
+    size_t n = strlen(text);
+    if (strpbrk(text, ",\"\r\n") || (n && (text[0] == ' ' || text[n - 1] == ' ')))
+        csv_fwrite(f, text, n);
+    else
+        fputs(text, f);
 }

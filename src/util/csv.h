@@ -3,6 +3,7 @@
 #define SEMIO_UTIL_CSV_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "semio/common.h"
 
@@ -26,6 +27,13 @@ void semio_csv_free(SemioCsv *csv);
 
 /** Column of `name` in the header (trimmed, case-insensitive), or -1. */
 int semio_csv_column(const SemioCsv *csv, const char *name);
+
+/**
+ * Writes one field of a row, after a comma unless it is the row's first; NULL or "" is an
+ * empty field. Quoted only where it must be (a comma, quote, line break, or a space at
+ * either end), as pandas writes them.
+ */
+void semio_csv_write_field(FILE *f, const char *text, int first);
 
 /** Trims ASCII white space in place and returns s. */
 char *semio_trim(char *s);
