@@ -96,9 +96,9 @@ async function loadItem(index) {
   $('answer').textContent = it.p_yes == null ? it.answer : `${it.answer} (P(yes) ${it.p_yes.toFixed(2)})`;
   $('onset').textContent = it.onset == null ? 'not given' : `${it.onset.toFixed(1)} s`;
   const hasLabel = it.label !== undefined;
-  $('label-term').hidden = !hasLabel;
-  $('label').hidden = !hasLabel;
-  $('label').textContent = hasLabel ? it.label : '';
+  $('expert-label-term').hidden = !hasLabel;
+  $('expert-label').hidden = !hasLabel;
+  $('expert-label').textContent = hasLabel ? it.label : '';
   $('file').textContent = `${it.file_name} (${it.start.toFixed(1)}–${it.end.toFixed(1)} s)`;
   $('question').textContent = it.question || '(the question\'s text was not kept for this answer)';
   $('justification').textContent = it.justification || '';
