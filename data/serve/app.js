@@ -61,7 +61,7 @@ async function loadRounds() {
     const li = el('li');
     const b = el('button', r.name);
     b.type = 'button';
-    b.addEventListener('click', () => openRound(r));
+    b.addEventListener('click', () => queue(() => openRound(r)));
     li.append(b, el('span', ` — ${r.rated} of ${r.items} rated${r.blinded ? ' (blinded)' : ''}`));
     list.append(li);
   }
@@ -72,7 +72,7 @@ function openRound(r) {
   state.round = r;
   $('rounds').hidden = true;
   $('item').hidden = false;
-  loadItem(Math.min(r.position, r.items - 1));
+  return loadItem(Math.min(r.position, r.items - 1));
 }
 
 function closeRound() {
@@ -178,28 +178,29 @@ async function undo() {
   }
 }
 
-function move(dir) {
+async function move(dir) {
   const next = state.index + dir;
   if (next < 0 || next >= state.item.count) return say(dir > 0 ? 'that was the last item' : 'this is the first item');
-  loadItem(next).catch((e) => say(e.message, true));
+  await loadItem(next);
 }
 
+// The action of a key on an item, or null; it runs when the keys before it are done.
 function reviewKey(e) {
-  if (!state.item) return false;
+  if ($('item').hidden) return null;
   const v = $('video');
-  if (e.key >= '0' && e.key <= '5') saveRating({ score: SCORES[Number(e.key)] });
-  else if (e.key === 'j') move(1);
-  else if (e.key === 'k') move(-1);
-  else if (e.key === ' ') togglePlay(v);
-  else if (e.key === 'ArrowRight') frameStep(v, state.item.fps, 1);
-  else if (e.key === 'ArrowLeft') frameStep(v, state.item.fps, -1);
-  else if (e.key === 'u') undo();
-  else if (e.key === 'l') { $('flag-label').checked = !$('flag-label').checked; saveRating({}); }
-  else if (e.key === 'v') { $('flag-video').checked = !$('flag-video').checked; saveRating({}); }
-  else if (e.key === 'c') $('comment').focus();
-  else if (e.key === 'Escape') closeRound();
-  else return false;
-  return true;
+  const item = (f) => () => (state.item ? f() : undefined);
+  if (e.key >= '0' && e.key <= '5') return item(() => saveRating({ score: SCORES[Number(e.key)] }));
+  if (e.key === 'j') return item(() => move(1));
+  if (e.key === 'k') return item(() => move(-1));
+  if (e.key === ' ') return () => togglePlay(v);
+  if (e.key === 'ArrowRight') return item(() => frameStep(v, state.item.fps, 1));
+  if (e.key === 'ArrowLeft') return item(() => frameStep(v, state.item.fps, -1));
+  if (e.key === 'u') return undo;
+  if (e.key === 'l') return item(() => saveRating({ label_wrong: !$('flag-label').checked }));
+  if (e.key === 'v') return item(() => saveRating({ video_unusable: !$('flag-video').checked }));
+  if (e.key === 'c') return () => $('comment').focus();
+  if (e.key === 'Escape') return closeRound;
+  return null;
 }
 
 // ---- labeling -----------------------------------------------------------------------------
@@ -212,7 +213,7 @@ async function loadRecordings() {
     const li = el('li');
     const b = el('button', r.file_name);
     b.type = 'button';
-    b.addEventListener('click', () => openRecording(r.id));
+    b.addEventListener('click', () => queue(() => openRecording(r.id)));
     li.append(b, el('span', ` — ${r.labeled} signs labeled${r.onset == null ? '' : ', start marked'}`));
     list.append(li);
   }
@@ -220,11 +221,13 @@ async function loadRecordings() {
 }
 
 async function openRecording(id) {
+  // shown at once, so that keys typed while it loads wait for it (queue) instead of being lost
+  state.recording = null;
+  $('recordings').hidden = true;
+  $('recording').hidden = false;
   const r = await api(`/api/recordings/${id}`);
   state.recording = r;
   state.sign = 0;
-  $('recordings').hidden = true;
-  $('recording').hidden = false;
   $('recording-name').textContent = r.file_name;
   const v = $('label-video');
   if (v.getAttribute('src') !== r.clip) v.src = r.clip;
@@ -245,7 +248,7 @@ async function openRecording(id) {
       input.value = value;
       input.checked = s.value === value;
       input.setAttribute('aria-label', `${s.id}: ${value}`);
-      input.addEventListener('change', () => { state.sign = i; setLabel(value); });
+      input.addEventListener('change', () => queue(() => { state.sign = i; return setLabel(value); }));
       td.append(input);
       tr.append(td);
     }
@@ -299,27 +302,38 @@ async function saveMarks() {
   }
 }
 
+// The action of a key on a recording, or null; it runs when the keys before it are done.
 function labelKey(e) {
-  const r = state.recording;
-  if (!r) return false;
+  if ($('recording').hidden) return null;
   const v = $('label-video');
-  if (e.key === 'j' || e.key === 'ArrowDown') { state.sign = Math.min(state.sign + 1, r.signs.length - 1); showSign(); }
-  else if (e.key === 'k' || e.key === 'ArrowUp') { state.sign = Math.max(state.sign - 1, 0); showSign(); }
-  else if (e.key === 'y') setLabel('yes');
-  else if (e.key === 'n') setLabel('no');
-  else if (e.key === 'x') setLabel('unknown');
-  else if (e.key === ' ') togglePlay(v);
-  else if (e.key === 'ArrowRight') frameStep(v, r.fps, 1);
-  else if (e.key === 'ArrowLeft') frameStep(v, r.fps, -1);
-  else if (e.key === 'o') { r.onset = v.currentTime; saveMarks(); }
-  else if (e.key === 'e') { r.end = v.currentTime; saveMarks(); }
-  else if (e.key === 'c') $('label-comment').focus();
-  else if (e.key === 'Escape') closeRecording();
-  else return false;
-  return true;
+  const rec = (f) => () => (state.recording ? f(state.recording) : undefined);
+  // the video's time when the key was pressed, not when its turn comes
+  const now = v.currentTime;
+  if (e.key === 'j' || e.key === 'ArrowDown') return rec((r) => { state.sign = Math.min(state.sign + 1, r.signs.length - 1); showSign(); });
+  if (e.key === 'k' || e.key === 'ArrowUp') return rec(() => { state.sign = Math.max(state.sign - 1, 0); showSign(); });
+  if (e.key === 'y') return rec(() => setLabel('yes'));
+  if (e.key === 'n') return rec(() => setLabel('no'));
+  if (e.key === 'x') return rec(() => setLabel('unknown'));
+  if (e.key === ' ') return () => togglePlay(v);
+  if (e.key === 'ArrowRight') return rec((r) => frameStep(v, r.fps, 1));
+  if (e.key === 'ArrowLeft') return rec((r) => frameStep(v, r.fps, -1));
+  if (e.key === 'o') return rec((r) => { r.onset = now; return saveMarks(); });
+  if (e.key === 'e') return rec((r) => { r.end = now; return saveMarks(); });
+  if (e.key === 'c') return () => $('label-comment').focus();
+  if (e.key === 'Escape') return closeRecording;
+  return null;
 }
 
 // ---- wiring ---------------------------------------------------------------------------------
+
+// Keys (and the clicks that do what keys do) take effect one after another, each when the
+// one before is on the page and sent: "j 3" typed fast rates the next item, not this one,
+// and a rating and its undo reach the server in the order they were made.
+let pending = Promise.resolve();
+function queue(action) {
+  pending = pending.then(action).catch((e) => say(e.message, true));
+  return pending;
+}
 
 function buildScale() {
   SCORES.forEach((score, key) => {
@@ -327,7 +341,7 @@ function buildScale() {
     b.type = 'button';
     b.dataset.score = String(score);
     b.append(el('small', `key ${key}`));
-    b.addEventListener('click', () => saveRating({ score }));
+    b.addEventListener('click', () => queue(() => saveRating({ score })));
     $('scale').append(b);
   });
 }
@@ -339,8 +353,10 @@ document.addEventListener('keydown', (e) => {
     if (e.key === 'Escape') e.target.blur();
     return;
   }
-  const handled = !$('review').hidden ? reviewKey(e) : !$('label').hidden ? labelKey(e) : false;
-  if (handled) e.preventDefault();
+  const action = !$('review').hidden ? reviewKey(e) : !$('label').hidden ? labelKey(e) : null;
+  if (!action) return;
+  e.preventDefault();
+  queue(action);
 });
 
 let commentTimer = null;
