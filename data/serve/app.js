@@ -105,6 +105,7 @@ async function loadItem(index) {
   const v = $('video');
   if (v.getAttribute('src') !== it.clip) v.src = it.clip;
   strip(it);
+  showTime();
   showRating(it.rating);
   api(`/api/rounds/${r.id}/position`, { index }).catch(() => {});
 }
@@ -129,6 +130,22 @@ function strip(it) {
       s.append(fig);
     }
   }
+}
+
+// The clip's time, the recording's, and the strip's frame shown: when the video moves, and
+// when an item is shown (before it plays, the window's start, not 0, is its place in the
+// recording).
+function showTime() {
+  const it = state.item;
+  const t = $('video').currentTime;
+  $('video-time').textContent = t.toFixed(2);
+  $('video-abs').textContent = it ? (t + it.start).toFixed(2) : '';
+  if (!it) return;
+  const figs = [...$('strip').children];
+  let at = -1;
+  it.frames.forEach((f, i) => { if (f.time - it.start <= t + 1e-6) at = i; });
+  const per = figs.length / Math.max(1, it.frames.length);
+  figs.forEach((fig, i) => fig.classList.toggle('current', Math.floor(i / per) === at));
 }
 
 function showRating(rt) {
@@ -368,21 +385,12 @@ $('comment').addEventListener('blur', () => { clearTimeout(commentTimer); if (st
 $('flag-label').addEventListener('change', () => saveRating({}));
 $('flag-video').addEventListener('change', () => saveRating({}));
 $('label-comment').addEventListener('blur', () => { if (state.recording) saveMarks(); });
-$('video').addEventListener('timeupdate', () => {
-  const it = state.item;
-  const t = $('video').currentTime;
-  $('video-time').textContent = t.toFixed(2);
-  $('video-abs').textContent = it ? (t + it.start).toFixed(2) : '';
-  if (!it) return;
-  const figs = [...$('strip').children];
-  let at = -1;
-  it.frames.forEach((f, i) => { if (f.time - it.start <= t + 1e-6) at = i; });
-  const per = figs.length / Math.max(1, it.frames.length);
-  figs.forEach((fig, i) => fig.classList.toggle('current', Math.floor(i / per) === at));
-});
-$('label-video').addEventListener('timeupdate', () => {
-  $('label-time').textContent = $('label-video').currentTime.toFixed(2);
-});
+for (const ev of ['timeupdate', 'seeked', 'loadedmetadata', 'emptied']) {
+  $('video').addEventListener(ev, showTime);
+  $('label-video').addEventListener(ev, () => {
+    $('label-time').textContent = $('label-video').currentTime.toFixed(2);
+  });
+}
 $('tab-review').addEventListener('click', () => { show('review'); loadRounds().catch((e) => say(e.message, true)); });
 $('tab-label').addEventListener('click', () => { show('label'); loadRecordings().catch((e) => say(e.message, true)); });
 
