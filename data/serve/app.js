@@ -375,6 +375,10 @@ document.addEventListener('keydown', (e) => {
   e.preventDefault();
   queue(action);
 });
+// A focused video's own controls act on space and the arrows too, whatever the app does
+// with them (space would play and pause at once): the videos never keep the focus, so the
+// app's keys are the only ones. Their controls still work by mouse.
+for (const id of ['video', 'label-video']) $(id).addEventListener('focusin', () => document.activeElement.blur());
 
 let commentTimer = null;
 $('comment').addEventListener('input', () => {
