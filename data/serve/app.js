@@ -32,6 +32,11 @@ function el(tag, text, cls) {
   return e;
 }
 
+// A sign as clinicians read it: the catalog's id without its underscores.
+function signName(id) {
+  return id.replace(/_/g, ' ');
+}
+
 function show(screen) {
   for (const id of ['login-needed', 'review', 'label']) $(id).hidden = id !== screen;
   $('tab-review').classList.toggle('active', screen === 'review');
@@ -90,7 +95,7 @@ async function loadItem(index) {
   state.index = index;
   state.item = it;
   $('progress').textContent = `${r.name}: item ${index + 1} of ${it.count}`;
-  $('sign').textContent = it.sign;
+  $('sign').textContent = signName(it.sign);
   $('definition').textContent = it.definition || '';
   $('model').textContent = it.model;
   $('answer').textContent = it.p_yes == null ? it.answer : `${it.answer} (P(yes) ${it.p_yes.toFixed(2)})`;
@@ -254,7 +259,7 @@ async function openRecording(id) {
   body.replaceChildren();
   r.signs.forEach((s, i) => {
     const tr = el('tr');
-    const name = el('td', s.id);
+    const name = el('td', signName(s.id));
     name.title = s.definition;
     tr.append(name);
     for (const value of ['yes', 'no', 'unknown']) {
@@ -264,7 +269,7 @@ async function openRecording(id) {
       input.name = 'sign-' + s.id;
       input.value = value;
       input.checked = s.value === value;
-      input.setAttribute('aria-label', `${s.id}: ${value}`);
+      input.setAttribute('aria-label', `${signName(s.id)}: ${value}`);
       input.addEventListener('change', () => queue(() => { state.sign = i; return setLabel(value); }));
       td.append(input);
       tr.append(td);
@@ -286,6 +291,10 @@ function showSign() {
   [...$('signs').tBodies[0].rows].forEach((tr, i) => tr.classList.toggle('current', i === state.sign));
   const row = $('signs').tBodies[0].rows[state.sign];
   if (row) row.scrollIntoView({ block: 'nearest' });
+  // the definition in view: a row's tooltip needs the mouse, and the keys move without it
+  const s = state.recording.signs[state.sign];
+  $('sign-name').textContent = signName(s.id);
+  $('sign-definition').textContent = s.definition;
 }
 
 function showMarks() {
@@ -302,7 +311,7 @@ async function setLabel(value) {
   for (const input of row.querySelectorAll('input')) input.checked = input.value === value;
   try {
     await api(`/api/recordings/${r.id}/label`, { sign: s.id, value });
-    say(`saved: ${s.id} ${value}`);
+    say(`saved: ${signName(s.id)} ${value}`);
   } catch (e) {
     say('not saved: ' + e.message, true);
   }
