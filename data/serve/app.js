@@ -99,7 +99,8 @@ async function loadItem(index) {
   $('definition').textContent = it.definition || '';
   $('model').textContent = it.model;
   $('answer').textContent = it.p_yes == null ? it.answer : `${it.answer} (P(yes) ${it.p_yes.toFixed(2)})`;
-  $('onset').textContent = it.onset == null ? 'not given' : `${it.onset.toFixed(1)} s`;
+  // the model read the frames' times in the recording ("Frame at 00:06.0"), so its onset is too
+  $('onset').textContent = it.onset == null ? 'not given' : `${it.onset.toFixed(1)} s into the recording`;
   const hasLabel = it.label !== undefined;
   $('expert-label-term').hidden = !hasLabel;
   $('expert-label').hidden = !hasLabel;
