@@ -405,12 +405,19 @@ for (const ev of ['timeupdate', 'seeked', 'loadedmetadata', 'emptied']) {
     $('label-time').textContent = $('label-video').currentTime.toFixed(2);
   });
 }
-$('tab-review').addEventListener('click', () => { show('review'); loadRounds().catch((e) => say(e.message, true)); });
-$('tab-label').addEventListener('click', () => { show('label'); loadRecordings().catch((e) => say(e.message, true)); });
+// The screen is kept in the address (#label), so a reload, or a session picked up again,
+// comes back to it rather than to the review.
+function openTab(screen) {
+  history.replaceState(null, '', screen === 'label' ? '#label' : location.pathname);
+  show(screen);
+  return screen === 'label' ? loadRecordings() : loadRounds();
+}
+$('tab-review').addEventListener('click', () => openTab('review').catch((e) => say(e.message, true)));
+$('tab-label').addEventListener('click', () => openTab('label').catch((e) => say(e.message, true)));
 
 buildScale();
 api('/api/me').then((me) => {
   state.me = me;
-  show('review');
-  return loadRounds();
-}).catch(() => show('login-needed'));
+  $('who').textContent = me.name;
+  openTab(location.hash === '#label' ? 'label' : 'review').catch((e) => say(e.message, true));
+}, () => show('login-needed'));
