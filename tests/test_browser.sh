@@ -23,6 +23,8 @@ built serve || nothing "semio was built without meson feature 'serve' (libmicroh
 [ -x "$CHROMIUM" ] || nothing "no $CHROMIUM (apt-get install chromium)"
 [ -f "$PLAYWRIGHT/index.mjs" ] || nothing "no playwright-core in third_party/playwright/ (scripts/fetch-playwright)"
 command -v node >/dev/null || nothing "no node (apt-get install nodejs)"
+node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' ||
+  nothing "playwright-core needs node 20 or later, this is $(node --version)"
 check() { name=$1; shift; if "$@"; then ok "$name"; else bad "$name" "$(tail -c 600 "$T/err" 2>/dev/null)"; fi; }
 SHOTS=${SHOTS:-$T/shots}
 mkdir -p "$SHOTS" "$T/rec"
