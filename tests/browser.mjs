@@ -217,6 +217,22 @@ await step('u takes the last rating back', async () => {
   check('rated again', same(ratingsOf(raterA), SCORES), JSON.stringify(ratingsOf(raterA)));
 });
 
+const saved = (page) => page.waitForResponse((r) => r.url().endsWith('/rating') && r.request().method() === 'POST');
+const extras = () => sql(`SELECT label_wrong, comment FROM ratings WHERE rater_id = ${raterA} AND score = 100`);
+await step('l flags the label, c writes a comment, Esc leaves it', async () => {
+  await Promise.all([saved(pa), pa.keyboard.press('l')]);
+  check('l checks "the label looks wrong"', await pa.isChecked('#flag-label'));
+  await pa.keyboard.press('c');
+  await until(pa, 'the comment box to take the keys', () => document.activeElement.id === 'comment');
+  await pa.keyboard.type('arm hidden by the blanket, j k 3');
+  await Promise.all([saved(pa), pa.keyboard.press('Escape')]);
+  check('the keys typed in the comment were text, not commands', /item 5 of/.test(await text(pa, '#progress')) &&
+    (await chosen(pa)) === 100, await text(pa, '#progress'));
+  const got = extras();
+  check('the study holds the flag and the comment, the score kept',
+    same(got, [[1, 'arm hidden by the blanket, j k 3']]), JSON.stringify(got));
+});
+
 await step('screenshot of the review screen', async () => {
   await pa.screenshot({ path: `${env.SHOTS}/review.png` });
   ok(`screenshot: ${env.SHOTS}/review.png`);
@@ -230,7 +246,9 @@ await step('after a reload the round resumes where it was, the ratings kept', as
   check('the round list says 5 of 12 rated', li.includes('5 of 12 rated'), li);
   await openRound(pa, 'open');
   check('the round reopens at the fifth item', /item 5 of 12/.test(await text(pa, '#progress')), await text(pa, '#progress'));
-  check('its rating is there', (await chosen(pa)) === 100, `chosen: ${await chosen(pa)}`);
+  check('its rating is there, with its flag and comment', (await chosen(pa)) === 100 &&
+    (await pa.isChecked('#flag-label')) && (await pa.inputValue('#comment')) === 'arm hidden by the blanket, j k 3',
+  `chosen: ${await chosen(pa)}, comment '${await pa.inputValue('#comment')}'`);
   for (let n = 4; n >= 1; n--) {
     await pa.keyboard.press('k');
     await atItem(pa, n);
