@@ -177,13 +177,23 @@ async function saveRating(change) {
   if (!it) return;
   const before = it.rating ? { ...it.rating } : null;
   const next = { ...currentRating(), ...change };
-  state.undo.push({ round: state.round.id, index: state.index, rating: before });
+  const entry = { round: state.round.id, index: state.index, rating: before };
+  state.undo.push(entry);
   it.rating = next;
   showRating(next);
   try {
-    await api(`/api/rounds/${state.round.id}/items/${state.index}/rating`, next);
+    await api(`/api/rounds/${entry.round}/items/${entry.index}/rating`, next);
     say(next.score == null ? 'saved' : `saved: ${next.score}%`);
   } catch (e) {
+    // the page shows what the study holds: a choice that was not stored is taken back (a
+    // comment stays in its box, to be sent with the next change)
+    state.undo.splice(state.undo.lastIndexOf(entry), 1);
+    it.rating = before;
+    if (state.item === it) {
+      const comment = $('comment').value;
+      showRating(before);
+      $('comment').value = comment;
+    }
     say('not saved: ' + e.message, true);
   }
 }
@@ -307,22 +317,30 @@ function showMarks() {
 async function setLabel(value) {
   const r = state.recording;
   const s = r.signs[state.sign];
-  s.value = value;
+  const before = s.value;
   const row = $('signs').tBodies[0].rows[state.sign];
-  for (const input of row.querySelectorAll('input')) input.checked = input.value === value;
+  const tick = (v) => { for (const input of row.querySelectorAll('input')) input.checked = input.value === v; };
+  s.value = value;
+  tick(value);
   try {
     await api(`/api/recordings/${r.id}/label`, { sign: s.id, value });
     say(`saved: ${signName(s.id)} ${value}`);
   } catch (e) {
+    s.value = before; // as the study holds it
+    if (state.recording === r) tick(before);
     say('not saved: ' + e.message, true);
   }
 }
 
-async function saveMarks() {
+// Sends the marks with `change` ({onset} or {end}); they are shown once the study has them.
+async function saveMarks(change) {
   const r = state.recording;
+  const next = { onset: r.onset, end: r.end, ...change };
   try {
-    await api(`/api/recordings/${r.id}/mark`, { onset: r.onset, end: r.end, comment: $('label-comment').value });
-    showMarks();
+    await api(`/api/recordings/${r.id}/mark`, { ...next, comment: $('label-comment').value });
+    r.onset = next.onset;
+    r.end = next.end;
+    if (state.recording === r) showMarks();
     say('saved the marks');
   } catch (e) {
     say('not saved: ' + e.message, true);
@@ -344,8 +362,10 @@ function labelKey(e) {
   if (e.key === ' ') return () => togglePlay(v);
   if (e.key === 'ArrowRight') return rec((r) => frameStep(v, r.fps, 1));
   if (e.key === 'ArrowLeft') return rec((r) => frameStep(v, r.fps, -1));
-  if (e.key === 'o') return rec((r) => { r.onset = now; return saveMarks(); });
-  if (e.key === 'e') return rec((r) => { r.end = now; return saveMarks(); });
+  if (e.key === 'o') return rec((r) => (r.end != null && now > r.end
+    ? say(`not marked: the start would come after the end (${r.end.toFixed(2)} s)`, true) : saveMarks({ onset: now })));
+  if (e.key === 'e') return rec((r) => (r.onset != null && now < r.onset
+    ? say(`not marked: the end would come before the start (${r.onset.toFixed(2)} s)`, true) : saveMarks({ end: now })));
   if (e.key === 'c') return () => $('label-comment').focus();
   if (e.key === 'Escape') return closeRecording;
   return null;
