@@ -46,6 +46,7 @@ const browser = await chromium.launch({
 // are collected; any of them fails the test at the end.
 const problems = [];
 const dialogs = [];
+let refusing = null; // a URL this test makes the server refuse: its error in the console is expected
 async function rater(link) {
   const ctx = await browser.newContext({ viewport: { width: 1366, height: 768 } }); // a common clinic screen
   await ctx.addInitScript(() => {
@@ -55,7 +56,8 @@ async function rater(link) {
   const page = await ctx.newPage();
   page.setDefaultTimeout(WAIT);
   page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`${m.text()} (${m.location().url || 'no URL'})`);
+    if (m.type() === 'error' && !(refusing && (m.location().url || '').endsWith(refusing)))
+      problems.push(`${m.text()} (${m.location().url || 'no URL'})`);
   });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('dialog', (d) => { dialogs.push(d.message()); d.dismiss().catch(() => {}); });
@@ -302,6 +304,21 @@ await step('a second rater sees the runs blinded', async () => {
   ok(`screenshot: ${env.SHOTS}/review-blinded.png`);
 });
 
+await step('a rating the server refuses is taken back on the page, and said', async () => {
+  refusing = '/rating';
+  await pb.route('**/rating', (r) => r.fulfill({ status: 500, contentType: 'application/json',
+    body: '{"error": "the study refused: database is locked"}' }), { times: 1 });
+  await pb.keyboard.press('3');
+  await until(pb, 'the refusal in the status line', () => document.getElementById('status').className === 'error');
+  check('the status says it was not saved', /^not saved: the study refused/.test(await text(pb, '#status')), await text(pb, '#status'));
+  check('the score is not shown chosen', (await chosen(pb)) === null, `chosen: ${await chosen(pb)}`);
+  await pb.keyboard.press('3');
+  await statusIs(pb, 'saved: 60%');
+  refusing = null;
+  const got = sql("SELECT score FROM ratings r JOIN raters p ON p.id = r.rater_id WHERE p.name = 'Dr Ben'");
+  check('the second try is stored', same(got, [[60]]), JSON.stringify(got));
+});
+
 // ---- rater A again: labeling --------------------------------------------------------------------
 
 where = 'labeling';
@@ -328,6 +345,13 @@ await step('labeling: the seizure\'s start by o, a sign by y', async () => {
   await statusIs(pa, `saved: ${sign.replace(/_/g, ' ')} yes`);
   const row = await pa.evaluate(() => [...document.querySelectorAll('#signs tr.current input')].map((i) => i.checked));
   check(`j then y sets the second sign (${sign}) yes`, same(row, [true, false, false]), JSON.stringify(row));
+  // one frame back, the end would come before the start: refused on the page
+  await pa.keyboard.press('ArrowLeft');
+  await until(pa, 'a frame back', (t) => document.getElementById('label-video').currentTime < t, onset);
+  await pa.keyboard.press('e');
+  await until(pa, 'the refusal in the status line', () => document.getElementById('status').className === 'error');
+  check('an end before the start is refused, and said', (await text(pa, '#end-mark')) === '–' &&
+    /end would come before the start/.test(await text(pa, '#status')), await text(pa, '#status'));
   const def = await text(pa, '#sign-definition');
   check('the current sign\'s definition is shown', def.length > 20, `'${def}'`);
   await pa.screenshot({ path: `${env.SHOTS}/label.png` });
