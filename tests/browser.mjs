@@ -114,6 +114,18 @@ const video = (page, id) => page.evaluate((id) => {
     error: v.error && v.error.message };
 }, id);
 
+// ---- no link: the page says so -------------------------------------------------------------
+
+where = 'without a session';
+await step('without the link, the page says to open it', async () => {
+  const page = await browser.newPage(); // its 401 in the console is expected: not collected
+  await page.goto(`${env.SEMIO_URL}/`);
+  await until(page, '"Not logged in"', () => !document.getElementById('login-needed').hidden);
+  check('"Not logged in", and no tabs that could only fail',
+    await page.evaluate(() => document.querySelector('header nav').hidden && document.getElementById('who').textContent === ''));
+  await page.close();
+});
+
 // ---- rater A: login, play, the strip, five ratings by keyboard, undo, reload ----------------
 
 where = 'logging in';

@@ -39,6 +39,7 @@ function signName(id) {
 
 function show(screen) {
   for (const id of ['login-needed', 'review', 'label']) $(id).hidden = id !== screen;
+  document.querySelector('header nav').hidden = screen === 'login-needed'; // tabs that only fail
   $('tab-review').classList.toggle('active', screen === 'review');
   $('tab-label').classList.toggle('active', screen === 'label');
 }
