@@ -6,6 +6,7 @@
 const $ = (id) => document.getElementById(id);
 const state = { me: null, round: null, index: 0, item: null, undo: [], recording: null, sign: 0 };
 const SCORES = [0, 20, 40, 60, 80, 100];
+const API_WAIT = 20; // seconds
 
 function say(text, error) {
   const s = $('status');
@@ -19,7 +20,12 @@ async function api(path, body) {
     headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': state.me ? state.me.csrf : '' },
     body: JSON.stringify(body),
   };
-  const r = await fetch(path, { credentials: 'same-origin', ...opts });
+  // keys wait for the one before (queue): a server that does not answer must not hold
+  // them for ever
+  const r = await fetch(path, { credentials: 'same-origin', signal: AbortSignal.timeout(API_WAIT * 1000), ...opts })
+    .catch((e) => {
+      throw e.name === 'TimeoutError' ? new Error(`the server did not answer in ${API_WAIT} s`) : e;
+    });
   const data = await r.json().catch(() => ({}));
   if (!r.ok) throw new Error(data.error || ('HTTP ' + r.status));
   return data;
