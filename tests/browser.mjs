@@ -68,7 +68,8 @@ async function rater(link) {
 // until PAGE WHAT FN [ARG]: waits until FN(ARG), run in the page, is true; fails naming WHAT
 async function until(page, what, fn, arg) {
   try {
-    await page.waitForFunction(fn, arg, { timeout: WAIT });
+    // polled every 50 ms, not on animation frames, which a page in the background may not get
+    await page.waitForFunction(fn, arg, { timeout: WAIT, polling: 50 });
   } catch (e) {
     throw new Error(`waited ${WAIT / 1000} s for ${what}: ${e.message.split('\n')[0]}`);
   }
@@ -105,7 +106,10 @@ const playing = (page, id, t) => until(page, `${id} to play past ${t} s`, ({ id,
 async function stillPaused(page, id) {
   const paused = (id) => document.getElementById(id).paused && !document.getElementById(id).ended;
   await until(page, `${id} to pause`, paused, id);
-  await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
+  await page.evaluate(() => new Promise((done) => {
+    requestAnimationFrame(() => requestAnimationFrame(done));
+    setTimeout(done, 250); // a page without frames (in the background) does not hang here
+  }));
   if (!(await page.evaluate(paused, id))) throw new Error(`${id} played again after pausing`);
 }
 const video = (page, id) => page.evaluate((id) => {
@@ -318,10 +322,20 @@ await step('a second rater sees the runs blinded', async () => {
 
 await step('a rating the server refuses is taken back on the page, and said', async () => {
   refusing = '/rating';
-  await pb.route('**/rating', (r) => r.fulfill({ status: 500, contentType: 'application/json',
-    body: '{"error": "the study refused: database is locked"}' }), { times: 1 });
+  let hit;
+  const refused = new Promise((done) => { hit = done; });
+  await pb.route('**/rating', (r) => {
+    hit(r.request().url());
+    return r.fulfill({ status: 500, contentType: 'application/json', body: '{"error": "the study refused: database is locked"}' });
+  }, { times: 1 });
   await pb.keyboard.press('3');
-  await until(pb, 'the refusal in the status line', () => document.getElementById('status').className === 'error');
+  const seen = await Promise.race([refused, new Promise((done) => setTimeout(done, WAIT, null))]);
+  const shown = async () => JSON.stringify(await pb.evaluate(() => ({
+    status: document.getElementById('status').textContent, progress: document.getElementById('progress').textContent,
+    chosen: document.querySelector('#scale button.chosen')?.dataset.score ?? null, focus: document.activeElement.tagName })));
+  if (!seen) throw new Error(`no rating was sent after the key 3: ${await shown()}`);
+  await until(pb, 'the refusal in the status line', () => document.getElementById('status').className === 'error')
+    .catch(async (e) => { throw new Error(`${e.message}; the page: ${await shown()}`); });
   check('the status says it was not saved', /^not saved: the study refused/.test(await text(pb, '#status')), await text(pb, '#status'));
   check('the score is not shown chosen', (await chosen(pb)) === null, `chosen: ${await chosen(pb)}`);
   await pb.keyboard.press('3');
