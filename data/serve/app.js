@@ -6,6 +6,7 @@
 const $ = (id) => document.getElementById(id);
 const state = { me: null, round: null, index: 0, item: null, undo: [], recording: null, sign: 0 };
 const SCORES = [0, 20, 40, 60, 80, 100];
+const API_WAIT = 20; // seconds
 
 function say(text, error) {
   const s = $('status');
@@ -19,7 +20,12 @@ async function api(path, body) {
     headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': state.me ? state.me.csrf : '' },
     body: JSON.stringify(body),
   };
-  const r = await fetch(path, { credentials: 'same-origin', ...opts });
+  // keys wait for the one before (queue): a server that does not answer must not hold
+  // them for ever
+  const r = await fetch(path, { credentials: 'same-origin', signal: AbortSignal.timeout(API_WAIT * 1000), ...opts })
+    .catch((e) => {
+      throw e.name === 'TimeoutError' ? new Error(`the server did not answer in ${API_WAIT} s`) : e;
+    });
   const data = await r.json().catch(() => ({}));
   if (!r.ok) throw new Error(data.error || ('HTTP ' + r.status));
   return data;
@@ -32,8 +38,14 @@ function el(tag, text, cls) {
   return e;
 }
 
+// A sign as clinicians read it: the catalog's id without its underscores.
+function signName(id) {
+  return id.replace(/_/g, ' ');
+}
+
 function show(screen) {
   for (const id of ['login-needed', 'review', 'label']) $(id).hidden = id !== screen;
+  document.querySelector('header nav').hidden = screen === 'login-needed'; // tabs that only fail
   $('tab-review').classList.toggle('active', screen === 'review');
   $('tab-label').classList.toggle('active', screen === 'label');
 }
@@ -61,7 +73,7 @@ async function loadRounds() {
     const li = el('li');
     const b = el('button', r.name);
     b.type = 'button';
-    b.addEventListener('click', () => openRound(r));
+    b.addEventListener('click', () => queue(() => openRound(r)));
     li.append(b, el('span', ` — ${r.rated} of ${r.items} rated${r.blinded ? ' (blinded)' : ''}`));
     list.append(li);
   }
@@ -72,7 +84,7 @@ function openRound(r) {
   state.round = r;
   $('rounds').hidden = true;
   $('item').hidden = false;
-  loadItem(Math.min(r.position, r.items - 1));
+  return loadItem(Math.min(r.position, r.items - 1));
 }
 
 function closeRound() {
@@ -90,21 +102,23 @@ async function loadItem(index) {
   state.index = index;
   state.item = it;
   $('progress').textContent = `${r.name}: item ${index + 1} of ${it.count}`;
-  $('sign').textContent = it.sign;
+  $('sign').textContent = signName(it.sign);
   $('definition').textContent = it.definition || '';
   $('model').textContent = it.model;
   $('answer').textContent = it.p_yes == null ? it.answer : `${it.answer} (P(yes) ${it.p_yes.toFixed(2)})`;
-  $('onset').textContent = it.onset == null ? 'not given' : `${it.onset.toFixed(1)} s`;
+  // the model read the frames' times in the recording ("Frame at 00:06.0"), so its onset is too
+  $('onset').textContent = it.onset == null ? 'not given' : `${it.onset.toFixed(1)} s into the recording`;
   const hasLabel = it.label !== undefined;
-  $('label-term').hidden = !hasLabel;
-  $('label').hidden = !hasLabel;
-  $('label').textContent = hasLabel ? it.label : '';
+  $('expert-label-term').hidden = !hasLabel;
+  $('expert-label').hidden = !hasLabel;
+  $('expert-label').textContent = hasLabel ? it.label : '';
   $('file').textContent = `${it.file_name} (${it.start.toFixed(1)}–${it.end.toFixed(1)} s)`;
   $('question').textContent = it.question || '(the question\'s text was not kept for this answer)';
   $('justification').textContent = it.justification || '';
   const v = $('video');
   if (v.getAttribute('src') !== it.clip) v.src = it.clip;
   strip(it);
+  showTime();
   showRating(it.rating);
   api(`/api/rounds/${r.id}/position`, { index }).catch(() => {});
 }
@@ -131,6 +145,22 @@ function strip(it) {
   }
 }
 
+// The clip's time, the recording's, and the strip's frame shown: when the video moves, and
+// when an item is shown (before it plays, the window's start, not 0, is its place in the
+// recording).
+function showTime() {
+  const it = state.item;
+  const t = $('video').currentTime;
+  $('video-time').textContent = t.toFixed(2);
+  $('video-abs').textContent = it ? (t + it.start).toFixed(2) : '';
+  if (!it) return;
+  const figs = [...$('strip').children];
+  let at = -1;
+  it.frames.forEach((f, i) => { if (f.time - it.start <= t + 1e-6) at = i; });
+  const per = figs.length / Math.max(1, it.frames.length);
+  figs.forEach((fig, i) => fig.classList.toggle('current', Math.floor(i / per) === at));
+}
+
 function showRating(rt) {
   const score = rt ? rt.score : null;
   for (const b of $('scale').children) b.classList.toggle('chosen', Number(b.dataset.score) === score);
@@ -154,13 +184,23 @@ async function saveRating(change) {
   if (!it) return;
   const before = it.rating ? { ...it.rating } : null;
   const next = { ...currentRating(), ...change };
-  state.undo.push({ round: state.round.id, index: state.index, rating: before });
+  const entry = { round: state.round.id, index: state.index, rating: before };
+  state.undo.push(entry);
   it.rating = next;
   showRating(next);
   try {
-    await api(`/api/rounds/${state.round.id}/items/${state.index}/rating`, next);
+    await api(`/api/rounds/${entry.round}/items/${entry.index}/rating`, next);
     say(next.score == null ? 'saved' : `saved: ${next.score}%`);
   } catch (e) {
+    // the page shows what the study holds: a choice that was not stored is taken back (a
+    // comment stays in its box, to be sent with the next change)
+    state.undo.splice(state.undo.lastIndexOf(entry), 1);
+    it.rating = before;
+    if (state.item === it) {
+      const comment = $('comment').value;
+      showRating(before);
+      $('comment').value = comment;
+    }
     say('not saved: ' + e.message, true);
   }
 }
@@ -178,28 +218,29 @@ async function undo() {
   }
 }
 
-function move(dir) {
+async function move(dir) {
   const next = state.index + dir;
   if (next < 0 || next >= state.item.count) return say(dir > 0 ? 'that was the last item' : 'this is the first item');
-  loadItem(next).catch((e) => say(e.message, true));
+  await loadItem(next);
 }
 
+// The action of a key on an item, or null; it runs when the keys before it are done.
 function reviewKey(e) {
-  if (!state.item) return false;
+  if ($('item').hidden) return null;
   const v = $('video');
-  if (e.key >= '0' && e.key <= '5') saveRating({ score: SCORES[Number(e.key)] });
-  else if (e.key === 'j') move(1);
-  else if (e.key === 'k') move(-1);
-  else if (e.key === ' ') togglePlay(v);
-  else if (e.key === 'ArrowRight') frameStep(v, state.item.fps, 1);
-  else if (e.key === 'ArrowLeft') frameStep(v, state.item.fps, -1);
-  else if (e.key === 'u') undo();
-  else if (e.key === 'l') { $('flag-label').checked = !$('flag-label').checked; saveRating({}); }
-  else if (e.key === 'v') { $('flag-video').checked = !$('flag-video').checked; saveRating({}); }
-  else if (e.key === 'c') $('comment').focus();
-  else if (e.key === 'Escape') closeRound();
-  else return false;
-  return true;
+  const item = (f) => () => (state.item ? f() : undefined);
+  if (e.key >= '0' && e.key <= '5') return item(() => saveRating({ score: SCORES[Number(e.key)] }));
+  if (e.key === 'j') return item(() => move(1));
+  if (e.key === 'k') return item(() => move(-1));
+  if (e.key === ' ') return () => togglePlay(v);
+  if (e.key === 'ArrowRight') return item(() => frameStep(v, state.item.fps, 1));
+  if (e.key === 'ArrowLeft') return item(() => frameStep(v, state.item.fps, -1));
+  if (e.key === 'u') return undo;
+  if (e.key === 'l') return item(() => saveRating({ label_wrong: !$('flag-label').checked }));
+  if (e.key === 'v') return item(() => saveRating({ video_unusable: !$('flag-video').checked }));
+  if (e.key === 'c') return () => $('comment').focus();
+  if (e.key === 'Escape') return closeRound;
+  return null;
 }
 
 // ---- labeling -----------------------------------------------------------------------------
@@ -212,7 +253,7 @@ async function loadRecordings() {
     const li = el('li');
     const b = el('button', r.file_name);
     b.type = 'button';
-    b.addEventListener('click', () => openRecording(r.id));
+    b.addEventListener('click', () => queue(() => openRecording(r.id)));
     li.append(b, el('span', ` — ${r.labeled} signs labeled${r.onset == null ? '' : ', start marked'}`));
     list.append(li);
   }
@@ -220,11 +261,13 @@ async function loadRecordings() {
 }
 
 async function openRecording(id) {
+  // shown at once, so that keys typed while it loads wait for it (queue) instead of being lost
+  state.recording = null;
+  $('recordings').hidden = true;
+  $('recording').hidden = false;
   const r = await api(`/api/recordings/${id}`);
   state.recording = r;
   state.sign = 0;
-  $('recordings').hidden = true;
-  $('recording').hidden = false;
   $('recording-name').textContent = r.file_name;
   const v = $('label-video');
   if (v.getAttribute('src') !== r.clip) v.src = r.clip;
@@ -234,7 +277,7 @@ async function openRecording(id) {
   body.replaceChildren();
   r.signs.forEach((s, i) => {
     const tr = el('tr');
-    const name = el('td', s.id);
+    const name = el('td', signName(s.id));
     name.title = s.definition;
     tr.append(name);
     for (const value of ['yes', 'no', 'unknown']) {
@@ -244,8 +287,8 @@ async function openRecording(id) {
       input.name = 'sign-' + s.id;
       input.value = value;
       input.checked = s.value === value;
-      input.setAttribute('aria-label', `${s.id}: ${value}`);
-      input.addEventListener('change', () => { state.sign = i; setLabel(value); });
+      input.setAttribute('aria-label', `${signName(s.id)}: ${value}`);
+      input.addEventListener('change', () => queue(() => { state.sign = i; return setLabel(value); }));
       td.append(input);
       tr.append(td);
     }
@@ -266,6 +309,10 @@ function showSign() {
   [...$('signs').tBodies[0].rows].forEach((tr, i) => tr.classList.toggle('current', i === state.sign));
   const row = $('signs').tBodies[0].rows[state.sign];
   if (row) row.scrollIntoView({ block: 'nearest' });
+  // the definition in view: a row's tooltip needs the mouse, and the keys move without it
+  const s = state.recording.signs[state.sign];
+  $('sign-name').textContent = signName(s.id);
+  $('sign-definition').textContent = s.definition;
 }
 
 function showMarks() {
@@ -277,49 +324,70 @@ function showMarks() {
 async function setLabel(value) {
   const r = state.recording;
   const s = r.signs[state.sign];
-  s.value = value;
+  const before = s.value;
   const row = $('signs').tBodies[0].rows[state.sign];
-  for (const input of row.querySelectorAll('input')) input.checked = input.value === value;
+  const tick = (v) => { for (const input of row.querySelectorAll('input')) input.checked = input.value === v; };
+  s.value = value;
+  tick(value);
   try {
     await api(`/api/recordings/${r.id}/label`, { sign: s.id, value });
-    say(`saved: ${s.id} ${value}`);
+    say(`saved: ${signName(s.id)} ${value}`);
   } catch (e) {
+    s.value = before; // as the study holds it
+    if (state.recording === r) tick(before);
     say('not saved: ' + e.message, true);
   }
 }
 
-async function saveMarks() {
+// Sends the marks with `change` ({onset} or {end}); they are shown once the study has them.
+async function saveMarks(change) {
   const r = state.recording;
+  const next = { onset: r.onset, end: r.end, ...change };
   try {
-    await api(`/api/recordings/${r.id}/mark`, { onset: r.onset, end: r.end, comment: $('label-comment').value });
-    showMarks();
+    await api(`/api/recordings/${r.id}/mark`, { ...next, comment: $('label-comment').value });
+    r.onset = next.onset;
+    r.end = next.end;
+    if (state.recording === r) showMarks();
     say('saved the marks');
   } catch (e) {
     say('not saved: ' + e.message, true);
   }
 }
 
+// The action of a key on a recording, or null; it runs when the keys before it are done.
 function labelKey(e) {
-  const r = state.recording;
-  if (!r) return false;
+  if ($('recording').hidden) return null;
   const v = $('label-video');
-  if (e.key === 'j' || e.key === 'ArrowDown') { state.sign = Math.min(state.sign + 1, r.signs.length - 1); showSign(); }
-  else if (e.key === 'k' || e.key === 'ArrowUp') { state.sign = Math.max(state.sign - 1, 0); showSign(); }
-  else if (e.key === 'y') setLabel('yes');
-  else if (e.key === 'n') setLabel('no');
-  else if (e.key === 'x') setLabel('unknown');
-  else if (e.key === ' ') togglePlay(v);
-  else if (e.key === 'ArrowRight') frameStep(v, r.fps, 1);
-  else if (e.key === 'ArrowLeft') frameStep(v, r.fps, -1);
-  else if (e.key === 'o') { r.onset = v.currentTime; saveMarks(); }
-  else if (e.key === 'e') { r.end = v.currentTime; saveMarks(); }
-  else if (e.key === 'c') $('label-comment').focus();
-  else if (e.key === 'Escape') closeRecording();
-  else return false;
-  return true;
+  const rec = (f) => () => (state.recording ? f(state.recording) : undefined);
+  // the video's time when the key was pressed, not when its turn comes
+  const now = v.currentTime;
+  if (e.key === 'j' || e.key === 'ArrowDown') return rec((r) => { state.sign = Math.min(state.sign + 1, r.signs.length - 1); showSign(); });
+  if (e.key === 'k' || e.key === 'ArrowUp') return rec(() => { state.sign = Math.max(state.sign - 1, 0); showSign(); });
+  if (e.key === 'y') return rec(() => setLabel('yes'));
+  if (e.key === 'n') return rec(() => setLabel('no'));
+  if (e.key === 'x') return rec(() => setLabel('unknown'));
+  if (e.key === ' ') return () => togglePlay(v);
+  if (e.key === 'ArrowRight') return rec((r) => frameStep(v, r.fps, 1));
+  if (e.key === 'ArrowLeft') return rec((r) => frameStep(v, r.fps, -1));
+  if (e.key === 'o') return rec((r) => (r.end != null && now > r.end
+    ? say(`not marked: the start would come after the end (${r.end.toFixed(2)} s)`, true) : saveMarks({ onset: now })));
+  if (e.key === 'e') return rec((r) => (r.onset != null && now < r.onset
+    ? say(`not marked: the end would come before the start (${r.onset.toFixed(2)} s)`, true) : saveMarks({ end: now })));
+  if (e.key === 'c') return () => $('label-comment').focus();
+  if (e.key === 'Escape') return closeRecording;
+  return null;
 }
 
 // ---- wiring ---------------------------------------------------------------------------------
+
+// Keys (and the clicks that do what keys do) take effect one after another, each when the
+// one before is on the page and sent: "j 3" typed fast rates the next item, not this one,
+// and a rating and its undo reach the server in the order they were made.
+let pending = Promise.resolve();
+function queue(action) {
+  pending = pending.then(action).catch((e) => say(e.message, true));
+  return pending;
+}
 
 function buildScale() {
   SCORES.forEach((score, key) => {
@@ -327,7 +395,7 @@ function buildScale() {
     b.type = 'button';
     b.dataset.score = String(score);
     b.append(el('small', `key ${key}`));
-    b.addEventListener('click', () => saveRating({ score }));
+    b.addEventListener('click', () => queue(() => saveRating({ score })));
     $('scale').append(b);
   });
 }
@@ -339,9 +407,15 @@ document.addEventListener('keydown', (e) => {
     if (e.key === 'Escape') e.target.blur();
     return;
   }
-  const handled = !$('review').hidden ? reviewKey(e) : !$('label').hidden ? labelKey(e) : false;
-  if (handled) e.preventDefault();
+  const action = !$('review').hidden ? reviewKey(e) : !$('label').hidden ? labelKey(e) : null;
+  if (!action) return;
+  e.preventDefault();
+  queue(action);
 });
+// A focused video's own controls act on space and the arrows too, whatever the app does
+// with them (space would play and pause at once): the videos never keep the focus, so the
+// app's keys are the only ones. Their controls still work by mouse.
+for (const id of ['video', 'label-video']) $(id).addEventListener('focusin', () => document.activeElement.blur());
 
 let commentTimer = null;
 $('comment').addEventListener('input', () => {
@@ -352,27 +426,25 @@ $('comment').addEventListener('blur', () => { clearTimeout(commentTimer); if (st
 $('flag-label').addEventListener('change', () => saveRating({}));
 $('flag-video').addEventListener('change', () => saveRating({}));
 $('label-comment').addEventListener('blur', () => { if (state.recording) saveMarks(); });
-$('video').addEventListener('timeupdate', () => {
-  const it = state.item;
-  const t = $('video').currentTime;
-  $('video-time').textContent = t.toFixed(2);
-  $('video-abs').textContent = it ? (t + it.start).toFixed(2) : '';
-  if (!it) return;
-  const figs = [...$('strip').children];
-  let at = -1;
-  it.frames.forEach((f, i) => { if (f.time - it.start <= t + 1e-6) at = i; });
-  const per = figs.length / Math.max(1, it.frames.length);
-  figs.forEach((fig, i) => fig.classList.toggle('current', Math.floor(i / per) === at));
-});
-$('label-video').addEventListener('timeupdate', () => {
-  $('label-time').textContent = $('label-video').currentTime.toFixed(2);
-});
-$('tab-review').addEventListener('click', () => { show('review'); loadRounds().catch((e) => say(e.message, true)); });
-$('tab-label').addEventListener('click', () => { show('label'); loadRecordings().catch((e) => say(e.message, true)); });
+for (const ev of ['timeupdate', 'seeked', 'loadedmetadata', 'emptied']) {
+  $('video').addEventListener(ev, showTime);
+  $('label-video').addEventListener(ev, () => {
+    $('label-time').textContent = $('label-video').currentTime.toFixed(2);
+  });
+}
+// The screen is kept in the address (#label), so a reload, or a session picked up again,
+// comes back to it rather than to the review.
+function openTab(screen) {
+  history.replaceState(null, '', screen === 'label' ? '#label' : location.pathname);
+  show(screen);
+  return screen === 'label' ? loadRecordings() : loadRounds();
+}
+$('tab-review').addEventListener('click', () => openTab('review').catch((e) => say(e.message, true)));
+$('tab-label').addEventListener('click', () => openTab('label').catch((e) => say(e.message, true)));
 
 buildScale();
 api('/api/me').then((me) => {
   state.me = me;
-  show('review');
-  return loadRounds();
-}).catch(() => show('login-needed'));
+  $('who').textContent = me.name;
+  openTab(location.hash === '#label' ? 'label' : 'review').catch((e) => say(e.message, true));
+}, () => show('login-needed'));

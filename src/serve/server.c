@@ -30,9 +30,9 @@
 
 /* data/serve/, compiled in by scripts/embed.py */
 extern const char semio_serve_index_html[], semio_serve_app_js[], semio_serve_app_css[],
-    semio_serve_login_js[];
+    semio_serve_login_js[], semio_serve_favicon_svg[];
 extern const size_t semio_serve_index_html_size, semio_serve_app_js_size,
-    semio_serve_app_css_size, semio_serve_login_js_size;
+    semio_serve_app_css_size, semio_serve_login_js_size, semio_serve_favicon_svg_size;
 
 struct ServeApp {
     struct MHD_Daemon *daemon;
@@ -294,6 +294,7 @@ static enum MHD_Result login(struct MHD_Connection *c, ServeApp *app, SemioStudy
     /* A page of our own moves on to the app: a redirect from the link (followed from a
      * mail, another site) would be cross-site, and the SameSite=Strict cookie not sent. */
     static const char page[] = "<!doctype html><meta charset=utf-8><title>semio</title>"
+                               "<link rel=icon href=/favicon.svg>"
                                "<script src=/login.js></script><p><a href=/>Continue</a>";
     struct MHD_Response *resp = MHD_create_response_from_buffer(
         sizeof(page) - 1, (void *)page, MHD_RESPMEM_PERSISTENT);
@@ -332,6 +333,10 @@ static int static_asset(const char *path, ServeResponse *out)
         { "/app.css", "text/css; charset=utf-8", semio_serve_app_css, &semio_serve_app_css_size },
         { "/login.js", "text/javascript; charset=utf-8", semio_serve_login_js,
           &semio_serve_login_js_size },
+        /* the pages name the icon; /favicon.ico is what a browser asks for on any other
+         * page (an error's JSON), where a 404 would be an error in its console */
+        { "/favicon.svg", "image/svg+xml", semio_serve_favicon_svg, &semio_serve_favicon_svg_size },
+        { "/favicon.ico", "image/svg+xml", semio_serve_favicon_svg, &semio_serve_favicon_svg_size },
     };
     for (size_t i = 0; i < sizeof(assets) / sizeof(*assets); i++)
         if (!strcmp(path, assets[i].path)) {
