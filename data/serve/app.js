@@ -389,12 +389,24 @@ function queue(action) {
   return pending;
 }
 
+// What each step means, in the words the model judge is given (src/engine/rating.c), so
+// that raters and judge use one scale; the pilot counted 60% and above as faithful.
+const ANCHORS = [
+  'contradicted, or not about this window',
+  'mostly unsupported or generic',
+  'partly supported: a key claim is not there',
+  'mostly supported; a claim cannot be checked',
+  'supported, with a minor slip',
+  'every claim is there and supports the answer',
+];
+
 function buildScale() {
   SCORES.forEach((score, key) => {
     const b = el('button', `${score}%`);
     b.type = 'button';
     b.dataset.score = String(score);
-    b.append(el('small', `key ${key}`));
+    b.title = ANCHORS[key];
+    b.append(el('small', `key ${key}`), el('small', ANCHORS[key], 'anchor'));
     b.addEventListener('click', () => queue(() => saveRating({ score })));
     $('scale').append(b);
   });
