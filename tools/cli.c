@@ -272,3 +272,17 @@ int cli_output_close(CliOutput *o, int keep)
     }
     return keep && e ? cli_error("%s: cannot write: %s", o->path, strerror(e)) : 0;
 }
+
+int cli_review_only(const char *arg, SemioReviewOnly *only)
+{
+    static const char *const names[] = { "all", "correct", "wrong" };
+    static const SemioReviewOnly values[] = { SEMIO_REVIEW_ALL, SEMIO_REVIEW_CORRECT,
+                                              SEMIO_REVIEW_WRONG };
+    for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++)
+        if (!strcmp(arg, names[i])) {
+            *only = values[i];
+            return 0;
+        }
+    cli_error("--only: '%s' is not correct, wrong or all", arg);
+    return 2;
+}

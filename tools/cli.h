@@ -59,6 +59,9 @@ int cli_server_option(int opt, const char *arg, SemioOpenAISettings *s, int max_
  */
 int cli_list_add(char *arg, const char **list, size_t *n, size_t max, const char *too_many);
 
+/** Reads --only (correct, wrong or all) into *only: 0, or 2 (the exit status) after saying why. */
+int cli_review_only(const char *arg, SemioReviewOnly *only);
+
 /** A SemioProgressFn: a bar on a terminal, a line every few seconds otherwise. */
 void cli_progress(void *user, const char *stage, int64_t done, int64_t total, const char *item);
 

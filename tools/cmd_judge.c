@@ -71,15 +71,8 @@ int cmd_judge(int argc, char **argv)
         case 'N': set.name = optarg; break;
         case 'g': set.signs = optarg; break;
         case 'O':
-            if (!strcmp(optarg, "correct"))
-                set.only = SEMIO_REVIEW_CORRECT;
-            else if (!strcmp(optarg, "wrong"))
-                set.only = SEMIO_REVIEW_WRONG;
-            else if (!strcmp(optarg, "all"))
-                set.only = SEMIO_REVIEW_ALL;
-            else
-                return cli_error("judge: --only takes correct, wrong or all (got '%s')",
-                                 optarg), 2;
+            if (cli_review_only(optarg, &set.only))
+                return 2;
             break;
         case 'l':
             if (cli_int("limit", optarg, 1, 100000000, &v)) return 2;

@@ -97,14 +97,8 @@ int cmd_rounds(int argc, char **argv)
         case 'b': set.blinded = 1; break;
         case 'L': set.show_labels = 0; break;
         case 'o':
-            if (!strcmp(optarg, "all"))
-                set.only = SEMIO_REVIEW_ALL;
-            else if (!strcmp(optarg, "correct"))
-                set.only = SEMIO_REVIEW_CORRECT;
-            else if (!strcmp(optarg, "wrong"))
-                set.only = SEMIO_REVIEW_WRONG;
-            else
-                return cli_error("--only: '%s' is not correct, wrong or all", optarg), 2;
+            if (cli_review_only(optarg, &set.only))
+                return 2;
             break;
         case 'n':
             if (cli_int("--items", optarg, 1, 1000000, &v) < 0)
