@@ -14,7 +14,7 @@
 #include "util/fs.h"
 #include "util/utf8.h"
 
-#define SCHEMA_VERSION 8
+#define SCHEMA_VERSION 9
 
 /* How long a statement waits for another worker's write transaction before giving up:
  * every writer keeps its transactions short (one recording's frames, one answer). */
@@ -240,9 +240,41 @@ static const char schema_v8[] =
     "    FROM label_fields f WHERE f.video_id = labels.video_id\n"
     "      AND substr(f.name, 1, length(labels.sign) + 1) = labels.sign || '@'));\n";
 
+/*
+ * Version 9: supervised baselines. Features: named numbers per segment, grouped in sets
+ * (kinematic, motion, sound, onnx, import), NULL where the signal was missing (never 0);
+ * feature_sets records how each set was made. A trained run (engine "model") keeps which
+ * fold each patient was in, each (sign, fold) model's threshold or why it failed, and the
+ * out-of-fold P(yes) of every segment; its answers are per recording (segment_id NULL),
+ * the segments' P(yes) merged by max or mean.
+ */
+static const char schema_v9[] =
+    "CREATE TABLE feature_sets(name TEXT PRIMARY KEY, settings_json TEXT NOT NULL,\n"
+    "  made_at TEXT NOT NULL);\n"
+    "CREATE TABLE features(\n"
+    "  segment_id INTEGER NOT NULL REFERENCES segments(id) ON DELETE CASCADE,\n"
+    "  feature_set TEXT NOT NULL, name TEXT NOT NULL, value REAL,\n"
+    "  PRIMARY KEY (segment_id, feature_set, name)) WITHOUT ROWID;\n"
+    "CREATE TABLE run_folds(\n"
+    "  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+    "  patient TEXT NOT NULL, fold INTEGER NOT NULL,\n"
+    "  PRIMARY KEY (run_id, patient)) WITHOUT ROWID;\n"
+    "CREATE TABLE fold_models(\n"
+    "  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+    "  sign TEXT NOT NULL, fold INTEGER NOT NULL,\n"
+    "  status TEXT NOT NULL CHECK (status IN ('ok', 'failed')), error TEXT,\n"
+    "  threshold REAL, train_rows INTEGER, train_positives INTEGER,\n"
+    "  PRIMARY KEY (run_id, sign, fold)) WITHOUT ROWID;\n"
+    "CREATE TABLE fold_predictions(\n"
+    "  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+    "  segment_id INTEGER NOT NULL REFERENCES segments(id) ON DELETE CASCADE,\n"
+    "  sign TEXT NOT NULL, fold INTEGER NOT NULL, p_yes REAL,\n"
+    "  PRIMARY KEY (run_id, segment_id, sign)) WITHOUT ROWID;\n";
+
 /* migrations[v] takes a study from version v to v + 1. */
 static const char *const migrations[SCHEMA_VERSION] = {
-    schema_v1, schema_v2, schema_v3, schema_v4, schema_v5, schema_v6, schema_v7, schema_v8
+    schema_v1, schema_v2, schema_v3, schema_v4, schema_v5, schema_v6, schema_v7, schema_v8,
+    schema_v9
 };
 
 /*

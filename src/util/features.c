@@ -20,6 +20,8 @@ static const SemioFeature features[] = {
       SEMIO_HAVE_OVERLAY },
     { "serve", "the review app's web server (semio serve)", "install libmicrohttpd-dev",
       SEMIO_HAVE_SERVE },
+    { "learn", "the supervised baselines' learners (XGBoost, liblinear)",
+      "install libxgboost-dev and liblinear-dev", SEMIO_HAVE_LEARN },
 };
 
 const SemioFeature *semio_features(size_t *n)
