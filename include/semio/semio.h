@@ -11,6 +11,7 @@
 #include "semio/face.h"
 #include "semio/image.h"
 #include "semio/kinematic.h"
+#include "semio/learn.h"
 #include "semio/phantom.h"
 #include "semio/pose.h"
 #include "semio/probe.h"
