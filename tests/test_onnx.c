@@ -106,6 +106,9 @@ static void test_embedding(void)
         r = learn_onnx_embed(o, rec, 0, 1, b, &err);
     if (r == 0)
         r = learn_onnx_embed(o, rec, 1, 2, c, &err);
+    char first[16], last[16];
+    learn_onnx_feature_name(o, 0, first, sizeof(first));
+    learn_onnx_feature_name(o, 3, last, sizeof(last));
     const char *set = learn_onnx_settings(o);
     int has = strstr(set, "\"frames\":4") && strstr(set, "\"sha256\":\"") &&
               strstr(set, "\"mean\":[0.43216,0.394666,0.37645]") && strstr(set, "\"dim\":4");
@@ -114,6 +117,8 @@ static void test_embedding(void)
     learn_onnx_close(&o);
     CHECK_MSG(r == 0, "embed or reference failed: %s", err.message);
     CHECK_MSG(has, "settings lack what identifies them");
+    CHECK_STR(first, "emb_000");
+    CHECK_STR(last, "emb_003");
     int same = 1, differs = 0, nonzero = 0;
     for (int i = 0; i < 4; i++) {
         CHECK(isfinite(a[i]));

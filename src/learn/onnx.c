@@ -293,7 +293,8 @@ static int io_name(LearnOnnx *o, int output, size_t i, char **name, SemioError *
     if (s)
         return ort_fail(o, s, err, "names");
     *name = strdup(n);
-    api->AllocatorFree(a, n);
+    if ((s = api->AllocatorFree(a, n))) /* its own allocator failing to free: nothing to do */
+        api->ReleaseStatus(s);
     return *name ? 0 : semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
 }
 
@@ -441,6 +442,14 @@ int learn_onnx_open(LearnOnnx **out, const char *model_path, const char *setting
 size_t learn_onnx_dim(const LearnOnnx *o)
 {
     return o->dim;
+}
+
+void learn_onnx_feature_name(const LearnOnnx *o, size_t i, char *buf, size_t size)
+{
+    int digits = 3;
+    for (size_t last = o->dim ? o->dim - 1 : 0; last >= 1000; last /= 10)
+        digits++;
+    snprintf(buf, size, "emb_%0*zu", digits, i);
 }
 
 const char *learn_onnx_settings(const LearnOnnx *o)

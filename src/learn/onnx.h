@@ -4,9 +4,8 @@
  * the pilot's deep baselines become "embedding + linear or boosted head". Built with the
  * meson feature 'onnx'; without it learn_onnx_open fails with SEMIO_ERR_NOT_BUILT.
  *
- * The set's feature names are "emb_000", "emb_001", ... "emb_NNN" (value i of the
- * embedding, zero-padded to three digits, or more where the embedding has more than 1000
- * values), learn_onnx_dim of them.
+ * The set's feature names are "emb_000", "emb_001", ... "emb_NNN", value i of the
+ * embedding, learn_onnx_dim of them (learn_onnx_feature_name says how they are padded).
  *
  * The settings are a JSON object; a key left out takes the default shown (torchvision's
  * Kinetics-400 video models, which the pilot's networks were fine-tuned from):
@@ -39,6 +38,12 @@ int learn_onnx_open(LearnOnnx **out, const char *model_path, const char *setting
 
 /** The embedding's length: the output's numbers per batch item. */
 size_t learn_onnx_dim(const LearnOnnx *o);
+
+/**
+ * Feature i's name: "emb_" and i zero-padded to three digits, or to as many as the
+ * largest index has (emb_0000 .. emb_2047), so that names sort in index order.
+ */
+void learn_onnx_feature_name(const LearnOnnx *o, size_t i, char *buf, size_t size);
 
 /**
  * Embeds [start, end) seconds of the recording at `path`: `frames` frames evenly spaced

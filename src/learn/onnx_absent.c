@@ -25,6 +25,12 @@ void learn_onnx_close(LearnOnnx **o)
 {
 }
 
+void learn_onnx_feature_name(const LearnOnnx *o, size_t i, char *buf, size_t size)
+{
+    if (size)
+        *buf = '\0';
+}
+
 const char *learn_onnx_settings(const LearnOnnx *o)
 {
     return "";
