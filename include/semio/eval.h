@@ -286,7 +286,8 @@ SEMIO_API double semio_fleiss_kappa(const int *yes, const int *raters, size_t su
 /**
  * The threshold on P(yes) with the best F1 over the n rows whose label y is 0 or 1 and whose
  * p is not NaN: candidates are every P seen and 0.5 ("yes" at p >= t); of equal F1, the one
- * nearest 0.5. What semio_tune_threshold picks on each fold's training side.
+ * nearest 0.5; 0.5 itself when those rows hold one class only (nothing to separate). What
+ * semio_tune_threshold picks on each fold's training side.
  */
 SEMIO_API double semio_best_f1_threshold(const double *p, const int8_t *y, size_t n);
 

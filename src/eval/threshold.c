@@ -46,11 +46,17 @@ double semio_best_f1_threshold(const double *p, const int8_t *y, size_t n)
     if (!cand)
         return 0.5;
     /* Candidates: every P(yes) seen, and 0.5; ties prefer 0.5's side. */
-    size_t nc = 0;
+    size_t nc = 0, pos = 0;
     cand[nc++] = 0.5;
     for (size_t i = 0; i < n; i++)
-        if (!isnan(p[i]) && (y[i] == 0 || y[i] == 1))
+        if (!isnan(p[i]) && (y[i] == 0 || y[i] == 1)) {
             cand[nc++] = p[i];
+            pos += y[i] == 1;
+        }
+    if (pos == 0 || pos == nc - 1) { /* one class: nothing to separate */
+        free(cand);
+        return 0.5;
+    }
     qsort(cand, nc, sizeof(double), semio_cmp_double);
     double best = 0.5, best_f1 = -1;
     for (size_t c = 0; c < nc; c++) {
