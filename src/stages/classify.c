@@ -110,19 +110,26 @@ static void split(const size_t *rows, size_t m, const int *fold, int f, size_t *
     }
 }
 
-/* Patient-stratified folds of rows[0..m), balanced by the target. */
+/* Patient-stratified folds of rows[0..m), balanced by the target; the patients of these
+ * rows are numbered 0, 1, ... afresh, as semio_patient_folds counts every number below
+ * the largest as a patient. */
 static int folds_of(const ClassifyData *d, const size_t *rows, size_t m, int k, uint64_t seed,
                     int *fold, SemioError *err)
 {
-    const char **patient = malloc((m + 1) * sizeof(char *));
+    int *local = malloc((d->npatients + 1) * sizeof(int)), *patient = malloc((m + 1) * sizeof(int));
     int8_t *y = malloc(m + 1);
-    int r = patient && y ? 0 : semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
+    int r = local && patient && y ? 0 : semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
+    int next = 0;
+    for (size_t i = 0; r == 0 && i < d->npatients; i++)
+        local[i] = -1;
     for (size_t i = 0; r == 0 && i < m; i++) {
-        patient[i] = d->patient[rows[i]];
+        int *l = &local[d->pid[rows[i]]];
+        patient[i] = *l >= 0 ? *l : (*l = next++);
         y[i] = d->y[rows[i]];
     }
     if (r == 0)
         r = semio_patient_folds(patient, m, y, 1, k, seed, fold, err);
+    free(local);
     free(patient);
     free(y);
     return r;
@@ -260,12 +267,14 @@ static int by_patient(const void *a, const void *b)
     return c ? c : (x->row > y->row) - (x->row < y->row);
 }
 
-static int group_patients(const ClassifyData *d, Patients *g, SemioError *err)
+/* Groups the rows by patient into g and numbers the patients in d->pid. */
+static int group_patients(ClassifyData *d, Patients *g, SemioError *err)
 {
     Keyed *k = malloc((d->n + 1) * sizeof(*k));
     g->byp = malloc((d->n + 1) * sizeof(size_t));
     g->start = malloc((d->n + 2) * sizeof(size_t));
-    if (!k || !g->byp || !g->start) {
+    d->pid = malloc((d->n + 1) * sizeof(int));
+    if (!k || !g->byp || !g->start || !d->pid) {
         free(k);
         return semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
     }
@@ -277,8 +286,10 @@ static int group_patients(const ClassifyData *d, Patients *g, SemioError *err)
         g->byp[i] = k[i].row;
         if (!i || strcmp(k[i].patient, k[i - 1].patient))
             g->start[g->count++] = i;
+        d->pid[k[i].row] = (int)g->count - 1;
     }
     g->start[g->count] = d->n;
+    d->npatients = g->count;
     free(k);
     return 0;
 }

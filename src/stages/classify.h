@@ -13,6 +13,8 @@ typedef struct ClassifyData {
     int8_t *y;           /* the target, 0 or 1 */
     double *x;           /* x[row * d + input], NaN where missing */
     char **input;        /* "SIGN", or "SIGN:p" for a run's P(yes) */
+    int *pid;            /* each row's patient, 0..npatients-1 (set by classify.c) */
+    size_t npatients;
     int64_t no_target, no_input;
 } ClassifyData;
 

@@ -28,6 +28,7 @@ void classify_data_free(ClassifyData *d)
     free(d->y);
     free(d->x);
     free(d->input);
+    free(d->pid);
     memset(d, 0, sizeof(*d));
 }
 
