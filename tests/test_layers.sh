@@ -12,7 +12,7 @@
 #     engine    src/engine          answering questions        |  peers, on memory only:
 #     eval      src/eval            metrics over tables        |  the study is not theirs
 #     phantom   src/phantom         the phantom study          |
-#     learn     src/learn           classifiers, folds        /
+#     learn     src/learn           features, learners, folds /
 #   3 study     src/study           the SQLite database: schema, open/close, labels, status
 #   2 formats   src/formats         the pilot's files: label CSV, cells, patient rule, signs
 #   1 media     src/media           video and audio in and out
