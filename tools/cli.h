@@ -114,6 +114,7 @@ int cmd_sample(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_import(int argc, char **argv);
+int cmd_classify(int argc, char **argv);
 int cmd_ask(int argc, char **argv);
 int cmd_enhance(int argc, char **argv);
 int cmd_transcribe(int argc, char **argv);

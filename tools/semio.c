@@ -256,6 +256,25 @@ static const Command commands[] = {
       "--ratings: every rating, a row each: rater, kind, run, file_name, patient,\n"
       "segment_start, segment_end, sign, view, answer, label, score, label_wrong,\n"
       "video_unusable, comment, reason, rated_at.\n" },
+    { "classify", cmd_classify, "epileptic or functional: a classifier of a recording's signs",
+      "usage: semio classify --study STUDY.db --from labels|RUN [--target label]\n"
+      "       [--model logistic|xgboost] [--folds 3] [--seed 1] [--resamples 2000]\n"
+      "       [--level 0.95] [--format markdown|json|csv] [--recordings] [-o FILE]\n"
+      "\n"
+      "Predicts a label file's column (--target, default label: 1/0, yes/no or true/false;\n"
+      "an empty cell leaves the recording out) from each recording's signs: --from labels\n"
+      "takes the experts' sign labels (yes 1, no 0, unknown missing), --from RUN a run's\n"
+      "answers merged per recording (any yes 1, all no 0, else missing) and, where the run\n"
+      "gives P(yes), its highest per recording as the input SIGN:p. Missing inputs are\n"
+      "imputed by the training mean (logistic) or left to the trees (xgboost).\n"
+      "\n"
+      "Patient-stratified cross-validation (every patient in one fold, folds balanced by\n"
+      "the target) gives each recording an out-of-fold P(1). Each fold's threshold is the\n"
+      "best-F1 one of an inner cross-validation on its training patients; accuracy and F1\n"
+      "use it, AUC uses P alone. Intervals: a bootstrap resampling patients. Weights: each\n"
+      "input's importance (|standardized coefficient| or total gain), mean over the folds,\n"
+      "heaviest first. --recordings adds every recording's out-of-fold P. The same seed\n"
+      "gives the same output.\n" },
     { "import", cmd_import, "add published predictions to a study as a run",
       "usage: semio import --study STUDY.db --run NAME [--replace] PREDICTIONS.csv\n"
       "\n"

@@ -248,7 +248,8 @@ typedef struct SemioModelSettings {
 /* ---- epileptic or functional ------------------------------------------------------ */
 
 typedef struct SemioClassifySettings {
-    const char *target;       /**< the label file's column to predict (default "label") */
+    const char *target;       /**< the label file's column to predict (default "label"):
+                                   1/0, yes/no or true/false (any case); empty = left out */
     const char *from;         /**< "labels" (the experts' signs) or a run's name */
     SemioLearnerParams params;
     int folds;                /**< default 3 */
@@ -266,6 +267,8 @@ SEMIO_API void semio_classify_default_settings(SemioClassifySettings *s);
  */
 typedef struct SemioClassifyResult {
     int64_t recordings, patients, positives;
+    int64_t no_target;        /**< recordings left out: the target column empty */
+    int64_t no_input;         /**< ... a target but no input (the run never answered them) */
     int folds;
     double accuracy, f1, auc;
     SemioInterval accuracy_ci, f1_ci, auc_ci;

@@ -250,6 +250,15 @@ static void comparisons(const SemioEval *ev, FILE *f)
                     (long long)c.a_only, (long long)c.b_only, c.mcnemar_p);
         }
     fputs("</tbody></table>\n", f);
+    for (size_t b = 1; b < R; b++) {
+        int better, sure, visual = report_visual_wins(ev, 0, b, &better, &sure);
+        fputs("<p>", f);
+        report_html_esc(f, semio_eval_run_name(ev, b));
+        fputs(" beats ", f);
+        report_html_esc(f, semio_eval_run_name(ev, 0));
+        fprintf(f, " on %d of %d visual signs (%d with an interval above zero).</p>\n", better,
+                visual, sure);
+    }
 }
 
 static void agreement(const SemioEval *ev, FILE *f)

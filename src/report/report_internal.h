@@ -19,6 +19,13 @@ void report_tex_escape(FILE *f, const char *s);
 /* {"value": v, "ci": [lo, hi]} (the interval where defined; null for NaN) */
 json_object *report_json_metric(double v, const SemioInterval *ci);
 
+/*
+ * The paired comparison's summary: of the visual signs (group not "audio") whose F1 change
+ * from run a to run b is defined, how many b improves (*better) and how many with the
+ * change's interval above zero (*sure); returns how many signs there are.
+ */
+int report_visual_wins(const SemioEval *ev, size_t a, size_t b, int *better, int *sure);
+
 void report_html_esc(FILE *f, const char *s);
 void report_html_num(FILE *f, double v);
 /* A perceptually ordered scale (viridis) from 0 to 1, as "#rrggbb". */

@@ -136,6 +136,22 @@ static int any_raters(const SemioEval *ev)
     return 0;
 }
 
+int report_visual_wins(const SemioEval *ev, size_t a, size_t b, int *better, int *sure)
+{
+    int visual = 0;
+    *better = *sure = 0;
+    for (size_t s = 0; s < semio_eval_signs(ev); s++) {
+        SemioComparison cmp;
+        if (!strcmp(semio_eval_sign_group(ev, s), "audio") ||
+            semio_eval_compare(ev, a, b, s, &cmp, NULL) < 0 || isnan(cmp.delta_f1))
+            continue;
+        visual++;
+        *better += cmp.delta_f1 > 0;
+        *sure += cmp.delta_ci.defined && cmp.delta_ci.lo > 0;
+    }
+    return visual;
+}
+
 static void write_markdown(const SemioEval *ev, FILE *f)
 {
     size_t R = semio_eval_runs(ev), S = semio_eval_signs(ev), G = semio_eval_groups(ev);
@@ -222,6 +238,9 @@ static void write_markdown(const SemioEval *ev, FILE *f)
         fprintf(f, " | %lld | %lld | %.4g |\n", (long long)cmp.a_only, (long long)cmp.b_only,
                 cmp.mcnemar_p);
     }
+    int better, sure, visual = report_visual_wins(ev, 0, 1, &better, &sure);
+    fprintf(f, "\n%s beats %s on %d of %d visual signs (%d with an interval above zero).\n",
+            semio_eval_run_name(ev, 1), semio_eval_run_name(ev, 0), better, visual, sure);
 }
 
 static void write_csv(const SemioEval *ev, FILE *f)
@@ -318,6 +337,23 @@ json_object *report_json_metric(double v, const SemioInterval *ci)
     return o;
 }
 
+/* Every later run against the first: the counts of the paired summary, for scripts. */
+static json_object *json_comparisons(const SemioEval *ev)
+{
+    json_object *all = json_object_new_array();
+    for (size_t b = 1; b < semio_eval_runs(ev); b++) {
+        int better, sure, visual = report_visual_wins(ev, 0, b, &better, &sure);
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "a", json_object_new_string(semio_eval_run_name(ev, 0)));
+        json_object_object_add(o, "b", json_object_new_string(semio_eval_run_name(ev, b)));
+        json_object_object_add(o, "visual_signs", json_object_new_int(visual));
+        json_object_object_add(o, "b_better", json_object_new_int(better));
+        json_object_object_add(o, "b_better_ci_above_zero", json_object_new_int(sure));
+        json_object_array_add(all, o);
+    }
+    return all;
+}
+
 static void write_json(const SemioEval *ev, FILE *f)
 {
     const SemioEvalSettings *set = semio_eval_settings(ev);
@@ -372,6 +408,7 @@ static void write_json(const SemioEval *ev, FILE *f)
         json_object_array_add(runs, run);
     }
     json_object_object_add(root, "runs", runs);
+    json_object_object_add(root, "comparisons", json_comparisons(ev));
     json_object *agree = json_object_new_array();
     for (size_t s = 0; s < semio_eval_signs(ev); s++) {
         double kappa;
