@@ -19,7 +19,7 @@ static void features_listed(void)
     static const char *const names[] = { "phantom", "dlib", "blazeface", "pocketsphinx",
                                          "denoise", "overlay", "serve" };
     size_t n;
-    const SemioFeature *f = semio_features(&n);
+    const SemioFeature *f = semio_optional_parts(&n);
     CHECK_INT(n, 7);
     for (size_t i = 0; i < n; i++) {
         CHECK_STR(f[i].name, names[i]);

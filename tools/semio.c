@@ -369,7 +369,7 @@ int cmd_version(int argc, char **argv)
 {
     printf("semio %s\n", semio_version());
     size_t n;
-    const SemioFeature *f = semio_features(&n);
+    const SemioFeature *f = semio_optional_parts(&n);
     int built = 0;
     printf("built in:");
     for (size_t i = 0; i < n; i++)

@@ -35,7 +35,7 @@ typedef enum SemioCode {
     SEMIO_ERR_REFUSED = -10,  /**< a server refused the request for good (credentials, a
                                    model or an input it does not have) */
     SEMIO_ERR_NOT_BUILT = -11, /**< an optional part this semio was built without (see
-                                    semio_features) */
+                                    semio_optional_parts) */
 } SemioCode;
 
 /**
@@ -72,7 +72,7 @@ typedef struct SemioFeature {
 } SemioFeature;
 
 /** Every optional part, built in or not, in a fixed order; *n gets their count. */
-SEMIO_API const SemioFeature *semio_features(size_t *n);
+SEMIO_API const SemioFeature *semio_optional_parts(size_t *n);
 
 /** 1 if the optional part `name` is built in, 0 if not or if there is no such part. */
 SEMIO_API int semio_feature_built(const char *name);

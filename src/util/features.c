@@ -24,7 +24,7 @@ static const SemioFeature features[] = {
       "install libxgboost-dev and liblinear-dev", SEMIO_HAVE_LEARN },
 };
 
-const SemioFeature *semio_features(size_t *n)
+const SemioFeature *semio_optional_parts(size_t *n)
 {
     *n = sizeof(features) / sizeof(*features);
     return features;
