@@ -8,6 +8,7 @@
 #   6 report    src/report          tables and the HTML page, from an evaluation
 #     review    src/review          raters, ratings, the judge (in the study, as the stages)
 #   5 stages    src/stages          the pipeline's drivers: read the study, call the rest, store
+#     learn     src/learn           features and classifiers; reads the study's features
 #   4 enhance   src/enhance         views and keypoints       \
 #     engine    src/engine          answering questions        |  peers, on memory only:
 #     eval      src/eval            metrics over tables        |  the study is not theirs
@@ -33,6 +34,7 @@ floor_of() {
     src/eval/*|include/semio/eval.h) echo "4 eval" ;;
     src/phantom/*|include/semio/phantom.h) echo "4 phantom" ;;
     src/stages/*|include/semio/stages.h) echo "5 stages" ;;
+    src/learn/*|include/semio/learn.h) echo "5 learn" ;;
     src/report/*|include/semio/report.h) echo "6 report" ;;
     src/review/*|src/serve/*|include/semio/review.h) echo "6 review" ;;
     include/semio/semio.h) echo "7 top" ;;
@@ -94,11 +96,11 @@ done
 # never open SQLite or study/ headers.
 problems=""
 for f in $sources; do
-  case $f in src/study/*|src/stages/*|src/review/*|src/serve/*|include/semio/*) continue ;; esac
+  case $f in src/study/*|src/stages/*|src/learn/*|src/review/*|src/serve/*|include/semio/*) continue ;; esac
   hits=$(grep -n -E '^[[:space:]]*#[[:space:]]*include[[:space:]]*(<sqlite3\.h>|"study/)' "$f")
   [ -z "$hits" ] || problems="$problems|$(printf '%s' "$hits" | sed "s|^|$f:|" | tr '\n' '|')"
 done
-if [ -z "$problems" ]; then ok "only src/study, src/stages, src/review and src/serve include sqlite3.h or study/ headers"
+if [ -z "$problems" ]; then ok "only src/study, src/stages, src/learn, src/review and src/serve include sqlite3.h or study/ headers"
 else
   IFS='|'; set -- $problems; unset IFS
   shift
