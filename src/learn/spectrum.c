@@ -1,6 +1,7 @@
 /* Power spectra through libavutil's tx (the FFT FFmpeg already brings), never a hand FFT. */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <libavutil/mem.h>
 #include <libavutil/tx.h>
@@ -70,6 +71,9 @@ void learn_spectrum_add(Spectrum *sp, const double *x, size_t n, double *power)
     for (size_t i = 0; i < sp->len; i++)
         sp->in[i] = i < n ? (x[i] - mean) * (0.5 - 0.5 * cos(2 * M_PI * (double)i / (double)n))
                           : 0;
+    /* FFmpeg 5.1's real transform leaves the Nyquist bin's imaginary part (always 0)
+     * unwritten: found by valgrind, it made band shares NaN now and then */
+    memset(sp->out, 0, (sp->len / 2 + 1) * sizeof(AVComplexDouble));
     sp->fn(sp->tx, sp->out, sp->in, sizeof(double));
     for (size_t k = 0; k <= sp->len / 2; k++)
         power[k] += sp->out[k].re * sp->out[k].re + sp->out[k].im * sp->out[k].im;
