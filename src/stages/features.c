@@ -36,6 +36,8 @@ typedef struct Ctx {
     size_t nseg;
     sqlite3_stmt *stored, *del, *ins;
     KeypointCache cache;
+    char json[MAX_SETS][1024]; /* each set's settings now */
+    int unrecorded[MAX_SETS];  /* feature_sets is written with the set's first values */
 } Ctx;
 
 static int parse_sets(Ctx *c)
@@ -54,7 +56,8 @@ static int parse_sets(Ctx *c)
                               "sets: kinematic, motion, sound, onnx, import)", item[i]);
         if (ls->per_window && !ls->compute)
             return semio_fail(c->err, SEMIO_ERR_NOT_BUILT, "features: the set '%s' is not in "
-                              "this semio yet", item[i]);
+                              "this build of semio (its extractor, learn/onnx.c, is to come)",
+                              item[i]);
         for (size_t j = 0; j < c->nsets; j++)
             if (c->sets[j] == ls)
                 return semio_fail(c->err, SEMIO_ERR_INVALID, "features: set '%s' named twice",
@@ -128,10 +131,11 @@ static void describe(const Ctx *c, const LearnSet *ls, char *json, size_t size)
 }
 
 /* A set stored with other settings is refused unless redo: its numbers would mix. */
-static int check_settings(Ctx *c, const LearnSet *ls)
+static int check_settings(Ctx *c, size_t i)
 {
-    char now[2048], at[32];
-    describe(c, ls, now, sizeof(now));
+    const LearnSet *ls = c->sets[i];
+    char *now = c->json[i];
+    describe(c, ls, now, sizeof(c->json[i]));
     sqlite3_stmt *st;
     int r = semio_db_prepare(c->s, &st, "SELECT settings_json FROM feature_sets WHERE name = ?",
                              c->err);
@@ -145,16 +149,31 @@ static int check_settings(Ctx *c, const LearnSet *ls)
                        "these settings are %s: use --redo to compute them again", c->s->path,
                        ls->name, (const char *)sqlite3_column_text(st, 0), now);
     sqlite3_finalize(st);
-    if (r < 0 || same)
+    c->unrecorded[i] = !same;
+    return r;
+}
+
+/* The set's settings, in the transaction that stores its first values: a run that stores
+ * nothing (a refused import) leaves feature_sets as it was. */
+static int record_set(Ctx *c, const char *set)
+{
+    size_t i = 0;
+    while (i < c->nsets && strcmp(c->sets[i]->name, set))
+        i++;
+    if (i == c->nsets || !c->unrecorded[i])
+        return 0;
+    sqlite3_stmt *st;
+    char at[32];
+    int r = semio_db_prepare(c->s, &st, "INSERT OR REPLACE INTO feature_sets(name, "
+                             "settings_json, made_at) VALUES (?, ?, ?)", c->err);
+    if (r < 0)
         return r;
-    if ((r = semio_db_prepare(c->s, &st, "INSERT OR REPLACE INTO feature_sets(name, "
-                              "settings_json, made_at) VALUES (?, ?, ?)", c->err)) < 0)
-        return r;
-    sqlite3_bind_text(st, 1, ls->name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 1, set, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, c->json[i], -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, semio_db_now(at), -1, SQLITE_STATIC);
     r = sqlite3_step(st) == SQLITE_DONE ? 0 : semio_db_fail(c->s, c->err, "feature_sets");
     sqlite3_finalize(st);
+    c->unrecorded[i] = r < 0;
     return r;
 }
 
@@ -168,6 +187,9 @@ static int is_stored(Ctx *c, int64_t seg, const char *set)
 /* Replaces the values of (segment, set); in the caller's transaction. */
 static int put(Ctx *c, int64_t seg, const char *set, char names[][96], const double *v, size_t n)
 {
+    int r = record_set(c, set);
+    if (r < 0)
+        return r;
     sqlite3_bind_int64(c->del, 1, seg);
     sqlite3_bind_text(c->del, 2, set, -1, SQLITE_STATIC);
     int rc = sqlite3_step(c->del);
@@ -392,7 +414,7 @@ int semio_features(SemioStudy *s, const SemioFeatureSettings *set, SemioFeatureR
     if (r == 0)
         r = find_segments(&c);
     for (size_t i = 0; r == 0 && i < c.nsets; i++)
-        r = check_settings(&c, c.sets[i]);
+        r = check_settings(&c, i);
     if (r == 0 && (r = semio_db_prepare(s, &c.stored, "SELECT 1 FROM features WHERE "
                                         "segment_id = ? AND feature_set = ? LIMIT 1", err)) == 0 &&
         (r = semio_db_prepare(s, &c.del, "DELETE FROM features WHERE segment_id = ? AND "
