@@ -2,9 +2,11 @@
  * The learned features on inputs made here: a limb at 4 Hz puts its power in the 3-6 Hz
  * band and its autocorrelation at 4 Hz; no body or no sound is NaN, never 0; a loud tone
  * is loud and pitched where silence is neither; a moving square moves where a still one
- * does not; every set's names are documented and unique.
+ * does not; every set's names are documented and unique; stored features read back as a
+ * matrix in recording and time order, NaN where missing.
  */
 #include <math.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 
 #include "harness.h"
@@ -207,12 +209,55 @@ static void test_motion_square(void)
     CHECK_MSG(r3 < 0 && strstr(err.message, "none.mp4"), "a missing file: %d %s", r3, err.message);
 }
 
+static void test_matrix(void)
+{
+    const char *db = test_path("m.db");
+    SemioStudy *s;
+    SemioError err = { 0 };
+    CHECK_OK(semio_study_open(&s, db, SEMIO_STUDY_CREATE, &err), err);
+    semio_study_close(&s);
+    sqlite3 *h;
+    CHECK(sqlite3_open(db, &h) == SQLITE_OK);
+    int rc = sqlite3_exec(h,
+        "INSERT INTO videos(id, file_name, patient, path, status) VALUES "
+        "(1, 'b.mp4', 'P1', 'b.mp4', 'ok'), (2, 'a.mp4', 'P2', 'a.mp4', 'ok');"
+        "INSERT INTO segment_sets VALUES (1, 'w', 10, 0, 0, 0, 'now');"
+        "INSERT INTO segments VALUES (10, 1, 2, 1, 10, 20), (11, 1, 1, 0, 0, 10),"
+        " (12, 1, 2, 0, 0, 10), (13, 1, 1, 1, 10, 20);"
+        "INSERT INTO features VALUES (10, 'kinematic', 'a', 1), (10, 'kinematic', 'b', NULL),"
+        " (11, 'kinematic', 'a', 2), (12, 'sound', 'z', 3), (12, 'kinematic', 'b', 4),"
+        " (13, 'motion', 'm', 5);", NULL, NULL, NULL);
+    sqlite3_close(h);
+    CHECK(rc == SQLITE_OK);
+    CHECK_OK(semio_study_open(&s, db, SEMIO_STUDY_READ, &err), err);
+    SemioFeatureMatrix m;
+    int r = semio_feature_matrix(s, NULL, "sound,kinematic", &m, &err);
+    SemioFeatureMatrix none;
+    SemioError err2 = { 0 };
+    int r2 = semio_feature_matrix(s, "w", "onnx", &none, &err2);
+    semio_study_close(&s);
+    CHECK_OK(r, err);
+    static const double want[3][3] = { { 2, NAN, NAN }, { NAN, 4, 3 }, { 1, NAN, NAN } };
+    int good = m.nrows == 3 && m.ncols == 3 && m.segment[0] == 11 && m.segment[1] == 12 &&
+               m.segment[2] == 10 && m.video[0] == 1 && m.video[2] == 2 &&
+               !strcmp(m.column[0], "kinematic:a") && !strcmp(m.column[1], "kinematic:b") &&
+               !strcmp(m.column[2], "sound:z");
+    for (int i = 0; good && i < 9; i++) {
+        double w = want[i / 3][i % 3], x = m.x[i];
+        good = isnan(w) ? isnan(x) : x == w;
+    }
+    semio_feature_matrix_free(&m);
+    CHECK_MSG(good, "the matrix's rows, columns or values are not as stored");
+    CHECK_MSG(r2 == SEMIO_ERR_NOT_FOUND && strstr(err2.message, "semio features --set onnx"),
+              "a set not stored: %d %s", r2, err2.message);
+}
+
 int main(int argc, char **argv)
 {
     semio_log_set_level(SEMIO_LOG_QUIET);
     static const TestCase cases[] = {
         TEST(test_names_documented_once), TEST(test_limb_at_4hz), TEST(test_no_body_is_nan),
-        TEST(test_sound_loud_and_silent), TEST(test_motion_square),
+        TEST(test_sound_loud_and_silent), TEST(test_motion_square), TEST(test_matrix),
     };
     return test_main(cases, sizeof(cases) / sizeof(cases[0]), argc, argv);
 }
