@@ -99,4 +99,12 @@ same "import: the empty cell missing" "SELECT count(*) FROM features WHERE featu
 same "import: a value" "SELECT value FROM features f JOIN segments g ON g.id = f.segment_id JOIN videos v ON v.id = g.video_id WHERE feature_set = 'import' AND name = 'a' AND v.file_name = '$r2'" 7.0
 expect "import again: kept" 0 "$SEMIO" features --study t.db --segments w4 --set import --import good.csv
 has "import again: nothing new" "$T/out" "0 computed, 3 kept"
+
+# ---- a recording that cannot be read: counted, named, the other one stored ----
+mv "rec/$r2" away.mp4
+expect "a recording gone" 0 "$SEMIO" features --study t.db --segments whole --set kinematic,motion --motion-grid 2 --redo
+# its keypoints are still there: kinematic needs no file, motion does
+has "the gone recording counted" "$T/out" "3 computed, 0 kept, 1 failed"
+has "the gone recording named" "$T/out" "the first failure: $r2"
+mv away.mp4 "rec/$r2"
 finish
