@@ -34,6 +34,7 @@ typedef struct LearnSet {
     int per_window;
     int needs_signals;        /* keypoints or sound: semio_window_signals first */
     int needs_audio;          /* the window's sound, from the recording when no view has it */
+    const SemioFeatureDoc *(*docs)(size_t *n); /* fixed names; else count and name_at */
     size_t (*count)(const SemioFeatureSettings *set);
     void (*name_at)(const SemioFeatureSettings *set, size_t i, char *out, size_t size);
     int (*compute)(const LearnWindow *w, const SemioFeatureSettings *set, double *out,
@@ -43,6 +44,16 @@ typedef struct LearnSet {
 
 /* The set called `name`, or NULL. */
 const LearnSet *learn_set_find(const char *name);
+
+/* How many values a set has under these settings, and the i-th one's name. */
+size_t learn_set_count(const LearnSet *ls, const SemioFeatureSettings *set);
+void learn_set_name(const LearnSet *ls, const SemioFeatureSettings *set, size_t i, char *out,
+                    size_t size);
+
+/* The segment set `name` (NULL: the newest): *id, its name into shown; SEMIO_ERR_NOT_FOUND
+ * saying so when there is none. */
+int learn_segment_set(SemioStudy *s, const char *name, int64_t *id, char *shown, size_t size,
+                      SemioError *err);
 
 /* One imported file of features (set import): one row per window, NaN for an empty cell. */
 typedef struct LearnImport {

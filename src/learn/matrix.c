@@ -14,14 +14,14 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int64_t find_set(SemioStudy *s, const char *name, char *shown, size_t size,
-                        SemioError *err)
+int learn_segment_set(SemioStudy *s, const char *name, int64_t *out, char *shown, size_t size,
+                      SemioError *err)
 {
     sqlite3_stmt *st;
-    if (semio_db_prepare(s, &st, name ? "SELECT id, name FROM segment_sets WHERE name = ?"
-                                      : "SELECT id, name FROM segment_sets ORDER BY id DESC LIMIT 1",
-                         err) < 0)
-        return -1;
+    int r = semio_db_prepare(s, &st, name ? "SELECT id, name FROM segment_sets WHERE name = ?"
+                             : "SELECT id, name FROM segment_sets ORDER BY id DESC LIMIT 1", err);
+    if (r < 0)
+        return r;
     if (name)
         sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
     int64_t id = 0;
@@ -30,11 +30,12 @@ static int64_t find_set(SemioStudy *s, const char *name, char *shown, size_t siz
         snprintf(shown, size, "%s", (const char *)sqlite3_column_text(st, 1));
     }
     sqlite3_finalize(st);
+    *out = id;
     if (!id)
         return semio_fail(err, SEMIO_ERR_NOT_FOUND, "%s: %s%s", s->path,
                           name ? "no segment set " : "no segments: run semio segment",
                           name ? name : "");
-    return id;
+    return 0;
 }
 
 /* Appends the stored names of `set` to the columns. */
@@ -140,11 +141,11 @@ int semio_feature_matrix(SemioStudy *s, const char *segments, const char *sets,
     if (n == 0 || n > 32)
         return semio_fail(err, SEMIO_ERR_INVALID, "feature sets: give 1 to 32 names");
     qsort(item, n, sizeof(char *), cmp_str);
-    int64_t seg_set = find_set(s, segments, segname, sizeof(segname), err);
-    if (seg_set < 0)
-        return (int)seg_set;
+    int64_t seg_set;
+    int r = learn_segment_set(s, segments, &seg_set, segname, sizeof(segname), err);
+    if (r < 0)
+        return r;
     char joined[1024] = "";
-    int r = 0;
     for (size_t i = 0; i < n && r == 0; i++) {
         snprintf(joined + strlen(joined), sizeof(joined) - strlen(joined), "%s%s", i ? "," : "",
                  item[i]);

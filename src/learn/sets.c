@@ -6,19 +6,6 @@
 #include "learn/features.h"
 #include "util/error.h"
 
-static size_t kinematic_count(const SemioFeatureSettings *set)
-{
-    size_t n;
-    learn_kinematic_docs(&n);
-    return n;
-}
-
-static void kinematic_name(const SemioFeatureSettings *set, size_t i, char *out, size_t size)
-{
-    size_t n;
-    snprintf(out, size, "%s", learn_kinematic_docs(&n)[i].name);
-}
-
 static int kinematic(const LearnWindow *w, const SemioFeatureSettings *set, double *out,
                      SemioError *err)
 {
@@ -28,20 +15,9 @@ static int kinematic(const LearnWindow *w, const SemioFeatureSettings *set, doub
 static void kinematic_describe(const SemioFeatureSettings *set, char *json, size_t size)
 {
     /* the engine's default thresholds: the version says when the measures change */
-    snprintf(json, size, "{\"version\":1,\"features\":%zu}", kinematic_count(set));
-}
-
-static size_t sound_count(const SemioFeatureSettings *set)
-{
     size_t n;
-    learn_sound_docs(&n);
-    return n;
-}
-
-static void sound_name(const SemioFeatureSettings *set, size_t i, char *out, size_t size)
-{
-    size_t n;
-    snprintf(out, size, "%s", learn_sound_docs(&n)[i].name);
+    learn_kinematic_docs(&n);
+    snprintf(json, size, "{\"version\":1,\"features\":%zu}", n);
 }
 
 static int sound(const LearnWindow *w, const SemioFeatureSettings *set, double *out,
@@ -52,7 +28,9 @@ static int sound(const LearnWindow *w, const SemioFeatureSettings *set, double *
 
 static void sound_describe(const SemioFeatureSettings *set, char *json, size_t size)
 {
-    snprintf(json, size, "{\"version\":1,\"rate\":16000,\"features\":%zu}", sound_count(set));
+    size_t n;
+    learn_sound_docs(&n);
+    snprintf(json, size, "{\"version\":1,\"rate\":16000,\"features\":%zu}", n);
 }
 
 static size_t motion_count(const SemioFeatureSettings *set)
@@ -78,12 +56,12 @@ static void motion_describe(const SemioFeatureSettings *set, char *json, size_t 
 }
 
 static const LearnSet sets[] = {
-    { "kinematic", 1, 1, 0, kinematic_count, kinematic_name, kinematic, kinematic_describe },
-    { "motion", 1, 0, 0, motion_count, motion_name, motion, motion_describe },
-    { "sound", 1, 1, 1, sound_count, sound_name, sound, sound_describe },
+    { "kinematic", 1, 1, 0, learn_kinematic_docs, NULL, NULL, kinematic, kinematic_describe },
+    { "motion", 1, 0, 0, NULL, motion_count, motion_name, motion, motion_describe },
+    { "sound", 1, 1, 1, learn_sound_docs, NULL, NULL, sound, sound_describe },
     /* the network's features: src/learn/onnx.c's learn_onnx_features goes here */
-    { "onnx", 1, 0, 0, NULL, NULL, NULL, NULL },
-    { "import", 0, 0, 0, NULL, NULL, NULL, NULL },
+    { "onnx", 1, 0, 0, NULL, NULL, NULL, NULL, NULL },
+    { "import", 0, 0, 0, NULL, NULL, NULL, NULL, NULL },
 };
 
 const LearnSet *learn_set_find(const char *name)
@@ -92,6 +70,24 @@ const LearnSet *learn_set_find(const char *name)
         if (!strcmp(sets[i].name, name))
             return &sets[i];
     return NULL;
+}
+
+size_t learn_set_count(const LearnSet *ls, const SemioFeatureSettings *set)
+{
+    size_t n = 0;
+    if (ls->docs)
+        ls->docs(&n);
+    return ls->docs ? n : ls->count(set);
+}
+
+void learn_set_name(const LearnSet *ls, const SemioFeatureSettings *set, size_t i, char *out,
+                    size_t size)
+{
+    size_t n;
+    if (ls->docs)
+        snprintf(out, size, "%s", ls->docs(&n)[i].name);
+    else
+        ls->name_at(set, i, out, size);
 }
 
 const char *semio_feature_set_at(size_t i)

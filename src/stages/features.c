@@ -74,23 +74,10 @@ static int parse_sets(Ctx *c)
 static int find_segments(Ctx *c)
 {
     sqlite3_stmt *st;
-    const char *name = c->set->segments;
-    int r = semio_db_prepare(c->s, &st, name ? "SELECT id, name FROM segment_sets WHERE name = ?"
-                             : "SELECT id, name FROM segment_sets ORDER BY id DESC LIMIT 1", c->err);
+    int r = learn_segment_set(c->s, c->set->segments, &c->seg_set, c->rep->segment_set,
+                              sizeof(c->rep->segment_set), c->err);
     if (r < 0)
         return r;
-    if (name)
-        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        c->seg_set = sqlite3_column_int64(st, 0);
-        snprintf(c->rep->segment_set, sizeof(c->rep->segment_set), "%s",
-                 (const char *)sqlite3_column_text(st, 1));
-    }
-    sqlite3_finalize(st);
-    if (!c->seg_set)
-        return semio_fail(c->err, SEMIO_ERR_NOT_FOUND, "%s: %s%s", c->s->path,
-                          name ? "no segment set " : "no segments: run semio segment",
-                          name ? name : "");
     if ((r = semio_db_prepare(c->s, &st, "SELECT g.id, g.video_id, g.start_s, g.end_s, v.avg_fps, "
                               "v.path, v.file_name FROM segments g JOIN videos v ON v.id = "
                               "g.video_id WHERE g.set_id = ? ORDER BY g.video_id, g.start_s",
@@ -271,7 +258,7 @@ static int one_segment(Ctx *c, const Seg *g, char (*names)[96], double *v)
     int r = 0;
     for (size_t i = 0; i < n && r == 0; i++) {
         const LearnSet *ls = todo[i];
-        size_t k = ls->count(c->set);
+        size_t k = learn_set_count(ls, c->set);
         if (!g->path || (ls->needs_signals && !have) || k > MAX_VALUES ||
             ls->compute(&w, c->set, v, &e) < 0) {
             if (e.code == SEMIO_ERR_NOMEM)
@@ -281,7 +268,7 @@ static int one_segment(Ctx *c, const Seg *g, char (*names)[96], double *v)
             continue;
         }
         for (size_t j = 0; j < k; j++)
-            ls->name_at(c->set, j, names[j], 96);
+            learn_set_name(ls, c->set, j, names[j], 96);
         if ((r = store(c, g->id, ls->name, names, v, k)) == 0)
             c->rep->computed++;
     }
