@@ -118,6 +118,7 @@ int cmd_classify(int argc, char **argv);
 int cmd_ask(int argc, char **argv);
 int cmd_enhance(int argc, char **argv);
 int cmd_transcribe(int argc, char **argv);
+int cmd_features(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_phantom(int argc, char **argv);
 int cmd_run(int argc, char **argv);

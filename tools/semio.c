@@ -169,6 +169,19 @@ static const Command commands[] = {
       "(Debian's libdlib-data) places the landmarks. none: keypoints only.\n"
       "A window without a face gets no face view and the reason; ask --view face\n"
       "--fallback raw asks such windows on their raw frames.\n" },
+    { "features", cmd_features, "named numbers of every segment, for the learned baselines",
+      "usage: semio features --study STUDY.db [--set SETS] [--import FILE.csv]\n"
+      "                      [--segments NAME] [--keypoints DIR] [--motion-fps F]\n"
+      "                      [--motion-grid N] [--redo]\n"
+      "       semio features --list\n"
+      "\n"
+      "SETS is a comma list of kinematic (keypoints: joint angles, speeds, rhythms, eyes,\n"
+      "mouth, head), motion (frame differences per grid cell, decoded at F per second,\n"
+      "default 10, on an N x N grid, default 4), sound (loudness, voicing, pitch,\n"
+      "flatness, bands), import (the columns of FILE.csv: file_name, start, end, then one\n"
+      "per feature) and onnx; default kinematic,motion,sound. What is stored is kept\n"
+      "(resumable); --redo computes it again, and is needed when the settings change.\n"
+      "A missing signal is stored as missing, never 0. --list prints every feature.\n" },
     { "transcribe", cmd_transcribe, "speech to text for each segment, from a server",
       "usage: semio transcribe --study STUDY.db [--url URL --model MODEL]\n"
       "                        [--source audio|denoise] [--segments NAME]\n"

@@ -57,7 +57,9 @@ SEMIO_API void semio_motion_default_settings(SemioMotionSettings *s);
 /**
  * Motion features of [start, end) s of the recording at `path`, from pixels alone: the
  * frame-difference energy of each grid cell at a fixed rate and its band powers over
- * time. out[i] for the i-th documented name.
+ * time. out[i] for the i-th documented name (the docs list the default 4 x 4 grid; another
+ * grid has 4 * (1 + grid * grid) values, its cells named the same way, "cellRC_...").
+ * Frames are taken at m->fps; a recording shot slower gives fewer.
  */
 SEMIO_API int semio_features_motion(const char *path, double start, double end,
                                     const SemioMotionSettings *m, double *out, SemioError *err);
@@ -91,6 +93,7 @@ typedef struct SemioFeatureReport {
     int64_t values;    /**< numbers stored now */
     int64_t missing;   /**< of which missing (NULL) */
     char segment_set[128];
+    char failure[512];  /**< the first failure: recording, window, set and why */
 } SemioFeatureReport;
 
 /**

@@ -63,6 +63,15 @@ static inline double keypoint_dist(SemioKeypoint a, SemioKeypoint b)
     return hypot(a.x - b.x, a.y - b.y);
 }
 
+/*
+ * analyze.c: measures a window's series into *w (gaps filled, held shapes smoothed, limb
+ * speeds when there is a body) and sets k->body, k->face and k->seen; k->p must be set.
+ * What the detectors read, and the learned features too (src/learn/kinematic.c). Free
+ * with semio_kin_window_free, also after an error.
+ */
+int semio_kin_measure(SemioKinematic *k, const SemioSignals *sig, Window *w, SemioError *err);
+void semio_kin_window_free(Window *w);
+
 /* span.c: the stretches detectors report. */
 Span semio_kin_longest(const unsigned char *cond, size_t n, double fps, double t0);
 Span semio_kin_rhythmic_span(const SemioKinematic *k, const double *x, size_t n, double fps,
@@ -78,6 +87,19 @@ int semio_kin_limb_signs(SemioKinematic *k, const Window *w);
 /* face.c: one frame's face series (row[X_EAR..X_YAW]); the facial signs. */
 void semio_kin_face_series(const SemioPerson *p, double *row);
 void semio_kin_face_signs(SemioKinematic *k, const Window *w);
+
+/* sound.c: the window's sound in 40 ms frames every 10 ms: rms, pitch (70-400 Hz by the
+ * autocorrelation peak, 0 when none) and whether voiced (the peak at least voiced_corr, the
+ * frame voice_snr times louder than the room's level); -1 when out of memory. */
+typedef struct SoundFrames {
+    size_t n;
+    int len, hop;          /* samples */
+    double *energy, *f0;
+    unsigned char *voiced;
+} SoundFrames;
+int semio_kin_sound_frames(const SemioAudio *au, double voiced_corr, double voice_snr,
+                           SoundFrames *f);
+void semio_kin_sound_frames_free(SoundFrames *f);
 
 /* sound.c: the vocal signs from the window's sound, t0 its start on the timeline. */
 void semio_kin_sound_signs(SemioKinematic *k, const SemioAudio *au, double t0);

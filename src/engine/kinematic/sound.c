@@ -2,6 +2,7 @@
  * syllables) and verbal responsiveness (a reply in a second voice). */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "engine/kinematic/measure.h"
 #include "util/rhythm.h"
@@ -14,32 +15,57 @@ typedef struct Utterance {
     double longest_voiced, flatness;
 } Utterance;
 
-void semio_kin_sound_signs(SemioKinematic *k, const SemioAudio *au, double t0)
+void semio_kin_sound_frames_free(SoundFrames *f)
 {
-    const double *p = k->p;
+    free(f->energy);
+    free(f->f0);
+    free(f->voiced);
+    memset(f, 0, sizeof(*f));
+}
+
+int semio_kin_sound_frames(const SemioAudio *au, double voiced_corr, double voice_snr,
+                           SoundFrames *f)
+{
     int rate = au->rate, len = rate / 25, hop = rate / 100; /* 40 ms frames, 10 ms hop */
     size_t nf = au->n > (size_t)len ? (au->n - (size_t)len) / (size_t)hop + 1 : 0;
-    double *energy = calloc(nf + 1, sizeof(double)), *f0 = calloc(nf + 1, sizeof(double));
-    unsigned char *voiced = calloc(nf + 1, 1);
-    if (!energy || !f0 || !voiced)
-        goto done;
+    *f = (SoundFrames){ .n = nf, .len = len, .hop = hop };
+    f->energy = calloc(nf + 1, sizeof(double));
+    f->f0 = calloc(nf + 1, sizeof(double));
+    f->voiced = calloc(nf + 1, 1);
+    if (!f->energy || !f->f0 || !f->voiced) {
+        semio_kin_sound_frames_free(f);
+        return -1;
+    }
     int lag_lo = rate / 400, lag_hi = rate / 70;
     for (size_t i = 0; i < nf; i++) {
         const float *x = au->samples + i * (size_t)hop;
         double e0 = 0;
         for (int j = 0; j < len; j++)
             e0 += (double)x[j] * x[j];
-        energy[i] = sqrt(e0 / len);
+        f->energy[i] = sqrt(e0 / len);
         double corr; /* the pitch: the frame's best period between 70 and 400 Hz */
         int lag = semio_autocorr_peak(x, len, lag_lo, lag_hi, &corr);
-        f0[i] = lag ? (double)rate / lag : 0;
-        voiced[i] = corr >= p[P_VOICED_CORR];
+        f->f0[i] = lag ? (double)rate / lag : 0;
+        f->voiced[i] = corr >= voiced_corr;
     }
-    double floor_e = nf ? semio_nth_smallest(energy, nf, nf / 10) : 0; /* the room's level */
+    double floor_e = nf ? semio_nth_smallest(f->energy, nf, nf / 10) : 0; /* the room's level */
     if (isnan(floor_e))
         floor_e = 0;
     for (size_t i = 0; i < nf; i++)
-        voiced[i] = voiced[i] && energy[i] >= p[P_VOICE_SNR] * floor_e && energy[i] > 1e-4;
+        f->voiced[i] = f->voiced[i] && f->energy[i] >= voice_snr * floor_e && f->energy[i] > 1e-4;
+    return 0;
+}
+
+void semio_kin_sound_signs(SemioKinematic *k, const SemioAudio *au, double t0)
+{
+    const double *p = k->p;
+    SoundFrames sf;
+    if (semio_kin_sound_frames(au, p[P_VOICED_CORR], p[P_VOICE_SNR], &sf) < 0)
+        return;
+    int rate = au->rate, len = sf.len, hop = sf.hop;
+    size_t nf = sf.n;
+    const double *energy = sf.energy, *f0 = sf.f0;
+    const unsigned char *voiced = sf.voiced;
     /* utterances: voiced frames with gaps under 0.3 s joined */
     Utterance u[256];
     int nu = 0;
@@ -95,8 +121,5 @@ void semio_kin_sound_signs(SemioKinematic *k, const SemioAudio *au, double t0)
             k->reply = (Span){ 1, speech[i + 1]->a, speech[i + 1]->b, speech[i]->f0,
                                speech[i + 1]->f0, 0 };
     }
-done:
-    free(energy);
-    free(f0);
-    free(voiced);
+    semio_kin_sound_frames_free(&sf);
 }
