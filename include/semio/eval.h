@@ -284,6 +284,17 @@ SEMIO_API char *semio_join_unique(const char *const *texts, size_t n, const char
 SEMIO_API double semio_fleiss_kappa(const int *yes, const int *raters, size_t subjects);
 
 /**
+ * The threshold on P(yes) with the best F1 over the n rows whose label y is 0 or 1 and whose
+ * p is not NaN: candidates are every P seen and 0.5 ("yes" at p >= t); of equal F1, the one
+ * nearest 0.5. What semio_tune_threshold picks on each fold's training side.
+ */
+SEMIO_API double semio_best_f1_threshold(const double *p, const int8_t *y, size_t n);
+
+/** Area under the ROC curve of scores p against labels y (0 or 1; others and NaN scores left
+ *  out), ties counting half; NaN when a class is absent. */
+SEMIO_API double semio_auc(const double *p, const int8_t *y, size_t n);
+
+/**
  * Tunes a P(yes) threshold without peeking: patients (ids 0..P-1 in patient[]) are
  * dealt into `folds` folds stratified by their positive labels; each fold gets the
  * threshold maximizing F1 on the other folds (ties: nearest 0.5). answers[i] is the

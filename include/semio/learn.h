@@ -186,20 +186,14 @@ SEMIO_API void semio_classifier_free(SemioClassifier **c);
 SEMIO_API const char *semio_learner_version(SemioLearnerKind kind);
 
 /**
- * Patient-stratified folds: every patient in one fold, folds balanced by size and by the
+ * Patient-stratified folds: patient[i] is row i's patient (0, 1, ...); every patient in one fold, folds balanced by size and by the
  * prevalence of each of `nlabels` label columns (labels[l * n + i], -1 unknown) over the n
  * rows; fold[i] gets 0..k-1. Deterministic for a seed. Fewer patients than folds is
  * SEMIO_ERR_INVALID saying so.
  */
-SEMIO_API int semio_patient_folds(const char *const *patient, size_t n, const int8_t *labels,
+SEMIO_API int semio_patient_folds(const int *patient, size_t n, const int8_t *labels,
                                   size_t nlabels, int k, uint64_t seed, int *fold,
                                   SemioError *err);
-
-/**
- * The threshold on P(yes) with the best F1 over n (p, y) pairs (the midpoint between two
- * neighbouring scores; ties go to the higher threshold); 0.5 when one class is absent.
- */
-SEMIO_API double semio_best_f1_threshold(const double *p, const int8_t *y, size_t n);
 
 typedef enum SemioMergeRule {
     SEMIO_MERGE_MAX,  /**< a recording's P(yes) is its segments' highest */
@@ -286,9 +280,6 @@ typedef struct SemioClassifyResult {
 SEMIO_API int semio_classify(SemioStudy *s, const SemioClassifySettings *set,
                              SemioClassifyResult *out, SemioError *err);
 SEMIO_API void semio_classify_result_free(SemioClassifyResult *r);
-
-/** Area under the ROC curve of n scores (ties count half); NaN when a class is absent. */
-SEMIO_API double semio_auc(const double *p, const int8_t *y, size_t n);
 
 #ifdef __cplusplus
 }

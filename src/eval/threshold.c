@@ -25,20 +25,46 @@ static int by_positives(const void *a, const void *b)
     return (x->tiebreak > y->tiebreak) - (x->tiebreak < y->tiebreak);
 }
 
-/* F1 of "yes at P(yes) >= t" on the rows outside fold `skip`, by the formula eval reports. */
-static double f1_at(const int8_t *labels, const double *p, const int *fold, size_t n, int skip,
-                    double t)
+/* F1 of "yes at P(yes) >= t" on the rows with a label, by the formula eval reports. */
+static double f1_at(const double *p, const int8_t *y, size_t n, double t)
 {
     double tp = 0, fp = 0, fn = 0;
     for (size_t i = 0; i < n; i++) {
-        if (fold[i] == skip || (labels[i] != 0 && labels[i] != 1) || isnan(p[i]))
+        if ((y[i] != 0 && y[i] != 1) || isnan(p[i]))
             continue;
         int yes = p[i] >= t;
-        tp += yes && labels[i] == 1;
-        fp += yes && labels[i] == 0;
-        fn += !yes && labels[i] == 1;
+        tp += yes && y[i] == 1;
+        fp += yes && y[i] == 0;
+        fn += !yes && y[i] == 1;
     }
     return semio_f1(tp + fp > 0 ? tp / (tp + fp) : 0, tp + fn > 0 ? tp / (tp + fn) : 0);
+}
+
+double semio_best_f1_threshold(const double *p, const int8_t *y, size_t n)
+{
+    double *cand = malloc((n + 1) * sizeof(double));
+    if (!cand)
+        return 0.5;
+    /* Candidates: every P(yes) seen, and 0.5; ties prefer 0.5's side. */
+    size_t nc = 0;
+    cand[nc++] = 0.5;
+    for (size_t i = 0; i < n; i++)
+        if (!isnan(p[i]) && (y[i] == 0 || y[i] == 1))
+            cand[nc++] = p[i];
+    qsort(cand, nc, sizeof(double), semio_cmp_double);
+    double best = 0.5, best_f1 = -1;
+    for (size_t c = 0; c < nc; c++) {
+        if (c && cand[c] == cand[c - 1])
+            continue;
+        double f1 = f1_at(p, y, n, cand[c]);
+        if (f1 > best_f1 + 1e-12 ||
+            (fabs(f1 - best_f1) <= 1e-12 && fabs(cand[c] - 0.5) < fabs(best - 0.5))) {
+            best_f1 = f1;
+            best = cand[c];
+        }
+    }
+    free(cand);
+    return best;
 }
 
 int semio_tune_threshold(const int8_t *labels, const double *p_yes, const int *patient,
@@ -55,9 +81,9 @@ int semio_tune_threshold(const int8_t *labels, const double *p_yes, const int *p
                           "threshold tuning: %d patients cannot fill %d folds", npat, folds);
     PatientInfo *info = calloc((size_t)npat, sizeof(*info));
     int *fold_of = calloc((size_t)npat, sizeof(int)), *fold = calloc(n + 1, sizeof(int));
-    double *cand = malloc((n + 2) * sizeof(double));
-    if (!info || !fold_of || !fold || !cand) {
-        free(info), free(fold_of), free(fold), free(cand);
+    int8_t *train = malloc(n + 1);
+    if (!info || !fold_of || !fold || !train) {
+        free(info), free(fold_of), free(fold), free(train);
         return semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
     }
     uint64_t x = seed;
@@ -77,24 +103,10 @@ int semio_tune_threshold(const int8_t *labels, const double *p_yes, const int *p
     for (size_t i = 0; i < n; i++)
         fold[i] = fold_of[patient[i]];
     for (int f = 0; f < folds; f++) {
-        /* Candidates: every P(yes) seen in training, and 0.5; ties prefer 0.5's side. */
-        size_t nc = 0;
-        cand[nc++] = 0.5;
+        /* the training side only: the held-out fold's rows count as unlabeled */
         for (size_t i = 0; i < n; i++)
-            if (fold[i] != f && !isnan(p_yes[i]))
-                cand[nc++] = p_yes[i];
-        qsort(cand, nc, sizeof(double), semio_cmp_double);
-        double best = 0.5, best_f1 = -1;
-        for (size_t c = 0; c < nc; c++) {
-            if (c && cand[c] == cand[c - 1])
-                continue;
-            double f1 = f1_at(labels, p_yes, fold, n, f, cand[c]);
-            if (f1 > best_f1 + 1e-12 ||
-                (fabs(f1 - best_f1) <= 1e-12 && fabs(cand[c] - 0.5) < fabs(best - 0.5))) {
-                best_f1 = f1;
-                best = cand[c];
-            }
-        }
+            train[i] = fold[i] == f ? -1 : labels[i];
+        double best = semio_best_f1_threshold(p_yes, train, n);
         thresholds[f] = best;
         for (size_t i = 0; i < n; i++)
             if (fold[i] == f)
@@ -104,6 +116,6 @@ int semio_tune_threshold(const int8_t *labels, const double *p_yes, const int *p
     free(info);
     free(fold_of);
     free(fold);
-    free(cand);
+    free(train);
     return 0;
 }
