@@ -23,9 +23,11 @@ static int print_summary(SemioStudy *s, const char *run, SemioError *err)
     for (size_t g = 0; r == 0 && g < semio_eval_signs(ev); g++) {
         const SemioMetrics *m = semio_eval_metrics(ev, 0, g);
         double f1 = m->value[SEMIO_METRIC_F1];
-        printf("  %-24s out-of-fold F1 %s%.2f over %lld recordings (%lld positive)",
-               semio_eval_sign(ev, g), isnan(f1) ? "n/a " : "", isnan(f1) ? 0.0 : f1,
-               (long long)m->support, (long long)m->positives);
+        char v[16] = "n/a";
+        if (!isnan(f1))
+            snprintf(v, sizeof(v), "%.2f", f1);
+        printf("  %-24s out-of-fold F1 %s over %lld recordings (%lld positive)",
+               semio_eval_sign(ev, g), v, (long long)m->support, (long long)m->positives);
         if (m->excluded_failed)
             printf(", %lld failed: too few examples in a fold", (long long)m->excluded_failed);
         printf("\n");

@@ -155,35 +155,41 @@ static int check_folds(const TrainData *d, SemioError *err)
     return 0;
 }
 
-static size_t count_patients(const TrainData *d, const uint8_t *in)
+/* Numbers the patients of the recordings in mask `in` (NULL: all) 0, 1, ... in order of
+ * appearance, as semio_patient_folds takes them: id[t] for the t-th such recording. */
+static size_t number_patients(const TrainData *d, const uint8_t *in, int *id)
 {
-    size_t n = 0;
+    size_t n = 0, t = 0;
     for (size_t i = 0; i < d->nrec; i++) {
         if (in && !in[i])
             continue;
-        size_t j = 0;
-        while (j < i && ((in && !in[j]) || strcmp(d->patient[i], d->patient[j])))
-            j++;
-        n += j == i;
+        size_t j = 0, u = 0;
+        for (; j < i; j++) {
+            if (in && !in[j])
+                continue;
+            if (!strcmp(d->patient[i], d->patient[j]))
+                break;
+            u++;
+        }
+        id[t] = j < i ? id[u] : (int)n++;
+        t++;
     }
     return n;
 }
 
 static int make_folds(const TrainData *d, const SemioTrainSettings *set, SemioError *err)
 {
-    int r = semio_patient_folds((const char *const *)d->patient, d->nrec, d->label, d->nsigns,
-                                set->folds, set->seed, d->fold, err);
+    int r = semio_patient_folds(d->pid, d->nrec, d->label, d->nsigns, set->folds, set->seed,
+                                d->fold, err);
     return r < 0 ? r : check_folds(d, err);
 }
 
 static int load_data(SemioStudy *s, const SemioTrainSettings *set, TrainData *d,
                      SemioError *err)
 {
-    SemioSignSet *cat = NULL;
-    int r = semio_signs_open(&cat, NULL, err);
+    int r = semio_signs_open(&d->catalog, NULL, err);
     if (r == 0)
-        r = choose_signs(cat, set->signs ? set->signs : "all", d, err);
-    semio_signs_close(&cat);
+        r = choose_signs(d->catalog, set->signs ? set->signs : "all", d, err);
     if (r == 0)
         r = segment_set_name(s, set->segments, d->segment_set, sizeof(d->segment_set), err);
     if (r == 0)
@@ -197,9 +203,10 @@ static int load_data(SemioStudy *s, const SemioTrainSettings *set, TrainData *d,
         r = load_patients(s, d, err);
     if (r == 0)
         r = load_labels(s, d, err);
-    if (r == 0 && !(d->fold = calloc(d->nrec, sizeof(*d->fold))))
+    if (r == 0 && (!(d->fold = calloc(d->nrec, sizeof(*d->fold))) ||
+                   !(d->pid = calloc(d->nrec, sizeof(*d->pid)))))
         r = semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
-    d->npatients = r == 0 ? count_patients(d, NULL) : 0;
+    d->npatients = r == 0 ? number_patients(d, NULL, d->pid) : 0;
     if (r == 0)
         r = make_folds(d, set, err);
     return r;
@@ -216,6 +223,8 @@ static void free_data(TrainData *d)
     free(d->count);
     free(d->label);
     free(d->fold);
+    free(d->pid);
+    semio_signs_close(&d->catalog);
 }
 
 /* ---- fitting ------------------------------------------------------------------- */
@@ -320,7 +329,7 @@ static int assert_outside(const TrainData *d, const uint8_t *in, int outer, Semi
 typedef struct Inner {
     size_t n;           /* training recordings */
     size_t *rec;        /* their indices in d */
-    const char **patient;
+    int *pid;           /* their patients, numbered within the training side */
     int8_t *y;
     int *fold;
 } Inner;
@@ -329,15 +338,14 @@ static int inner_setup(const TrainData *d, size_t l, const uint8_t *in, Inner *q
                        SemioError *err)
 {
     q->rec = malloc((d->nrec + 1) * sizeof(*q->rec));
-    q->patient = malloc((d->nrec + 1) * sizeof(*q->patient));
+    q->pid = malloc((d->nrec + 1) * sizeof(*q->pid));
     q->y = malloc(d->nrec + 1);
     q->fold = malloc((d->nrec + 1) * sizeof(*q->fold));
-    if (!q->rec || !q->patient || !q->y || !q->fold)
+    if (!q->rec || !q->pid || !q->y || !q->fold)
         return semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < d->nrec; i++)
         if (in[i]) {
             q->rec[q->n] = i;
-            q->patient[q->n] = d->patient[i];
             q->y[q->n++] = d->label[l * d->nrec + i];
         }
     return 0;
@@ -346,7 +354,7 @@ static int inner_setup(const TrainData *d, size_t l, const uint8_t *in, Inner *q
 static void inner_free(Inner *q)
 {
     free(q->rec);
-    free(q->patient);
+    free(q->pid);
     free(q->y);
     free(q->fold);
 }
@@ -393,11 +401,11 @@ int train_inner_threshold(const TrainData *d, const SemioTrainSettings *set, siz
         r = semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
     if (r == 0)
         r = inner_setup(d, l, in, &q, err);
-    size_t np = r == 0 ? count_patients(d, in) : 0;
+    size_t np = r == 0 ? number_patients(d, in, q.pid) : 0;
     kin = (size_t)kin > np ? (int)np : kin;
     *thr = 0.5; /* one patient only: no cross-validation possible, the neutral threshold */
     if (r == 0 && kin >= 2)
-        r = semio_patient_folds(q.patient, q.n, q.y, 1, kin, seed, q.fold, err);
+        r = semio_patient_folds(q.pid, q.n, q.y, 1, kin, seed, q.fold, err);
     for (size_t t = 0; t < q.n; t++)
         p[t] = NAN;
     for (int j = 0; r == 0 && kin >= 2 && j < kin; j++)

@@ -8,6 +8,7 @@
 
 #include <json-c/json.h>
 
+#include "semio/eval.h"
 #include "semio/learn.h"
 #include "semio/signs.h"
 
@@ -19,7 +20,9 @@ typedef struct TrainData {
     size_t nrec;              /* recordings with features, in the matrix's order */
     int64_t *video;           /* each recording's id */
     char **patient;           /* each recording's patient */
+    int *pid;                 /* ... as a number 0, 1, ... in order of appearance */
     size_t *first, *count;    /* its rows: m's rows first .. first + count - 1 */
+    SemioSignSet *catalog;    /* owns the signs below */
     const SemioSign *sign[TRAIN_MAX_SIGNS];
     size_t nsigns;
     int8_t *label;            /* label[l * nrec + i]: 1 yes, 0 no, -1 unknown */
