@@ -11,7 +11,8 @@
 #   4 enhance   src/enhance         views and keypoints       \
 #     engine    src/engine          answering questions        |  peers, on memory only:
 #     eval      src/eval            metrics over tables        |  the study is not theirs
-#     phantom   src/phantom         the phantom study         /
+#     phantom   src/phantom         the phantom study          |
+#     learn     src/learn           features, learners, folds /
 #   3 study     src/study           the SQLite database: schema, open/close, labels, status
 #   2 formats   src/formats         the pilot's files: label CSV, cells, patient rule, signs
 #   1 media     src/media           video and audio in and out
@@ -32,6 +33,7 @@ floor_of() {
     src/engine/*|include/semio/engine.h|include/semio/kinematic.h) echo "4 engine" ;;
     src/eval/*|include/semio/eval.h) echo "4 eval" ;;
     src/phantom/*|include/semio/phantom.h) echo "4 phantom" ;;
+    src/learn/*|include/semio/learn.h) echo "4 learn" ;;
     src/stages/*|include/semio/stages.h) echo "5 stages" ;;
     src/report/*|include/semio/report.h) echo "6 report" ;;
     src/review/*|src/serve/*|include/semio/review.h) echo "6 review" ;;

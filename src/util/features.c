@@ -13,6 +13,8 @@ static const SemioFeature features[] = {
       SEMIO_HAVE_DLIB },
     { "blazeface", "BlazeFace, the fast face detector", "run scripts/fetch-blazeface",
       SEMIO_HAVE_BLAZEFACE },
+    { "onnx", "ONNX Runtime for video networks (the feature set onnx)",
+      "run scripts/fetch-blazeface", SEMIO_HAVE_ONNX },
     { "pocketsphinx", "offline transcription with pocketsphinx", "install libpocketsphinx-dev",
       SEMIO_HAVE_POCKETSPHINX },
     { "denoise", "the SpeexDSP denoiser", "install libspeexdsp-dev", SEMIO_HAVE_DENOISE },
