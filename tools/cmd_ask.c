@@ -42,6 +42,7 @@ int cmd_ask(int argc, char **argv)
         { "keypoints", required_argument, NULL, 'K' },
         { "fallback", required_argument, NULL, 'F' },
         { "param", required_argument, NULL, 'Q' },
+        { "model-file", required_argument, NULL, 'B' },
         { "help", no_argument, NULL, 'h' },
         { 0 },
     };
@@ -50,6 +51,7 @@ int cmd_ask(int argc, char **argv)
     SemioAskSettings set;
     SemioOpenAISettings oa;
     SemioKinematicSettings ks;
+    SemioModelSettings ms = { NULL };
     SemioError err = { 0 };
     semio_kinematic_default_settings(&ks);
     semio_ask_default_settings(&set);
@@ -108,6 +110,7 @@ int cmd_ask(int argc, char **argv)
                 return cli_error("ask: --fallback takes raw (got '%s')", optarg), 2;
             set.fallback_raw = 1;
             break;
+        case 'B': ms.model_file = optarg; break;
         case 'Q':
             if (semio_kinematic_set(&ks, optarg, &err) < 0)
                 return cli_fail(&err, err.code), 2;
@@ -122,9 +125,12 @@ int cmd_ask(int argc, char **argv)
         oa.server = given.server ? given.server : oa.server;
         oa.mm_json = given.mm_json ? given.mm_json : oa.mm_json;
     }
-    int kinematic = !strcmp(set.engine, "kinematic");
+    int model = !strcmp(set.engine, "model");
+    int kinematic = !strcmp(set.engine, "kinematic") || model; /* both measure, no server */
     if (!study || !set.run)
         return cli_error("ask: --study and --run are required"), 2;
+    if (model && !ms.model_file)
+        return cli_error("ask: --engine model needs --model-file (semio train --final)"), 2;
     if (!kinematic && !set.dry_run && (!nurls || !oa.model))
         return cli_error("ask: --url and --model are required (or --dry-run)"), 2;
     if (!oa.model)
@@ -132,7 +138,7 @@ int cmd_ask(int argc, char **argv)
     oa.urls = urls;
     oa.nurls = nurls;
     /* each engine's own settings; an engine not named here takes its defaults */
-    set.engine_settings = kinematic ? (const void *)&ks
+    set.engine_settings = model ? (const void *)&ms : kinematic ? (const void *)&ks
                         : !strcmp(set.engine, "openai") ? (const void *)&oa : NULL;
     set.progress = cli_progress;
     set.stop = &cli_stop_flag;

@@ -249,7 +249,11 @@ static const Command commands[] = {
       "transcript of each segment, and answers with a justification that cites the\n"
       "evidence. Signs without a signal are stored as failed with the reason. --jobs J\n"
       "recordings are measured at once (default: one per core).\n"
-      "semio help kinematic lists its parameters.\n" },
+      "semio help kinematic lists its parameters.\n"
+      "\n"
+      "       semio ask --study STUDY.db --run NAME --engine model --model-file FILE\n"
+      "\n"
+      "answers with semio train --final's model file.\n" },
 
     { "export", cmd_export, "write a run's answers, the labels or the ratings as CSV or JSONL",
       "usage: semio export --study STUDY.db --run NAME [--format pilot-csv|jsonl] [-o FILE]\n"
@@ -288,6 +292,36 @@ static const Command commands[] = {
       "input's importance (|standardized coefficient| or total gain), mean over the folds,\n"
       "heaviest first. --recordings adds every recording's out-of-fold P. The same seed\n"
       "gives the same output.\n" },
+    { "train", cmd_train, "train per-sign classifiers on stored features, scored out of fold",
+      "usage: semio train --study STUDY.db --run NAME --features SETS --model xgboost|logistic\n"
+      "                   [--folds K] [--seed S] [--merge max|mean] [--signs ...]\n"
+      "                   [--segments NAME] [--min-positives N] [--rounds N] [--max-depth N]\n"
+      "                   [--eta X] [--C X] [--final FILE] [--replace]\n"
+      "\n"
+      "Fits one classifier per sign on the segments' stored features (semio features),\n"
+      "each segment labeled by its recording, with K patient-stratified folds: no patient\n"
+      "is on both sides of a split. Each fold's threshold on P(yes) is chosen by an inner\n"
+      "patient cross-validation on its training folds only. Stored as run NAME (engine\n"
+      "\"model\"): one answer per recording and sign (its segments' out-of-fold P(yes)\n"
+      "merged by max or mean, against its fold's threshold), the folds, each fold's\n"
+      "threshold, every segment's P(yes) and the provenance; all or nothing. A fold whose\n"
+      "training side has fewer than N positive (or negative) recordings fails, and its\n"
+      "recordings' answers say why. Prints each sign's out-of-fold F1 per recording.\n"
+      "\n"
+      "  --features SETS     comma list: kinematic, motion, sound, onnx, import\n"
+      "  --model L           xgboost (boosted trees) or logistic (liblinear, L2)\n"
+      "  --folds K           outer folds (default 3)\n"
+      "  --seed S            folds and learners (default 1); the same seed, the same run\n"
+      "  --merge R           a recording's P(yes) from its segments': max (default) or mean\n"
+      "  --signs LIST        all (default), a group (limb, facial, audio) or sign ids\n"
+      "  --segments NAME     segment set (default: the newest)\n"
+      "  --min-positives N   recordings of each class a training side needs (default 3)\n"
+      "  --rounds N --max-depth N --eta X   xgboost (defaults 100, 3, 0.1)\n"
+      "  --C X               logistic's inverse regularization (default 1)\n"
+      "  --final FILE        also fit each sign on every patient and write a model file\n"
+      "                      that semio ask --engine model --model-file FILE answers with\n"
+      "                      (kinematic and sound features only)\n"
+      "  --replace           train an existing run again\n" },
     { "import", cmd_import, "add published predictions to a study as a run",
       "usage: semio import --study STUDY.db --run NAME [--replace] PREDICTIONS.csv\n"
       "\n"

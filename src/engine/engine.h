@@ -37,6 +37,7 @@ typedef struct SemioEngineClass {
 
 extern const SemioEngineClass semio_engine_openai;
 extern const SemioEngineClass semio_engine_kinematic;
+extern const SemioEngineClass semio_engine_model;
 
 /** The class of the engine called `name`, or NULL (with err naming the known ones). */
 const SemioEngineClass *semio_engine_find(const char *name, SemioError *err);

@@ -12,6 +12,7 @@
 static const SemioEngineClass *const engines[] = {
     &semio_engine_openai,
     &semio_engine_kinematic,
+    &semio_engine_model,
 };
 
 #define NENGINES (sizeof(engines) / sizeof(*engines))
