@@ -156,6 +156,11 @@ expect "unknown sign" 1 train --run q --model logistic --signs nosuchsign
 expect "eval two runs" 0 "$SEMIO" eval --study "$S" --run xa,lr --resamples 100
 has "eval: the xgboost run" "$T/out" "xa"
 has "eval: the logistic run" "$T/out" "lr"
+# Table II's pairing: the two runs named, never a run against its own P>=0.5 variant
+has "eval: the named runs paired" "$T/out" "### lr vs xa (paired)"
+has "eval: their summary" "$T/out" "lr beats xa on "
+grep -q "P>=0.5 vs\|P>=0.5 beats" "$T/out" && bad "eval paired a run with its own P(yes) variant" ||
+  ok "no run is paired with its own P(yes) variant"
 
 # ---- --final and the engine model ----
 M=$T/model.json

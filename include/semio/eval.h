@@ -110,6 +110,9 @@ SEMIO_API size_t semio_eval_signs(const SemioEval *ev);
 SEMIO_API size_t semio_eval_patients(const SemioEval *ev);
 SEMIO_API const char *semio_eval_run_name(const SemioEval *ev, size_t run);
 SEMIO_API const char *semio_eval_run_provenance(const SemioEval *ev, size_t run);
+
+/** 1 for a run semio_eval_add_p_runs derived from another's P(yes) ("R P>=0.5", "R tuned"). */
+SEMIO_API int semio_eval_run_derived(const SemioEval *ev, size_t run);
 SEMIO_API const char *semio_eval_sign(const SemioEval *ev, size_t sign);
 SEMIO_API const char *semio_eval_sign_group(const SemioEval *ev, size_t sign);
 SEMIO_API const SemioEvalSettings *semio_eval_settings(const SemioEval *ev);

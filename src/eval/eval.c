@@ -416,6 +416,11 @@ const char *semio_eval_run_name(const SemioEval *ev, size_t run) { return ev->ru
 const char *semio_eval_sign(const SemioEval *ev, size_t sign) { return ev->signs[sign]; }
 const SemioEvalSettings *semio_eval_settings(const SemioEval *ev) { return &ev->set; }
 
+int semio_eval_run_derived(const SemioEval *ev, size_t run)
+{
+    return ev->runs[run].derived;
+}
+
 const char *semio_eval_run_provenance(const SemioEval *ev, size_t run)
 {
     return ev->runs[run].provenance;
@@ -611,8 +616,10 @@ int semio_eval_add_p_runs(SemioEval *ev, const char *base, const double *p_yes, 
     snprintf(name, sizeof(name), "%s P>=0.5", base);
     snprintf(prov, 8192, "P(yes) columns of %s, fixed threshold 0.5", base);
     /* Too few patients to hold any out: no tuned run rather than a dishonest one. */
-    if ((r = semio_eval_add_run(ev, name, prov, ans, err)) < 0 || folds < 2 ||
-        ev->npatients < (size_t)folds)
+    if ((r = semio_eval_add_run(ev, name, prov, ans, err)) < 0)
+        goto done;
+    ev->runs[ev->nruns - 1].derived = 1;
+    if (folds < 2 || ev->npatients < (size_t)folds)
         goto done;
     for (size_t i = 0; i < nrows; i++)
         patient[i] = semio_eval_row_patient(ev, i);
@@ -641,8 +648,8 @@ int semio_eval_add_p_runs(SemioEval *ev, const char *base, const double *p_yes, 
             w += (size_t)snprintf(prov + w, 8192 - w, "%s%.3g", f ? "/" : " ", th[f]);
     }
     snprintf(name, sizeof(name), "%s tuned", base);
-    if (r == 0)
-        r = semio_eval_add_run(ev, name, prov, ans, err);
+    if (r == 0 && (r = semio_eval_add_run(ev, name, prov, ans, err)) == 0)
+        ev->runs[ev->nruns - 1].derived = 1;
 done:
     free(ans);
     free(patient);

@@ -13,6 +13,7 @@ typedef struct EvalOnsets EvalOnsets;
 
 typedef struct EvalRun {
     char *name, *provenance;
+    int derived;             /* added by semio_eval_add_p_runs */
     uint8_t *answers;        /* [sign * nrows + row] */
     SemioMetrics *metrics;   /* [sign] */
     SemioInterval *ci;       /* [sign * M + metric] */

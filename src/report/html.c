@@ -223,26 +223,27 @@ static void metrics_table(const SemioEval *ev, size_t r, FILE *f)
     fputs("</tbody></table>\n", f);
 }
 
-/* Every later run against the first, on the same patient resamples. */
+/* The runs report_pairs picks, each against the first, on the same patient resamples. */
 static void comparisons(const SemioEval *ev, FILE *f)
 {
-    size_t R = semio_eval_runs(ev);
-    if (R < 2)
+    size_t a, bs[64], n = report_pairs(ev, &a, bs, 64);
+    if (n == 0)
         return;
     fputs("<h2>Paired comparisons</h2>\n<table><thead><tr><th>sign</th><th>runs</th>"
           "<th>F1 change [95% CI]</th><th>only first right</th><th>only second right</th>"
           "<th>McNemar exact p</th></tr></thead><tbody>\n", f);
-    for (size_t b = 1; b < R; b++)
+    for (size_t i = 0; i < n; i++)
         for (size_t s = 0; s < semio_eval_signs(ev); s++) {
             SemioComparison c;
-            if (semio_eval_compare(ev, 0, b, s, &c, NULL) < 0)
+            size_t b = bs[i];
+            if (semio_eval_compare(ev, a, b, s, &c, NULL) < 0)
                 continue;
             fputs("<tr><td>", f);
             report_html_esc(f, semio_eval_sign(ev, s));
             fputs("</td><td>", f);
             report_html_esc(f, semio_eval_run_name(ev, b));
             fputs(" &minus; ", f);
-            report_html_esc(f, semio_eval_run_name(ev, 0));
+            report_html_esc(f, semio_eval_run_name(ev, a));
             fprintf(f, "</td><td>%+.3f", c.delta_f1);
             if (c.delta_ci.defined)
                 fprintf(f, " <small>[%+.3f, %+.3f]</small>", c.delta_ci.lo, c.delta_ci.hi);
@@ -250,12 +251,12 @@ static void comparisons(const SemioEval *ev, FILE *f)
                     (long long)c.a_only, (long long)c.b_only, c.mcnemar_p);
         }
     fputs("</tbody></table>\n", f);
-    for (size_t b = 1; b < R; b++) {
-        int better, sure, visual = report_visual_wins(ev, 0, b, &better, &sure);
+    for (size_t i = 0; i < n; i++) {
+        int better, sure, visual = report_visual_wins(ev, a, bs[i], &better, &sure);
         fputs("<p>", f);
-        report_html_esc(f, semio_eval_run_name(ev, b));
+        report_html_esc(f, semio_eval_run_name(ev, bs[i]));
         fputs(" beats ", f);
-        report_html_esc(f, semio_eval_run_name(ev, 0));
+        report_html_esc(f, semio_eval_run_name(ev, a));
         fprintf(f, " on %d of %d visual signs (%d with an interval above zero).</p>\n", better,
                 visual, sure);
     }

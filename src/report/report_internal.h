@@ -26,6 +26,13 @@ json_object *report_json_metric(double v, const SemioInterval *ci);
  */
 int report_visual_wins(const SemioEval *ev, size_t a, size_t b, int *better, int *sure);
 
+/*
+ * The runs a report compares, each against the first (*a): every later run the user named,
+ * the ones derived from P(yes) aside (comparing "R" with "R P>=0.5" says nothing about two
+ * systems); with one named run, its derived runs. Returns how many go into b[0..max).
+ */
+size_t report_pairs(const SemioEval *ev, size_t *a, size_t *b, size_t max);
+
 void report_html_esc(FILE *f, const char *s);
 void report_html_num(FILE *f, double v);
 /* A perceptually ordered scale (viridis) from 0 to 1, as "#rrggbb". */

@@ -152,6 +152,39 @@ int report_visual_wins(const SemioEval *ev, size_t a, size_t b, int *better, int
     return visual;
 }
 
+size_t report_pairs(const SemioEval *ev, size_t *a, size_t *b, size_t max)
+{
+    size_t R = semio_eval_runs(ev), n = 0, named = 0;
+    for (size_t run = 0; run < R; run++)
+        named += !semio_eval_run_derived(ev, run);
+    *a = 0;
+    for (size_t run = 1; run < R && n < max; run++)
+        if (named < 2 || !semio_eval_run_derived(ev, run))
+            b[n++] = run;
+    return n;
+}
+
+/* The paired table and summary line of runs a and b. */
+static void markdown_pair(const SemioEval *ev, size_t a, size_t b, FILE *f)
+{
+    const char *na = semio_eval_run_name(ev, a), *nb = semio_eval_run_name(ev, b);
+    fprintf(f, "\n### %s vs %s (paired)\n\n| sign | F1 change [CI] | only %s right | "
+               "only %s right | McNemar p |\n|---|---|---:|---:|---:|\n", nb, na, na, nb);
+    for (size_t s = 0; s < semio_eval_signs(ev); s++) {
+        SemioComparison cmp;
+        if (semio_eval_compare(ev, a, b, s, &cmp, NULL) < 0)
+            continue;
+        fprintf(f, "| %s | %+.3f", semio_eval_sign(ev, s), cmp.delta_f1);
+        if (cmp.delta_ci.defined)
+            fprintf(f, " [%+.3f, %+.3f]", cmp.delta_ci.lo, cmp.delta_ci.hi);
+        fprintf(f, " | %lld | %lld | %.4g |\n", (long long)cmp.a_only, (long long)cmp.b_only,
+                cmp.mcnemar_p);
+    }
+    int better, sure, visual = report_visual_wins(ev, a, b, &better, &sure);
+    fprintf(f, "\n%s beats %s on %d of %d visual signs (%d with an interval above zero).\n", nb,
+            na, better, visual, sure);
+}
+
 static void write_markdown(const SemioEval *ev, FILE *f)
 {
     size_t R = semio_eval_runs(ev), S = semio_eval_signs(ev), G = semio_eval_groups(ev);
@@ -224,23 +257,9 @@ static void write_markdown(const SemioEval *ev, FILE *f)
         }
         fputc('\n', f);
     }
-    fprintf(f, "\n### %s vs %s (paired)\n\n| sign | F1 change [CI] | only %s right | "
-               "only %s right | McNemar p |\n|---|---|---:|---:|---:|\n",
-            semio_eval_run_name(ev, 1), semio_eval_run_name(ev, 0), semio_eval_run_name(ev, 0),
-            semio_eval_run_name(ev, 1));
-    for (size_t s = 0; s < S; s++) {
-        SemioComparison cmp;
-        if (semio_eval_compare(ev, 0, 1, s, &cmp, NULL) < 0)
-            continue;
-        fprintf(f, "| %s | %+.3f", semio_eval_sign(ev, s), cmp.delta_f1);
-        if (cmp.delta_ci.defined)
-            fprintf(f, " [%+.3f, %+.3f]", cmp.delta_ci.lo, cmp.delta_ci.hi);
-        fprintf(f, " | %lld | %lld | %.4g |\n", (long long)cmp.a_only, (long long)cmp.b_only,
-                cmp.mcnemar_p);
-    }
-    int better, sure, visual = report_visual_wins(ev, 0, 1, &better, &sure);
-    fprintf(f, "\n%s beats %s on %d of %d visual signs (%d with an interval above zero).\n",
-            semio_eval_run_name(ev, 1), semio_eval_run_name(ev, 0), better, visual, sure);
+    size_t base, bs[64], n = report_pairs(ev, &base, bs, 64);
+    for (size_t i = 0; i < n; i++)
+        markdown_pair(ev, base, bs[i], f);
 }
 
 static void write_csv(const SemioEval *ev, FILE *f)
@@ -337,14 +356,16 @@ json_object *report_json_metric(double v, const SemioInterval *ci)
     return o;
 }
 
-/* Every later run against the first: the counts of the paired summary, for scripts. */
+/* The paired summaries' counts (report_pairs), for scripts. */
 static json_object *json_comparisons(const SemioEval *ev)
 {
     json_object *all = json_object_new_array();
-    for (size_t b = 1; b < semio_eval_runs(ev); b++) {
-        int better, sure, visual = report_visual_wins(ev, 0, b, &better, &sure);
+    size_t a, bs[64], n = report_pairs(ev, &a, bs, 64);
+    for (size_t i = 0; i < n; i++) {
+        size_t b = bs[i];
+        int better, sure, visual = report_visual_wins(ev, a, b, &better, &sure);
         json_object *o = json_object_new_object();
-        json_object_object_add(o, "a", json_object_new_string(semio_eval_run_name(ev, 0)));
+        json_object_object_add(o, "a", json_object_new_string(semio_eval_run_name(ev, a)));
         json_object_object_add(o, "b", json_object_new_string(semio_eval_run_name(ev, b)));
         json_object_object_add(o, "visual_signs", json_object_new_int(visual));
         json_object_object_add(o, "b_better", json_object_new_int(better));
