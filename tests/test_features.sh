@@ -9,6 +9,7 @@ SEMIO=$(realpath "$1")
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 . "$(dirname "$0")/lib.sh"
+HERE=$(cd "$(dirname "$0")" && pwd)
 
 sql() { python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])" "$T/t.db" "$1"; }
 # same NAME SQL WANT: the query gives WANT
@@ -65,8 +66,30 @@ has "--redo computed again" "$T/out" "2 computed, 0 kept"
 same "a 2 x 2 grid's features" "SELECT count(DISTINCT name) FROM features WHERE feature_set = 'motion'" 20
 expect "the newest segment set, sound only" 0 "$SEMIO" features --study t.db --set sound
 has "4 s windows: 4 computed" "$T/out" "features of segments 'w4' (4 segments): 4 computed"
-expect "onnx: not built yet" 1 "$SEMIO" features --study t.db --set onnx
-has "onnx said" "$T/err" "the set 'onnx' is not in this build"
+# ---- onnx: a tiny random 3-D CNN the test writes (python3-onnx), on 4 s windows ----
+expect "onnx needs its model" 1 "$SEMIO" features --study t.db --set onnx
+has "onnx: --onnx-model said" "$T/err" "needs --onnx-model"
+if ! built onnx; then
+  expect "onnx: not built" 1 "$SEMIO" features --study t.db --set onnx --onnx-model x.onnx
+  has "onnx: the part named" "$T/err" "meson feature 'onnx'"
+elif ! /usr/bin/python3 -c 'import onnx, numpy' 2>/dev/null; then
+  skip "onnx set: Debian's python3-onnx writes the test's network (not installed)"
+else
+  /usr/bin/python3 "$HERE/make_tiny_r3d.py" model tiny.onnx 1
+  tiny='{"frames":4,"size":32}'
+  expect "onnx: embeddings stored" 0 "$SEMIO" features --study t.db --set onnx --onnx-model tiny.onnx --onnx-settings "$tiny"
+  has "onnx: 4 windows" "$T/out" "4 computed"
+  same "onnx: 4 values a window" "SELECT count(*) FROM features WHERE feature_set = 'onnx'" 16
+  same "onnx: named emb_000.." "SELECT group_concat(DISTINCT name) FROM (SELECT name FROM features WHERE feature_set = 'onnx' ORDER BY name)" "emb_000,emb_001,emb_002,emb_003"
+  same "onnx: never missing" "SELECT count(*) FROM features WHERE feature_set = 'onnx' AND value IS NULL" 0
+  expect "onnx: resumed" 0 "$SEMIO" features --study t.db --set onnx --onnx-model tiny.onnx --onnx-settings "$tiny"
+  has "onnx: nothing computed again" "$T/out" "0 computed, 4 kept"
+  /usr/bin/python3 "$HERE/make_tiny_r3d.py" model other.onnx 2
+  expect "onnx: another network refused" 1 "$SEMIO" features --study t.db --set onnx --onnx-model other.onnx --onnx-settings "$tiny"
+  has "onnx: refusal says --redo" "$T/err" "use --redo"
+  expect "onnx: settings that do not fit the network" 1 "$SEMIO" features --study t.db --set onnx --onnx-model tiny.onnx --onnx-settings '{"frames":8,"size":32}'
+  has "onnx: the model named" "$T/err" "tiny.onnx"
+fi
 expect "unknown set" 1 "$SEMIO" features --study t.db --set bogus
 has "unknown set named" "$T/err" "no feature set 'bogus'"
 

@@ -27,6 +27,8 @@ int cmd_features(int argc, char **argv)
         { "study", required_argument, NULL, 's' },
         { "set", required_argument, NULL, 'S' },
         { "import", required_argument, NULL, 'i' },
+        { "onnx-model", required_argument, NULL, 'o' },
+        { "onnx-settings", required_argument, NULL, 'O' },
         { "segments", required_argument, NULL, 'g' },
         { "keypoints", required_argument, NULL, 'K' },
         { "motion-fps", required_argument, NULL, 'f' },
@@ -48,6 +50,8 @@ int cmd_features(int argc, char **argv)
         case 's': study = optarg; break;
         case 'S': set.sets = optarg; break;
         case 'i': set.import_csv = optarg; break;
+        case 'o': set.onnx_model = optarg; break;
+        case 'O': set.onnx_settings_json = optarg; break;
         case 'g': set.segments = optarg; break;
         case 'K': set.keypoints = optarg; break;
         case 'f': if (cli_double("motion-fps", optarg, 1, 120, &set.motion.fps)) return 2; break;

@@ -172,14 +172,18 @@ static const Command commands[] = {
     { "features", cmd_features, "named numbers of every segment, for the learned baselines",
       "usage: semio features --study STUDY.db [--set SETS] [--import FILE.csv]\n"
       "                      [--segments NAME] [--keypoints DIR] [--motion-fps F]\n"
-      "                      [--motion-grid N] [--redo]\n"
+      "                      [--motion-grid N] [--onnx-model FILE.onnx [--onnx-settings JSON]]\n"
+      "                      [--redo]\n"
       "       semio features --list\n"
       "\n"
       "SETS is a comma list of kinematic (keypoints: joint angles, speeds, rhythms, eyes,\n"
       "mouth, head), motion (frame differences per grid cell, decoded at F per second,\n"
       "default 10, on an N x N grid, default 4), sound (loudness, voicing, pitch,\n"
       "flatness, bands), import (the columns of FILE.csv: file_name, start, end, then one\n"
-      "per feature) and onnx; default kinematic,motion,sound. What is stored is kept\n"
+      "per feature) and onnx (the embedding of each window by a video network exported\n"
+      "to ONNX, --onnx-model; JSON settings give its input: {\"frames\":16,\"size\":112,\n"
+      "\"mean\":[R,G,B],\"std\":[R,G,B],\"layout\":\"NCTHW\"|\"NTCHW\"}, defaults the\n"
+      "Kinetics-400 R3D-18's); default kinematic,motion,sound. What is stored is kept\n"
       "(resumable); --redo computes it again, and is needed when the settings change.\n"
       "A missing signal is stored as missing, never 0. --list prints every feature.\n" },
     { "transcribe", cmd_transcribe, "speech to text for each segment, from a server",

@@ -25,9 +25,9 @@ typedef struct LearnWindow {
 
 /*
  * A feature set as the driver (stages/features.c) runs it: one entry per set, so adding a
- * set is one line of learn/sets.c. `compute` NULL: the set is not in this build (the
- * driver says SEMIO_ERR_NOT_BUILT); `per_window` 0: its values come whole from a file
- * (import), not from each window.
+ * set is one line of learn/sets.c. A set that loads something once per run (a network) has
+ * `open`, and what it returns is handed to its other functions as `state`; `per_window` 0:
+ * its values come whole from a file (import), not from each window.
  */
 typedef struct LearnSet {
     const char *name;
@@ -35,20 +35,23 @@ typedef struct LearnSet {
     int needs_signals;        /* keypoints or sound: semio_window_signals first */
     int needs_audio;          /* the window's sound, from the recording when no view has it */
     const SemioFeatureDoc *(*docs)(size_t *n); /* fixed names; else count and name_at */
-    size_t (*count)(const SemioFeatureSettings *set);
-    void (*name_at)(const SemioFeatureSettings *set, size_t i, char *out, size_t size);
-    int (*compute)(const LearnWindow *w, const SemioFeatureSettings *set, double *out,
-                   SemioError *err);
-    void (*describe)(const SemioFeatureSettings *set, char *json, size_t size);
+    int (*open)(void **state, const SemioFeatureSettings *set, SemioError *err);
+    void (*close)(void *state);
+    size_t (*count)(const SemioFeatureSettings *set, void *state);
+    void (*name_at)(const SemioFeatureSettings *set, void *state, size_t i, char *out,
+                    size_t size);
+    int (*compute)(const LearnWindow *w, const SemioFeatureSettings *set, void *state,
+                   double *out, SemioError *err);
+    void (*describe)(const SemioFeatureSettings *set, void *state, char *json, size_t size);
 } LearnSet;
 
 /* The set called `name`, or NULL. */
 const LearnSet *learn_set_find(const char *name);
 
 /* How many values a set has under these settings, and the i-th one's name. */
-size_t learn_set_count(const LearnSet *ls, const SemioFeatureSettings *set);
-void learn_set_name(const LearnSet *ls, const SemioFeatureSettings *set, size_t i, char *out,
-                    size_t size);
+size_t learn_set_count(const LearnSet *ls, const SemioFeatureSettings *set, void *state);
+void learn_set_name(const LearnSet *ls, const SemioFeatureSettings *set, void *state, size_t i,
+                    char *out, size_t size);
 
 /* The segment set `name` (NULL: the newest): *id, its name into shown; SEMIO_ERR_NOT_FOUND
  * saying so when there is none. */

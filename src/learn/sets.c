@@ -4,15 +4,17 @@
 #include <string.h>
 
 #include "learn/features.h"
+#include "learn/onnx.h"
 #include "util/error.h"
 
-static int kinematic(const LearnWindow *w, const SemioFeatureSettings *set, double *out,
-                     SemioError *err)
+static int kinematic(const LearnWindow *w, const SemioFeatureSettings *set, void *state,
+                     double *out, SemioError *err)
 {
     return semio_features_kinematic(w->sig, out, err);
 }
 
-static void kinematic_describe(const SemioFeatureSettings *set, char *json, size_t size)
+static void kinematic_describe(const SemioFeatureSettings *set, void *state, char *json,
+                               size_t size)
 {
     /* the engine's default thresholds: the version says when the measures change */
     size_t n;
@@ -20,48 +22,88 @@ static void kinematic_describe(const SemioFeatureSettings *set, char *json, size
     snprintf(json, size, "{\"version\":1,\"features\":%zu}", n);
 }
 
-static int sound(const LearnWindow *w, const SemioFeatureSettings *set, double *out,
-                 SemioError *err)
+static int sound(const LearnWindow *w, const SemioFeatureSettings *set, void *state,
+                 double *out, SemioError *err)
 {
     return semio_features_sound(w->sig, out, err);
 }
 
-static void sound_describe(const SemioFeatureSettings *set, char *json, size_t size)
+static void sound_describe(const SemioFeatureSettings *set, void *state, char *json, size_t size)
 {
     size_t n;
     learn_sound_docs(&n);
     snprintf(json, size, "{\"version\":1,\"rate\":16000,\"features\":%zu}", n);
 }
 
-static size_t motion_count(const SemioFeatureSettings *set)
+static size_t motion_count(const SemioFeatureSettings *set, void *state)
 {
     return learn_motion_count(set->motion.grid);
 }
 
-static void motion_name(const SemioFeatureSettings *set, size_t i, char *out, size_t size)
+static void motion_name(const SemioFeatureSettings *set, void *state, size_t i, char *out,
+                        size_t size)
 {
     learn_motion_name(i, set->motion.grid, out, size);
 }
 
-static int motion(const LearnWindow *w, const SemioFeatureSettings *set, double *out,
-                  SemioError *err)
+static int motion(const LearnWindow *w, const SemioFeatureSettings *set, void *state,
+                  double *out, SemioError *err)
 {
     return semio_features_motion(w->path, w->start, w->end, &set->motion, out, err);
 }
 
-static void motion_describe(const SemioFeatureSettings *set, char *json, size_t size)
+static void motion_describe(const SemioFeatureSettings *set, void *state, char *json,
+                            size_t size)
 {
     snprintf(json, size, "{\"version\":1,\"fps\":%g,\"grid\":%d,\"max_side\":%d}",
              set->motion.fps, set->motion.grid, set->motion.max_side);
 }
 
+/* onnx: the network, loaded once per run, embeds each window */
+static int onnx_open(void **state, const SemioFeatureSettings *set, SemioError *err)
+{
+    if (!set->onnx_model)
+        return semio_fail(err, SEMIO_ERR_INVALID, "features: set onnx needs --onnx-model "
+                          "FILE.onnx (a video network exported to ONNX)");
+    return learn_onnx_open((LearnOnnx **)state, set->onnx_model, set->onnx_settings_json, err);
+}
+
+static void onnx_close(void *state)
+{
+    LearnOnnx *o = state;
+    learn_onnx_close(&o);
+}
+
+static size_t onnx_count(const SemioFeatureSettings *set, void *state)
+{
+    return learn_onnx_dim(state);
+}
+
+static void onnx_name(const SemioFeatureSettings *set, void *state, size_t i, char *out,
+                      size_t size)
+{
+    learn_onnx_feature_name(state, i, out, size);
+}
+
+static int onnx(const LearnWindow *w, const SemioFeatureSettings *set, void *state, double *out,
+                SemioError *err)
+{
+    return learn_onnx_embed(state, w->path, w->start, w->end, out, err);
+}
+
+static void onnx_describe(const SemioFeatureSettings *set, void *state, char *json, size_t size)
+{
+    snprintf(json, size, "%s", learn_onnx_settings(state));
+}
+
 static const LearnSet sets[] = {
-    { "kinematic", 1, 1, 0, learn_kinematic_docs, NULL, NULL, kinematic, kinematic_describe },
-    { "motion", 1, 0, 0, NULL, motion_count, motion_name, motion, motion_describe },
-    { "sound", 1, 1, 1, learn_sound_docs, NULL, NULL, sound, sound_describe },
-    /* the network's features: src/learn/onnx.c's learn_onnx_features goes here */
-    { "onnx", 1, 0, 0, NULL, NULL, NULL, NULL, NULL },
-    { "import", 0, 0, 0, NULL, NULL, NULL, NULL, NULL },
+    { "kinematic", 1, 1, 0, learn_kinematic_docs, NULL, NULL, NULL, NULL, kinematic,
+      kinematic_describe },
+    { "motion", 1, 0, 0, NULL, NULL, NULL, motion_count, motion_name, motion, motion_describe },
+    { "sound", 1, 1, 1, learn_sound_docs, NULL, NULL, NULL, NULL, sound, sound_describe },
+    { "onnx", 1, 0, 0, NULL, onnx_open, onnx_close, onnx_count, onnx_name, onnx,
+      onnx_describe },
+    { "import", 0, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL },
 };
 
 const LearnSet *learn_set_find(const char *name)
@@ -72,22 +114,22 @@ const LearnSet *learn_set_find(const char *name)
     return NULL;
 }
 
-size_t learn_set_count(const LearnSet *ls, const SemioFeatureSettings *set)
+size_t learn_set_count(const LearnSet *ls, const SemioFeatureSettings *set, void *state)
 {
     size_t n = 0;
     if (ls->docs)
         ls->docs(&n);
-    return ls->docs ? n : ls->count(set);
+    return ls->docs ? n : ls->count(set, state);
 }
 
-void learn_set_name(const LearnSet *ls, const SemioFeatureSettings *set, size_t i, char *out,
-                    size_t size)
+void learn_set_name(const LearnSet *ls, const SemioFeatureSettings *set, void *state, size_t i,
+                    char *out, size_t size)
 {
     size_t n;
     if (ls->docs)
         snprintf(out, size, "%s", ls->docs(&n)[i].name);
     else
-        ls->name_at(set, i, out, size);
+        ls->name_at(set, state, i, out, size);
 }
 
 const char *semio_feature_set_at(size_t i)

@@ -30,6 +30,7 @@ typedef struct Ctx {
     SemioFeatureReport *rep;
     SemioError *err;
     const LearnSet *sets[MAX_SETS];
+    void *state[MAX_SETS];     /* what each set's open() loaded (a network), or NULL */
     size_t nsets;
     int64_t seg_set;
     Seg *segs;
@@ -54,10 +55,6 @@ static int parse_sets(Ctx *c)
         if (!ls)
             return semio_fail(c->err, SEMIO_ERR_INVALID, "features: no feature set '%s' (the "
                               "sets: kinematic, motion, sound, onnx, import)", item[i]);
-        if (ls->per_window && !ls->compute)
-            return semio_fail(c->err, SEMIO_ERR_NOT_BUILT, "features: the set '%s' is not in "
-                              "this build of semio (its extractor, learn/onnx.c, is to come)",
-                              item[i]);
         for (size_t j = 0; j < c->nsets; j++)
             if (c->sets[j] == ls)
                 return semio_fail(c->err, SEMIO_ERR_INVALID, "features: set '%s' named twice",
@@ -105,10 +102,11 @@ static int find_segments(Ctx *c)
     return r;
 }
 
-static void describe(const Ctx *c, const LearnSet *ls, char *json, size_t size)
+static void describe(const Ctx *c, size_t i, char *json, size_t size)
 {
+    const LearnSet *ls = c->sets[i];
     if (ls->describe) {
-        ls->describe(c->set, json, size);
+        ls->describe(c->set, c->state[i], json, size);
         return;
     }
     json_object *j = json_object_new_object(); /* import: the file the values came from */
@@ -122,7 +120,7 @@ static int check_settings(Ctx *c, size_t i)
 {
     const LearnSet *ls = c->sets[i];
     char *now = c->json[i];
-    describe(c, ls, now, sizeof(c->json[i]));
+    describe(c, i, now, sizeof(c->json[i]));
     sqlite3_stmt *st;
     int r = semio_db_prepare(c->s, &st, "SELECT settings_json FROM feature_sets WHERE name = ?",
                              c->err);
@@ -236,7 +234,7 @@ static int load_signals(Ctx *c, const Seg *g, int audio, WindowSignals *ws, Semi
 
 static int one_segment(Ctx *c, const Seg *g, char (*names)[96], double *v)
 {
-    const LearnSet *todo[MAX_SETS];
+    size_t todo[MAX_SETS];
     size_t n = 0;
     int signals = 0, audio = 0;
     for (size_t i = 0; i < c->nsets; i++)
@@ -245,7 +243,7 @@ static int one_segment(Ctx *c, const Seg *g, char (*names)[96], double *v)
                 c->rep->kept++;
                 continue;
             }
-            todo[n++] = c->sets[i];
+            todo[n++] = i;
             signals |= c->sets[i]->needs_signals;
             audio |= c->sets[i]->needs_audio;
         }
@@ -257,10 +255,11 @@ static int one_segment(Ctx *c, const Seg *g, char (*names)[96], double *v)
     LearnWindow w = { &ws.sig, g->path, g->start, g->end };
     int r = 0;
     for (size_t i = 0; i < n && r == 0; i++) {
-        const LearnSet *ls = todo[i];
-        size_t k = learn_set_count(ls, c->set);
+        const LearnSet *ls = c->sets[todo[i]];
+        void *state = c->state[todo[i]];
+        size_t k = learn_set_count(ls, c->set, state);
         if (!g->path || (ls->needs_signals && !have) || k > MAX_VALUES ||
-            ls->compute(&w, c->set, v, &e) < 0) {
+            ls->compute(&w, c->set, state, v, &e) < 0) {
             if (e.code == SEMIO_ERR_NOMEM)
                 r = semio_fail(c->err, e.code, "%s", e.message);
             else
@@ -268,7 +267,7 @@ static int one_segment(Ctx *c, const Seg *g, char (*names)[96], double *v)
             continue;
         }
         for (size_t j = 0; j < k; j++)
-            learn_set_name(ls, c->set, j, names[j], 96);
+            learn_set_name(ls, c->set, state, j, names[j], 96);
         if ((r = store(c, g->id, ls->name, names, v, k)) == 0)
             c->rep->computed++;
     }
@@ -398,6 +397,9 @@ int semio_features(SemioStudy *s, const SemioFeatureSettings *set, SemioFeatureR
     memset(rep, 0, sizeof(*rep));
     Ctx c = { .s = s, .set = set, .rep = rep, .err = err };
     int r = parse_sets(&c);
+    for (size_t i = 0; r == 0 && i < c.nsets; i++)
+        if (c.sets[i]->open)
+            r = c.sets[i]->open(&c.state[i], set, err);
     if (r == 0)
         r = find_segments(&c);
     for (size_t i = 0; r == 0 && i < c.nsets; i++)
@@ -421,6 +423,9 @@ int semio_features(SemioStudy *s, const SemioFeatureSettings *set, SemioFeatureR
     sqlite3_finalize(c.del);
     sqlite3_finalize(c.ins);
     semio_keypoint_cache_close(&c.cache);
+    for (size_t i = 0; i < c.nsets; i++)
+        if (c.state[i])
+            c.sets[i]->close(c.state[i]);
     for (size_t i = 0; i < c.nseg; i++) {
         free(c.segs[i].path);
         free(c.segs[i].file_name);
