@@ -128,6 +128,38 @@ has "summary: clonic's out-of-fold F1" "$T/train_xa.txt" "clonic                
 v=$(sql "$S" "SELECT json_extract(settings_json, '$.versions.learner') FROM runs WHERE name = 'xa'")
 case $v in xgboost*) ok "provenance names the library ($v)" ;; *) bad "no library version" "$v" ;; esac
 
+# ---- a fold's threshold never sees its test recordings ----
+# Scramble the features of fold 0's segments (folds follow labels and the seed, not
+# features): fold 0's thresholds must not move, its predictions must.
+python3 - "$S" <<'PY'
+import random, sqlite3, sys
+db = sqlite3.connect(sys.argv[1]); rnd = random.Random(5)
+segs = db.execute("""SELECT g.id FROM segments g JOIN videos v ON v.id = g.video_id
+    JOIN run_folds f ON f.patient = v.patient JOIN runs r ON r.id = f.run_id
+    WHERE r.name = 'xa' AND f.fold = 0""").fetchall()
+for seg, in segs:
+    db.execute("UPDATE features SET value = ? WHERE segment_id = ? AND name = 'f0'",
+               (rnd.gauss(0, 3), seg))
+db.commit()
+PY
+expect "train on fold 0 scrambled" 0 train --run xs --model xgboost --seed 1
+TH="SELECT group_concat(sign || fold || '=' || threshold) FROM (SELECT sign, fold, threshold
+   FROM fold_models m JOIN runs r ON r.id = m.run_id WHERE r.name = ? AND fold = 0
+   ORDER BY sign)"
+ta=$(sql "$S" "$(echo "$TH" | sed "s/?/'xa'/")"); ts=$(sql "$S" "$(echo "$TH" | sed "s/?/'xs'/")")
+[ "$ta" = "$ts" ] && [ "$ta" != None ] && ok "fold 0's thresholds ignore fold 0's own recordings ($ta)" ||
+  bad "fold 0's threshold moved with its test features" "$ta / $ts"
+PF="SELECT group_concat(p_yes) FROM (SELECT p_yes FROM fold_predictions p JOIN runs r
+   ON r.id = p.run_id WHERE r.name = ? AND fold = 0 ORDER BY segment_id, sign)"
+pa=$(sql "$S" "$(echo "$PF" | sed "s/?/'xa'/")"); ps=$(sql "$S" "$(echo "$PF" | sed "s/?/'xs'/")")
+[ "$pa" != "$ps" ] && ok "while fold 0's predictions change" || bad "scrambling changed nothing" "$pa"
+TO="SELECT group_concat(threshold) FROM (SELECT threshold FROM fold_models m JOIN runs r
+   ON r.id = m.run_id WHERE r.name = ? AND fold > 0 AND sign = 'clonic' ORDER BY fold)"
+oa=$(sql "$S" "$(echo "$TO" | sed "s/?/'xa'/")"); os=$(sql "$S" "$(echo "$TO" | sed "s/?/'xs'/")")
+# the other folds trained on fold 0's segments: theirs move, so the check above can see a leak
+[ "$oa" != "$os" ] && ok "the other folds' thresholds, which saw fold 0, moved" ||
+  bad "scrambling fold 0 moved no threshold: the check cannot see a leak" "$oa"
+
 # ---- too few positives: failed, never guessed ----
 n=$(sql "$S" "SELECT count(*) FROM answers a JOIN runs r ON r.id = a.run_id WHERE r.name = 'xa'
   AND sign = 'tonic' AND status = 'failed' AND answer IS NULL
