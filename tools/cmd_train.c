@@ -43,6 +43,7 @@ static int learner_option(int opt, const char *arg, SemioLearnerParams *p)
     case 'n': if (cli_int("rounds", arg, 1, 100000, &v)) return -1; p->rounds = (int)v; break;
     case 'd': if (cli_int("max-depth", arg, 1, 64, &v)) return -1; p->max_depth = (int)v; break;
     case 'e': return cli_double("eta", arg, 1e-6, 1, &p->eta) ? -1 : 1;
+    case 'b': if (cli_int("max-bin", arg, 2, 65536, &v)) return -1; p->max_bin = (int)v; break;
     case 'C': return cli_double("C", arg, 1e-9, 1e9, &p->c) ? -1 : 1;
     default: return 0;
     }
@@ -63,6 +64,7 @@ static int parse(int argc, char **argv, const char **study, SemioTrainSettings *
         { "min-positives", required_argument, NULL, 'p' },
         { "rounds", required_argument, NULL, 'n' }, { "max-depth", required_argument, NULL, 'd' },
         { "eta", required_argument, NULL, 'e' }, { "C", required_argument, NULL, 'C' },
+        { "max-bin", required_argument, NULL, 'b' },
         { "final", required_argument, NULL, 'F' }, { "replace", no_argument, NULL, 'R' },
         { "help", no_argument, NULL, 'h' }, { 0 },
     };
@@ -115,6 +117,7 @@ static void apply_params(SemioTrainSettings *set, const SemioLearnerParams *give
     if (given->rounds != untouched->rounds) set->params.rounds = given->rounds;
     if (given->max_depth != untouched->max_depth) set->params.max_depth = given->max_depth;
     if (given->eta != untouched->eta) set->params.eta = given->eta;
+    if (given->max_bin != untouched->max_bin) set->params.max_bin = given->max_bin;
     if (given->c != untouched->c) set->params.c = given->c;
 }
 

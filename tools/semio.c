@@ -321,6 +321,7 @@ static const Command commands[] = {
       "  --segments NAME     segment set (default: the newest)\n"
       "  --min-positives N   recordings of each class a training side needs (default 3)\n"
       "  --rounds N --max-depth N --eta X   xgboost (defaults 100, 3, 0.1)\n"
+      "  --max-bin N         xgboost's histogram bins per feature (default 64)\n"
       "  --C X               logistic's inverse regularization (default 1)\n"
       "  --final FILE        also fit each sign on every patient and write a model file\n"
       "                      that semio ask --engine model --model-file FILE answers with\n"

@@ -46,7 +46,7 @@ void semio_learner_default_params(SemioLearnerParams *p, SemioLearnerKind kind)
 {
     *p = (SemioLearnerParams){
         .kind = kind, .rounds = 100, .max_depth = 3, .eta = 0.1, .subsample = 1,
-        .colsample = 1, .min_child_weight = 1, .threads = 1, .c = 1, .eps = 0.01,
+        .colsample = 1, .min_child_weight = 1, .max_bin = 64, .threads = 1, .c = 1, .eps = 0.01,
         .balanced = 1, .seed = 1,
     };
 }

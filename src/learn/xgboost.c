@@ -1,7 +1,7 @@
 /*
  * Gradient-boosted trees through XGBoost's C API: missing features stay missing (NaN is
- * XGBoost's own "missing"), one thread and a fixed seed so a run is the same on any
- * machine, and the model saved in XGBoost's JSON format.
+ * XGBoost's own "missing"), histogram splits (tree_method hist), one thread and a fixed
+ * seed so a run is the same on any machine, and the model saved in XGBoost's JSON format.
  */
 #include <math.h>
 #include <stdio.h>
@@ -37,6 +37,7 @@ static int set_params(BoosterHandle b, const SemioLearnerParams *p)
     char v[64];
     int bad = XGBoosterSetParam(b, "objective", "binary:logistic");
     bad |= XGBoosterSetParam(b, "verbosity", "0");
+    bad |= XGBoosterSetParam(b, "tree_method", "hist");
 #define SET(name, fmt, value) \
     (snprintf(v, sizeof(v), fmt, value), bad |= XGBoosterSetParam(b, name, v))
     SET("max_depth", "%d", p->max_depth);
@@ -44,6 +45,7 @@ static int set_params(BoosterHandle b, const SemioLearnerParams *p)
     SET("subsample", "%.17g", p->subsample);
     SET("colsample_bytree", "%.17g", p->colsample);
     SET("min_child_weight", "%.17g", p->min_child_weight);
+    SET("max_bin", "%d", p->max_bin > 1 ? p->max_bin : 64);
     SET("nthread", "%d", p->threads > 0 ? p->threads : 1);
     SET("seed", "%llu", (unsigned long long)(p->seed & 0x7fffffff));
 #undef SET

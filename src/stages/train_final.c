@@ -23,6 +23,8 @@ static json_object *params_json(const SemioLearnerParams *p)
         json_object_object_add(j, "subsample", json_object_new_double(p->subsample));
         json_object_object_add(j, "colsample", json_object_new_double(p->colsample));
         json_object_object_add(j, "min_child_weight", json_object_new_double(p->min_child_weight));
+        json_object_object_add(j, "tree_method", json_object_new_string("hist"));
+        json_object_object_add(j, "max_bin", json_object_new_int(p->max_bin));
         json_object_object_add(j, "threads", json_object_new_int(p->threads));
     } else {
         json_object_object_add(j, "C", json_object_new_double(p->c));
