@@ -11,6 +11,7 @@
 #include "eval/eval_internal.h"
 #include "eval/score.h"
 #include "util/error.h"
+#include "util/rng.h"
 
 typedef EvalRun Run;
 
@@ -155,48 +156,6 @@ int semio_eval_add_run(SemioEval *ev, const char *name, const char *provenance,
 }
 
 /* ---- the bootstrap ------------------------------------------------------ */
-
-/* xoshiro256** seeded through splitmix64: fast, well tested, and the same everywhere. */
-typedef struct Rng {
-    uint64_t s[4];
-} Rng;
-
-static uint64_t splitmix(uint64_t *x)
-{
-    uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-static uint64_t rotl(uint64_t x, int k)
-{
-    return (x << k) | (x >> (64 - k));
-}
-
-static uint64_t rng_next(Rng *g)
-{
-    uint64_t *s = g->s, result = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return result;
-}
-
-/* Uniform in [0, n) without modulo bias (Lemire's multiply-and-reject). */
-static uint32_t rng_below(Rng *g, uint32_t n)
-{
-    uint64_t m = (uint64_t)(uint32_t)(rng_next(g) >> 32) * n;
-    if ((uint32_t)m < n) {
-        uint32_t floor = (uint32_t)(-n) % n;
-        while ((uint32_t)m < floor)
-            m = (uint64_t)(uint32_t)(rng_next(g) >> 32) * n;
-    }
-    return (uint32_t)(m >> 32);
-}
 
 /* Rearranges v so that v[k] is the k-th smallest and nothing before it is larger
  * (quickselect with a median-of-three pivot: O(n), where sorting was 60% of eval). */
@@ -383,13 +342,11 @@ int semio_eval_compute(SemioEval *ev, const SemioEvalSettings *set, SemioError *
         free(cells);
         return semio_fail(err, SEMIO_ERR_NOMEM, "out of memory for the bootstrap");
     }
-    Rng g;
-    uint64_t x = ev->set.seed;
-    for (int i = 0; i < 4; i++)
-        g.s[i] = splitmix(&x);
+    SemioRng g; /* xoshiro256**: fast, well tested, and the same everywhere */
+    semio_rng_seed(&g, ev->set.seed);
     for (size_t b = 0; b < B; b++)
         for (size_t i = 0; i < ev->npatients; i++)
-            mult[b * ev->npatients + rng_below(&g, (uint32_t)ev->npatients)]++;
+            mult[b * ev->npatients + semio_rng_below(&g, (uint32_t)ev->npatients)]++;
     int r = 0;
     for (size_t i = 0; i < ev->nruns && r == 0; i++)
         r = bootstrap_run(ev, &ev->runs[i], mult, cells, err);

@@ -9,6 +9,7 @@
 
 #include "semio/learn.h"
 #include "util/error.h"
+#include "util/rng.h"
 
 typedef struct Patient {
     int id, rows;
@@ -21,14 +22,6 @@ static int larger_first(const void *a, const void *b)
     if (x->rows != y->rows)
         return y->rows - x->rows;
     return (x->tiebreak > y->tiebreak) - (x->tiebreak < y->tiebreak);
-}
-
-static uint64_t splitmix(uint64_t *x)
-{
-    uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
 }
 
 /*
@@ -78,7 +71,7 @@ int semio_patient_folds(const int *patient, size_t n, const int8_t *labels, size
     }
     uint64_t x = seed;
     for (int p = 0; p < npat; p++)
-        pt[p] = (Patient){ .id = p, .tiebreak = splitmix(&x) };
+        pt[p] = (Patient){ .id = p, .tiebreak = semio_splitmix(&x) };
     for (size_t i = 0; i < n; i++) {
         pt[patient[i]].rows++;
         for (size_t l = 0; l < nlabels; l++)

@@ -1,5 +1,6 @@
-/* A seeded random generator for resampling: xoshiro256** seeded through splitmix64, the
- * generator eval.c's bootstrap uses, so a seed means the same draws on every machine. */
+/* A seeded random generator for resampling and shuffling: xoshiro256** seeded through
+ * splitmix64 (eval's bootstrap, classify's, the folds' tie-breaks), so a seed means the
+ * same draws on every machine. */
 #ifndef SEMIO_UTIL_RNG_H
 #define SEMIO_UTIL_RNG_H
 
