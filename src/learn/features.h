@@ -16,6 +16,13 @@ const SemioFeatureDoc *learn_motion_docs(size_t *n);
 size_t learn_motion_count(int grid);
 void learn_motion_name(size_t i, int grid, char *out, size_t size);
 
+/* The motion set's reader, kept open over the windows of one recording. */
+typedef struct LearnMotion LearnMotion;
+int learn_motion_open(LearnMotion **out, SemioError *err);
+int learn_motion_compute(LearnMotion *lm, const char *path, double start, double end,
+                         const SemioMotionSettings *m, double *out, SemioError *err);
+void learn_motion_close(LearnMotion *lm);
+
 /* What one window's features are computed from. */
 typedef struct LearnWindow {
     const SemioSignals *sig;  /* keypoints, sound (NULL audio: none) */

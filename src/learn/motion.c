@@ -167,8 +167,44 @@ static int summarize(Motion *mo, double fps, double *out)
     return 0;
 }
 
-int semio_features_motion(const char *path, double start, double end,
-                          const SemioMotionSettings *m, double *out, SemioError *err)
+/* The recording last read, kept open: the windows of one recording come in a row, and
+ * opening indexes every packet of the file again. */
+struct LearnMotion {
+    SemioSampler *sa;
+    char *path;
+};
+
+void learn_motion_close(LearnMotion *lm)
+{
+    if (!lm)
+        return;
+    semio_sampler_close(&lm->sa);
+    free(lm->path);
+    free(lm);
+}
+
+static int sampler_for(LearnMotion *lm, const char *path, const SemioMotionSettings *m,
+                       SemioError *err)
+{
+    if (lm->sa && !strcmp(lm->path, path))
+        return 0;
+    semio_sampler_close(&lm->sa);
+    free(lm->path);
+    lm->path = NULL;
+    SemioSamplerSettings ss;
+    semio_sampler_default_settings(&ss);
+    ss.threads = 1; /* the stage's segments share the machine; one decoder thread each */
+    ss.max_pixels = 4LL * m->max_side * m->max_side; /* swscale's area filter does the rest */
+    int r = semio_sampler_open(&lm->sa, path, &ss, err);
+    if (r == 0 && !(lm->path = strdup(path))) {
+        semio_sampler_close(&lm->sa);
+        r = semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
+    }
+    return r;
+}
+
+int learn_motion_compute(LearnMotion *lm, const char *path, double start, double end,
+                         const SemioMotionSettings *m, double *out, SemioError *err)
 {
     if (!(m->fps > 0) || m->grid < 1 || m->grid > 8 || m->max_side < 8)
         return semio_fail(err, SEMIO_ERR_INVALID, "motion: fps must be positive, the grid "
@@ -176,12 +212,7 @@ int semio_features_motion(const char *path, double start, double end,
     size_t nout = learn_motion_count(m->grid);
     for (size_t i = 0; i < nout; i++)
         out[i] = NAN;
-    SemioSamplerSettings ss;
-    semio_sampler_default_settings(&ss);
-    ss.threads = 1; /* the stage's segments share the machine; one decoder thread each */
-    ss.max_pixels = 4LL * m->max_side * m->max_side; /* swscale's area filter does the rest */
-    SemioSampler *sa;
-    int r = semio_sampler_open(&sa, path, &ss, err);
+    int r = sampler_for(lm, path, m, err);
     if (r < 0)
         return r;
     size_t cap = (size_t)ceil(fmax(0, end - start) * m->fps) + 1;
@@ -190,9 +221,9 @@ int semio_features_motion(const char *path, double start, double end,
     Motion mo = { .m = m, .cap = cap, .energy = malloc(nc * cap * sizeof(double)) };
     if (!idx || !mo.energy)
         r = semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
-    size_t n = r == 0 ? pick_frames(sa, start, end, m->fps, idx, cap) : 0;
+    size_t n = r == 0 ? pick_frames(lm->sa, start, end, m->fps, idx, cap) : 0;
     if (r == 0 && n >= 3)
-        r = semio_sampler_read(sa, idx, n, on_frame, &mo, err);
+        r = semio_sampler_read(lm->sa, idx, n, on_frame, &mo, err);
     if (r == SEMIO_ERR_NOMEM)
         r = semio_fail(err, r, "out of memory");
     if (r == 0 && summarize(&mo, m->fps, out) < 0)
@@ -202,6 +233,25 @@ int semio_features_motion(const char *path, double start, double end,
     free(mo.prev);
     free(mo.energy);
     free(idx);
-    semio_sampler_close(&sa);
+    if (r < 0) { /* a sampler that failed once is opened afresh for the next window */
+        semio_sampler_close(&lm->sa);
+    }
+    return r;
+}
+
+int learn_motion_open(LearnMotion **out, SemioError *err)
+{
+    *out = calloc(1, sizeof(**out));
+    return *out ? 0 : semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
+}
+
+int semio_features_motion(const char *path, double start, double end,
+                          const SemioMotionSettings *m, double *out, SemioError *err)
+{
+    LearnMotion *lm;
+    int r = learn_motion_open(&lm, err);
+    if (r == 0)
+        r = learn_motion_compute(lm, path, start, end, m, out, err);
+    learn_motion_close(lm);
     return r;
 }

@@ -46,10 +46,20 @@ static void motion_name(const SemioFeatureSettings *set, void *state, size_t i, 
     learn_motion_name(i, set->motion.grid, out, size);
 }
 
+static int motion_open(void **state, const SemioFeatureSettings *set, SemioError *err)
+{
+    return learn_motion_open((LearnMotion **)state, err);
+}
+
+static void motion_close(void *state)
+{
+    learn_motion_close(state);
+}
+
 static int motion(const LearnWindow *w, const SemioFeatureSettings *set, void *state,
                   double *out, SemioError *err)
 {
-    return semio_features_motion(w->path, w->start, w->end, &set->motion, out, err);
+    return learn_motion_compute(state, w->path, w->start, w->end, &set->motion, out, err);
 }
 
 static void motion_describe(const SemioFeatureSettings *set, void *state, char *json,
@@ -99,7 +109,8 @@ static void onnx_describe(const SemioFeatureSettings *set, void *state, char *js
 static const LearnSet sets[] = {
     { "kinematic", 1, 1, 0, learn_kinematic_docs, NULL, NULL, NULL, NULL, kinematic,
       kinematic_describe },
-    { "motion", 1, 0, 0, NULL, NULL, NULL, motion_count, motion_name, motion, motion_describe },
+    { "motion", 1, 0, 0, NULL, motion_open, motion_close, motion_count, motion_name, motion,
+      motion_describe },
     { "sound", 1, 1, 1, learn_sound_docs, NULL, NULL, NULL, NULL, sound, sound_describe },
     { "onnx", 1, 0, 0, NULL, onnx_open, onnx_close, onnx_count, onnx_name, onnx,
       onnx_describe },
