@@ -457,6 +457,49 @@ static void fleiss_kappa(void)
     CHECK(isnan(semio_fleiss_kappa(yes, (int[5]){ 1, 1, 1, 1, 1 }, 5)));
 }
 
+/* Hand cases: three prompt sets (run one twice, run two) over 4 windows per sign. */
+static void robustness_by_hand(void)
+{
+    SemioEval *ev = small_eval();
+    CHECK(ev);
+    SemioError err = { 0 };
+    SemioEvalSettings set;
+    semio_eval_default_settings(&set);
+    set.resamples = 0;
+    CHECK_OK(semio_eval_compute(ev, &set, &err), err);
+    /* tonic: every set agrees; clonic: the third set inverts every answer; blank_stare:
+     * a failed and an na window are left out, the other two split 2-1 and agree. */
+    size_t sign[12] = { 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2 };
+    uint8_t a[36] = { 1, 1, 1, 0, 0, 0, 1, 1, 1, 0, 0, 0, /* tonic */
+                      1, 1, 0, 0, 0, 1, 1, 1, 0, 0, 0, 1, /* clonic */
+                      1, 3, 1, 0, 2, 0, 1, 1, 0, 0, 0, 0 /* blank_stare */ };
+    size_t runs[3] = { 0, 0, 1 };
+    SemioRobustness *rb = NULL;
+    CHECK_OK(semio_robustness_compute(ev, runs, 3, sign, a, 12, &rb, &err), err);
+    const SemioRobustSign *t = &rb->signs[0], *c = &rb->signs[1], *b = &rb->signs[2];
+    CHECK(fabs(t->kappa - 1) < 1e-12 && t->flips == 0 && t->consistency == 1);
+    CHECK(t->full_agreement == 1 && t->windows == 4 && t->left_out == 0);
+    CHECK(c->flips == 1 && c->full_agreement == 0);
+    CHECK(fabs(c->consistency - 2.0 / 3) < 1e-12);
+    /* clonic: P = 1/3, yes share 1/2 -> Pe = 1/2, kappa = -1/3 */
+    CHECK(fabs(c->kappa + 1.0 / 3) < 1e-12);
+    CHECK(b->windows == 2 && b->left_out == 2 && b->flips == 0.5);
+    CHECK(fabs(b->consistency - (2.0 / 3 + 1) / 2) < 1e-12);
+    /* F1 over sets (one, one, two): sample SD, range; tonic (6/7, 6/7, 2/3) */
+    double f1 = semio_eval_metrics(ev, 0, 0)->value[SEMIO_METRIC_F1],
+           f2 = semio_eval_metrics(ev, 1, 0)->value[SEMIO_METRIC_F1], m = (2 * f1 + f2) / 3;
+    CHECK(fabs(t->f1_mean - m) < 1e-12 && fabs(t->f1_range - fabs(f1 - f2)) < 1e-12);
+    CHECK(fabs(t->f1_sd - sqrt((2 * (f1 - m) * (f1 - m) + (f2 - m) * (f2 - m)) / 2)) < 1e-12);
+    CHECK(rb->order[0] != rb->order[1]);
+    for (size_t i = 1; i < 3; i++)
+        CHECK(rb->signs[rb->order[i - 1]].f1_range >= rb->signs[rb->order[i]].f1_range);
+    CHECK(fabs(rb->macro.flips - (0 + 1 + 0.5) / 3) < 1e-12 && rb->macro.windows == 10);
+    semio_robustness_free(&rb);
+    CHECK(semio_robustness_compute(ev, runs, 1, sign, a, 12, &rb, &err) == SEMIO_ERR_INVALID);
+    CHECK(strstr(err.message, "at least two runs"));
+    semio_eval_close(&ev);
+}
+
 static void raters_and_probabilities_from_csv(void)
 {
     const char *labels = test_path("raters.csv");
@@ -808,6 +851,7 @@ int main(int argc, char **argv)
         TEST(tables_in_every_format),
         TEST(aggregation_rules),
         TEST(fleiss_kappa),
+        TEST(robustness_by_hand),
         TEST(raters_and_probabilities_from_csv),
         TEST(study_runs_imported_and_scored),
         TEST(old_studies_are_migrated),

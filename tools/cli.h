@@ -92,6 +92,7 @@ typedef struct EvalOptions {
     SemioTableFormat format;
     const char *output; /* NULL: standard output */
     const char *title;
+    SemioRobustness *robust; /* with --robustness: the prompt sets compared; else NULL */
 } EvalOptions;
 
 /**

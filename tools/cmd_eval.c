@@ -25,11 +25,12 @@ int cli_load_eval(const Command *cmd, int argc, char **argv, EvalOptions *o, Sem
         { "merge", required_argument, NULL, 'm' },
         { "unit", required_argument, NULL, 'L' },
         { "patient-merge", required_argument, NULL, 'P' },
+        { "robustness", required_argument, NULL, 'W' },
         { "help", no_argument, NULL, 'h' },
         { 0 },
     };
-    const char *labels = NULL, *study = NULL, *preds[64], *runs[64];
-    size_t nruns = 0;
+    const char *labels = NULL, *study = NULL, *preds[64], *runs[64], *robust[64];
+    size_t nruns = 0, nrobust = 0;
     int by_patient = 0;
     SemioAggregateRule patient_rule = SEMIO_AGG_ANY_YES;
     int patient_k = 1;
@@ -43,6 +44,7 @@ int cli_load_eval(const Command *cmd, int argc, char **argv, EvalOptions *o, Sem
     o->format = SEMIO_TABLE_MARKDOWN;
     o->output = NULL;
     o->title = "semio evaluation";
+    o->robust = NULL;
     *ev = NULL;
     int opt, status;
     long long v;
@@ -81,6 +83,11 @@ int cli_load_eval(const Command *cmd, int argc, char **argv, EvalOptions *o, Sem
             if (cli_list_add(optarg, runs, &nruns, 64, too_many))
                 return 2;
             break;
+        case 'W':
+            snprintf(too_many, sizeof(too_many), "%s: at most 64 runs", cmd->name);
+            if (cli_list_add(optarg, robust, &nrobust, 64, too_many))
+                return 2;
+            break;
         case 'm':
             if (semio_aggregate_parse(optarg, &merge.merge, &merge.k) < 0)
                 return cli_error("--merge: '%s' is not any-yes, max-p, mean-p or K-of-n",
@@ -107,16 +114,23 @@ int cli_load_eval(const Command *cmd, int argc, char **argv, EvalOptions *o, Sem
     if (!study == !(labels && npreds) || (study && (labels || npreds)))
         return cli_error("%s: give either --study (and --run) or --labels and --predictions",
                          cmd->name), 2;
+    if (nrobust && (!study || by_patient))
+        return cli_error("%s: --robustness compares a study's runs on their windows: give "
+                         "--study, and no --unit patient", cmd->name), 2;
+    if (nrobust == 1)
+        return cli_error("%s: --robustness needs at least two runs (prompt sets), not only "
+                         "'%s'", cmd->name, robust[0]), 2;
     SemioError err = { 0 };
+    SemioStudy *s = NULL;
     int r;
     if (study) {
-        SemioStudy *s = NULL;
         if (access(study, F_OK) != 0)
             return cli_error("%s: no such study", study);
         r = semio_study_open(&s, study, SEMIO_STUDY_READ, &err);
+        /* without --run, the prompt sets are the runs scored */
         if (r == 0)
-            r = semio_eval_from_study(ev, s, runs, nruns, &merge, &err);
-        semio_study_close(&s);
+            r = nruns || !nrobust ? semio_eval_from_study(ev, s, runs, nruns, &merge, &err)
+                                  : semio_eval_from_study(ev, s, robust, nrobust, &merge, &err);
     } else {
         r = semio_eval_from_csv(ev, labels, preds, npreds, &csv, &err);
     }
@@ -128,6 +142,9 @@ int cli_load_eval(const Command *cmd, int argc, char **argv, EvalOptions *o, Sem
     }
     if (r == 0)
         r = semio_eval_compute(*ev, &set, &err);
+    if (r == 0 && nrobust)
+        r = semio_robustness_from_study(&o->robust, s, *ev, robust, nrobust, &err);
+    semio_study_close(&s);
     if (r < 0) {
         semio_eval_close(ev);
         return cli_fail(&err, r);
@@ -152,6 +169,8 @@ int cli_write_output(const EvalOptions *o, const SemioEval *ev,
 
 static int write_tables(const EvalOptions *o, const SemioEval *ev, FILE *f, SemioError *err)
 {
+    if (o->robust)
+        return semio_robustness_write(ev, o->robust, (SemioTableFormat)o->format, f, err);
     return semio_eval_write(ev, (SemioTableFormat)o->format, f, err);
 }
 
@@ -163,6 +182,7 @@ int cmd_eval(int argc, char **argv)
     if (status >= 0)
         return status;
     status = cli_write_output(&o, ev, write_tables);
+    semio_robustness_free(&o.robust);
     semio_eval_close(&ev);
     return status;
 }

@@ -128,7 +128,14 @@ static const Command commands[] = {
       "--folds K patient-stratified folds (default 3; 0 = off) are added.\n"
       "\n"
       "--format pilot-csv writes the pilot's metrics CSV (Accuracy, Precision, Recall,\n"
-      "F1 Score, Positive Num per sign, three decimals).\n" },
+      "F1 Score, Positive Num per sign, three decimals).\n"
+      "\n"
+      "--robustness R1,R2[,...] (with --study): robustness to the wording of the questions,\n"
+      "runs that asked the same windows with different prompt sets. Per sign: F1 mean,\n"
+      "sample SD, min, max and range over the sets; the share of windows whose answer\n"
+      "flips between sets; Fleiss' kappa with the sets as raters; consistency (mean share\n"
+      "of sets agreeing with a window's majority); ranked by F1 range, then SD. Windows\n"
+      "a set failed or said na on are counted apart. md, csv or json.\n" },
     { "report", cmd_report, "the evaluation as one HTML page with plots",
       "usage: semio report --study STUDY.db [--run R1,R2...] -o report.html [--title TEXT]\n"
       "       semio report --labels LABELS.csv --predictions PRED.csv[,...] -o report.html\n"
@@ -137,7 +144,8 @@ static const Command commands[] = {
       "Writes one self-contained HTML file (no scripts, nothing fetched): the tables of\n"
       "semio eval, a heatmap of F1 per sign and run, F1 bars with their confidence\n"
       "intervals, confusion counts and where each run came from. Takes every option of\n"
-      "semio eval (--rules, --resamples, --seed, --level, --patient-regex).\n" },
+      "semio eval (--rules, --resamples, --seed, --level, --patient-regex); with\n"
+      "--robustness R1,R2,... a section on robustness to wording with each sign's F1 range.\n" },
     { "enhance", cmd_enhance, "make the views that help models (audio, pose, face)",
       "usage: semio enhance --study STUDY.db --view audio|denoise|pose|face\n"
       "                     [--segments NAME] [--suppress-db -30] [--keypoints DIR]\n"

@@ -352,6 +352,46 @@ SEMIO_API int semio_eval_from_csv(SemioEval **out, const char *labels_csv,
                         const char *const *prediction_csvs, size_t nruns,
                         const SemioCsvSettings *options, SemioError *err);
 
+/* ---- robustness to the wording of the questions ------------------------------ */
+
+/**
+ * How one sign's answers move between prompt sets: runs that asked the same windows
+ * with reworded questions. F1 figures are the evaluation's (recordings, its rules); the
+ * rest are over windows (segment-level answers, before any merging). A window counts
+ * only when every set answered it yes or no; windows where some set failed, said "na"
+ * or gave no answer are counted in `left_out` and nothing else.
+ */
+typedef struct SemioRobustSign {
+    double f1_mean;         /**< mean F1 over the sets where defined */
+    double f1_sd;           /**< sample standard deviation (n - 1); NaN with one F1 */
+    double f1_min, f1_max, f1_range;
+    int64_t windows;        /**< windows every set answered yes or no */
+    int64_t left_out;       /**< windows some set failed, said "na" or did not answer */
+    double flips;           /**< share of the windows whose answer differs between two sets */
+    double kappa;           /**< Fleiss' kappa, the sets as raters, the windows as subjects */
+    double consistency;     /**< mean share of sets agreeing with a window's majority */
+    double full_agreement;  /**< share of windows every set answered alike */
+} SemioRobustSign;
+
+typedef struct SemioRobustness {
+    size_t nsets;           /**< the prompt sets: runs of the evaluation */
+    size_t *runs;           /**< their run indices in the evaluation */
+    size_t nsigns;          /**< the evaluation's signs */
+    SemioRobustSign *signs; /**< per sign, in the evaluation's order */
+    size_t *order;          /**< sign indices, most sensitive first: F1 range, then SD */
+    SemioRobustSign macro;  /**< the mean over signs of each figure where defined */
+} SemioRobustness;
+
+/**
+ * Computes robustness over `nsets` runs of a computed evaluation (at least two). Window
+ * w is of sign window_sign[w] and got window_answers[w * nsets + k] (SemioAnswer) from
+ * set k. Free the result with semio_robustness_free.
+ */
+SEMIO_API int semio_robustness_compute(const SemioEval *ev, const size_t *runs, size_t nsets,
+                                       const size_t *window_sign, const uint8_t *window_answers,
+                                       size_t nwindows, SemioRobustness **out, SemioError *err);
+SEMIO_API void semio_robustness_free(SemioRobustness **rb);
+
 #ifdef __cplusplus
 }
 #endif

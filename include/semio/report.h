@@ -35,6 +35,18 @@ SEMIO_API int semio_eval_write(const SemioEval *ev, SemioTableFormat format, FIL
  */
 SEMIO_API int semio_report_html(const SemioEval *ev, const char *title, FILE *out, SemioError *err);
 
+/**
+ * Robustness to wording (semio_robustness_compute) as a table per sign, most sensitive
+ * first, with the macro row: md, csv or json.
+ */
+SEMIO_API int semio_robustness_write(const SemioEval *ev, const SemioRobustness *rb,
+                                     SemioTableFormat format, FILE *out, SemioError *err);
+
+/** semio_report_html with a section on robustness to wording (its table and a plot of each
+ *  sign's F1 range); rb NULL gives the plain report. */
+SEMIO_API int semio_report_html_robustness(const SemioEval *ev, const SemioRobustness *rb,
+                                           const char *title, FILE *out, SemioError *err);
+
 #ifdef __cplusplus
 }
 #endif

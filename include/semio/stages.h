@@ -295,6 +295,16 @@ SEMIO_API void semio_study_eval_default_settings(SemioStudyEvalSettings *o);
 SEMIO_API int semio_eval_from_study(SemioEval **out, SemioStudy *s, const char *const *runs,
                           size_t nruns, const SemioStudyEvalSettings *options, SemioError *err);
 
+/**
+ * Robustness to wording (semio/eval.h) of runs that asked the same windows with different
+ * prompt sets, all of them runs of `ev` (built by semio_eval_from_study). Windows are the
+ * runs' own answers per (recording, segment, view) of the labeled recordings; a set's
+ * several answers on one window merge by any-yes. At least two runs, of one segment set
+ * and sharing windows: otherwise an error names the run.
+ */
+SEMIO_API int semio_robustness_from_study(SemioRobustness **out, SemioStudy *s, const SemioEval *ev,
+                                          const char *const *runs, size_t nruns, SemioError *err);
+
 #ifdef __cplusplus
 }
 #endif

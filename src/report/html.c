@@ -301,6 +301,12 @@ static const char css[] =
 
 int semio_report_html(const SemioEval *ev, const char *title, FILE *f, SemioError *err)
 {
+    return semio_report_html_robustness(ev, NULL, title, f, err);
+}
+
+int semio_report_html_robustness(const SemioEval *ev, const SemioRobustness *rb, const char *title,
+                                 FILE *f, SemioError *err)
+{
     if (semio_eval_runs(ev) == 0 || !semio_eval_metrics(ev, 0, 0))
         return semio_fail(err, SEMIO_ERR_INVALID, "report: nothing computed to report");
     const SemioEvalSettings *set = semio_eval_settings(ev);
@@ -340,6 +346,8 @@ int semio_report_html(const SemioEval *ev, const char *title, FILE *f, SemioErro
     comparisons(ev, f);
     agreement(ev, f);
     report_review_html(ev, f);
+    if (rb)
+        report_robustness_html(ev, rb, f);
     fputs("<h2>How these numbers were made</h2>\n<p>Rows with an unknown label are left out "
           "of every score. ", f);
     if (set->rules == SEMIO_RULES_PILOT)

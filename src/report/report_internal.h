@@ -38,6 +38,9 @@ void report_html_num(FILE *f, double v);
 /* A perceptually ordered scale (viridis) from 0 to 1, as "#rrggbb". */
 void report_html_color(double v, char out[8]);
 
+/* The HTML section on robustness to wording: the F1 range plot and the table. */
+void report_robustness_html(const SemioEval *ev, const SemioRobustness *rb, FILE *f);
+
 /* Whether the evaluation holds ratings or onsets: without, every writer is as before. */
 int report_has_ratings(const SemioEval *ev);
 int report_has_onsets(const SemioEval *ev);
