@@ -138,10 +138,12 @@ names() { [ -d "$1" ] && (cd "$1" && find . -type f | LC_ALL=C sort); }
 sums() { [ -d "$1" ] && (cd "$1" && find . -type f -exec md5sum {} + | LC_ALL=C sort -k 2); }
 
 # same_output NAME: the file NAME beside the killed study is the reference's (eval's tables
-# and report's page name each run's creation time, left out)
+# and report's page name each run's creation time, and the page the minute it was made:
+# left out, as that minute may turn between the uninterrupted run and the killed ones)
 same_output() {
-  sed 's/created [0-9-]*T[0-9:]*Z//g' "$T/ref/$1" > "$T/ref.output" 2> /dev/null
-  sed 's/created [0-9-]*T[0-9:]*Z//g' "$T/kill/$1" > "$T/kill.output" 2> /dev/null
+  made='s/created [0-9-]*T[0-9:]*Z//g; s/[0-9]\{4\}-[0-9][0-9]-[0-9][0-9] [0-9][0-9]:[0-9][0-9] UTC//g'
+  sed "$made" "$T/ref/$1" > "$T/ref.output" 2> /dev/null
+  sed "$made" "$T/kill/$1" > "$T/kill.output" 2> /dev/null
   [ -s "$T/ref.output" ] && cmp -s "$T/ref.output" "$T/kill.output"
 }
 
