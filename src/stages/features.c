@@ -515,9 +515,12 @@ static int features_worker(SemioStudy *s, Workers *w, void *user, SemioError *er
     Worker k = { .c = c, .w = w, .s = s, .err = err };
     int r = 0;
     for (size_t a, b;
-         r == 0 && workers_take(w, &c->next, c->segs, c->nseg, sizeof(Seg), &a, &b);)
-        if ((k.opened || (r = open_worker(&k)) == 0))
+         r == 0 && workers_take(w, &c->next, c->segs, c->nseg, sizeof(Seg), &a, &b);) {
+        if (!k.opened)
+            r = open_worker(&k);
+        if (r == 0)
             r = features_recording(&k, a, b);
+    }
     close_worker(&k);
     lock(&k);
     add_report(c->rep, &k.mine);
