@@ -3,7 +3,8 @@
  * segments: a phantom study (keypoints, sound, a moving figure) is rendered, ingested and
  * cut into 10 s windows; then the frames are sampled (60 a window, as the pilot did) and
  * every feature set computed, each timed, and reported as milliseconds per minute of
- * video with their ratio. One job each: the cost of one core.
+ * video with their ratio. One job each: the cost of one core; then all three in one run
+ * (--redo) on 1 and on 2 jobs, what `semio features --jobs` gains.
  * Usage: bench_features [RECORDINGS [SECONDS [WIDTHxHEIGHT]]] (default 4 30 640x360)
  */
 #include <stdio.h>
@@ -55,12 +56,14 @@ static int make_study(const char *dir, int videos, double seconds, int w, int h,
     return r;
 }
 
-static int time_features(SemioStudy *s, const char *sets, double *secs, SemioError *err)
+static int time_features(SemioStudy *s, const char *sets, int jobs, double *secs,
+                         SemioError *err)
 {
     SemioFeatureSettings fs;
     semio_feature_default_settings(&fs);
     fs.sets = sets;
-    fs.jobs = 1;
+    fs.jobs = jobs;
+    fs.redo = 1;
     SemioFeatureReport rep;
     double t = now();
     int r = semio_features(s, &fs, &rep, err);
@@ -88,15 +91,19 @@ int main(int argc, char **argv)
     ss.jobs = 1;
     ss.threads = 1;
     SemioSampleReport sr;
-    double t = now(), sample = 0, kin = 0, mot = 0, snd = 0;
+    double t = now(), sample = 0, kin = 0, mot = 0, snd = 0, one = 0, two = 0;
     if (r == 0 && (r = semio_sample(s, &ss, &sr, &err)) == 0)
         sample = now() - t;
     if (r == 0)
-        r = time_features(s, "kinematic", &kin, &err);
+        r = time_features(s, "kinematic", 1, &kin, &err);
     if (r == 0)
-        r = time_features(s, "motion", &mot, &err);
+        r = time_features(s, "motion", 1, &mot, &err);
     if (r == 0)
-        r = time_features(s, "sound", &snd, &err);
+        r = time_features(s, "sound", 1, &snd, &err);
+    if (r == 0)
+        r = time_features(s, "kinematic,motion,sound", 1, &one, &err);
+    if (r == 0)
+        r = time_features(s, "kinematic,motion,sound", 2, &two, &err);
     semio_study_close(&s);
     char cmd[200];
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
@@ -113,5 +120,8 @@ int main(int argc, char **argv)
     printf("features sound:                    %8.0f ms per minute\n", 1000 * snd / minutes);
     printf("features, all three:               %8.0f ms per minute (%.2f x sampling)\n",
            1000 * all / minutes, sample > 0 ? all / sample : 0);
+    printf("features, all three in one run, 1 job:  %8.0f ms per minute\n", 1000 * one / minutes);
+    printf("features, all three in one run, 2 jobs: %8.0f ms per minute (%.2f x faster)\n",
+           1000 * two / minutes, two > 0 ? one / two : 0);
     return 0;
 }

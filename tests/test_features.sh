@@ -2,7 +2,7 @@
 # semio features end to end on a tiny phantom study: every set stored, NULL never 0, a
 # second run computes nothing, --redo computes again, changed settings refused; the import
 # set with a good file and every kind of bad one (each one clear error naming the file and
-# line, nothing stored); --list.
+# line, nothing stored); --list; --jobs 1 and --jobs 2 store the same values.
 # Usage: tests/test_features.sh path/to/semio
 set -u
 SEMIO=$(realpath "$1")
@@ -66,6 +66,27 @@ has "--redo computed again" "$T/out" "2 computed, 0 kept"
 same "a 2 x 2 grid's features" "SELECT count(DISTINCT name) FROM features WHERE feature_set = 'motion'" 20
 expect "the newest segment set, sound only" 0 "$SEMIO" features --study t.db --set sound
 has "4 s windows: 4 computed" "$T/out" "features of segments 'w4' (4 segments): 4 computed"
+# ---- --jobs: two workers store what one does, value for value ----
+expect "--jobs 0 refused" 2 "$SEMIO" features --study t.db --jobs 0
+# dump DB: every stored value (exact, as Python's repr) and each set's settings, sorted
+dump() { python3 -c "import sqlite3,sys
+d = sqlite3.connect(sys.argv[1])
+for r in sorted(d.execute('SELECT segment_id, feature_set, name, value FROM features')): print(*r[:3], repr(r[3]))
+for r in sorted(d.execute('SELECT name, settings_json FROM feature_sets')): print(*r)" "$1"; }
+cp t.db j1.db && cp t.db j2.db
+expect "--jobs 1" 0 "$SEMIO" features --study j1.db --segments w4 --set kinematic,motion,sound --redo --jobs 1
+has "--jobs 1: 12 computed" "$T/out" "12 computed, 0 kept, 0 failed"
+expect "--jobs 2" 0 "$SEMIO" features --study j2.db --segments w4 --set kinematic,motion,sound --redo --jobs 2
+has "--jobs 2: 12 computed" "$T/out" "12 computed, 0 kept, 0 failed"
+dump j1.db > j1.txt
+dump j2.db > j2.txt
+if [ "$(grep -c . j1.txt)" -gt $((4 * (nk + nm + ns))) ] && cmp -s j1.txt j2.txt; then
+  ok "--jobs 1 and --jobs 2 store the same features"
+else
+  bad "--jobs 1 and --jobs 2 store the same features" "$(diff j1.txt j2.txt | head -5)"
+fi
+expect "--jobs 2 again: kept" 0 "$SEMIO" features --study j2.db --segments w4 --set kinematic,motion,sound --jobs 2
+has "--jobs 2 again: nothing computed" "$T/out" "0 computed, 12 kept"
 # ---- onnx: a tiny random 3-D CNN the test writes (python3-onnx), on 4 s windows ----
 expect "onnx needs its model" 1 "$SEMIO" features --study t.db --set onnx
 has "onnx: --onnx-model said" "$T/err" "needs --onnx-model"
@@ -129,5 +150,8 @@ expect "a recording gone" 0 "$SEMIO" features --study t.db --segments whole --se
 # its keypoints are still there: kinematic needs no file, motion does
 has "the gone recording counted" "$T/out" "3 computed, 0 kept, 1 failed"
 has "the gone recording named" "$T/out" "the first failure: $r2"
+expect "a recording gone, --jobs 2" 0 "$SEMIO" features --study t.db --segments whole --set kinematic,motion --motion-grid 2 --redo --jobs 2
+has "--jobs 2: the gone recording counted once" "$T/out" "3 computed, 0 kept, 1 failed"
+has "--jobs 2: the gone recording named" "$T/out" "the first failure: $r2"
 mv away.mp4 "rec/$r2"
 finish

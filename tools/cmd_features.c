@@ -33,6 +33,7 @@ int cmd_features(int argc, char **argv)
         { "keypoints", required_argument, NULL, 'K' },
         { "motion-fps", required_argument, NULL, 'f' },
         { "motion-grid", required_argument, NULL, 'G' },
+        { "jobs", required_argument, NULL, 'j' },
         { "redo", no_argument, NULL, 'r' },
         { "list", no_argument, NULL, 'l' },
         { "help", no_argument, NULL, 'h' },
@@ -59,6 +60,11 @@ int cmd_features(int argc, char **argv)
             if (cli_int("motion-grid", optarg, 1, 8, &v))
                 return 2;
             set.motion.grid = (int)v;
+            break;
+        case 'j':
+            if (cli_int("jobs", optarg, 1, 256, &v))
+                return 2;
+            set.jobs = (int)v;
             break;
         case 'r': set.redo = 1; break;
         case 'l': list = 1; break;

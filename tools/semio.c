@@ -181,7 +181,7 @@ static const Command commands[] = {
       "usage: semio features --study STUDY.db [--set SETS] [--import FILE.csv]\n"
       "                      [--segments NAME] [--keypoints DIR] [--motion-fps F]\n"
       "                      [--motion-grid N] [--onnx-model FILE.onnx [--onnx-settings JSON]]\n"
-      "                      [--redo]\n"
+      "                      [--jobs J] [--redo]\n"
       "       semio features --list\n"
       "\n"
       "SETS is a comma list of kinematic (keypoints: joint angles, speeds, rhythms, eyes,\n"
@@ -193,7 +193,9 @@ static const Command commands[] = {
       "\"mean\":[R,G,B],\"std\":[R,G,B],\"layout\":\"NCTHW\"|\"NTCHW\"}, defaults the\n"
       "Kinetics-400 R3D-18's); default kinematic,motion,sound. What is stored is kept\n"
       "(resumable); --redo computes it again, and is needed when the settings change.\n"
-      "A missing signal is stored as missing, never 0. --list prints every feature.\n" },
+      "A missing signal is stored as missing, never 0. --jobs J recordings are computed\n"
+      "at once (default: one per core), each worker with its own decoder and network;\n"
+      "the values stored are the same for any J. --list prints every feature.\n" },
     { "transcribe", cmd_transcribe, "speech to text for each segment, from a server",
       "usage: semio transcribe --study STUDY.db [--url URL --model MODEL]\n"
       "                        [--source audio|denoise] [--segments NAME]\n"
