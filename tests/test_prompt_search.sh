@@ -50,8 +50,10 @@ R="--reflect-url http://127.0.0.1:$PORT_r/v1 --reflect-model test-llm"
 BUDGET=400
 opt() { "$SEMIO" prompts optimize --study "$S" --name s1 --signs clonic $A $R --budget $BUDGET --minibatch 6 --seed 3 "$@"; }
 
-# kill -9 mid-search, then the whole search: the rerun continues
-opt > "$T/killed" 2> "$T/err" &
+# kill -9 mid-search, then the whole search: the rerun continues (semio itself in the
+# background, so that $! is its pid and not a subshell's)
+"$SEMIO" prompts optimize --study "$S" --name s1 --signs clonic $A $R --budget $BUDGET \
+  --minibatch 6 --seed 3 > "$T/killed" 2> "$T/err" &
 pid=$!
 n=0; while [ "$(wc -l < "$T/a.log" 2>/dev/null || echo 0)" -lt 60 ] && [ $n -lt 200 ]; do sleep 0.05; n=$((n + 1)); done
 kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
@@ -86,7 +88,7 @@ check "and asks nothing" test "$(wc -l < "$T/a.log")" -eq "$before"
 
 # a search from scratch, never killed, ends the same
 cp "$T/first" "$T/killed_result"
-S2="$T/s2.db"; cp "$S" "$S2"
+S2="$T/s2.db"; cp "$S" "$S2"; cp -r "$T/s.cache" "$T/s2.cache"
 python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript("DELETE FROM reflections; DELETE FROM candidate_scores; DELETE FROM prompt_candidates; DELETE FROM prompt_splits; DELETE FROM prompt_searches; DELETE FROM answers; DELETE FROM runs;")' "$S2"
 "$SEMIO" prompts optimize --study "$S2" --name s1 --signs clonic $A $R --budget $BUDGET --minibatch 6 --seed 3 > "$T/clean" 2> "$T/err"
 check "a search never killed chooses the same question" test "$(json "$T/clean" 'j["chosen"]["question"]')" = "$(json "$T/first" 'j["chosen"]["question"]')"

@@ -43,6 +43,7 @@ int cmd_prompts(int argc, char **argv)
         { "reflect-model", required_argument, NULL, 'M' },
         { "budget", required_argument, NULL, 'b' },
         { "minibatch", required_argument, NULL, 'B' },
+        { "patience", required_argument, NULL, 'W' },
         { "cases", required_argument, NULL, 'c' },
         { "finalists", required_argument, NULL, 'F' },
         { "seed", required_argument, NULL, 'S' },
@@ -117,6 +118,10 @@ int cmd_prompts(int argc, char **argv)
         case 'F':
             if (cli_int("finalists", optarg, 1, 100, &v)) return 2;
             set.finalists = (int)v;
+            break;
+        case 'W':
+            if (cli_int("patience", optarg, 0, 1000000, &v)) return 2;
+            set.patience = (int)v;
             break;
         case 'S':
             if (cli_int("seed", optarg, 0, INT64_MAX, &v)) return 2;

@@ -26,6 +26,9 @@ typedef struct SemioSearchSettings {
     int minibatch;           /**< training windows per step (8) */
     int cases;               /**< wrong answers shown to the reflection model (4) */
     int finalists;           /**< candidates of the front scored on validation (3) */
+    int patience;            /**< the search of a sign ends after this many steps in a row
+                                  keep no new question (20): a reflection model that only
+                                  repeats itself would otherwise be asked until the budget */
     uint64_t seed;           /**< the split, the minibatches, the parents (1) */
     int resamples;           /**< bootstrap resamples of test patients (2000) */
 } SemioSearchSettings;

@@ -293,10 +293,11 @@ static int known(const Search *x, const char *text)
 }
 
 /* One step: a parent from the front, a minibatch, a reflection on its wrong answers, the
- * rewrite scored there and kept (scored on all training items) when it does better. 1 when
- * the budget leaves no room for another step. */
-static int step(Search *x, SemioRng *g, int n, int64_t *spent)
+ * rewrite scored there and kept (scored on all training items) when it does better (*kept
+ * 1). 1 when the budget leaves no room for another step. */
+static int step(Search *x, SemioRng *g, int n, int64_t *spent, int *kept)
 {
+    *kept = 0;
     const SemioSearchSettings *set = x->set;
     size_t ntr = x->npart[0], b = (size_t)set->minibatch < ntr ? (size_t)set->minibatch : ntr;
     size_t *fr = malloc(x->npool * sizeof(*fr)), *idx = malloc(ntr * sizeof(*idx));
@@ -354,8 +355,9 @@ static int step(Search *x, SemioRng *g, int n, int64_t *spent)
     else if (r == 0 && nc && (r = make_cand(x, &child, id, text)) == 0) {
         int cc = 0;
         if ((r = score(x, &child, batch, b, NULL, &cc, NULL)) == 0 && cc > pc) {
-            if ((r = score_train(x, &child)) == 0 && (r = set_status(x, &child, "kept")) == 0)
-                r = add_to_pool(x, &child);
+            if ((r = score_train(x, &child)) == 0 && (r = set_status(x, &child, "kept")) == 0 &&
+                (r = add_to_pool(x, &child)) == 0)
+                *kept = 1;
         } else if (r == 0) {
             x->dropped++;
             r = set_status(x, &child, "dropped");
@@ -591,10 +593,15 @@ static int search_sign(Search *x, json_object *out)
     semio_rng_seed(&g, seed);
     /* every step costs at least one new question, or proposes nothing new: so many steps
      * at most, whatever the reflection model says */
-    for (int n = 1; r == 0 && n <= set->budget; n++) {
-        int full = step(x, &g, n, &spent);
+    char what[300];
+    snprintf(what, sizeof(what), "prompts optimize %s", set->name);
+    for (int n = 1, stale = 0; r == 0 && n <= set->budget; n++) {
+        if ((r = semio_claim_renew(x->s, what, x->err)) < 0)
+            break;
+        int kept, full = step(x, &g, n, &spent, &kept);
         r = full < 0 ? full : 0;
-        if (full > 0)
+        stale = kept ? 0 : stale + 1;
+        if (full > 0 || (set->patience > 0 && stale >= set->patience))
             break;
     }
     if (r == 0) {
@@ -624,6 +631,7 @@ static char *search_settings(const SemioSearchSettings *set)
     json_object_object_add(j, "minibatch", json_object_new_int(set->minibatch));
     json_object_object_add(j, "cases", json_object_new_int(set->cases));
     json_object_object_add(j, "finalists", json_object_new_int(set->finalists));
+    json_object_object_add(j, "patience", json_object_new_int(set->patience));
     json_object_object_add(j, "prompts", json_object_new_string(set->prompts ? set->prompts
                                                                              : "built-in"));
     json_object_object_add(j, "reflect_model", json_object_new_string(set->reflect->model));
@@ -683,7 +691,16 @@ int semio_prompt_optimize(SemioStudy *s, const SemioSearchSettings *set, char **
     Search x = { .s = s, .set = set, .err = err };
     SemioSignSet *cat = NULL;
     json_object *out = json_object_new_object(), *signs = json_object_new_object();
-    int r = begin(s, set, &x.row, err);
+    /* one process per search: two would store the same steps (a dead owner's claim lapses) */
+    char what[300];
+    snprintf(what, sizeof(what), "prompts optimize %s", set->name);
+    int got = 0, r = semio_claim(s, what, &got, err);
+    if (r == 0 && !got)
+        r = semio_fail(err, SEMIO_ERR_CONFLICT, "prompts optimize: another process is running "
+                       "the search '%s' on this study; wait for it, or stop it first",
+                       set->name);
+    if (r == 0)
+        r = begin(s, set, &x.row, err);
     if (r == 0)
         r = semio_signs_open(&cat, NULL, err);
     if (r == 0)
@@ -722,5 +739,7 @@ int semio_prompt_optimize(SemioStudy *s, const SemioSearchSettings *set, char **
     asker_close(&x.ask);
     semio_prompts_close(&x.ps);
     semio_signs_close(&cat);
+    if (got)
+        semio_claim_release(s, what, NULL);
     return r;
 }

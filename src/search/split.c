@@ -15,6 +15,7 @@ void semio_search_default_settings(SemioSearchSettings *s)
     s->minibatch = 8;
     s->cases = 4;
     s->finalists = 3;
+    s->patience = 20;
     s->seed = 1;
     s->resamples = 2000;
 }
