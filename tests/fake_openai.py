@@ -21,6 +21,14 @@ compare with what the answer's request carried), and it is rated {"score": 80} w
 answer was "yes", 40 when "no", with the reason "checked: JUSTIFICATION". Its behaviours
 besides the faults: offscale (a score of 55), garbage (prose, no JSON), fenced (the rating
 in a code fence, its score a string).
+
+For the prompt search (semio prompts): with --truth FILE (JSON {"WxH": "yes"|"no"}, the
+right answer for a recording by its frames' JPEG size) an answer is right with probability
+0.9 when the question names --keyword (default "jerking") and 0.4 otherwise, drawn from a
+hash of the pictures and the question (the same request, the same answer); the log says
+the frames' size. A request whose text holds <current_question> is a reflection's (text
+only, the {"question"} schema): it proposes the keyword question, except the first
+--reflect-bad of them, which propose something that is not a question.
 """
 import argparse
 import base64
@@ -106,6 +114,7 @@ def validate(body, headers):
     if rf is not None:
         schema = rf.get("json_schema", {}).get("schema", {})
         wanted = {"score", "reason"} if "<justification>" in parts[-1]["text"] else {
+            "question"} if "<current_question>" in parts[-1]["text"] else {
             "answer", "justification", "start_time"}
         if rf.get("type") != "json_schema" or set(schema.get("required", [])) != wanted:
             return "response_format is not the %s schema" % (
@@ -164,8 +173,43 @@ def rating_message(item, behaviour):
     return {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": text}}
 
 
-def answer_message(question, behaviour, logprobs):
-    yes = len(question) % 2 == 0
+def jpeg_size(url):
+    """WxH of a data URL's JPEG, from its first start-of-frame marker."""
+    data = base64.b64decode(url[len("data:image/jpeg;base64,"):])
+    i = 2
+    while i + 9 < len(data):
+        if data[i] != 0xFF:
+            return None
+        marker, length = data[i + 1], int.from_bytes(data[i + 2:i + 4], "big")
+        if marker in (0xC0, 0xC1, 0xC2):
+            return "%dx%d" % (int.from_bytes(data[i + 7:i + 9], "big"), int.from_bytes(data[i + 5:i + 7], "big"))
+        i += 2 + length
+    return None
+
+
+def truthful(question, entry):
+    """yes or no: right with a chance that depends on the question's wording (--truth)."""
+    args = STATE["args"]
+    truth = STATE["truth"].get(entry["size"], "no")
+    draw = int(hashlib.sha256((entry["images_sha"] + question).encode()).hexdigest()[:8], 16) / 2 ** 32
+    right = draw < (0.9 if args.keyword in question.lower() else 0.4)
+    return truth == "yes" if right else truth != "yes"
+
+
+def reflection_message():
+    with LOCK:
+        STATE["reflections"] = STATE.get("reflections", 0) + 1
+        n = STATE["reflections"]
+    q = ("Describe what the arm does." if n <= STATE["args"].reflect_bad else
+         "These frames show a patient. Is there rhythmic %s of an arm, a leg or the whole body?"
+         % STATE["args"].keyword)
+    return {"index": 0, "finish_reason": "stop",
+            "message": {"role": "assistant", "content": json.dumps({"question": q})}}
+
+
+def answer_message(question, behaviour, logprobs, yes=None):
+    if yes is None:
+        yes = len(question) % 2 == 0
     obj = {"answer": "yes" if yes else "no", "justification": "test server says so at 00:01",
            "start_time": "00:01" if yes else "N/A"}
     text = json.dumps(obj)
@@ -299,6 +343,10 @@ class Handler(BaseHTTPRequestHandler):
                  "audio_sha": hashlib.sha256("".join(
                      p["input_audio"].get("data", "") for p in parts if isinstance(p, dict) and p.get("type") == "input_audio").encode()).hexdigest(),
                  "question_sha": hashlib.sha256(question.encode()).hexdigest()}
+        if STATE["truth"] is not None and entry["images"]:
+            entry["size"] = jpeg_size(first)
+        if "<current_question>" in question:
+            entry["reflection"] = True
         item = judged(question)
         if item:
             entry.update(judge=True, answer=item["answer"], justification=item["justification"],
@@ -347,7 +395,13 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(200, {"id": "x", "object": "chat.completion", "choices": []})
         if kind == "length" and body.get("max_tokens", 0) < int(arg):
             kind = "cut"
-        choice = rating_message(item, kind) if item else answer_message(question, kind, body.get("logprobs"))
+        if entry.get("reflection"):
+            choice = reflection_message()
+        elif item:
+            choice = rating_message(item, kind)
+        else:
+            choice = answer_message(question, kind, body.get("logprobs"),
+                                    truthful(question, entry) if "size" in entry else None)
         self.reply(200, {"id": "x", "object": "chat.completion", "model": body["model"],
                          "choices": [choice],
                          "usage": {"prompt_tokens": 100 * entry["images"] + 50, "completion_tokens": 20}})
@@ -363,7 +417,11 @@ def main():
     ap.add_argument("--lru", type=int, default=0, help="model a prefix cache of N windows")
     ap.add_argument("--always", default="", help="WORD:BEHAVIOUR for every question containing WORD")
     ap.add_argument("--profile", default="", help="check image parts as this server reads them")
+    ap.add_argument("--truth", default="", help="JSON {WxH: yes|no}: answers right more often for --keyword")
+    ap.add_argument("--keyword", default="jerking")
+    ap.add_argument("--reflect-bad", type=int, default=0)
     args = ap.parse_args()
+    STATE["truth"] = json.load(open(args.truth)) if args.truth else None
     STATE["faults"] = [f for f in args.faults.split(",") if f]
     STATE["log"] = open(args.log, "a")
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

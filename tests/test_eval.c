@@ -721,7 +721,10 @@ static void old_studies_are_migrated(void)
     semio_study_close(&s);
     sqlite3 *h;
     CHECK(sqlite3_open(db, &h) == SQLITE_OK);
-    CHECK(sqlite3_exec(h, "DROP TABLE fold_predictions; DROP TABLE fold_models; DROP TABLE run_folds; "
+    CHECK(sqlite3_exec(h, "DROP TABLE reflections; DROP TABLE candidate_scores; "
+                          "DROP TABLE prompt_candidates; DROP TABLE prompt_splits; "
+                          "DROP TABLE prompt_searches; "
+                          "DROP TABLE fold_predictions; DROP TABLE fold_models; DROP TABLE run_folds; "
                           "DROP TABLE features; DROP TABLE feature_sets; "
                           "DROP VIEW rater_votes; ALTER TABLE labels DROP COLUMN from_raters; "
                           "DROP TABLE prompts; DROP TABLE rater_marks; DROP TABLE rater_labels; "
@@ -735,7 +738,8 @@ static void old_studies_are_migrated(void)
     sqlite3_close(h);
     CHECK_OK(semio_study_open(&s, db, SEMIO_STUDY_CREATE, &err), err);
     semio_study_close(&s);
-    CHECK_INT(test_sql(db, "PRAGMA user_version"), 9);
+    CHECK_INT(test_sql(db, "PRAGMA user_version"), 10);
+    CHECK_INT(test_sql(db, "SELECT count(*) FROM prompt_candidates"), 0);
     CHECK_INT(test_sql(db, "SELECT count(*) FROM views"), 0);
     CHECK_INT(test_sql(db, "SELECT count(*) FROM claims"), 0);
     CHECK_INT(test_sql(db, "SELECT count(*) FROM runs"), 0);
@@ -760,7 +764,10 @@ static void v4_studies_gain_the_error_column(void)
     semio_study_close(&s);
     sqlite3 *h;
     CHECK(sqlite3_open(db, &h) == SQLITE_OK);
-    CHECK(sqlite3_exec(h, "DROP TABLE fold_predictions; DROP TABLE fold_models; DROP TABLE run_folds; "
+    CHECK(sqlite3_exec(h, "DROP TABLE reflections; DROP TABLE candidate_scores; "
+                          "DROP TABLE prompt_candidates; DROP TABLE prompt_splits; "
+                          "DROP TABLE prompt_searches; "
+                          "DROP TABLE fold_predictions; DROP TABLE fold_models; DROP TABLE run_folds; "
                           "DROP TABLE features; DROP TABLE feature_sets; "
                           "INSERT INTO videos(file_name, patient, status) VALUES ('a.mp4', 'a', "
                           "'no_file');"
@@ -783,7 +790,7 @@ static void v4_studies_gain_the_error_column(void)
     semio_study_close(&s);
     CHECK_MSG(strstr(status, "no reason stored apart from the raw text"), "%s", status);
     semio_free(status);
-    CHECK_INT(test_sql(db, "PRAGMA user_version"), 9);
+    CHECK_INT(test_sql(db, "PRAGMA user_version"), 10);
     CHECK_INT(test_sql(db, "SELECT count(*) FROM claims"), 0);
     CHECK_INT(test_sql(db, "SELECT count(*) FROM answers WHERE raw = 'HTTP 500 from the server' "
                            "AND error IS NULL AND status = 'failed'"), 1);
@@ -819,14 +826,17 @@ static void v7_labels_learn_their_origin(void)
     sqlite3_finalize(st);
     /* P1: tonic 2 of 3 yes, clonic plain no against its raters; P2: tonic a tie */
     CHECK_STR(before, "clonic:0:0 tonic:1:1 clonic:1:0 tonic:-:1");
-    CHECK(sqlite3_exec(h, "DROP TABLE fold_predictions; DROP TABLE fold_models; DROP TABLE run_folds; "
+    CHECK(sqlite3_exec(h, "DROP TABLE reflections; DROP TABLE candidate_scores; "
+                          "DROP TABLE prompt_candidates; DROP TABLE prompt_splits; "
+                          "DROP TABLE prompt_searches; "
+                          "DROP TABLE fold_predictions; DROP TABLE fold_models; DROP TABLE run_folds; "
                           "DROP TABLE features; DROP TABLE feature_sets; "
                           "DROP VIEW rater_votes; ALTER TABLE labels DROP COLUMN from_raters; "
                           "PRAGMA user_version = 7;", NULL, NULL, NULL) == SQLITE_OK);
     sqlite3_close(h);
     CHECK_OK(semio_study_open(&s, db, SEMIO_STUDY_WRITE, &err), err);
     semio_study_close(&s);
-    CHECK_INT(test_sql(db, "PRAGMA user_version"), 9);
+    CHECK_INT(test_sql(db, "PRAGMA user_version"), 10);
     CHECK(sqlite3_open(db, &h) == SQLITE_OK);
     CHECK(sqlite3_prepare_v2(h, origin, -1, &st, NULL) == SQLITE_OK);
     CHECK(sqlite3_step(st) == SQLITE_ROW);

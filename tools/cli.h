@@ -128,6 +128,7 @@ int cmd_raters(int argc, char **argv);
 int cmd_rounds(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_judge(int argc, char **argv);
+int cmd_prompts(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 
 #endif

@@ -34,6 +34,17 @@ SEMIO_API const char *semio_prompts_name(const SemioPromptSet *ps);
  */
 SEMIO_API const char *semio_prompt_text(SemioPromptSet *ps, const SemioSign *sign, SemioError *err);
 
+/** The set's own wording of a sign's question, as in its file (no format); NULL if none. */
+SEMIO_API const char *semio_prompt_question(const SemioPromptSet *ps, const SemioSign *sign);
+
+/**
+ * Any question asked as the set asks its own: {sign} and {definition} replaced and the
+ * set's answer-format instruction appended (what a prompt search's candidates are sent
+ * as; the format is never the candidate's). Free with free(); NULL without memory.
+ */
+SEMIO_API char *semio_prompt_compose(const SemioPromptSet *ps, const SemioSign *sign,
+                                     const char *question);
+
 /** Whether a sign's answer may be "na" (nobody addressed the patient). */
 SEMIO_API int semio_sign_allows_na(const SemioSign *sign);
 

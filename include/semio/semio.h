@@ -19,6 +19,7 @@
 #include "semio/review.h"
 #include "semio/sampler.h"
 #include "semio/signs.h"
+#include "semio/search.h"
 #include "semio/stages.h"
 #include "semio/study.h"
 #include "semio/writer.h"

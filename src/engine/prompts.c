@@ -154,21 +154,30 @@ const char *semio_prompt_text(SemioPromptSet *ps, const SemioSign *sign, SemioEr
         semio_fail(err, SEMIO_ERR_NOT_FOUND, "%s: no question for sign %s", ps->name, sign->id);
         return NULL;
     }
-    if (q->composed)
-        return q->composed;
+    if (!q->composed && !(q->composed = semio_prompt_compose(ps, sign, q->text)))
+        semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
+    return q->composed;
+}
+
+const char *semio_prompt_question(const SemioPromptSet *ps, const SemioSign *sign)
+{
+    const Entry *q = find(ps, sign->id);
+    return q ? q->text : NULL;
+}
+
+char *semio_prompt_compose(const SemioPromptSet *ps, const SemioSign *sign, const char *question)
+{
     const Entry *fmt = semio_sign_allows_na(sign) && find(ps, "_format_na")
                            ? find(ps, "_format_na") : find(ps, "_format");
-    size_t a = expand(NULL, q->text, sign), b = expand(NULL, fmt->text, sign);
+    size_t a = expand(NULL, question, sign), b = expand(NULL, fmt->text, sign);
     char *s = malloc(a + b + 2);
-    if (!s) {
-        semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
+    if (!s)
         return NULL;
-    }
-    expand(s, q->text, sign);
+    expand(s, question, sign);
     s[a] = ' ';
     expand(s + a + 1, fmt->text, sign);
     s[a + 1 + b] = '\0';
-    return q->composed = s;
+    return s;
 }
 
 void semio_text_hash(const char *text, char hex[65])

@@ -14,7 +14,7 @@
 #include "util/fs.h"
 #include "util/utf8.h"
 
-#define SCHEMA_VERSION 9
+#define SCHEMA_VERSION 10
 
 /* How long a statement waits for another worker's write transaction before giving up:
  * every writer keeps its transactions short (one recording's frames, one answer). */
@@ -271,10 +271,42 @@ static const char schema_v9[] =
     "  sign TEXT NOT NULL, fold INTEGER NOT NULL, p_yes REAL,\n"
     "  PRIMARY KEY (run_id, segment_id, sign)) WITHOUT ROWID;\n";
 
+/*
+ * Version 10: prompt searches (semio prompts). A search splits the patients once into
+ * train, validation and test; its candidates (the base question, parent NULL, and the
+ * reflection model's rewrites, each with its parent, or why it was rejected) and their
+ * scores per part; each reflection's exchange. Its answers live in a run of its own
+ * (named "search:NAME"), keyed by prompt_hash as every answer: the cache evaluate shares.
+ */
+static const char schema_v10[] =
+    "CREATE TABLE prompt_searches(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,\n"
+    "  signs TEXT NOT NULL, settings_json TEXT NOT NULL, seed INTEGER NOT NULL,\n"
+    "  run_id INTEGER REFERENCES runs(id), created_at TEXT NOT NULL);\n"
+    "CREATE TABLE prompt_splits(\n"
+    "  search_id INTEGER NOT NULL REFERENCES prompt_searches(id) ON DELETE CASCADE,\n"
+    "  patient TEXT NOT NULL,\n"
+    "  part TEXT NOT NULL CHECK (part IN ('train', 'validation', 'test')),\n"
+    "  PRIMARY KEY (search_id, patient)) WITHOUT ROWID;\n"
+    "CREATE TABLE prompt_candidates(id INTEGER PRIMARY KEY,\n"
+    "  search_id INTEGER NOT NULL REFERENCES prompt_searches(id) ON DELETE CASCADE,\n"
+    "  sign TEXT NOT NULL, step INTEGER NOT NULL, text TEXT NOT NULL,\n"
+    "  prompt_hash TEXT, parent_id INTEGER REFERENCES prompt_candidates(id),\n"
+    "  status TEXT NOT NULL CHECK (status IN ('base', 'kept', 'dropped', 'rejected')),\n"
+    "  why TEXT, created_at TEXT NOT NULL,\n"
+    "  UNIQUE (search_id, sign, step));\n"
+    "CREATE TABLE candidate_scores(\n"
+    "  candidate_id INTEGER NOT NULL REFERENCES prompt_candidates(id) ON DELETE CASCADE,\n"
+    "  part TEXT NOT NULL, items INTEGER NOT NULL, correct INTEGER NOT NULL,\n"
+    "  PRIMARY KEY (candidate_id, part)) WITHOUT ROWID;\n"
+    "CREATE TABLE reflections(\n"
+    "  candidate_id INTEGER PRIMARY KEY REFERENCES prompt_candidates(id) ON DELETE CASCADE,\n"
+    "  request TEXT NOT NULL, reply TEXT, attempts INTEGER NOT NULL,\n"
+    "  asked_at TEXT NOT NULL);\n";
+
 /* migrations[v] takes a study from version v to v + 1. */
 static const char *const migrations[SCHEMA_VERSION] = {
     schema_v1, schema_v2, schema_v3, schema_v4, schema_v5, schema_v6, schema_v7, schema_v8,
-    schema_v9
+    schema_v9, schema_v10
 };
 
 /*
