@@ -7,6 +7,7 @@
 #   7 top       semio/semio.h, the one include of everything (for users, not the library)
 #   6 report    src/report          tables and the HTML page, from an evaluation
 #     review    src/review          raters, ratings, the judge (in the study, as the stages)
+#     search    src/search          the prompt search (in the study, as the stages)
 #   5 stages    src/stages          the pipeline's drivers: read the study, call the rest, store
 #   4 enhance   src/enhance         views and keypoints       \
 #     engine    src/engine          answering questions        |  peers, on memory only:
@@ -37,6 +38,7 @@ floor_of() {
     src/stages/*|include/semio/stages.h) echo "5 stages" ;;
     src/report/*|include/semio/report.h) echo "6 report" ;;
     src/review/*|src/serve/*|include/semio/review.h) echo "6 review" ;;
+    src/search/*|include/semio/search.h) echo "6 search" ;;
     include/semio/semio.h) echo "7 top" ;;
   esac
 }
@@ -96,11 +98,11 @@ done
 # never open SQLite or study/ headers.
 problems=""
 for f in $sources; do
-  case $f in src/study/*|src/stages/*|src/review/*|src/serve/*|include/semio/*) continue ;; esac
+  case $f in src/study/*|src/stages/*|src/review/*|src/serve/*|src/search/*|include/semio/*) continue ;; esac
   hits=$(grep -n -E '^[[:space:]]*#[[:space:]]*include[[:space:]]*(<sqlite3\.h>|"study/)' "$f")
   [ -z "$hits" ] || problems="$problems|$(printf '%s' "$hits" | sed "s|^|$f:|" | tr '\n' '|')"
 done
-if [ -z "$problems" ]; then ok "only src/study, src/stages, src/review and src/serve include sqlite3.h or study/ headers"
+if [ -z "$problems" ]; then ok "only src/study, src/stages, src/review, src/serve and src/search include sqlite3.h or study/ headers"
 else
   IFS='|'; set -- $problems; unset IFS
   shift
