@@ -135,6 +135,8 @@ typedef struct SemioCompletion {
     int attempts;
     double latency_ms;            /**< of the last attempt */
     int prompt_tokens, completion_tokens; /**< -1 when not reported */
+    int cached_tokens;            /**< prompt tokens served from the server's prefix cache; -1
+                                       when not reported */
     int replica;                  /**< which base URL answered */
     const char *error;            /**< why it failed, when it did ("HTTP 500: its words",
                                        "unusable answer: ...", "cut off at max_tokens ...") */
