@@ -14,10 +14,10 @@ when it cannot take the model or the pictures: vllm, vllm-model, llama, ollama,
 ollama-model, lmdeploy-model). Each request is logged as one JSON line (--log). The answer
 is "yes" when the question's length is even; P(yes) is 0.8 for yes, 0.3 for no.
 
---prefix-cache models a server's prefix cache as vLLM and llama-server report it: a
+--prefix-cache N models a server's prefix cache as vLLM and llama-server report it: a
 request's prompt is its parts as tokens (100 per picture, a text's characters / 4), and
-usage.prompt_tokens_details.cached_tokens is its longest common prefix with the request
-that arrived before it (logged as "cached_tokens").
+usage.prompt_tokens_details.cached_tokens is its longest common prefix with any of the N
+requests that arrived before it (logged as "cached_tokens").
 
 A request whose text holds a <justification> is a judge's (semio judge): it is checked for
 the rating schema, its question, answer and justification are logged (with the SHA-256 of
@@ -60,7 +60,7 @@ UNSUPPORTED = {
                             'exist.", "code": 404}'),
 }
 STATE = {"arrivals": 0, "inflight": 0, "faults": [], "log": None, "args": None, "lru": [],
-         "previous": []}
+         "recent": []}
 
 
 def prompt_tokens(parts):
@@ -345,8 +345,10 @@ class Handler(BaseHTTPRequestHandler):
         with LOCK:
             if args.prefix_cache:
                 entry["prompt_tokens"] = sum(t for _, t in tokens)
-                entry["cached_tokens"] = common_prefix(tokens, STATE["previous"])
-                STATE["previous"] = tokens
+                recent = STATE["recent"]
+                entry["cached_tokens"] = max([common_prefix(tokens, r) for r in recent] or [0])
+                recent.append(tokens)
+                del recent[:-args.prefix_cache]
             if args.lru:  # a prefix cache holding the image tokens of the last N windows
                 lru = STATE["lru"]
                 entry["cached"] = entry["segment"] in lru
@@ -410,8 +412,8 @@ def main():
     ap.add_argument("--delay", type=float, default=0.0)
     ap.add_argument("--key", default="")
     ap.add_argument("--lru", type=int, default=0, help="model a prefix cache of N windows")
-    ap.add_argument("--prefix-cache", action="store_true",
-                    help="report cached_tokens: the common prefix with the previous request")
+    ap.add_argument("--prefix-cache", type=int, default=0, metavar="N",
+                    help="report cached_tokens: the longest common prefix with the last N requests")
     ap.add_argument("--always", default="", help="WORD:BEHAVIOUR for every question containing WORD")
     ap.add_argument("--profile", default="", help="check image parts as this server reads them")
     args = ap.parse_args()

@@ -17,7 +17,7 @@ sql() { python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print(*c
 # start_server NAME: a server that reports cached tokens; sets PORT_NAME
 start_server() {
   rm -f "$T/$1.port"
-  python3 "$HERE/fake_openai.py" --port-file "$T/$1.port" --log "$T/$1.log" --prefix-cache &
+  python3 "$HERE/fake_openai.py" --port-file "$T/$1.port" --log "$T/$1.log" --prefix-cache 1 &
   PIDS="$PIDS $!"
   n=0; while [ ! -s "$T/$1.port" ] && [ $n -lt 100 ]; do sleep 0.05; n=$((n + 1)); done
   eval "PORT_$1=$(cat "$T/$1.port")"
