@@ -622,6 +622,9 @@ static int make_sets(Ctx *c, char *list)
     size_t n = list ? semio_list_split(list, items, 16) : 1;
     if (n > 16)
         return semio_fail(c->err, SEMIO_ERR_INVALID, "prompts: at most 16 sets at once");
+    if (n == 0 || (list && n == 1 && !*items[0]))
+        return semio_fail(c->err, SEMIO_ERR_INVALID, "prompts: no set named (a built-in set's "
+                          "name or a file)");
     if (!list)
         items[0] = NULL;
     if (n > 1 && !c->cls->reads_text)
