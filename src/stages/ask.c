@@ -3,7 +3,9 @@
  * is planned; each window's questions go to the engine together with the inputs its view
  * gives (frames, sound or measured signals); answers are stored one committed row at a
  * time as they complete. One loop for every engine: what differs is in the engine's
- * class (src/engine/) and the view's spec (stages/views.c).
+ * class (src/engine/) and the view's spec (stages/views.c). Several prompt sets
+ * (paraphrases) make a run each and are asked together, window by window, so a window's
+ * images are sent once to its replica for all of them.
  */
 #include <math.h>
 #include <stdio.h>
