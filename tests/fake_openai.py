@@ -14,6 +14,11 @@ when it cannot take the model or the pictures: vllm, vllm-model, llama, ollama,
 ollama-model, lmdeploy-model). Each request is logged as one JSON line (--log). The answer
 is "yes" when the question's length is even; P(yes) is 0.8 for yes, 0.3 for no.
 
+--prefix-cache N models a server's prefix cache as vLLM and llama-server report it: a
+request's prompt is its parts as tokens (100 per picture, a text's characters / 4), and
+usage.prompt_tokens_details.cached_tokens is its longest common prefix with any of the N
+requests that arrived before it (logged as "cached_tokens").
+
 A request whose text holds a <justification> is a judge's (semio judge): it is checked for
 the rating schema, its question, answer and justification are logged (with the SHA-256 of
 the question, to compare with the prompt_hash of the answer rated, and of the pictures, to
@@ -62,7 +67,39 @@ UNSUPPORTED = {
     "lmdeploy-model": (404, '{"object": "error", "message": "The model \'MODEL\' does not '
                             'exist.", "code": 404}'),
 }
-STATE = {"arrivals": 0, "inflight": 0, "faults": [], "log": None, "args": None, "lru": []}
+STATE = {"arrivals": 0, "inflight": 0, "faults": [], "log": None, "args": None, "lru": [],
+         "recent": []}
+
+
+def prompt_tokens(parts):
+    """The prompt as (part, tokens) pairs: a picture 100 tokens, a text its characters / 4."""
+    out = []
+    for p in parts if isinstance(parts, list) else []:
+        if not isinstance(p, dict):
+            continue
+        if p.get("type") == "image_url":
+            out.append((p["image_url"].get("url", ""), 100))
+        elif p.get("type") == "input_audio":
+            out.append((p["input_audio"].get("data", ""), 100))
+        else:
+            out.append((p.get("text", ""), (len(p.get("text", "")) + 3) // 4))
+    return out
+
+
+def common_prefix(a, b):
+    """Tokens of a that b begins with too: whole parts alike, then a text's common start."""
+    n = 0
+    for (x, tx), (y, _) in zip(a, b):
+        if x == y:
+            n += tx
+            continue
+        if tx and not x.startswith("data:"):
+            k = 0
+            while k < min(len(x), len(y)) and x[k] == y[k]:
+                k += 1
+            n += k // 4
+        break
+    return n
 
 
 def validate(body, headers):
@@ -352,7 +389,14 @@ class Handler(BaseHTTPRequestHandler):
             entry.update(judge=True, answer=item["answer"], justification=item["justification"],
                          question_sha=hashlib.sha256((item["question"] or "").encode()).hexdigest(),
                          structured="response_format" in body)
+        tokens = prompt_tokens(parts)
         with LOCK:
+            if args.prefix_cache:
+                entry["prompt_tokens"] = sum(t for _, t in tokens)
+                recent = STATE["recent"]
+                entry["cached_tokens"] = max([common_prefix(tokens, r) for r in recent] or [0])
+                recent.append(tokens)
+                del recent[:-args.prefix_cache]
             if args.lru:  # a prefix cache holding the image tokens of the last N windows
                 lru = STATE["lru"]
                 entry["cached"] = entry["segment"] in lru
@@ -404,7 +448,14 @@ class Handler(BaseHTTPRequestHandler):
                                     truthful(question, entry) if "size" in entry else None)
         self.reply(200, {"id": "x", "object": "chat.completion", "model": body["model"],
                          "choices": [choice],
-                         "usage": {"prompt_tokens": 100 * entry["images"] + 50, "completion_tokens": 20}})
+                         "usage": usage(entry)})
+
+
+def usage(entry):
+    if "cached_tokens" not in entry:
+        return {"prompt_tokens": 100 * entry["images"] + 50, "completion_tokens": 20}
+    return {"prompt_tokens": entry["prompt_tokens"], "completion_tokens": 20,
+            "prompt_tokens_details": {"cached_tokens": entry["cached_tokens"]}}
 
 
 def main():
@@ -415,6 +466,8 @@ def main():
     ap.add_argument("--delay", type=float, default=0.0)
     ap.add_argument("--key", default="")
     ap.add_argument("--lru", type=int, default=0, help="model a prefix cache of N windows")
+    ap.add_argument("--prefix-cache", type=int, default=0, metavar="N",
+                    help="report cached_tokens: the longest common prefix with the last N requests")
     ap.add_argument("--always", default="", help="WORD:BEHAVIOUR for every question containing WORD")
     ap.add_argument("--profile", default="", help="check image parts as this server reads them")
     ap.add_argument("--truth", default="", help="JSON {WxH: yes|no}: answers right more often for --keyword")

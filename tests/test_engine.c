@@ -95,6 +95,41 @@ static void prompts_and_hashes(void)
     semio_signs_close(&signs);
 }
 
+/* Every shipped paraphrase set loads by its name, asks about every sign of the catalog
+ * and keeps the project's answer instruction word for word: only the questions differ. */
+static void builtin_prompt_sets(void)
+{
+    SemioSignSet *signs;
+    SemioError err = { 0 };
+    SemioPromptSet *plain, *ps;
+    CHECK_OK(semio_signs_open(&signs, NULL, &err), err);
+    CHECK_OK(semio_prompts_open(&plain, "plain", &err), err);
+    CHECK_STR(semio_prompts_builtin_at(0), "plain");
+    size_t n = 0;
+    for (const char *name; (name = semio_prompts_builtin_at(n)); n++) {
+        CHECK_OK(semio_prompts_open(&ps, name, &err), err);
+        CHECK_STR(semio_prompts_name(ps), name);
+        for (size_t i = 0; i < semio_signs_count(signs); i++) {
+            const SemioSign *g = semio_signs_get(signs, i);
+            const char *t = semio_prompt_text(ps, g, &err), *p = semio_prompt_text(plain, g, &err);
+            CHECK_MSG(t && p, "set %s: no question for %s", name, g->id);
+            const char *fmt = p ? strstr(p, " Answer with one JSON object") : NULL;
+            CHECK_MSG(fmt && strlen(t) > strlen(fmt) && !strcmp(t + strlen(t) - strlen(fmt), fmt),
+                      "set %s, sign %s: not the project's answer instruction", name, g->id);
+            if (n)
+                CHECK_MSG(strcmp(t, p), "set %s asks %s in plain's words", name, g->id);
+        }
+        semio_prompts_close(&ps);
+    }
+    CHECK_INT(n, 4);
+    CHECK(semio_prompts_is_file("x/plain") && semio_prompts_is_file("clinical.tsv"));
+    CHECK(!semio_prompts_is_file("clinical"));
+    CHECK(semio_prompts_open(&ps, "nosuchset", &err) < 0);
+    CHECK(strstr(err.message, "'nosuchset' is neither a built-in set (plain, clinical"));
+    semio_prompts_close(&plain);
+    semio_signs_close(&signs);
+}
+
 static void request_body_shape(void)
 {
     static const uint8_t jpeg[] = { 0xff, 0xd8, 1, 2, 3, 0xff, 0xd9 };
@@ -195,6 +230,7 @@ int main(int argc, char **argv)
     static const TestCase cases[] = {
         TEST(reads_answers_tolerantly),
         TEST(prompts_and_hashes),
+        TEST(builtin_prompt_sets),
         TEST(request_body_shape),
         TEST(engine_refuses_bad_settings),
         TEST(lists_are_trimmed),

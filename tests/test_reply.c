@@ -176,6 +176,29 @@ static void no_p_yes_when_unsure(void)
 }
 
 /* The answer value's place, as the JSON parser reads the object. */
+/* The prompt tokens a server served from its prefix cache, where it reports them. */
+static void cached_tokens(void)
+{
+    static const char *const bodies[] = {
+        "{\"choices\": [{\"message\": {\"content\": \"{\\\"answer\\\": \\\"no\\\"}\"}}], "
+        "\"usage\": {\"prompt_tokens\": 450, \"completion_tokens\": 9, "
+        "\"prompt_tokens_details\": {\"cached_tokens\": 400}}}",
+        "{\"choices\": [{\"message\": {\"content\": \"{\\\"answer\\\": \\\"no\\\"}\"}}], "
+        "\"usage\": {\"prompt_tokens\": 450, \"completion_tokens\": 9, "
+        "\"prompt_tokens_details\": null}}",
+    };
+    static const int want[] = { 400, -1 };
+    for (int i = 0; i < 2; i++) {
+        SemioChatReply r;
+        char error[256] = "";
+        CHECK_MSG(semio_chat_reply_read(bodies[i], 0, &r, error, sizeof(error)) == 0, "%s", error);
+        CHECK_INT(r.prompt_tokens, 450);
+        CHECK_INT(r.cached_tokens, want[i]);
+        semio_parsed_answer_free(&r.answer);
+        free(r.content);
+    }
+}
+
 static void answer_value_place(void)
 {
     CHECK_INT(semio_answer_value_at("{\"answer\": \"yes\"}"), 11);
@@ -315,6 +338,7 @@ int main(int argc, char **argv)
         TEST(p_yes_from_the_answer_token),
         TEST(p_yes_not_from_the_justification),
         TEST(no_p_yes_when_unsure),
+        TEST(cached_tokens),
         TEST(answer_value_place),
         TEST(server_words),
         TEST(judge_ratings),

@@ -162,7 +162,7 @@ int cmd_ask(int argc, char **argv)
         printf("dry run '%s' on segments '%s', frames '%s': %lld questions (%lld answered "
                "before), %lld requests, %lld images, %.1f MB of base64 images, about %lld image "
                "tokens (Qwen2.5-VL: one per 28x28 pixels)\n",
-               set.run, rep.segments, rep.sampling, (long long)rep.planned,
+               rep.runs, rep.segments, rep.sampling, (long long)rep.planned,
                (long long)rep.done_before, (long long)rep.requests, (long long)rep.images,
                (double)rep.bytes / 1e6, (long long)rep.image_tokens);
         return 0;
@@ -170,11 +170,19 @@ int cmd_ask(int argc, char **argv)
     printf(kinematic ? "run '%s': %lld questions, %lld answered before, %lld answered now, "
                        "%lld not measurable (stored with the reason)\n"
                      : "run '%s': %lld questions, %lld answered before, %lld answered now, "
-                       "%lld failed (stored with their raw text and why)\n", set.run,
+                       "%lld failed (stored with their raw text and why)\n", rep.runs,
            (long long)rep.planned, (long long)rep.done_before, (long long)rep.answered,
            (long long)rep.failed);
     if (rep.elsewhere)
         printf("%lld questions left to another process asking the same run\n",
                (long long)rep.elsewhere);
+    if (rep.reported_tokens > 0)
+        printf("prefix reuse: %lld of %lld prompt tokens served from the server's cache (%.1f%%)\n",
+               (long long)rep.cached_tokens, (long long)rep.reported_tokens,
+               100.0 * (double)rep.cached_tokens / (double)rep.reported_tokens);
+    else if (!kinematic && rep.answered + rep.failed > 0)
+        printf("prefix reuse: %lld of %lld requests followed another of their window to its "
+               "replica (the server reports no cached tokens)\n", (long long)rep.prefix_shared,
+               (long long)(rep.answered + rep.failed));
     return r == SEMIO_ERR_INTERRUPTED ? cli_fail(&err, r) : 0;
 }

@@ -20,11 +20,22 @@ extern "C" {
 
 typedef struct SemioPromptSet SemioPromptSet;
 
-/** Loads a prompt file (key<TAB>text; see data/prompts.tsv), or the built-in set. */
-SEMIO_API int semio_prompts_open(SemioPromptSet **out, const char *path, SemioError *err);
+/**
+ * Loads a prompt set: a built-in one by its name (data/prompts/NAME.tsv, embedded), else a
+ * file (key<TAB>text; see data/prompts/plain.tsv); a spec with a '/' or ending in .tsv is
+ * always a file. NULL: the default set (plain), named "built-in".
+ */
+SEMIO_API int semio_prompts_open(SemioPromptSet **out, const char *spec, SemioError *err);
 SEMIO_API void semio_prompts_close(SemioPromptSet **ps);
 
-/** "built-in" or the file's path. */
+/** The built-in sets' names by index ("plain" first); NULL past the last. */
+SEMIO_API const char *semio_prompts_builtin_at(size_t i);
+
+/** Whether a --prompts item names a file rather than a built-in set: it has a '/' or ends
+ *  in .tsv. */
+SEMIO_API int semio_prompts_is_file(const char *spec);
+
+/** "built-in", a built-in set's name or the file's path, as given. */
 SEMIO_API const char *semio_prompts_name(const SemioPromptSet *ps);
 
 /**
@@ -135,6 +146,8 @@ typedef struct SemioCompletion {
     int attempts;
     double latency_ms;            /**< of the last attempt */
     int prompt_tokens, completion_tokens; /**< -1 when not reported */
+    int cached_tokens;            /**< prompt tokens served from the server's prefix cache; -1
+                                       when not reported */
     int replica;                  /**< which base URL answered */
     const char *error;            /**< why it failed, when it did ("HTTP 500: its words",
                                        "unusable answer: ...", "cut off at max_tokens ...") */

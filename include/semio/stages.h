@@ -188,7 +188,9 @@ typedef struct SemioAskSettings {
                                    frames (its answers record view "face>raw") */
     int denoised;             /**< with view audio: send the denoised WAV */
     int with_transcript;      /**< with view audio: add the window's transcript to the question */
-    const char *prompts;      /**< a prompt file; NULL = the built-in set */
+    const char *prompts;      /**< a prompt set (a built-in name or a file), or a comma list of
+                                   them: a run per set, RUN-SET, each window's questions of
+                                   every set asked together; NULL = the built-in set */
     const char *segments;     /**< segment set; NULL = the newest */
     const char *sampling;     /**< sampling key; NULL = the newest used on that set */
     int dry_run;              /**< count what would be sent, send nothing */
@@ -210,8 +212,13 @@ typedef struct SemioAskReport {
     int signs_skipped;        /**< signs the chosen view cannot show (audio signs on frames) */
     int64_t no_view;          /**< questions not asked: the segment has no such view (no sound) */
     int64_t elsewhere;        /**< questions left to another process asking the same run */
+    int64_t cached_tokens;    /**< prompt tokens the server served from its prefix cache... */
+    int64_t reported_tokens;  /**< ...of these prompt tokens, of the answers whose server said */
+    int64_t prefix_shared;    /**< requests sent right after another of their window to its
+                                   replica: its images were already there */
     char sampling[64];
     char segments[128];
+    char runs[1024];          /**< the runs asked: "RUN", or "RUN-SET, ..." with several sets */
 } SemioAskReport;
 
 /**

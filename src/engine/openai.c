@@ -357,6 +357,7 @@ static SemioHttpNext after_reply(Job *j, SemioCompletion *c)
     c->p_yes = reply.p_yes;
     c->prompt_tokens = reply.prompt_tokens;
     c->completion_tokens = reply.completion_tokens;
+    c->cached_tokens = reply.cached_tokens;
     return c->ok ? SEMIO_HTTP_DONE : reply.cut_off ? after_cut_off(j) : SEMIO_HTTP_AGAIN;
 }
 
@@ -377,6 +378,7 @@ static int finish(OpenAI *e, Job *j, CURLcode code, SemioCompletionFn fn, void *
 
     SemioCompletion c = { .user = j->user, .p_yes = NAN, .attempts = j->attempts,
                           .latency_ms = latency, .prompt_tokens = -1, .completion_tokens = -1,
+                          .cached_tokens = -1,
                           .replica = j->replica };
     SemioHttpNext next = semio_http_next(e->chat.endpoints[j->replica], code, http,
                                          j->resp.data, &j->last_500, j->error, sizeof(j->error));

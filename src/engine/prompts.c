@@ -11,7 +11,18 @@
 #include "util/error.h"
 #include "util/fs.h"
 
-extern const char semio_data_prompts_tsv[];
+extern const char semio_data_prompts_plain_tsv[], semio_data_prompts_clinical_tsv[],
+    semio_data_prompts_describe_tsv[], semio_data_prompts_short_tsv[];
+
+/* The sets shipped in data/prompts/, embedded; the first is the default. */
+static const struct {
+    const char *name, *text;
+} builtin[] = {
+    { "plain", semio_data_prompts_plain_tsv },
+    { "clinical", semio_data_prompts_clinical_tsv },
+    { "describe", semio_data_prompts_describe_tsv },
+    { "short", semio_data_prompts_short_tsv },
+};
 
 typedef struct Entry {
     const char *key, *text; /* into the set's buffer */
@@ -75,17 +86,55 @@ static int parse(SemioPromptSet *ps, SemioError *err)
     return 0;
 }
 
-int semio_prompts_open(SemioPromptSet **out, const char *path, SemioError *err)
+const char *semio_prompts_builtin_at(size_t i)
+{
+    return i < sizeof(builtin) / sizeof(builtin[0]) ? builtin[i].name : NULL;
+}
+
+int semio_prompts_is_file(const char *spec)
+{
+    size_t n = strlen(spec);
+    return strchr(spec, '/') || (n >= 4 && !strcmp(spec + n - 4, ".tsv"));
+}
+
+static const char *builtin_text(const char *name)
+{
+    for (size_t i = 0; semio_prompts_builtin_at(i); i++)
+        if (!strcmp(builtin[i].name, name))
+            return builtin[i].text;
+    return NULL;
+}
+
+/* The set's text: a built-in set by its name, else a file (a name with a '/' or ending in
+ * .tsv always is one). NULL: the default set, named "built-in" as runs have recorded it. */
+static int load(SemioPromptSet *ps, const char *spec, SemioError *err)
+{
+    const char *text = !spec ? builtin[0].text : semio_prompts_is_file(spec) ? NULL
+                     : builtin_text(spec);
+    if (!(ps->name = strdup(spec ? spec : "built-in")))
+        return semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
+    if (text)
+        return (ps->buf = strdup(text)) ? 0 : semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
+    SemioError why = { 0 };
+    int r = semio_read_file(spec, &ps->buf, NULL, &why);
+    if (r < 0 && !semio_prompts_is_file(spec)) {
+        char names[256] = "";
+        for (size_t i = 0; semio_prompts_builtin_at(i); i++)
+            snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s", i ? ", " : "",
+                     builtin[i].name);
+        return semio_fail(err, r, "prompts: '%s' is neither a built-in set (%s) nor a file (%s)",
+                          spec, names, why.message);
+    }
+    return r < 0 ? semio_fail(err, r, "%s", why.message) : 0;
+}
+
+int semio_prompts_open(SemioPromptSet **out, const char *spec, SemioError *err)
 {
     *out = NULL;
     SemioPromptSet *ps = calloc(1, sizeof(*ps));
-    if (!ps || !(ps->name = strdup(path ? path : "built-in"))) {
-        free(ps);
+    if (!ps)
         return semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
-    }
-    int r = path ? semio_read_file(path, &ps->buf, NULL, err)
-                 : (ps->buf = strdup(semio_data_prompts_tsv)) ? 0
-                 : semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
+    int r = load(ps, spec, err);
     if (r == 0)
         r = parse(ps, err);
     if (r < 0) {

@@ -143,6 +143,18 @@ static int usage_of(json_object *root, const char *key)
     return -1;
 }
 
+/* The prompt tokens the server took from its prefix cache, as vLLM and llama-server report
+ * them (OpenAI's usage.prompt_tokens_details.cached_tokens); -1 when it does not say. */
+static int cached_of(json_object *root)
+{
+    json_object *u, *d, *v;
+    if (json_object_object_get_ex(root, "usage", &u) && u &&
+        json_object_object_get_ex(u, "prompt_tokens_details", &d) && d &&
+        json_object_object_get_ex(d, "cached_tokens", &v) && json_object_is_type(v, json_type_int))
+        return json_object_get_int(v);
+    return -1;
+}
+
 /* The first choice of a parsed reply and its message content: 0, or -1 with why. */
 static int first_message(json_object *root, json_object **choice, json_object **content,
                          char *error, size_t error_size)
@@ -195,7 +207,7 @@ int semio_chat_reply_read(const char *body, int allow_na, SemioChatReply *out, c
 {
     memset(out, 0, sizeof(*out));
     out->p_yes = NAN;
-    out->prompt_tokens = out->completion_tokens = -1;
+    out->prompt_tokens = out->completion_tokens = out->cached_tokens = -1;
     json_object *root = json_tokener_parse(body), *choice, *content;
     int r = -1;
     if (first_message(root, &choice, &content, error, error_size) == 0) {
@@ -207,6 +219,7 @@ int semio_chat_reply_read(const char *body, int allow_na, SemioChatReply *out, c
             out->p_yes = p_yes_of(choice, out->content, out->answer.answer);
             out->prompt_tokens = usage_of(root, "prompt_tokens");
             out->completion_tokens = usage_of(root, "completion_tokens");
+            out->cached_tokens = cached_of(root);
         } else {
             snprintf(error, error_size, "unusable answer: %s", why);
         }

@@ -16,6 +16,8 @@ typedef struct SemioChatReply {
     SemioParsedAnswer answer; /* as semio_parse_model_answer left it; zeroed without content */
     double p_yes;             /* NaN unless an answer was read and its logprobs give P(yes) */
     int prompt_tokens, completion_tokens; /* -1 unless an answer was read and usage has them */
+    int cached_tokens;        /* of the prompt's, served from the server's prefix cache
+                                 (usage.prompt_tokens_details.cached_tokens); -1 unreported */
     char *content;            /* the message's text (the caller frees), NULL when it has none */
     int cut_off;              /* finish_reason "length": the text ran into max_tokens */
 } SemioChatReply;

@@ -3,7 +3,9 @@
  * is planned; each window's questions go to the engine together with the inputs its view
  * gives (frames, sound or measured signals); answers are stored one committed row at a
  * time as they complete. One loop for every engine: what differs is in the engine's
- * class (src/engine/) and the view's spec (stages/views.c).
+ * class (src/engine/) and the view's spec (stages/views.c). Several prompt sets
+ * (paraphrases) make a run each and are asked together, window by window, so a window's
+ * images are sent once to its replica for all of them.
  */
 #include <math.h>
 #include <stdio.h>
@@ -20,6 +22,7 @@
 #include "stages/workers.h"
 #include "study/db.h"
 #include "util/error.h"
+#include "util/fs.h"
 
 void semio_ask_default_settings(SemioAskSettings *s)
 {
@@ -28,8 +31,20 @@ void semio_ask_default_settings(SemioAskSettings *s)
     s->signs = "all";
 }
 
+/* One prompt set of the ask and the run its answers go to: several sets (paraphrases)
+ * make a run each, asked together window by window. */
+typedef struct RunSet {
+    char name[256];         /* the run's: RUN, or RUN-SET with several sets */
+    char stem[128];         /* the set's: a built-in name, or the file's name less .tsv */
+    char fingerprint[4096]; /* what the run records as its prompts */
+    const char *spec;       /* as given: a built-in name, a file, or NULL (the default) */
+    SemioPromptSet *ps;
+    int64_t run;            /* its id; 0 in a dry run of a run not made yet */
+} RunSet;
+
 typedef struct Question {
     const SemioSign *sign;
+    const RunSet *rs;       /* whose run the answer goes to */
     const char *text;
     char hash[65];
 } Question;
@@ -59,8 +74,10 @@ typedef struct Ctx {
     const char *view_name; /* what answers record as their view */
     const char *audio_kind; /* the views table's kind of the sound sent */
     SemioAskReport *rep;
-    int64_t run, sampling;
-    const Question *qs;
+    int64_t sampling;
+    RunSet *sets;           /* one per prompt set; the questions point into it */
+    size_t nsets;
+    const Question *qs;     /* a sign's questions in every set follow each other */
     size_t nq;
     Segment *segs;          /* ordered by recording: a worker takes one recording's */
     size_t nseg, next;
@@ -222,31 +239,29 @@ static int same_settings(const char *stored, const char *now)
     return same;
 }
 
-/* Creates the run, or checks that an existing one was made with the same settings. */
-static int open_run(Ctx *c, const char *prompts)
+/* Creates a set's run, or checks that an existing one was made with the same settings. */
+static int open_run(Ctx *c, RunSet *rs)
 {
     SemioStudy *s = c->s;
+    const char *prompts = rs->fingerprint;
     char *settings = settings_json(c, prompts);
     if (!settings)
         return semio_fail(c->err, SEMIO_ERR_NOMEM, "out of memory");
     sqlite3_stmt *st;
-    /* one transaction: two processes starting the same run make it once */
-    int r = c->set->dry_run ? 0 : semio_db_begin(s, c->err);
-    if (r == 0)
-        r = semio_db_prepare(s, &st, "SELECT id, settings_json FROM runs WHERE name = ?", c->err);
+    int r = semio_db_prepare(s, &st, "SELECT id, settings_json FROM runs WHERE name = ?", c->err);
     if (r == 0) {
-        sqlite3_bind_text(st, 1, c->set->run, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 1, rs->name, -1, SQLITE_STATIC);
         if (sqlite3_step(st) == SQLITE_ROW) {
-            c->run = sqlite3_column_int64(st, 0);
+            rs->run = sqlite3_column_int64(st, 0);
             if (!same_settings((const char *)sqlite3_column_text(st, 1), settings))
                 r = semio_fail(c->err, SEMIO_ERR_CONFLICT,
                                "%s: run '%s' was started with other settings (%s); resume it "
-                               "with the same ones or name a new run", s->path, c->set->run,
+                               "with the same ones or name a new run", s->path, rs->name,
                                (const char *)sqlite3_column_text(st, 1));
         }
         sqlite3_finalize(st);
     }
-    if (r == 0 && !c->run && !c->set->dry_run) {
+    if (r == 0 && !rs->run && !c->set->dry_run) {
         char model[512], endpoints[4096], now[32];
         json_object *scratch = json_object_new_object();
         c->cls->describe(c->settings, scratch, model, sizeof(model), endpoints,
@@ -256,23 +271,33 @@ static int open_run(Ctx *c, const char *prompts)
                                           "segment_set, sampling, prompt_set, settings_json, "
                                           "version, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                                   c->err)) == 0) {
-            const char *v[11] = { c->set->run, c->cls->name, model, endpoints, c->view->name,
+            const char *v[11] = { rs->name, c->cls->name, model, endpoints, c->view->name,
                                   c->rep->segments, c->rep->sampling, prompts, settings,
                                   semio_version(), semio_db_now(now) };
             for (int i = 0; i < 11; i++)
                 sqlite3_bind_text(st, i + 1, v[i], -1, SQLITE_STATIC);
             r = sqlite3_step(st) == SQLITE_DONE ? 0 : semio_db_fail(s, c->err, "cannot create run");
             sqlite3_finalize(st);
-            c->run = sqlite3_last_insert_rowid(s->db);
+            rs->run = sqlite3_last_insert_rowid(s->db);
         }
     }
+    free(settings);
+    return r;
+}
+
+/* Every set's run, in one transaction: two processes starting the same runs make them
+ * once, and one run refused (other settings) leaves none of the others made. */
+static int open_runs(Ctx *c)
+{
+    int r = c->set->dry_run ? 0 : semio_db_begin(c->s, c->err);
+    for (size_t i = 0; i < c->nsets && r == 0; i++)
+        r = open_run(c, &c->sets[i]);
     if (!c->set->dry_run) {
         if (r == 0)
-            r = semio_db_commit(s, c->err);
+            r = semio_db_commit(c->s, c->err);
         if (r < 0)
-            semio_db_rollback(s);
+            semio_db_rollback(c->s);
     }
-    free(settings);
     return r;
 }
 
@@ -330,7 +355,7 @@ static void on_answer(void *user, const SemioCompletion *c)
     char now[32];
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
-    sqlite3_bind_int64(st, 1, x->c->run);
+    sqlite3_bind_int64(st, 1, p->q->rs->run);
     sqlite3_bind_int64(st, 2, p->video);
     sqlite3_bind_int64(st, 3, p->segment);
     sqlite3_bind_text(st, 4, p->q->sign->id, -1, SQLITE_STATIC);
@@ -361,6 +386,10 @@ static void on_answer(void *user, const SemioCompletion *c)
     if (sqlite3_step(st) != SQLITE_DONE && !x->fatal)
         x->fatal = semio_db_fail(x->s, x->err, "cannot store an answer");
     c->ok ? x->rep.answered++ : x->rep.failed++;
+    if (c->prompt_tokens >= 0 && c->cached_tokens >= 0) {
+        x->rep.cached_tokens += c->cached_tokens;
+        x->rep.reported_tokens += c->prompt_tokens;
+    }
     unlink_pending(x, p);
     settle(x, segment);
     pthread_mutex_lock(&x->w->lock);
@@ -489,7 +518,7 @@ static int plan_window(Worker *k, int64_t segment, const char *view, const char 
         } else {
             memcpy(p.hash, q->hash, sizeof(p.hash));
         }
-        if (c->run && answered(k->done_q, c->run, segment, q->sign->id, view, p.hash)) {
+        if (q->rs->run && answered(k->done_q, q->rs->run, segment, q->sign->id, view, p.hash)) {
             free(p.own_text);
             k->rep.done_before++;
             pthread_mutex_lock(&k->w->lock);
@@ -577,36 +606,93 @@ static int check_settings(Ctx *c)
     return 0;
 }
 
-/* The questions: the prompt set's text per sign, or for an engine that reads no text its
- * fingerprint, which then names the run's "prompts" and identifies its answers. */
-static int make_questions(Ctx *c, const SemioSignSet *cat, SemioPromptSet **ps,
-                          char *fingerprint, size_t fsize, Question **out, size_t *nq)
+/* The stem that names a set's run: a built-in set's name, a file's name less .tsv. */
+static void set_stem(const char *spec, char *stem, size_t size)
+{
+    const char *base = strrchr(spec, '/') ? strrchr(spec, '/') + 1 : spec;
+    size_t n = strlen(base);
+    if (n >= 4 && !strcmp(base + n - 4, ".tsv"))
+        n -= 4;
+    snprintf(stem, size, "%.*s", (int)n, base);
+}
+
+/* The prompt sets of --prompts (a comma list of built-in names and files; NULL: the
+ * default) and their runs' names: RUN with one set, as ever; RUN-STEM each with several. */
+static int make_sets(Ctx *c, char *list)
+{
+    char *items[16];
+    size_t n = list ? semio_list_split(list, items, 16) : 1;
+    if (n > 16)
+        return semio_fail(c->err, SEMIO_ERR_INVALID, "prompts: at most 16 sets at once");
+    if (n == 0 || (list && n == 1 && !*items[0]))
+        return semio_fail(c->err, SEMIO_ERR_INVALID, "prompts: no set named (a built-in set's "
+                          "name or a file)");
+    if (!list)
+        items[0] = NULL;
+    if (n > 1 && !c->cls->reads_text)
+        return semio_fail(c->err, SEMIO_ERR_INVALID, "prompts: the %s engine reads no "
+                          "questions: several prompt sets make no sense for it", c->cls->name);
+    if (!(c->sets = calloc(n, sizeof(*c->sets))))
+        return semio_fail(c->err, SEMIO_ERR_NOMEM, "out of memory");
+    c->nsets = n;
+    for (size_t i = 0; i < n; i++) {
+        RunSet *rs = &c->sets[i];
+        rs->spec = items[i];
+        if (n == 1) {
+            snprintf(rs->name, sizeof(rs->name), "%s", c->set->run);
+            continue;
+        }
+        if (!*items[i])
+            return semio_fail(c->err, SEMIO_ERR_INVALID, "prompts: an empty item in '%s'",
+                              c->set->prompts);
+        set_stem(items[i], rs->stem, sizeof(rs->stem));
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(c->sets[j].stem, rs->stem))
+                return semio_fail(c->err, SEMIO_ERR_INVALID, "prompts: %s and %s would both "
+                                  "make run '%s-%s': give the files different names",
+                                  c->sets[j].spec, items[i], c->set->run, rs->stem);
+        if (semio_path(c->err, rs->name, sizeof(rs->name), "%s-%s", c->set->run, rs->stem) < 0 ||
+            semio_run_name_check(rs->name, c->err) < 0)
+            return SEMIO_ERR_INVALID;
+    }
+    return 0;
+}
+
+/* The questions: every set's text per sign, a sign's paraphrases one after another, or
+ * for an engine that reads no text its fingerprint, which then names the run's "prompts"
+ * and identifies its answers. */
+static int make_questions(Ctx *c, const SemioSignSet *cat, Question **out, size_t *nq)
 {
     const SemioSign *chosen[256];
-    int r = choose_signs(cat, c->set->signs ? c->set->signs : "all", c->view, chosen, nq,
+    size_t nsigns;
+    int r = choose_signs(cat, c->set->signs ? c->set->signs : "all", c->view, chosen, &nsigns,
                          &c->rep->signs_skipped, c->err);
+    for (size_t i = 0; i < c->nsets && r == 0; i++) {
+        RunSet *rs = &c->sets[i];
+        if (!c->cls->reads_text) {
+            c->cls->fingerprint(c->settings, rs->fingerprint, sizeof(rs->fingerprint));
+        } else if ((r = semio_prompts_open(&rs->ps, rs->spec, c->err)) == 0) {
+            snprintf(rs->fingerprint, sizeof(rs->fingerprint), "%s", semio_prompts_name(rs->ps));
+        }
+    }
     if (r < 0)
         return r;
-    if (c->cls->reads_text) {
-        if ((r = semio_prompts_open(ps, c->set->prompts, c->err)) < 0)
-            return r;
-        snprintf(fingerprint, fsize, "%s", semio_prompts_name(*ps));
-    } else {
-        c->cls->fingerprint(c->settings, fingerprint, fsize);
-    }
-    Question *qs = calloc(*nq, sizeof(*qs));
+    Question *qs = calloc(nsigns * c->nsets, sizeof(*qs));
     if (!qs)
         return semio_fail(c->err, SEMIO_ERR_NOMEM, "out of memory");
-    for (size_t i = 0; i < *nq; i++) {
-        qs[i].sign = chosen[i];
-        qs[i].text = c->cls->reads_text ? semio_prompt_text(*ps, chosen[i], c->err) : fingerprint;
-        if (!qs[i].text) {
-            free(qs);
-            return c->err ? c->err->code : SEMIO_ERR_NOT_FOUND;
-        }
-        semio_text_hash(qs[i].text, qs[i].hash);
-    }
     *out = qs;
+    *nq = 0;
+    for (size_t i = 0; i < nsigns; i++)
+        for (size_t j = 0; j < c->nsets; j++) {
+            Question *q = &qs[(*nq)++];
+            RunSet *rs = &c->sets[j];
+            q->sign = chosen[i];
+            q->rs = rs;
+            q->text = rs->ps ? semio_prompt_text(rs->ps, chosen[i], c->err) : rs->fingerprint;
+            if (!q->text)
+                return c->err ? c->err->code : SEMIO_ERR_NOT_FOUND;
+            semio_text_hash(q->text, q->hash);
+        }
     return 0;
 }
 
@@ -673,8 +759,12 @@ static int claim_window(Worker *k, const Segment *g, const char *view_name, int 
     Claimed *cl = calloc(1, sizeof(*cl));
     if (!cl)
         return semio_fail(k->err, SEMIO_ERR_NOMEM, "out of memory");
-    snprintf(cl->what, sizeof(cl->what), "ask %lld s%lld %s", (long long)k->c->run,
-             (long long)g->id, view_name);
+    /* one claim for the window across every run asked together ("ask 3+4+5 s12 face") */
+    char runs[96] = "";
+    for (size_t i = 0; i < k->c->nsets; i++)
+        snprintf(runs + strlen(runs), sizeof(runs) - strlen(runs), "%s%lld", i ? "+" : "",
+                 (long long)k->c->sets[i].run);
+    snprintf(cl->what, sizeof(cl->what), "ask %s s%lld %s", runs, (long long)g->id, view_name);
     int r = semio_claim(k->s, cl->what, got, k->err);
     if (r < 0 || !*got) {
         free(cl);
@@ -737,6 +827,7 @@ static int ask_window(Worker *k, SemioEngine *engine, const Segment *g, WindowIn
         count_sent(&k->rep, &in->media, n);
         if (!set->dry_run) {
             k->claims->left = n;
+            k->rep.prefix_shared += (int64_t)n - 1; /* after the first, the images are there */
             if ((r = submit_window(k, engine, g, view_name, in, plan, n)) == 0)
                 r = drain(k, engine, ahead ? ahead - 1 : 0);
         }
@@ -756,6 +847,9 @@ static void add_report(SemioAskReport *to, const SemioAskReport *r)
     to->image_tokens += r->image_tokens;
     to->no_view += r->no_view;
     to->elsewhere += r->elsewhere;
+    to->cached_tokens += r->cached_tokens;
+    to->reported_tokens += r->reported_tokens;
+    to->prefix_shared += r->prefix_shared;
 }
 
 /* A worker: its own connection's statements and engine, windows taken a recording at a
@@ -769,7 +863,7 @@ static int ask_worker(SemioStudy *s, Workers *w, void *user, SemioError *err)
     Planned *plan = calloc(c->nq, sizeof(*plan));
     int r = plan ? prepare_answers(s, &k.done_q, &k.insert, err)
                  : semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
-    if (r == 0 && c->run)
+    if (r == 0 && c->sets[0].run)
         r = semio_db_prepare(s, &k.keep_prompt, "INSERT INTO prompts(hash, text) VALUES (?, ?) "
                                                 "ON CONFLICT DO NOTHING", err);
     /* the first worker takes the engine opened to check the settings */
@@ -808,21 +902,33 @@ static int ask_worker(SemioStudy *s, Workers *w, void *user, SemioError *err)
     return r;
 }
 
+/* The runs' names for the report: "R" or "R-plain, R-clinical". */
+static void name_runs(const Ctx *c, char *out, size_t size)
+{
+    out[0] = '\0';
+    for (size_t i = 0; i < c->nsets; i++)
+        snprintf(out + strlen(out), size - strlen(out), "%s%s", i ? ", " : "", c->sets[i].name);
+}
+
 int semio_ask(SemioStudy *s, const SemioAskSettings *set, SemioAskReport *rep, SemioError *err)
 {
     memset(rep, 0, sizeof(*rep));
     Ctx c = { .s = s, .set = set, .rep = rep, .err = err };
     SemioSignSet *cat = NULL;
-    SemioPromptSet *ps = NULL;
     Question *qs = NULL;
-    char fingerprint[4096];
+    char *list = set->prompts ? strdup(set->prompts) : NULL;
     int64_t set_id = 0;
-    int r = check_settings(&c);
+    int r = set->prompts && !list ? semio_fail(err, SEMIO_ERR_NOMEM, "out of memory")
+                                  : check_settings(&c);
+    if (r == 0)
+        r = make_sets(&c, list);
     if (r == 0)
         r = semio_signs_open(&cat, NULL, err);
     if (r == 0)
-        r = make_questions(&c, cat, &ps, fingerprint, sizeof(fingerprint), &qs, &c.nq);
+        r = make_questions(&c, cat, &qs, &c.nq);
     c.qs = qs;
+    if (r == 0)
+        name_runs(&c, rep->runs, sizeof(rep->runs));
     if (r == 0)
         r = find_segment_set(s, set, rep, &set_id, err);
     if (r == 0)
@@ -832,7 +938,7 @@ int semio_ask(SemioStudy *s, const SemioAskSettings *set, SemioAskReport *rep, S
     if (r == 0 && !set->dry_run)
         r = semio_engine_open(&c.first, set->engine, c.settings, err);
     if (r == 0)
-        r = open_run(&c, fingerprint);
+        r = open_runs(&c);
     if (r == 0)
         r = list_segments(&c, set_id, &c.segs, &c.nseg);
     if (r == 0) {
@@ -851,7 +957,10 @@ int semio_ask(SemioStudy *s, const SemioAskSettings *set, SemioAskReport *rep, S
     free(c.own_settings);
     free(c.segs);
     free(qs);
-    semio_prompts_close(&ps);
+    for (size_t i = 0; i < c.nsets; i++)
+        semio_prompts_close(&c.sets[i].ps);
+    free(c.sets);
+    free(list);
     semio_signs_close(&cat);
     return r;
 }

@@ -106,6 +106,7 @@ static int kinematic_wait(void *priv, SemioCompletionFn fn, void *user, SemioErr
             .answer = { ok ? d->a.answer : 0, ok ? d->a.justification : NULL, d->a.onset_s },
             .p_yes = ok ? d->a.score : NAN, .raw = ok ? d->a.justification : NULL, .attempts = 1,
             .latency_ms = d->latency_ms, .prompt_tokens = -1, .completion_tokens = -1,
+            .cached_tokens = -1,
             .error = ok ? NULL : d->a.justification,
         };
         fn(user, &c);

@@ -165,6 +165,7 @@ static int model_wait(void *priv, SemioCompletionFn fn, void *user, SemioError *
                         NAN },
             .p_yes = d->ok ? d->p : NAN, .raw = d->text, .attempts = 1,
             .latency_ms = d->latency_ms, .prompt_tokens = -1, .completion_tokens = -1,
+            .cached_tokens = -1,
             .error = d->ok ? NULL : d->text,
         };
         fn(user, &c);
