@@ -104,4 +104,12 @@ check "nothing was stored for the refused commands" test "$(runs)" -eq "$after_c
 check "no answer stored for them" test "$(sql "SELECT count(*) FROM answers a JOIN runs r ON r.id = a.run_id WHERE r.name LIKE 'bad%' OR r.name = 'clash-plain'")" = 0
 ask --run own --prompts "$T/clinical.tsv",short
 check "a file's run is named after the file" grep -q "^run 'own-clinical, own-short': 24 questions, 0 answered before, 24 answered now" "$T/out"
+
+# the four sets' runs, as eval --robustness reads them (the test server answers by the
+# question's length, so some paraphrases flip)
+printf 'file_name,tonic,clonic\nQ1@1-1-2024@R1@sz_v1.mp4,yes,no\nQ2@1-1-2024@R2@sz_v1.mp4,no,yes\n' > "$T/labels.csv"
+"$SEMIO" ingest --study "$S" --labels "$T/labels.csv" > /dev/null 2>&1
+"$SEMIO" eval --study "$S" --robustness ps-plain,ps-clinical,ps-describe,ps-short --format json > "$T/rob.json" 2> "$T/err"
+check "eval --robustness reads the four sets' runs" test $? -eq 0
+check "and counts every window of both signs" python3 -c "import json,sys; d=json.load(open(sys.argv[1])); s={x['sign']: x for x in d['signs']}; sys.exit(not (set(s) == {'tonic', 'clonic'} and all(x['windows'] == 6 for x in s.values())))" "$T/rob.json"
 finish
