@@ -79,6 +79,8 @@ print(all(e["size"] in sizes for e in asked[first_test:]), len(sizes), first_tes
 PY
 check "no test patient's window asked before the final scoring" grep -q '^True 3' "$T/order"
 check "a reply that is no question is stored as rejected, with why" test "$(sql "SELECT count(*) FROM prompt_candidates WHERE status = 'rejected' AND why LIKE '%question mark%'")" -ge 1
+check "every reflection keeps the tokens it cost" test "$(sql "SELECT count(*) FROM reflections WHERE prompt_tokens = 50 * attempts AND completion_tokens = 20 * attempts")" = "$(sql "SELECT count(*) FROM reflections")"
+check "and the result sums them" test "$(json "$T/first" 'j["reflection_prompt_tokens"] == 50 * j["reflections"] > 0')" = True
 check "every candidate keeps its parent and its reflection" test "$(sql "SELECT count(*) FROM prompt_candidates c JOIN reflections f ON f.candidate_id = c.id WHERE c.parent_id IS NOT NULL")" = "$(sql "SELECT count(*) FROM prompt_candidates WHERE step > 0")"
 before=$(wc -l < "$T/a.log")
 opt > "$T/again" 2> "$T/err"; rc=$?

@@ -72,12 +72,30 @@ static int unreachable(CURLcode code)
            code == CURLE_COULDNT_RESOLVE_PROXY;
 }
 
+/* The tokens a reply says it cost, added to the result's (a retried request costs again). */
+static void add_usage(const char *body, SemioChatResult *res)
+{
+    json_object *o = json_tokener_parse(body), *usage, *v;
+    if (o && json_object_object_get_ex(o, "usage", &usage)) {
+        if (json_object_object_get_ex(usage, "prompt_tokens", &v) &&
+            json_object_is_type(v, json_type_int))
+            res->prompt_tokens = (res->prompt_tokens < 0 ? 0 : res->prompt_tokens) +
+                                 json_object_get_int(v);
+        if (json_object_object_get_ex(usage, "completion_tokens", &v) &&
+            json_object_is_type(v, json_type_int))
+            res->completion_tokens = (res->completion_tokens < 0 ? 0 : res->completion_tokens) +
+                                     json_object_get_int(v);
+    }
+    json_object_put(o);
+}
+
 /* What a 200 reply leaves to do: its text checked, or a cut-off one asked with more room. */
 static SemioHttpNext after_reply(const char *body, char **payload, size_t *len, long *grown,
                                  SemioChatCheck check, void *user, SemioChatResult *res)
 {
     char *text;
     int cut;
+    add_usage(body, res);
     if (semio_chat_content(body, &text, &cut, res->error, sizeof(res->error)) < 0)
         return SEMIO_HTTP_AGAIN;
     free(res->text);
@@ -155,6 +173,7 @@ int semio_chat_ask(SemioChat *c, const SemioRequest *r, json_object *response_fo
                    SemioChatCheck check, void *user, SemioChatResult *res, SemioError *err)
 {
     memset(res, 0, sizeof(*res));
+    res->prompt_tokens = res->completion_tokens = -1;
     SemioChatSetup *u = &c->setup;
     char (*ids)[65] = semio_chat_image_ids(&u->profile, r->images, r->nimages);
     if (u->profile.image_ids && r->nimages && !ids) {

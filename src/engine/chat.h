@@ -23,6 +23,8 @@ typedef struct SemioChatResult {
     char *text;         /* that text (or an unusable one's), NULL when none came */
     char error[1024];   /* why not, when !ok */
     int attempts;
+    int prompt_tokens, completion_tokens; /* spent over every attempt the server answered
+                           and reported usage for; -1 when none did */
     int http_status;    /* the last reply's status, 0 when none came */
     int stop_run;       /* no other request would fare better: the server refused the
                            credentials (401, 403), said it cannot do what semio asks, or

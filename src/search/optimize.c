@@ -127,7 +127,7 @@ static int stored_step(Search *x, int step, int64_t *id, char **text, char *stat
 /* Stores a step's candidate and the reflection that made it, in one transaction. */
 static int store_step(Search *x, int step, const char *text, const char *hash, int64_t parent,
                       const char *status, const char *why, const char *request,
-                      const char *reply, int attempts, int64_t *id)
+                      const char *reply, const int usage[3], int64_t *id)
 {
     char now[32];
     sqlite3_stmt *st;
@@ -155,13 +155,17 @@ static int store_step(Search *x, int step, const char *text, const char *hash, i
     }
     if (r == 0 && request &&
         (r = semio_db_prepare(x->s, &st, "INSERT INTO reflections(candidate_id, request, reply, "
-                              "attempts, asked_at) VALUES (?, ?, ?, ?, ?)", x->err)) == 0) {
+                              "attempts, prompt_tokens, completion_tokens, asked_at) "
+                              "VALUES (?, ?, ?, ?, ?, ?, ?)", x->err)) == 0) {
         sqlite3_bind_int64(st, 1, *id);
         sqlite3_bind_text(st, 2, request, -1, SQLITE_STATIC);
         if (reply)
             sqlite3_bind_text(st, 3, reply, -1, SQLITE_STATIC);
-        sqlite3_bind_int(st, 4, attempts);
-        sqlite3_bind_text(st, 5, semio_db_now(now), -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 4, usage[0]);
+        for (int k = 1; k < 3; k++) /* the tokens, where the server reported them */
+            if (usage[k] >= 0)
+                sqlite3_bind_int(st, 4 + k, usage[k]);
+        sqlite3_bind_text(st, 7, semio_db_now(now), -1, SQLITE_STATIC);
         r = sqlite3_step(st) == SQLITE_DONE ? 0 : semio_db_fail(x->s, x->err, "cannot store a "
                                                                 "reflection");
         sqlite3_finalize(st);
@@ -238,7 +242,7 @@ static int score_train(Search *x, Cand *c)
 typedef struct Proposal {
     char *request, *reply, *text;
     char why[1100];
-    int attempts;
+    int usage[3]; /* attempts, prompt and completion tokens (-1 unreported) */
 } Proposal;
 
 static int accept_any(const char *text, void *user, char *why, size_t size)
@@ -262,7 +266,9 @@ static int propose(Search *x, const Cand *parent, const ReflectCase *cases, size
     if (r < 0)
         return r;
     x->reflections++;
-    p->attempts = res.attempts;
+    p->usage[0] = res.attempts;
+    p->usage[1] = res.prompt_tokens;
+    p->usage[2] = res.completion_tokens;
     if (res.text && !(p->reply = strdup(res.text)))
         r = semio_fail(x->err, SEMIO_ERR_NOMEM, "out of memory");
     if (r == 0 && !res.ok && res.stop_run)
@@ -344,7 +350,7 @@ static int step(Search *x, SemioRng *g, int n, int64_t *spent, int *kept)
         if (!p.why[0] && known(x, p.text))
             snprintf(p.why, sizeof(p.why), "the same as a candidate already kept");
         r = store_step(x, n, p.text ? p.text : "", NULL, parent->id, p.why[0] ? "rejected"
-                       : "dropped", p.why[0] ? p.why : NULL, p.request, p.reply, p.attempts, &id);
+                       : "dropped", p.why[0] ? p.why : NULL, p.request, p.reply, p.usage, &id);
         snprintf(status, sizeof(status), "%s", p.why[0] ? "rejected" : "dropped");
         text = p.text;
         p.text = NULL;
@@ -517,7 +523,7 @@ static int base_candidate(Search *x, Cand *c)
             return semio_fail(x->err, SEMIO_ERR_NOMEM, "out of memory");
         semio_text_hash(sent, hash);
         free(sent);
-        r = store_step(x, 0, q, hash, 0, "base", NULL, NULL, NULL, 0, &id);
+        r = store_step(x, 0, q, hash, 0, "base", NULL, NULL, NULL, NULL, &id);
     } else if (r > 0 && strcmp(text, q)) {
         r = semio_fail(x->err, SEMIO_ERR_CONFLICT, "%s: the search began from another question "
                        "for %s; use the same prompts", x->s->path, x->sign->id);
@@ -554,6 +560,22 @@ static void spend_json(Search *x, json_object *out, int64_t spent)
     json_object_object_add(out, "prompt_tokens", json_object_new_int64(pt));
     json_object_object_add(out, "completion_tokens", json_object_new_int64(ct));
     json_object_object_add(out, "reflections_asked_now", json_object_new_int(x->reflections));
+    /* the reflection model's spend, from its stored exchanges (NULL where not reported) */
+    int64_t refl[3] = { 0, 0, 0 };
+    if (semio_db_prepare(x->s, &st, "SELECT count(*), total(f.prompt_tokens), "
+                         "total(f.completion_tokens) FROM reflections f JOIN prompt_candidates "
+                         "c ON c.id = f.candidate_id WHERE c.search_id = ? AND c.sign = ?",
+                         NULL) == 0) {
+        sqlite3_bind_int64(st, 1, x->row.id);
+        sqlite3_bind_text(st, 2, x->sign->id, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            for (int k = 0; k < 3; k++)
+                refl[k] = (int64_t)sqlite3_column_double(st, k);
+        sqlite3_finalize(st);
+    }
+    json_object_object_add(out, "reflections", json_object_new_int64(refl[0]));
+    json_object_object_add(out, "reflection_prompt_tokens", json_object_new_int64(refl[1]));
+    json_object_object_add(out, "reflection_completion_tokens", json_object_new_int64(refl[2]));
     json_object_object_add(out, "kept", json_object_new_int((int)x->npool - 1));
     json_object_object_add(out, "dropped", json_object_new_int(x->dropped));
     json_object_object_add(out, "rejected", json_object_new_int(x->rejected));

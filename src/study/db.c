@@ -301,6 +301,7 @@ static const char schema_v10[] =
     "CREATE TABLE reflections(\n"
     "  candidate_id INTEGER PRIMARY KEY REFERENCES prompt_candidates(id) ON DELETE CASCADE,\n"
     "  request TEXT NOT NULL, reply TEXT, attempts INTEGER NOT NULL,\n"
+    "  prompt_tokens INTEGER, completion_tokens INTEGER,\n"
     "  asked_at TEXT NOT NULL);\n";
 
 /* migrations[v] takes a study from version v to v + 1. */
