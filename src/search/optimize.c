@@ -217,6 +217,29 @@ static size_t front(const Search *x, size_t *out)
     return m;
 }
 
+/*
+ * A parent from the front, as GEPA draws it: each member weighs the training items it gets
+ * right where some member does (its share of the front's best answers), so a question that
+ * alone solves rare cases is tried again; uniform when no member gets any right.
+ */
+static const Cand *draw_parent(const Search *x, const size_t *fr, size_t nf, SemioRng *g)
+{
+    uint32_t total = 0, w[64];
+    for (size_t k = 0; k < nf && k < 64; k++) {
+        w[k] = 0;
+        for (size_t i = 0; i < x->npart[0]; i++)
+            w[k] += x->pool[fr[k]].right[i] > 0;
+        total += w[k];
+    }
+    if (nf > 64 || total == 0)
+        return &x->pool[fr[semio_rng_below(g, (uint32_t)nf)]];
+    uint32_t at = semio_rng_below(g, total);
+    size_t k = 0;
+    while (at >= w[k])
+        at -= w[k++];
+    return &x->pool[fr[k]];
+}
+
 static int add_to_pool(Search *x, Cand *c)
 {
     Cand *np = realloc(x->pool, (x->npool + 1) * sizeof(*np));
@@ -314,7 +337,7 @@ static int step(Search *x, SemioRng *g, int n, int64_t *spent, int *kept)
         return semio_fail(x->err, SEMIO_ERR_NOMEM, "out of memory");
     }
     size_t nf = front(x, fr);
-    Cand *parent = &x->pool[fr[semio_rng_below(g, (uint32_t)nf)]];
+    const Cand *parent = draw_parent(x, fr, nf, g);
     free(fr);
     for (size_t i = 0; i < ntr; i++)
         idx[i] = i;
