@@ -218,7 +218,8 @@ if ! built phantom || ! "$SEMIO" help features > /dev/null 2>&1; then
   exit
 fi
 cd "$T" || exit 1
-"$SEMIO" phantom -o ph --videos 12 --patients 6 --seed 3 --size 320x180 --seconds 12 > /dev/null 2>&1
+# small: the renderer is the slow part, the more so under the sanitizers
+"$SEMIO" phantom -o ph --videos 8 --patients 4 --seed 3 --size 256x144 --seconds 8 > /dev/null 2>&1
 "$SEMIO" ingest --study ph.db --labels ph/labels.csv ph > /dev/null 2>&1
 "$SEMIO" segment --study ph.db > /dev/null 2>&1
 "$SEMIO" enhance --study ph.db --view audio > /dev/null 2>&1
