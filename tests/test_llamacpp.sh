@@ -16,6 +16,8 @@ trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 give_up() { skip "the in-process engine: $1"; finish; exit; }
 [ "${SEMIO_TEST_PASS:-}" != core ] || give_up "the lean build has no llamacpp (the plain and --sanitize passes run it)"
 if ! built llamacpp; then
+  mkdir -p "$T/empty"
+  "$SEMIO" ingest --study "$T/none.db" "$T/empty" > /dev/null 2>&1
   "$SEMIO" ask --study "$T/none.db" --run x --engine llamacpp --gguf a --mmproj b > "$T/out" 2> "$T/err"
   rc=$?
   if [ $rc -eq 1 ] && grep -q "built without.*llamacpp" "$T/err"; then ok "not built: --engine llamacpp says so"; else bad "not built: --engine llamacpp says so" "$(cat "$T/err")"; fi
