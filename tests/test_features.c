@@ -17,10 +17,10 @@
 static void features_listed(void)
 {
     static const char *const names[] = { "phantom", "dlib", "blazeface", "onnx", "pocketsphinx",
-                                         "denoise", "overlay", "serve", "learn" };
+                                         "denoise", "overlay", "serve", "learn", "llamacpp" };
     size_t n;
     const SemioFeature *f = semio_optional_parts(&n);
-    CHECK_INT(n, 9);
+    CHECK_INT(n, 10);
     for (size_t i = 0; i < n; i++) {
         CHECK_STR(f[i].name, names[i]);
         CHECK(f[i].what && f[i].what[0] && f[i].needs && f[i].needs[0]);

@@ -1,4 +1,5 @@
-/* semio ask: every (segment, sign) of a run to an engine: a server, or the kinematic engine. */
+/* semio ask: every (segment, sign) of a run to an engine: a server, a model run in-process, or
+ * the kinematic engine. */
 #include <stdio.h>
 #include <string.h>
 
@@ -43,6 +44,12 @@ int cmd_ask(int argc, char **argv)
         { "fallback", required_argument, NULL, 'F' },
         { "param", required_argument, NULL, 'Q' },
         { "model-file", required_argument, NULL, 'B' },
+        { "gguf", required_argument, NULL, 2001 },
+        { "mmproj", required_argument, NULL, 2002 },
+        { "gpu-layers", required_argument, NULL, 2003 },
+        { "threads", required_argument, NULL, 2004 },
+        { "n-ctx", required_argument, NULL, 2005 },
+        { "no-share-prefix", no_argument, NULL, 2006 },
         { "help", no_argument, NULL, 'h' },
         { 0 },
     };
@@ -52,7 +59,9 @@ int cmd_ask(int argc, char **argv)
     SemioOpenAISettings oa;
     SemioKinematicSettings ks;
     SemioModelSettings ms = { NULL };
+    SemioLlamacppSettings ls;
     SemioError err = { 0 };
+    semio_llamacpp_default_settings(&ls);
     semio_kinematic_default_settings(&ks);
     semio_ask_default_settings(&set);
     semio_openai_default_settings(&oa);
@@ -91,7 +100,7 @@ int cmd_ask(int argc, char **argv)
         case 't': if (cli_double("temperature", optarg, 0, 2, &oa.temperature)) return 2; break;
         case 'M':
             if (cli_int("max-tokens", optarg, 1, 1 << 20, &v)) return 2;
-            oa.max_tokens = (int)v;
+            oa.max_tokens = ls.max_tokens = (int)v;
             break;
         case 'S': oa.structured = 0; break;
         case 'L': oa.logprobs = 0; break;
@@ -111,6 +120,21 @@ int cmd_ask(int argc, char **argv)
             set.fallback_raw = 1;
             break;
         case 'B': ms.model_file = optarg; break;
+        case 2001: ls.gguf = optarg; break;
+        case 2002: ls.mmproj = optarg; break;
+        case 2003:
+            if (cli_int("gpu-layers", optarg, 0, 100000, &v)) return 2;
+            ls.gpu_layers = (int)v;
+            break;
+        case 2004:
+            if (cli_int("threads", optarg, 1, 1024, &v)) return 2;
+            ls.threads = (int)v;
+            break;
+        case 2005:
+            if (cli_int("n-ctx", optarg, 64, 1 << 20, &v)) return 2;
+            ls.n_ctx = (int)v;
+            break;
+        case 2006: ls.share_prefix = 0; break;
         case 'Q':
             if (semio_kinematic_set(&ks, optarg, &err) < 0)
                 return cli_fail(&err, err.code), 2;
@@ -131,7 +155,10 @@ int cmd_ask(int argc, char **argv)
         return cli_error("ask: --study and --run are required"), 2;
     if (model && !ms.model_file)
         return cli_error("ask: --engine model needs --model-file (semio train --final)"), 2;
-    if (!kinematic && !set.dry_run && (!nurls || !oa.model))
+    int llamacpp = !strcmp(set.engine, "llamacpp");
+    if (llamacpp && (!ls.gguf || !ls.mmproj))
+        return cli_error("ask: --engine llamacpp needs --gguf MODEL.gguf and --mmproj PROJ.gguf"), 2;
+    if (!kinematic && !llamacpp && !set.dry_run && (!nurls || !oa.model))
         return cli_error("ask: --url and --model are required (or --dry-run)"), 2;
     if (!oa.model)
         oa.model = "(dry run)";
@@ -139,6 +166,7 @@ int cmd_ask(int argc, char **argv)
     oa.nurls = nurls;
     /* each engine's own settings; an engine not named here takes its defaults */
     set.engine_settings = model ? (const void *)&ms : kinematic ? (const void *)&ks
+                        : llamacpp ? (const void *)&ls
                         : !strcmp(set.engine, "openai") ? (const void *)&oa : NULL;
     set.progress = cli_progress;
     set.stop = &cli_stop_flag;
@@ -180,7 +208,7 @@ int cmd_ask(int argc, char **argv)
         printf("prefix reuse: %lld of %lld prompt tokens served from the server's cache (%.1f%%)\n",
                (long long)rep.cached_tokens, (long long)rep.reported_tokens,
                100.0 * (double)rep.cached_tokens / (double)rep.reported_tokens);
-    else if (!kinematic && rep.answered + rep.failed > 0)
+    else if (!kinematic && !llamacpp && rep.answered + rep.failed > 0)
         printf("prefix reuse: %lld of %lld requests followed another of their window to its "
                "replica (the server reports no cached tokens)\n", (long long)rep.prefix_shared,
                (long long)(rep.answered + rep.failed));

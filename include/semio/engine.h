@@ -241,6 +241,28 @@ SEMIO_API int semio_openai_preset(SemioOpenAISettings *s, const char *name, Semi
 /** The i-th preset's name and what it is (NULL past the last), for help texts. */
 SEMIO_API const char *semio_openai_preset_at(size_t i, const char **summary);
 
+/* ---- the in-process engine (llama.cpp) ------------------------------------------- */
+
+/**
+ * The engine "llamacpp": a GGUF model and its multimodal projector run inside semio through
+ * libllama and libmtmd (meson feature llamacpp). A window's pictures are evaluated once and
+ * every question about it continues from them; answers are constrained to the answer's JSON
+ * by a grammar and P(yes) is read from the whole vocabulary's probabilities.
+ */
+typedef struct SemioLlamacppSettings {
+    const char *gguf;          /**< the model (required) */
+    const char *mmproj;        /**< its projector, for pictures (required) */
+    int gpu_layers;            /**< layers offloaded to a GPU (default 0: CPU only) */
+    int threads;               /**< default 1 */
+    int n_ctx;                 /**< context length (default 8192) */
+    int max_tokens;            /**< the answer's limit (default 512) */
+    uint32_t seed;             /**< the sampler's (default 0; sampling is greedy) */
+    int share_prefix;          /**< 1 (default): a window's pictures evaluated once for all its
+                                    questions; 0: every question from scratch (benchmarks) */
+} SemioLlamacppSettings;
+
+SEMIO_API void semio_llamacpp_default_settings(SemioLlamacppSettings *s);
+
 /* ---- speech to text ----------------------------------------------------------- */
 
 typedef struct SemioTranscript {

@@ -48,6 +48,11 @@ SEMIO_API int semio_jpeg_size(const uint8_t *jpeg, size_t size, int *width, int 
 /** Reads a JPEG file into a newly allocated RGB24 picture. */
 SEMIO_API int semio_jpeg_read(const char *path, SemioImage *img, SemioError *err);
 
+/** Decodes JPEG bytes into a new RGB24 picture (free with semio_image_free); `what` names
+ *  them in the error. */
+SEMIO_API int semio_jpeg_decode(const uint8_t *jpeg, size_t size, const char *what,
+                                SemioImage *img, SemioError *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -38,6 +38,7 @@ typedef struct SemioEngineClass {
 extern const SemioEngineClass semio_engine_openai;
 extern const SemioEngineClass semio_engine_kinematic;
 extern const SemioEngineClass semio_engine_model;
+extern const SemioEngineClass semio_engine_llamacpp; /* where the meson feature llamacpp is built */
 
 /** The class of the engine called `name`, or NULL (with err naming the known ones). */
 const SemioEngineClass *semio_engine_find(const char *name, SemioError *err);

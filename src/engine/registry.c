@@ -7,12 +7,16 @@
 #include <string.h>
 
 #include "engine/engine.h"
+#include "semio_config.h"
 #include "util/error.h"
 
 static const SemioEngineClass *const engines[] = {
     &semio_engine_openai,
     &semio_engine_kinematic,
     &semio_engine_model,
+#if SEMIO_HAVE_LLAMACPP
+    &semio_engine_llamacpp,
+#endif
 };
 
 #define NENGINES (sizeof(engines) / sizeof(*engines))
@@ -32,6 +36,8 @@ const SemioEngineClass *semio_engine_find(const char *name, SemioError *err)
     for (size_t i = 0; i < NENGINES; i++)
         if (name && !strcmp(engines[i]->name, name))
             return engines[i];
+    if (name && !strcmp(name, "llamacpp")) /* known, but left out of this build */
+        return semio_fail_not_built(err, "llamacpp"), NULL;
     char known[256] = "";
     for (size_t i = 0; i < NENGINES; i++)
         snprintf(known + strlen(known), sizeof(known) - strlen(known), "%s%s", i ? ", " : "",

@@ -97,6 +97,32 @@ int semio_jpeg_size(const uint8_t *jpeg, size_t size, int *width, int *height)
     return r;
 }
 
+int semio_jpeg_decode(const uint8_t *jpeg, size_t size, const char *what, SemioImage *img,
+                      SemioError *err)
+{
+    tjhandle tj = tjInitDecompress();
+    int w, h, sub, cs, r = 0;
+    if (!tj || tjDecompressHeader3(tj, (unsigned char *)jpeg, (unsigned long)size, &w, &h, &sub,
+                                   &cs) != 0) {
+        r = semio_fail(err, SEMIO_ERR_FORMAT, "%s: not a JPEG: %s", what,
+                       tj ? tjGetErrorStr2(tj) : "no decoder");
+        goto done;
+    }
+    if ((r = semio_image_alloc(img, w, h)) < 0) {
+        semio_fail(err, r, "%s: out of memory", what);
+        goto done;
+    }
+    if (tjDecompress2(tj, (unsigned char *)jpeg, (unsigned long)size, img->data, w, img->stride,
+                      h, TJPF_RGB, 0)) {
+        r = semio_fail(err, SEMIO_ERR_FORMAT, "%s: damaged JPEG: %s", what, tjGetErrorStr2(tj));
+        semio_image_free(img);
+    }
+done:
+    if (tj)
+        tjDestroy(tj);
+    return r;
+}
+
 int semio_jpeg_read(const char *path, SemioImage *img, SemioError *err)
 {
     char *buf;
@@ -104,24 +130,7 @@ int semio_jpeg_read(const char *path, SemioImage *img, SemioError *err)
     int r = semio_read_file(path, &buf, &size, err);
     if (r < 0)
         return r;
-    tjhandle tj = tjInitDecompress();
-    int w, h, sub, cs;
-    if (!tj || tjDecompressHeader3(tj, (unsigned char *)buf, size, &w, &h, &sub, &cs) != 0) {
-        r = semio_fail(err, SEMIO_ERR_FORMAT, "%s: not a JPEG: %s", path,
-                       tj ? tjGetErrorStr2(tj) : "no decoder");
-        goto done;
-    }
-    if ((r = semio_image_alloc(img, w, h)) < 0) {
-        semio_fail(err, r, "%s: out of memory", path);
-        goto done;
-    }
-    if (tjDecompress2(tj, (unsigned char *)buf, size, img->data, w, img->stride, h, TJPF_RGB, 0)) {
-        r = semio_fail(err, SEMIO_ERR_FORMAT, "%s: damaged JPEG: %s", path, tjGetErrorStr2(tj));
-        semio_image_free(img);
-    }
-done:
-    if (tj)
-        tjDestroy(tj);
+    r = semio_jpeg_decode((const uint8_t *)buf, size, path, img, err);
     free(buf);
     return r;
 }

@@ -24,6 +24,8 @@ static const SemioFeature features[] = {
       SEMIO_HAVE_SERVE },
     { "learn", "the supervised baselines' learners (XGBoost, liblinear)",
       "install libxgboost-dev and liblinear-dev", SEMIO_HAVE_LEARN },
+    { "llamacpp", "the in-process engine (llama.cpp's libllama and libmtmd)",
+      "run scripts/fetch-llama", SEMIO_HAVE_LLAMACPP },
 };
 
 const SemioFeature *semio_optional_parts(size_t *n)

@@ -1,0 +1,13 @@
+/* The in-process engine's settings: their defaults exist whether or not the engine is built,
+ * so the command line fills them alike and a build without it fails only on opening it. */
+#include "semio/engine.h"
+
+void semio_llamacpp_default_settings(SemioLlamacppSettings *s)
+{
+    *s = (SemioLlamacppSettings){
+        .threads = 1,
+        .n_ctx = 8192,
+        .max_tokens = 512,
+        .share_prefix = 1,
+    };
+}
