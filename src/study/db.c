@@ -436,6 +436,26 @@ static int user_version(SemioStudy *s, int *v, SemioError *err)
     return 0;
 }
 
+/*
+ * WAL mode. Two processes that open a new study at once both ask for it, and SQLite answers
+ * one of them "database is locked" at once, without waiting (the busy handler is not called
+ * for that lock): asked again a moment later, the study is in WAL mode already.
+ */
+static int set_wal(SemioStudy *s, SemioError *err)
+{
+    for (int tries = 0;; tries++) {
+        int rc = sqlite3_exec(s->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
+        if (rc == SQLITE_OK)
+            return 0;
+        if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
+            break;
+        if (tries * 20 >= BUSY_TIMEOUT_MS)
+            break;
+        nanosleep(&(struct timespec){ .tv_nsec = 20 * 1000000L }, NULL);
+    }
+    return semio_db_fail(s, err, "cannot set the study's journal to WAL");
+}
+
 static int ensure_schema(SemioStudy *s, SemioError *err)
 {
     int v = 0, r = user_version(s, &v, err);
@@ -617,9 +637,9 @@ int semio_study_open(SemioStudy **out, const char *path, SemioStudyMode mode, Se
     sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
     if ((r = quick_check(s, err)) < 0)
         goto fail;
-    if ((r = semio_db_exec(s, "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;"
-                              "PRAGMA synchronous = NORMAL; PRAGMA cell_size_check = ON;",
-                           err)) < 0 ||
+    if ((r = set_wal(s, err)) < 0 ||
+        (r = semio_db_exec(s, "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; "
+                              "PRAGMA cell_size_check = ON;", err)) < 0 ||
         (r = ensure_schema(s, err)) < 0)
         goto fail;
     semio_claims_identify(s);
