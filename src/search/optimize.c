@@ -710,14 +710,10 @@ static int begin(SemioStudy *s, const SemioSearchSettings *set, SearchRow *row, 
                                                                     "search's settings");
             sqlite3_finalize(st);
         }
-    } else if (r == 0) {
-        json_object *a = json_tokener_parse(row->settings), *b = json_tokener_parse(now);
-        if (!a || !b || !json_object_equal(a, b))
-            r = semio_fail(err, SEMIO_ERR_CONFLICT, "%s: search '%s' was begun with other "
-                           "settings (%s); resume it with the same ones", s->path, set->name,
-                           row->settings);
-        json_object_put(a);
-        json_object_put(b);
+    } else if (r == 0 && !semio_db_same_json(row->settings, now)) {
+        r = semio_fail(err, SEMIO_ERR_CONFLICT, "%s: search '%s' was begun with other "
+                       "settings (%s); resume it with the same ones", s->path, set->name,
+                       row->settings);
     }
     free(now);
     return r;

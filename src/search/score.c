@@ -75,15 +75,6 @@ static char *run_settings(const SemioOpenAISettings *e, const char *segments,
     return out;
 }
 
-static int same_json(const char *a, const char *b)
-{
-    json_object *x = json_tokener_parse(a), *y = json_tokener_parse(b);
-    int same = x && y && json_object_equal(x, y);
-    json_object_put(x);
-    json_object_put(y);
-    return same;
-}
-
 /* The search's run "search:NAME": made once, its settings the same on every use. */
 static int open_run(Asker *a, const char *search, const SemioOpenAISettings *e,
                     const char *segments, const char *sampling)
@@ -100,7 +91,7 @@ static int open_run(Asker *a, const char *search, const SemioOpenAISettings *e,
         sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
         if (sqlite3_step(st) == SQLITE_ROW) {
             a->run = sqlite3_column_int64(st, 0);
-            if (!same_json((const char *)sqlite3_column_text(st, 1), settings))
+            if (!semio_db_same_json((const char *)sqlite3_column_text(st, 1), settings))
                 r = semio_fail(a->err, SEMIO_ERR_CONFLICT, "%s: search '%s' asked with other "
                                "settings (%s); use them again, or name a new search",
                                a->s->path, search, (const char *)sqlite3_column_text(st, 1));

@@ -230,15 +230,6 @@ static char *settings_json(const Ctx *c, const char *prompts)
     return out;
 }
 
-static int same_settings(const char *stored, const char *now)
-{
-    json_object *a = json_tokener_parse(stored), *b = json_tokener_parse(now);
-    int same = a && b && json_object_equal(a, b);
-    json_object_put(a);
-    json_object_put(b);
-    return same;
-}
-
 /* Creates a set's run, or checks that an existing one was made with the same settings. */
 static int open_run(Ctx *c, RunSet *rs)
 {
@@ -253,7 +244,7 @@ static int open_run(Ctx *c, RunSet *rs)
         sqlite3_bind_text(st, 1, rs->name, -1, SQLITE_STATIC);
         if (sqlite3_step(st) == SQLITE_ROW) {
             rs->run = sqlite3_column_int64(st, 0);
-            if (!same_settings((const char *)sqlite3_column_text(st, 1), settings))
+            if (!semio_db_same_json((const char *)sqlite3_column_text(st, 1), settings))
                 r = semio_fail(c->err, SEMIO_ERR_CONFLICT,
                                "%s: run '%s' was started with other settings (%s); resume it "
                                "with the same ones or name a new run", s->path, rs->name,

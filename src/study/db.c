@@ -386,6 +386,15 @@ void semio_db_rollback(SemioStudy *s)
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+int semio_db_same_json(const char *a, const char *b)
+{
+    json_object *x = a ? json_tokener_parse(a) : NULL, *y = b ? json_tokener_parse(b) : NULL;
+    int same = x && y && json_object_equal(x, y);
+    json_object_put(x);
+    json_object_put(y);
+    return same;
+}
+
 json_object *semio_db_row_json(sqlite3_stmt *st)
 {
     json_object *o = json_object_new_object();

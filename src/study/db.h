@@ -67,6 +67,10 @@ void semio_db_rollback(SemioStudy *s);
 /** The current row of `st` as a JSON object keyed by column names (NULL -> null). */
 struct json_object *semio_db_row_json(sqlite3_stmt *st);
 
+/** Whether two JSON texts (settings stored and settings now) hold the same value; 0 when
+ *  either does not parse. */
+int semio_db_same_json(const char *a, const char *b);
+
 /**
  * The file a path stored in the study names: relative to its cache, never outside it. A
  * path that is absolute, climbs out with "..", or leads out through a link is refused as
