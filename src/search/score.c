@@ -7,6 +7,7 @@
 
 #include <json-c/json.h>
 
+#include "engine/engine.h"
 #include "search/search.h"
 #include "util/error.h"
 
@@ -50,23 +51,15 @@ static int find_inputs(Asker *a, const SemioSearchSettings *set, char *segments,
     return 0;
 }
 
-/* What shapes the answers, recorded with the run and compared on every later use. */
+/* What shapes the answers, recorded with the run and compared on every later use: the
+ * OpenAI engine's own record of its settings (as ask keeps it: URLs redacted, into
+ * base_urls, never into the settings), and the windows asked. */
 static char *run_settings(const SemioOpenAISettings *e, const char *segments,
-                          const char *sampling)
+                          const char *sampling, char *model, size_t model_size,
+                          char *endpoints, size_t endpoints_size)
 {
-    json_object *j = json_object_new_object(), *urls = json_object_new_array();
-    for (size_t i = 0; i < e->nurls; i++)
-        json_object_array_add(urls, json_object_new_string(e->urls[i]));
-    json_object_object_add(j, "model", json_object_new_string(e->model ? e->model : ""));
-    json_object_object_add(j, "urls", urls);
-    json_object_object_add(j, "temperature", json_object_new_double(e->temperature));
-    json_object_object_add(j, "max_tokens", json_object_new_int(e->max_tokens));
-    json_object_object_add(j, "structured", json_object_new_boolean(e->structured));
-    json_object_object_add(j, "timestamps", json_object_new_boolean(e->timestamps));
-    json_object_object_add(j, "server", e->server ? json_object_new_string(e->server) : NULL);
-    json_object_object_add(j, "mm", e->mm_json ? json_object_new_string(e->mm_json) : NULL);
-    json_object_object_add(j, "extra", e->extra_json ? json_object_new_string(e->extra_json)
-                                                     : NULL);
+    json_object *j = json_object_new_object();
+    semio_engine_openai.describe(e, j, model, model_size, endpoints, endpoints_size);
     json_object_object_add(j, "segments", json_object_new_string(segments));
     json_object_object_add(j, "sampling", json_object_new_string(sampling));
     char *out = strdup(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN |
@@ -81,7 +74,9 @@ static int open_run(Asker *a, const char *search, const SemioOpenAISettings *e,
 {
     char name[300], now[32];
     snprintf(name, sizeof(name), "search:%s", search);
-    char *settings = run_settings(e, segments, sampling);
+    char model[512], endpoints[4096];
+    char *settings = run_settings(e, segments, sampling, model, sizeof(model), endpoints,
+                                  sizeof(endpoints));
     if (!settings)
         return semio_fail(a->err, SEMIO_ERR_NOMEM, "out of memory");
     sqlite3_stmt *st;
@@ -103,7 +98,7 @@ static int open_run(Asker *a, const char *search, const SemioOpenAISettings *e,
                               "segment_set, sampling, prompt_set, settings_json, version, "
                               "created_at) VALUES (?, 'openai', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                               a->err)) == 0) {
-        const char *v[10] = { name, e->model, e->nurls ? e->urls[0] : "", VIEW, segments,
+        const char *v[10] = { name, model, endpoints, VIEW, segments,
                               sampling, name, settings, semio_version(), semio_db_now(now) };
         for (int i = 0; i < 10; i++)
             sqlite3_bind_text(st, i + 1, v[i], -1, SQLITE_STATIC);
