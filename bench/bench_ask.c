@@ -68,7 +68,7 @@ int main(int argc, char **argv)
             const SemioImage *m = &img[f % 8];
             if (semio_jpeg_encode(m->data, W, H, m->stride, 90, &jpeg[f], &size[f], &err) < 0)
                 return fprintf(stderr, "%s\n", err.message), 1;
-            parts[f] = (SemioImagePart){ jpeg[f], size[f], f * 0.5 };
+            parts[f] = (SemioImagePart){ .jpeg = jpeg[f], .size = size[f], .time = f * 0.5 };
         }
         double t1 = now();
         SemioRequest r = { .text = "Does an arm jerk rhythmically?", .images = parts,
@@ -124,7 +124,7 @@ int main(int argc, char **argv)
     uint8_t *small;
     size_t small_size;
     semio_jpeg_encode(img[0].data, 64, 48, img[0].stride, 80, &small, &small_size, &err);
-    SemioImagePart one = { small, small_size, 0 };
+    SemioImagePart one = { .jpeg = small, .size = small_size };
     const SemioSign sign = { .id = "tonic", .group = "limb", .modality = "video", .view = "pose",
                              .definition = "stiffening" };
     int n = 5000;

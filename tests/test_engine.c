@@ -133,7 +133,8 @@ static void builtin_prompt_sets(void)
 static void request_body_shape(void)
 {
     static const uint8_t jpeg[] = { 0xff, 0xd8, 1, 2, 3, 0xff, 0xd9 };
-    SemioImagePart img[2] = { { jpeg, sizeof(jpeg), 0.5 }, { jpeg, sizeof(jpeg), 75.25 } };
+    SemioImagePart img[2] = { { .jpeg = jpeg, .size = sizeof(jpeg), .time = 0.5 },
+                              { .jpeg = jpeg, .size = sizeof(jpeg), .time = 75.25 } };
     SemioRequest r = { .text = "Is it so?", .images = img, .nimages = 2, .allow_na = 1 };
     SemioOpenAISettings s;
     semio_openai_default_settings(&s);

@@ -62,6 +62,16 @@ check "resumed: nothing asked again" grep -q "24 questions, 24 answered before, 
 ask fresh --gguf "$M" --mmproj "$P" --no-share-prefix
 check "every question from scratch: the same answers" test "$(sql "SELECT count(*) FROM answers f JOIN runs rf ON rf.id = f.run_id AND rf.name = 'fresh' JOIN answers s ON s.segment_id = f.segment_id AND s.sign = f.sign JOIN runs rs ON rs.id = s.run_id AND rs.name = 'lc' WHERE f.answer = s.answer AND abs(f.p_yes - s.p_yes) < 1e-3")" -eq 24
 
+# the engine takes pixels: the frames come decoded again from the recording, so the stored
+# JPEGs are not read (spoiled here, the answers stay)
+find "$T" -path '*frames*' -name 'f*.jpg' -exec sh -c 'for f; do printf spoiled > "$f"; done' sh {} +
+ask px --gguf "$M" --mmproj "$P"
+check "frames decoded from the recording, not from the JPEGs: the same answers" test "$(sql "SELECT count(*) FROM answers f JOIN runs rf ON rf.id = f.run_id AND rf.name = 'px' JOIN answers s ON s.segment_id = f.segment_id AND s.sign = f.sign JOIN runs rs ON rs.id = s.run_id AND rs.name = 'lc' WHERE f.answer = s.answer AND abs(f.p_yes - s.p_yes) < 1e-6")" -eq 24
+touch -d '2030-01-01' "$T/rec/Q2@1-1-2024@R2@sz_v1.mp4"
+ask px2 --gguf "$M" --mmproj "$P"
+check "a recording changed since it was sampled: one clear error naming it" sh -c \
+  "grep -q 'Q2@1-1-2024@R2@sz_v1.mp4: the recording changed since it was sampled' '$T/err' && [ \$(wc -l < '$T/err') -eq 1 ]"
+
 echo "not a model" > "$T/text.gguf"
 ask bad --gguf "$T/text.gguf" --mmproj "$P"
 check "a file that is not a GGUF: one clear error naming it, nothing stored" sh -c \

@@ -94,13 +94,22 @@ typedef enum SemioEngineInput {
     SEMIO_INPUT_IMAGES = 1 << 0,  /**< pictures (sampled frames or an enhanced view of them) */
     SEMIO_INPUT_AUDIO = 1 << 1,   /**< the window's sound as a WAV file */
     SEMIO_INPUT_SIGNALS = 1 << 2, /**< measured signals: keypoints, face points, sound */
+    SEMIO_INPUT_PIXELS = 1 << 3,  /**< with IMAGES: the pictures' pixels (SemioImagePart.rgb)
+                                       rather than JPEG, the sampled frames decoded again
+                                       from the recording */
 } SemioEngineInput;
 
-/** One picture of a request: JPEG bytes and the time it shows (seconds into the recording). */
+/**
+ * One picture of a request and the time it shows (seconds into the recording): JPEG bytes,
+ * or for an engine that takes SEMIO_INPUT_PIXELS packed RGB24 rows (stride 3 * width), as
+ * semio ask gives it (jpeg is then NULL).
+ */
 typedef struct SemioImagePart {
     const uint8_t *jpeg;
     size_t size;
     double time;
+    const uint8_t *rgb;
+    int width, height;
 } SemioImagePart;
 
 /** What the measuring engines look at for one window. */

@@ -1,7 +1,8 @@
 /*
  * The engine "llamacpp": a GGUF model and its projector run in this process through
- * libllama and libmtmd. A window's pictures (the text-and-pictures prefix the OpenAI engine
- * sends) are evaluated once into sequence 0; each question continues from them and its own
+ * libllama and libmtmd. A window's pictures arrive as pixels (semio ask decodes the sampled
+ * frames again from the recording: no JPEG between the video and the model) and, with the
+ * text the OpenAI engine sends between them, are evaluated once into sequence 0; each question continues from them and its own
  * tokens are removed afterwards, so the next question finds the prefix as it was. Answers are
  * held to the answer's JSON by a grammar, and P(yes) is read from the whole vocabulary's
  * probabilities where the answer's word begins.
@@ -278,17 +279,21 @@ static int llamacpp_submit(void *priv, const SemioWindow *sw, SemioError *err)
             free_window(w);
         return semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
     }
-    /* the pictures arrive as JPEG; libmtmd takes RGB */
+    /* libmtmd takes packed RGB: semio ask gives the pixels, another caller may give JPEG */
     for (size_t i = 0; i < sw->nimages; i++) {
+        const SemioImagePart *im = &sw->images[i];
         SemioImage img = { 0 };
-        int r = semio_jpeg_decode(sw->images[i].jpeg, sw->images[i].size, "llamacpp: a picture",
-                                  &img, err);
-        if (r < 0) {
-            free_window(w);
-            return r;
+        if (!im->rgb) {
+            int r = semio_jpeg_decode(im->jpeg, im->size, "llamacpp: a picture", &img, err);
+            if (r < 0) {
+                free_window(w);
+                return r;
+            }
         }
-        /* packed rows: libmtmd reads nx * ny * 3 bytes */
-        w->bitmaps[i] = mtmd_bitmap_init((uint32_t)img.width, (uint32_t)img.height, img.data);
+        w->bitmaps[i] = im->rgb ? mtmd_bitmap_init((uint32_t)im->width, (uint32_t)im->height,
+                                                   im->rgb)
+                                : mtmd_bitmap_init((uint32_t)img.width, (uint32_t)img.height,
+                                                   img.data);
         semio_image_free(&img);
         if (!w->bitmaps[i]) {
             free_window(w);
@@ -599,7 +604,7 @@ static int llamacpp_describe(const void *settings, json_object *run, char *model
 const SemioEngineClass semio_engine_llamacpp = {
     .name = "llamacpp",
     .summary = "a GGUF model and its projector run in this process (llama.cpp's libllama, libmtmd)",
-    .inputs = SEMIO_INPUT_IMAGES,
+    .inputs = SEMIO_INPUT_IMAGES | SEMIO_INPUT_PIXELS,
     .default_view = "raw",
     .reads_text = 1,
     .cpu_bound = 0,

@@ -409,7 +409,7 @@ static int load_window(Worker *k, const Item *it, char *why, size_t size)
         !strcmp(k->loaded->key.view, it->key.view))
         return 0;
     k->loaded = NULL;
-    WindowSource src = { k->c->sampling, it->sent.audio_kind, NULL };
+    WindowSource src = { .sampling = k->c->sampling, .audio_kind = it->sent.audio_kind };
     SemioError e = { 0 };
     int present = 0;
     if (it->sent.spec->sampled && !k->c->sampling) {

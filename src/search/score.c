@@ -290,7 +290,7 @@ int asker_score(Asker *a, const SemioSign *sign, const char *text, const char *h
     if (!fl)
         return semio_fail(a->err, SEMIO_ERR_NOMEM, "out of memory");
     const SemioViewSpec *view = semio_view_find(VIEW);
-    WindowSource src = { a->sampling, NULL, NULL };
+    WindowSource src = { .sampling = a->sampling };
     size_t cap = semio_engine_capacity(a->engine);
     uint64_t h = short_hash(hash);
     int r = 0;

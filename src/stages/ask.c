@@ -934,7 +934,8 @@ int semio_ask(SemioStudy *s, const SemioAskSettings *set, SemioAskReport *rep, S
         r = list_segments(&c, set_id, &c.segs, &c.nseg);
     if (r == 0) {
         rep->planned = (int64_t)(c.nseg * c.nq);
-        c.source = (WindowSource){ c.sampling, c.audio_kind, set->keypoints };
+        c.source = (WindowSource){ c.sampling, c.audio_kind, set->keypoints,
+                                   (c.cls->inputs & SEMIO_INPUT_PIXELS) != 0 };
         /* an engine that measures on this machine's cores gets a worker per core; one
          * that waits on servers keeps its requests in flight from one */
         int jobs = set->jobs ? set->jobs : c.cls->cpu_bound && !set->dry_run ? 0 : 1;

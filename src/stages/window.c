@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "semio/image.h"
 #include "stages/window.h"
@@ -87,10 +88,139 @@ static int load_audio(SemioStudy *s, int64_t segment, const char *kind, WindowMe
     return r;
 }
 
+/* Picture i's JPEG bytes replaced by their pixels. */
+static int to_pixels(WindowMedia *f, size_t i, const char *path, SemioError *err)
+{
+    SemioImage img = { 0 };
+    int r = semio_jpeg_decode(f->parts[i].jpeg, f->parts[i].size, path, &img, err);
+    if (r < 0)
+        return r;
+    free(f->data[i]);
+    f->data[i] = img.data;
+    f->parts[i] = (SemioImagePart){ .time = f->parts[i].time, .rgb = img.data,
+                                    .width = img.width, .height = img.height };
+    return 0;
+}
+
+/* Where the pixels of one sampler read go. */
+typedef struct PixelRead {
+    WindowMedia *f;
+    size_t at;
+    const char *path;
+    SemioError *err;
+} PixelRead;
+
+static int take_frame(void *user, const SemioFrame *fr)
+{
+    PixelRead *p = user;
+    WindowMedia *f = p->f;
+    if (fr->error)
+        return semio_fail(p->err, SEMIO_ERR_FORMAT, "%s: frame %lld: %s", p->path,
+                          (long long)fr->index, fr->error);
+    if (fr->width != f->width || fr->height != f->height)
+        return semio_fail(p->err, SEMIO_ERR_FORMAT, "%s: frame %lld decodes at %dx%d, but was "
+                          "sampled at %dx%d", p->path, (long long)fr->index, fr->width,
+                          fr->height, f->width, f->height);
+    size_t row = (size_t)fr->width * 3;
+    uint8_t *rgb = malloc(row * (size_t)fr->height);
+    if (!rgb)
+        return semio_fail(p->err, SEMIO_ERR_NOMEM, "out of memory");
+    for (int y = 0; y < fr->height; y++)
+        memcpy(rgb + row * (size_t)y, fr->rgb + (size_t)fr->stride * (size_t)y, row);
+    f->data[p->at] = rgb;
+    f->parts[p->at].rgb = rgb;
+    f->parts[p->at].width = fr->width;
+    f->parts[p->at].height = fr->height;
+    p->at++;
+    return 0;
+}
+
+/* The recording `video` open in the reader, checked to be the file that was sampled. */
+static int open_recording(RecordingReader *rd, int64_t video, const char *path, int64_t size,
+                          int64_t mtime_ns, int64_t max_pixels, SemioError *err)
+{
+    if (rd->sampler && rd->video == video)
+        return 0;
+    semio_sampler_close(&rd->sampler);
+    struct stat st;
+    if (stat(path, &st) < 0)
+        return semio_fail(err, SEMIO_ERR_IO, "%s: cannot open the recording to decode its "
+                          "sampled frames again", path);
+    if ((int64_t)st.st_size != size ||
+        (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec != mtime_ns)
+        return semio_fail(err, SEMIO_ERR_INVALID, "%s: the recording changed since it was "
+                          "sampled (semio ingest, then semio sample, again)", path);
+    SemioSamplerSettings ss;
+    semio_sampler_default_settings(&ss);
+    ss.max_pixels = max_pixels;
+    int r = semio_sampler_open(&rd->sampler, path, &ss, err);
+    rd->video = r == 0 ? video : 0;
+    return r;
+}
+
+/* The sampled frames of a segment as pixels, decoded again from the recording: the frames
+ * the JPEGs were written from, without their loss. */
+static int load_pixels(SemioStudy *s, int64_t segment, int64_t sampling, RecordingReader *rd,
+                       WindowMedia *f, SemioError *err)
+{
+    free_media(f);
+    f->segment = segment;
+    f->loaded = 1;
+    sqlite3_stmt *st;
+    int r = semio_db_prepare(s, &st,
+        "SELECT f.frame_index, f.time_s, x.width, x.height, v.id, v.path, v.size, v.mtime_ns, "
+        "m.max_pixels FROM frames f JOIN samples x USING (segment_id, sampling_id) "
+        "JOIN segments g ON g.id = f.segment_id JOIN videos v ON v.id = g.video_id "
+        "JOIN samplings m ON m.id = f.sampling_id "
+        "WHERE f.segment_id = ? AND f.sampling_id = ? ORDER BY f.ordinal", err);
+    if (r < 0)
+        return r;
+    sqlite3_bind_int64(st, 1, segment);
+    sqlite3_bind_int64(st, 2, sampling);
+    int64_t *index = NULL;
+    size_t cap = 0;
+    char path[PATH_MAX];
+    while (r == 0 && sqlite3_step(st) == SQLITE_ROW) {
+        if (f->n == cap) {
+            cap = cap ? cap * 2 : 64;
+            SemioImagePart *np = realloc(f->parts, cap * sizeof(*np));
+            if (np)
+                f->parts = np;
+            uint8_t **nd = np ? realloc(f->data, cap * sizeof(*nd)) : NULL;
+            if (nd)
+                f->data = nd;
+            int64_t *ni = nd ? realloc(index, cap * sizeof(*ni)) : NULL;
+            if (!ni) {
+                r = semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
+                break;
+            }
+            index = ni;
+        }
+        if (!f->n) {
+            snprintf(path, sizeof(path), "%s", (const char *)sqlite3_column_text(st, 5));
+            f->width = sqlite3_column_int(st, 2);
+            f->height = sqlite3_column_int(st, 3);
+            r = open_recording(rd, sqlite3_column_int64(st, 4), path, sqlite3_column_int64(st, 6),
+                               sqlite3_column_int64(st, 7), sqlite3_column_int64(st, 8), err);
+        }
+        index[f->n] = sqlite3_column_int64(st, 0);
+        f->data[f->n] = NULL;
+        f->parts[f->n] = (SemioImagePart){ .time = sqlite3_column_double(st, 1) };
+        f->n++;
+    }
+    sqlite3_finalize(st);
+    if (r == 0 && f->n) {
+        PixelRead p = { f, 0, path, err };
+        r = semio_sampler_read(rd->sampler, index, f->n, take_frame, &p, err);
+    }
+    free(index);
+    return r;
+}
+
 /* The sampled frames of a segment, or with `kind` ("pose", "face") that view of them (none
  * when the segment has no such view). */
 static int load_frames(SemioStudy *s, int64_t segment, int64_t sampling, const char *kind,
-                       WindowMedia *f, SemioError *err)
+                       int pixels, WindowMedia *f, SemioError *err)
 {
     free_media(f);
     sqlite3_stmt *st;
@@ -130,7 +260,8 @@ static int load_frames(SemioStudy *s, int64_t segment, int64_t sampling, const c
             (r = semio_read_file(path, &data, &size, err)) < 0)
             break;
         f->data[f->n] = (uint8_t *)data;
-        f->parts[f->n] = (SemioImagePart){ (uint8_t *)data, size, sqlite3_column_double(st, 1) };
+        f->parts[f->n] = (SemioImagePart){ .jpeg = (uint8_t *)data, .size = size,
+                                           .time = sqlite3_column_double(st, 1) };
         f->width = sqlite3_column_int(st, 2);
         f->height = sqlite3_column_int(st, 3);
         f->n++;
@@ -145,6 +276,8 @@ static int load_frames(SemioStudy *s, int64_t segment, int64_t sampling, const c
             f->width = w;
             f->height = h;
         }
+        if (pixels) /* a drawn view's pictures exist only as JPEG: decoded here, once */
+            r = to_pixels(f, f->n - 1, path, err);
     }
     sqlite3_finalize(st);
     f->segment = segment;
@@ -165,7 +298,9 @@ int semio_window_load(SemioStudy *s, int64_t segment, const SemioViewSpec *view,
         r = load_audio(s, segment, src->audio_kind, &in->media, err);
         *present = in->media.wav != NULL;
     } else {
-        r = load_frames(s, segment, src->sampling, view->kind, &in->media, err);
+        r = src->pixels && !view->kind
+                ? load_pixels(s, segment, src->sampling, &in->recording, &in->media, err)
+                : load_frames(s, segment, src->sampling, view->kind, src->pixels, &in->media, err);
         *present = in->media.n > 0;
     }
     return r;
@@ -180,5 +315,6 @@ void semio_window_clear(WindowInputs *in)
 void semio_window_close(WindowInputs *in)
 {
     semio_window_clear(in);
+    semio_sampler_close(&in->recording.sampler);
     semio_keypoint_cache_close(&in->keypoints);
 }
