@@ -1,6 +1,7 @@
 #!/bin/sh
 # The in-process engine (--engine llamacpp): llama.cpp's libllama and libmtmd inside semio,
 # on the tiny random-weight LLaVA-style model of tests/make_tiny_vlm.py. Checked:
+# - semio version names llama.cpp and its CPU backend;
 # - every question answered and stored with P(yes) in [0,1] and the window's pictures
 #   evaluated once for its questions, resume asking nothing again, the same answers when
 #   every question starts from scratch;
@@ -43,6 +44,10 @@ export LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}print_suppressions=0"
 check() { name=$1; shift; if "$@"; then ok "$name"; else bad "$name" "$(tail -c 600 "$T/err" 2>/dev/null)"; fi; }
 sql() { python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print(*c.execute(sys.argv[2]).fetchone())' "$S" "$1"; }
 of() { sql "SELECT $2 FROM answers a JOIN runs r ON r.id = a.run_id WHERE r.name = '$1' ${3:+AND $3}"; }
+
+"$SEMIO" version > "$T/out" 2> "$T/err"
+check "semio version names llama.cpp and its CPU backend" \
+  grep -qE '^llamacpp: llama\.cpp \(ggml [^,]+, commit [0-9a-f]+\), backends: (.*, )?CPU( |,|$)' "$T/out"
 
 mk() { /usr/bin/python3 "$HERE/make_tiny_vlm.py" --gguf-py "$LLAMA/src/gguf-py" --seed 1 "$@" 2> "$T/err"; }
 mk --out "$T/model" --audio

@@ -15,7 +15,8 @@ static const Command commands[] = {
       "usage: semio version\n"
       "\n"
       "Lists the optional parts (meson features) this semio was built with and, for each one\n"
-      "it was built without, what it gives and what building it takes.\n" },
+      "it was built without, what it gives and what building it takes; where the in-process\n"
+      "engine is built in, llama.cpp's version and the devices its backends find.\n" },
     { "run", cmd_run, "run the whole pipeline from a config file",
       "usage: semio run CONFIG [--from STAGE] [--only STAGE]\n"
       "\n"
@@ -510,6 +511,9 @@ int cmd_version(int argc, char **argv)
            : semio_face_blazeface_built() ? "blazeface (default), dlib"
                                           : "dlib (BlazeFace not built: scripts/fetch-blazeface, "
                                             "then rebuild)");
+    char llama[1024];
+    if (semio_llamacpp_build_info(llama, sizeof(llama)) == 0)
+        printf("llamacpp: %s\n", llama);
     return 0;
 }
 

@@ -157,6 +157,33 @@ static void load_backends(void)
     llama_backend_init();
 }
 
+/* The devices ggml's backends find, "CPU (its model), CUDA0 (NVIDIA H200)". */
+static void list_devices(char *out, size_t size)
+{
+    out[0] = '\0';
+    for (size_t i = 0; i < ggml_backend_dev_count(); i++) {
+        ggml_backend_dev_t d = ggml_backend_dev_get(i);
+        const char *name = ggml_backend_dev_name(d), *desc = ggml_backend_dev_description(d);
+        size_t k = strlen(out);
+        if (desc && *desc && strcmp(desc, name))
+            snprintf(out + k, size - k, "%s%s (%s)", k ? ", " : "", name, desc);
+        else
+            snprintf(out + k, size - k, "%s%s", k ? ", " : "", name);
+    }
+}
+
+int semio_llamacpp_build_info(char *out, size_t size)
+{
+    if (!size)
+        return SEMIO_ERR_INVALID;
+    pthread_once(&backends_once, load_backends);
+    char devices[512];
+    list_devices(devices, sizeof(devices));
+    snprintf(out, size, "llama.cpp (ggml %s, commit %s), backends: %s", ggml_version(),
+             ggml_commit(), devices[0] ? devices : backends_error);
+    return 0;
+}
+
 /* ---- opening ----------------------------------------------------------------------- */
 
 static int is_gguf(const char *path, const char *what, SemioError *err)
