@@ -4,6 +4,10 @@
 
 #include "cli.h"
 
+/* ask's help is longer than the 4095 characters C17 promises for one string literal; GCC
+ * and Clang take any length */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Woverlength-strings"
 static const Command commands[] = {
     { "help", cmd_help, "show help for semio or one command",
       "usage: semio help [COMMAND]\n" },
@@ -11,7 +15,8 @@ static const Command commands[] = {
       "usage: semio version\n"
       "\n"
       "Lists the optional parts (meson features) this semio was built with and, for each one\n"
-      "it was built without, what it gives and what building it takes.\n" },
+      "it was built without, what it gives and what building it takes; where the in-process\n"
+      "engine is built in, llama.cpp's version and the devices its backends find.\n" },
     { "run", cmd_run, "run the whole pipeline from a config file",
       "usage: semio run CONFIG [--from STAGE] [--only STAGE]\n"
       "\n"
@@ -447,6 +452,7 @@ static const Command commands[] = {
       "answers one after another to one replica. Ctrl-C stops within a second, abandoning\n"
       "the requests in flight (exit 130).\n" },
 };
+#pragma GCC diagnostic pop
 
 const Command *cli_find(const char *name)
 {
@@ -505,6 +511,9 @@ int cmd_version(int argc, char **argv)
            : semio_face_blazeface_built() ? "blazeface (default), dlib"
                                           : "dlib (BlazeFace not built: scripts/fetch-blazeface, "
                                             "then rebuild)");
+    char llama[1024];
+    if (semio_llamacpp_build_info(llama, sizeof(llama)) == 0)
+        printf("llamacpp: %s\n", llama);
     return 0;
 }
 

@@ -272,6 +272,14 @@ typedef struct SemioLlamacppSettings {
 
 SEMIO_API void semio_llamacpp_default_settings(SemioLlamacppSettings *s);
 
+/**
+ * What the in-process engine runs on, for semio version: llama.cpp's version and commit and
+ * the devices its ggml backends find, "llama.cpp (ggml 0.9.4, commit 0ad4a86), backends: CPU
+ * (AMD EPYC 9554)" (or why none loaded), into out. Loads the backends (once a process).
+ * SEMIO_ERR_NOT_BUILT, out empty, where semio was built without llamacpp.
+ */
+SEMIO_API int semio_llamacpp_build_info(char *out, size_t size);
+
 /* ---- speech to text ----------------------------------------------------------- */
 
 typedef struct SemioTranscript {

@@ -7,13 +7,17 @@
  * held to the answer's JSON by a grammar, and P(yes) is read from the whole vocabulary's
  * probabilities where the answer's word begins.
  */
+#include <dlfcn.h>
+#include <errno.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <ggml-backend.h>
+#include <gguf.h>
 #include <llama.h>
 #include <mtmd-helper.h>
 #include <mtmd.h>
@@ -80,19 +84,53 @@ typedef struct Llamacpp {
  * loading failed; the rest is dropped unless SEMIO_LLAMA_LOG is set. */
 static _Thread_local char last_log_error[256];
 
+/* An error as llama.cpp logs it, as a cause to quote inside one line of ours: the names of
+ * the functions it passed through and "error:" left out ("llama_model_load: error: x" is
+ * "x"), its lines joined with "; " (libmtmd adds a "hint:" line). */
+static void keep_cause(char *out, size_t size, const char *text)
+{
+    static const char ident[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_";
+    size_t n;
+    while ((n = strspn(text, ident)) > 0 && !strncmp(text + n, ": ", 2))
+        text += n + 2;
+    size_t k = 0;
+    for (; *text && k + 3 < size; text++) {
+        if (*text != '\n' && *text != '\r') {
+            out[k++] = *text;
+        } else if (k && text[strspn(text, "\r\n ")]) {
+            out[k++] = ';';
+            out[k++] = ' ';
+            text += strspn(text, "\r\n ") - 1;
+        }
+    }
+    while (k && (out[k - 1] == ' ' || out[k - 1] == ';'))
+        k--;
+    out[k] = '\0';
+}
+
 static void on_log(enum ggml_log_level level, const char *text, void *user)
 {
-    if (level == GGML_LOG_LEVEL_ERROR && !last_log_error[0]) {
-        snprintf(last_log_error, sizeof(last_log_error), "%s", text);
-        size_t n = strlen(last_log_error);
-        while (n && (last_log_error[n - 1] == '\n' || last_log_error[n - 1] == ' '))
-            last_log_error[--n] = '\0';
-    }
+    if (level == GGML_LOG_LEVEL_ERROR && !last_log_error[0])
+        keep_cause(last_log_error, sizeof(last_log_error), text);
     if (getenv("SEMIO_LLAMA_LOG"))
         fputs(text, stderr);
 }
 
+/* for the end of a message: sep and the cause where llama.cpp logged one, else nothing */
+#define CAUSE(sep) (last_log_error[0] ? (sep) : ""), last_log_error
+
+/* whether what llama.cpp said is that memory ran out (a failed allocation, a failed mmap
+ * of the file, C++'s bad_alloc) */
+static int out_of_memory(const char *cause)
+{
+    return strstr(cause, "memory") || strstr(cause, "alloc");
+}
+
+/* the CPU backend every x86-64 processor runs (the others need newer instructions) */
+#define CPU_BACKEND SEMIO_LLAMA_BIN "/libggml-cpu-x64.so"
+
 static pthread_once_t backends_once = PTHREAD_ONCE_INIT;
+static char backends_error[320]; /* written once, under backends_once */
 
 /* the CPU backends are libraries of their own beside libggml (one per instruction set) */
 static void load_backends(void)
@@ -100,19 +138,71 @@ static void load_backends(void)
     llama_log_set(on_log, NULL);
     mtmd_helper_log_set(on_log, NULL);
     ggml_backend_load_all_from_path(SEMIO_LLAMA_BIN);
+    if (!ggml_backend_dev_count()) {
+        /* ggml tried each in silence: the plain x86-64 one again, for the loader's reason */
+        void *h = dlopen(CPU_BACKEND, RTLD_NOW | RTLD_LOCAL);
+        const char *why = h ? NULL : dlerror();
+        if (h) {
+            dlclose(h);
+            last_log_error[0] = '\0';
+            ggml_backend_load(CPU_BACKEND);
+            why = last_log_error;
+        }
+        if (!ggml_backend_dev_count() && why && *why) /* the reason names the file */
+            snprintf(backends_error, sizeof(backends_error), "no ggml backend could be loaded: "
+                     "%s", why);
+        else if (!ggml_backend_dev_count())
+            snprintf(backends_error, sizeof(backends_error), "no ggml backend could be loaded "
+                     "from %s", SEMIO_LLAMA_BIN);
+    }
     llama_backend_init();
+}
+
+/* The devices ggml's backends find, "CPU (its model), CUDA0 (NVIDIA H200)". */
+static void list_devices(char *out, size_t size)
+{
+    out[0] = '\0';
+    for (size_t i = 0; i < ggml_backend_dev_count(); i++) {
+        ggml_backend_dev_t d = ggml_backend_dev_get(i);
+        const char *name = ggml_backend_dev_name(d), *desc = ggml_backend_dev_description(d);
+        size_t k = strlen(out);
+        if (desc && *desc && strcmp(desc, name))
+            snprintf(out + k, size - k, "%s%s (%s)", k ? ", " : "", name, desc);
+        else
+            snprintf(out + k, size - k, "%s%s", k ? ", " : "", name);
+    }
+}
+
+int semio_llamacpp_build_info(char *out, size_t size)
+{
+    if (!size)
+        return SEMIO_ERR_INVALID;
+    pthread_once(&backends_once, load_backends);
+    char devices[512];
+    list_devices(devices, sizeof(devices));
+    snprintf(out, size, "llama.cpp (ggml %s, commit %s), backends: %s", ggml_version(),
+             ggml_commit(), devices[0] ? devices : backends_error);
+    return 0;
 }
 
 /* ---- opening ----------------------------------------------------------------------- */
 
 static int is_gguf(const char *path, const char *what, SemioError *err)
 {
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        return semio_fail(err, SEMIO_ERR_INVALID, "%s: a folder, not the %s's GGUF file", path,
+                          what);
     FILE *f = fopen(path, "rb");
     if (!f)
-        return semio_fail(err, SEMIO_ERR_IO, "%s: cannot open the %s", path, what);
+        return semio_fail(err, SEMIO_ERR_IO, "%s: cannot open the %s: %s", path, what,
+                          strerror(errno));
     char magic[4] = { 0 };
     size_t n = fread(magic, 1, 4, f);
     fclose(f);
+    if (n == 0)
+        return semio_fail(err, SEMIO_ERR_FORMAT, "%s: an empty file, not a GGUF file (the %s "
+                          "must be one)", path, what);
     if (n != 4 || memcmp(magic, "GGUF", 4))
         return semio_fail(err, SEMIO_ERR_FORMAT, "%s: not a GGUF file (the %s must be one)", path,
                           what);
@@ -150,6 +240,36 @@ static int split_template(Llamacpp *l, SemioError *err)
 
 static void llamacpp_close(void *priv);
 
+/* A GGUF file's architecture ("llama", "clip" for a projector) into out, or "" */
+static void architecture_of(const char *path, char *out, size_t size)
+{
+    struct gguf_context *g = gguf_init_from_file(path, (struct gguf_init_params){ true, NULL });
+    int64_t k = g ? gguf_find_key(g, "general.architecture") : -1;
+    snprintf(out, size, "%s", k >= 0 && gguf_get_kv_type(g, k) == GGUF_TYPE_STRING
+                              ? gguf_get_val_str(g, k) : "");
+    if (g)
+        gguf_free(g);
+}
+
+/* Why libmtmd refused the projector, in words: a model given for it, one made for another
+ * model, memory, or a file it cannot read as one. */
+static int projector_refused(const SemioLlamacppSettings *s, SemioError *err)
+{
+    char arch[64];
+    architecture_of(s->mmproj, arch, sizeof(arch));
+    if (*arch && strcmp(arch, "clip"))
+        return semio_fail(err, SEMIO_ERR_INVALID, "%s: not a projector but a '%s' model (a "
+                          "projector's GGUF architecture is 'clip')", s->mmproj, arch);
+    if (strstr(last_log_error, "mismatch"))
+        return semio_fail(err, SEMIO_ERR_INVALID, "%s: the projector does not fit the model %s "
+                          "(libmtmd: %s)", s->mmproj, s->gguf, last_log_error);
+    if (out_of_memory(last_log_error))
+        return semio_fail(err, SEMIO_ERR_NOMEM, "%s: out of memory loading the projector (%s)",
+                          s->mmproj, last_log_error);
+    return semio_fail(err, SEMIO_ERR_FORMAT, "%s: not a projector libmtmd can load for the "
+                      "model %s%s%s", s->mmproj, s->gguf, CAUSE(": "));
+}
+
 static int open_model(Llamacpp *l, SemioError *err)
 {
     const SemioLlamacppSettings *s = &l->set;
@@ -160,17 +280,25 @@ static int open_model(Llamacpp *l, SemioError *err)
     mp.n_gpu_layers = s->gpu_layers;
     last_log_error[0] = '\0';
     if (!(l->model = llama_model_load_from_file(s->gguf, mp)))
-        return semio_fail(err, SEMIO_ERR_FORMAT, "%s: llama.cpp cannot load it as a model%s%s",
-                          s->gguf, last_log_error[0] ? ": " : "", last_log_error);
+        return out_of_memory(last_log_error)
+            ? semio_fail(err, SEMIO_ERR_NOMEM, "%s: out of memory loading the model (%s)",
+                         s->gguf, last_log_error)
+            : semio_fail(err, SEMIO_ERR_FORMAT, "%s: llama.cpp cannot load it as a model%s%s",
+                         s->gguf, CAUSE(": "));
     struct llama_context_params cp = llama_context_default_params();
     cp.n_ctx = (uint32_t)s->n_ctx;
     cp.n_batch = 2048;
     cp.n_threads = cp.n_threads_batch = s->threads;
     cp.n_seq_max = 1;
     cp.no_perf = true;
+    last_log_error[0] = '\0';
     if (!(l->ctx = llama_init_from_model(l->model, cp)))
-        return semio_fail(err, SEMIO_ERR_NOMEM, "%s: no context of %d tokens%s%s", s->gguf,
-                          s->n_ctx, last_log_error[0] ? ": " : "", last_log_error);
+        return out_of_memory(last_log_error)
+            ? semio_fail(err, SEMIO_ERR_NOMEM, "%s: out of memory for a context of %d tokens "
+                         "(%s); a smaller n_ctx needs less memory", s->gguf, s->n_ctx,
+                         last_log_error)
+            : semio_fail(err, SEMIO_ERR_INVALID, "%s: a context of %d tokens could not be made%s%s",
+                         s->gguf, s->n_ctx, CAUSE(": "));
     struct mtmd_context_params mtp = mtmd_context_params_default();
     mtp.use_gpu = s->gpu_layers > 0;
     mtp.n_threads = s->threads;
@@ -178,12 +306,11 @@ static int open_model(Llamacpp *l, SemioError *err)
     mtp.warmup = false;
     last_log_error[0] = '\0';
     if (!(l->mtmd = mtmd_init_from_file(s->mmproj, l->model, mtp)))
-        return semio_fail(err, SEMIO_ERR_FORMAT,
-                          "%s: not a projector for the model %s (libmtmd refused it%s%s)",
-                          s->mmproj, s->gguf, last_log_error[0] ? ": " : "", last_log_error);
+        return projector_refused(s, err);
     if (!mtmd_support_vision(l->mtmd))
-        return semio_fail(err, SEMIO_ERR_INVALID, "%s: the projector takes no pictures",
-                          s->mmproj);
+        return semio_fail(err, SEMIO_ERR_INVALID, "%s: the projector takes no pictures (%s)",
+                          s->mmproj, mtmd_support_audio(l->mtmd) ? "a sound encoder only"
+                                                                 : "no vision encoder");
     return 0;
 }
 
@@ -199,13 +326,18 @@ static int llamacpp_open(void **out, const void *settings, SemioError *err)
     if (s->n_ctx < 64 || s->max_tokens < 1 || s->threads < 1)
         return semio_fail(err, SEMIO_ERR_INVALID,
                           "llamacpp: n_ctx, max_tokens and threads must be positive");
+    if (s->max_tokens >= s->n_ctx) /* every question would fail: refused before any is asked */
+        return semio_fail(err, SEMIO_ERR_INVALID, "llamacpp: a context of %d tokens leaves no "
+                          "room for the pictures and the question before an answer of up to "
+                          "%d tokens (max_tokens)", s->n_ctx, s->max_tokens);
     Llamacpp *l = calloc(1, sizeof(*l));
     if (!l)
         return semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
     l->set = *s;
     l->last = &l->first;
     pthread_once(&backends_once, load_backends);
-    int r = open_model(l, err);
+    int r = backends_error[0] ? semio_fail(err, SEMIO_ERR_IO, "llamacpp: %s", backends_error)
+                              : open_model(l, err);
     if (r == 0)
         r = split_template(l, err);
     if (r == 0) {
@@ -222,7 +354,7 @@ static int llamacpp_open(void **out, const void *settings, SemioError *err)
             l->vocab, i ? GBNF_YES_NO_NA : GBNF_YES_NO, "root");
         if (!g) {
             r = semio_fail(err, SEMIO_ERR_INVALID, "llamacpp: the answer's grammar is refused%s%s",
-                           last_log_error[0] ? ": " : "", last_log_error);
+                           CAUSE(": "));
             break;
         }
         l->grammar[i] = llama_sampler_chain_init(llama_sampler_chain_default_params());

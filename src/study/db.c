@@ -1,4 +1,5 @@
 /* Opens the study database and keeps its schema; every stage's tables live here. */
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <sys/stat.h>
@@ -533,19 +534,31 @@ static int damaged(SemioStudy *s, const char *what, SemioError *err)
                       s->path, what, s->path, s->path);
 }
 
+/* The check's failure where it says nothing of the study: a full disk, or memory run out
+ * (SQLite's NOMEM, or a shared-memory map the system refused); 0 for any other. */
+static int not_damage(SemioStudy *s, SemioError *err)
+{
+    int e;
+    if (disk_full(s->db, &e))
+        return semio_db_fail(s, err, "cannot read the study");
+    int code = sqlite3_extended_errcode(s->db) & 0xff;
+    if (code == SQLITE_NOMEM || (code == SQLITE_IOERR && sqlite3_system_errno(s->db) == ENOMEM))
+        return semio_fail(err, SEMIO_ERR_NOMEM, "%s: cannot read the study: out of memory",
+                          s->path);
+    return 0;
+}
+
 /* SQLite's quick_check: the b-trees and their pages, without the index cross-checks.
  * Measured: 0.42 s for a 170 MB study of 200,000 answers (integrity_check: 0.68 s), so
  * every command pays it once on opening. */
 static int quick_check(SemioStudy *s, SemioError *err)
 {
     sqlite3_stmt *st;
-    int e;
+    int r;
     if (sqlite3_prepare_v2(s->db, "PRAGMA quick_check(1)", -1, &st, NULL) != SQLITE_OK)
-        return disk_full(s->db, &e) ? semio_db_fail(s, err, "cannot read the study")
-                                    : damaged(s, sqlite3_errmsg(s->db), err);
+        return (r = not_damage(s, err)) ? r : damaged(s, sqlite3_errmsg(s->db), err);
     int rc = sqlite3_step(st);
-    if (rc != SQLITE_ROW && disk_full(s->db, &e)) { /* a full disk is not a damaged study */
-        int r = semio_db_fail(s, err, "cannot read the study");
+    if (rc != SQLITE_ROW && (r = not_damage(s, err))) {
         sqlite3_finalize(st);
         return r;
     }
@@ -555,6 +568,12 @@ static int quick_check(SemioStudy *s, SemioError *err)
     sqlite3_finalize(st);
     for (char *c = what; *c; c++)
         *c = *c == '\n' ? ' ' : *c; /* one line: "*** in database main *** Page 6: ..." */
+    /* a page it could not read for want of memory (SQLITE_NOMEM is 7) says nothing of it */
+    static const char nomem[] = "unable to get the page. error code=7";
+    const char *code = strstr(what, nomem);
+    if (code && !isdigit((unsigned char)code[sizeof(nomem) - 1]))
+        return semio_fail(err, SEMIO_ERR_NOMEM, "%s: cannot read the study: out of memory",
+                          s->path);
     return rc == SQLITE_ROW && !strcmp(what, "ok") ? 0 : damaged(s, what, err);
 }
 
