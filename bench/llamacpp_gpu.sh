@@ -7,6 +7,7 @@
 #   2. in-process, a few questions each from scratch;
 #   3. llama-server of the same build and model over HTTP, through semio's OpenAI engine,
 #      the same windows and questions in the same order (its own prompt cache on).
+#   (and, to split a question's cost, the first again with answers of one token)
 # What it needs travels in .dev/ (git-ignored; bench/llamacpp_gpu_pack.sh makes it here):
 # llama.tar.xz (the tree), deps.tar.xz (json-c, libjpeg-turbo, libavutil, libswscale,
 # libcurl, libcsv from Debian 12 with their headers), semio_config.h, embedded_data.c.
@@ -90,6 +91,11 @@ if ! done_ shared; then
   bench --gguf "$M" --mmproj "$P" --gpu-layers 999 --windows "$WINDOWS" --questions "$QUESTIONS"
   mark shared
 fi
+if ! done_ question; then
+  log "== in-process, pictures shared, max_tokens 1 (a question's own tokens and one answer token)"
+  bench --gguf "$M" --mmproj "$P" --gpu-layers 999 --windows 1 --questions "$QUESTIONS" --max-tokens 1
+  mark question
+fi
 if ! done_ scratch; then
   log "== in-process, every question from scratch"
   bench --gguf "$M" --mmproj "$P" --gpu-layers 999 --windows 1 --questions 4 --no-share-prefix
@@ -97,8 +103,11 @@ if ! done_ scratch; then
 fi
 if ! done_ http; then
   log "== llama-server over HTTP (semio's OpenAI engine, one question at a time)"
+  # --no-jinja: the chat template written by libllama's built-in ChatML, as the in-process
+  # engine writes it (the same prompt); with Jinja this build's server refuses the schema's
+  # grammar for a ChatML model (Failed to initialize samplers)
   "$LB/llama-server" -m "$M" --mmproj "$P" -ngl 999 -c $NCTX -np 1 --host 127.0.0.1 \
-    --port 18080 -t 16 > "$W/server.log" 2>&1 &
+    --port 18080 -t 16 --no-jinja > "$W/server.log" 2>&1 &
   SERVER=$!
   n=0
   while ! grep -q "listening on" "$W/server.log" && [ $n -lt 600 ]; do sleep 0.5; n=$((n + 1)); done

@@ -21,7 +21,9 @@ import sys
 
 import numpy as np
 
-N_VOCAB, N_EMBD, N_HEAD, N_FF, N_LAYER, N_CTX = 32000, 4096, 32, 11008, 32, 4096
+# LLaVA-1.5 was trained at 4096 tokens; a window of 60 pictures is some 35k, and llama-server
+# caps its slots at the training context, so the file says 65536
+N_VOCAB, N_EMBD, N_HEAD, N_FF, N_LAYER, N_CTX = 32000, 4096, 32, 11008, 32, 65536
 V_EMBD, V_HEAD, V_FF, V_LAYER, V_IMAGE, V_PATCH = 1024, 16, 4096, 23, 336, 14
 TEMPLATE = ("{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' }}"
             "{% if message['content'] is string %}{{ message['content'] }}{% else %}"
