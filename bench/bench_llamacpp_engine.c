@@ -13,7 +13,7 @@
  *
  *   bench_llamacpp_engine --gguf M --mmproj P [--gpu-layers N] [--threads N] [--n-ctx N]
  *       [--frames 60] [--windows 3] [--questions 20] [--size 640x480] [--max-tokens 48]
- *       [--no-share-prefix]
+ *       [--no-share-prefix] [--kv-cache f16|q8_0]
  *   bench_llamacpp_engine --url http://127.0.0.1:PORT/v1 --model NAME [same options]
  */
 #include <getopt.h>
@@ -88,7 +88,8 @@ static int usage(void)
 {
     fprintf(stderr, "usage: bench_llamacpp_engine (--gguf M --mmproj P | --url URL --model NAME) "
                     "[--gpu-layers N] [--threads N] [--n-ctx N] [--frames N] [--windows N] "
-                    "[--questions N] [--size WxH] [--max-tokens N] [--no-share-prefix]\n");
+                    "[--questions N] [--size WxH] [--max-tokens N] [--no-share-prefix] "
+                    "[--kv-cache f16|q8_0]\n");
     return 2;
 }
 
@@ -104,7 +105,8 @@ static int parse(int argc, char **argv, Options *o)
         { "questions", required_argument, NULL, 'q' },
         { "size", required_argument, NULL, 's' },
         { "max-tokens", required_argument, NULL, 'M' },
-        { "no-share-prefix", no_argument, NULL, 'n' }, { NULL, 0, NULL, 0 },
+        { "no-share-prefix", no_argument, NULL, 'n' },
+        { "kv-cache", required_argument, NULL, 'k' }, { NULL, 0, NULL, 0 },
     };
     semio_llamacpp_default_settings(&o->lc);
     o->frames = 60, o->windows = 3, o->questions = 20, o->width = 640, o->height = 480;
@@ -127,6 +129,7 @@ static int parse(int argc, char **argv, Options *o)
             break;
         case 'M': o->max_tokens = atoi(optarg); break;
         case 'n': o->lc.share_prefix = 0; break;
+        case 'k': o->lc.kv_cache = optarg; break;
         default: return usage();
         }
     }
@@ -205,9 +208,10 @@ int main(int argc, char **argv)
     }
     cls->close(engine);
     qsort(t.rest, (size_t)t.rest_n, sizeof(double), cmp_double);
-    printf("%s: %d windows of %d frames (%dx%d), %zu questions each, max_tokens %d%s\n",
+    printf("%s: %d windows of %d frames (%dx%d), %zu questions each, max_tokens %d%s%s%s\n",
            cls->name, o.windows, o.frames, o.width, o.height, nq, o.max_tokens,
-           !o.url && !o.lc.share_prefix ? ", every question from scratch" : "");
+           !o.url && !o.lc.share_prefix ? ", every question from scratch" : "",
+           !o.url && o.lc.kv_cache ? ", KV cache " : "", !o.url && o.lc.kv_cache ? o.lc.kv_cache : "");
     printf("  answered ok: %d of %d\n", t.ok, t.asked);
     printf("  a window's first question: %.3f s (mean)\n", t.first_ms / o.windows / 1000);
     if (t.rest_n > 0)

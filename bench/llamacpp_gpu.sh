@@ -3,7 +3,8 @@
 # ninja and Python's numpy, no network, none of semio's Debian libraries): llama.cpp built
 # there with CUDA from the pinned tree, a model with LLaVA-1.5-7B's shapes and random weights
 # (bench/make_llava_shapes.py), then bench_llamacpp_engine on windows of 60 frames:
-#   1. in-process, each window's pictures evaluated once for its 20 questions;
+#   1. in-process, each window's pictures evaluated once for its 20 questions (the KV cache
+#      F16, then q8_0);
 #   2. in-process, a few questions each from scratch;
 #   3. llama-server of the same build and model over HTTP, through semio's OpenAI engine,
 #      the same windows and questions in the same order (its own prompt cache on).
@@ -12,18 +13,22 @@
 # llama.tar.xz (the tree), deps.tar.xz (json-c, libjpeg-turbo, libavutil, libswscale,
 # libcurl, libcsv from Debian 12 with their headers), semio_config.h, embedded_data.c.
 # Steps leave stamps in /tmp/gpu, so a second call on the same machine goes on where the
-# first stopped. Results: $OUT/llamacpp_gpu.txt. Usage (there): bench/llamacpp_gpu.sh
+# first stopped. Results: $OUT/llamacpp_gpu.txt. Usage (there):
+#   [WINDOWS=3] [STEPS="shared q8 question scratch http"] bench/llamacpp_gpu.sh
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DEV=$ROOT/.dev
 W=/tmp/gpu
 OUT=${OUT:-$W/out}
 WINDOWS=${WINDOWS:-3} FRAMES=${FRAMES:-60} QUESTIONS=${QUESTIONS:-20} MAX_TOKENS=${MAX_TOKENS:-48}
+STEPS=${STEPS:-shared q8 question scratch http}
 NCTX=40960
 mkdir -p "$W" "$OUT"
 RES=$OUT/llamacpp_gpu.txt
 log() { echo "$(date +%T) $*" | tee -a "$RES"; }
 done_() { [ -f "$W/.done-$1" ]; }
+# a measuring step runs when STEPS names it and it has not run yet
+want() { case " $STEPS " in *" $1 "*) ! done_ "$1" ;; *) false ;; esac; }
 mark() { touch "$W/.done-$1"; }
 
 if ! done_ unpack; then
@@ -86,22 +91,28 @@ bench() {
   LD_LIBRARY_PATH="$W/deps/lib" "$W/bench_llamacpp_engine" --frames "$FRAMES" \
     --max-tokens "$MAX_TOKENS" --threads 16 --n-ctx $NCTX "$@" 2>&1 | tee -a "$RES"
 }
-if ! done_ shared; then
+if want shared; then
   log "== in-process, pictures shared"
   bench --gguf "$M" --mmproj "$P" --gpu-layers 999 --windows "$WINDOWS" --questions "$QUESTIONS"
   mark shared
 fi
-if ! done_ question; then
+if want q8; then
+  log "== in-process, pictures shared, KV cache q8_0"
+  bench --gguf "$M" --mmproj "$P" --gpu-layers 999 --windows "$WINDOWS" --questions "$QUESTIONS" \
+    --kv-cache q8_0
+  mark q8
+fi
+if want question; then
   log "== in-process, pictures shared, max_tokens 1 (a question's own tokens and one answer token)"
   bench --gguf "$M" --mmproj "$P" --gpu-layers 999 --windows 1 --questions "$QUESTIONS" --max-tokens 1
   mark question
 fi
-if ! done_ scratch; then
+if want scratch; then
   log "== in-process, every question from scratch"
   bench --gguf "$M" --mmproj "$P" --gpu-layers 999 --windows 1 --questions 4 --no-share-prefix
   mark scratch
 fi
-if ! done_ http; then
+if want http; then
   log "== llama-server over HTTP (semio's OpenAI engine, one question at a time)"
   # --no-jinja: the chat template written by libllama's built-in ChatML, as the in-process
   # engine writes it (the same prompt); with Jinja this build's server refuses the schema's

@@ -17,6 +17,7 @@ Needs numpy and llama.cpp's own gguf-py (--gguf-py). Usage:
 """
 import argparse
 import os
+import re
 import sys
 
 import numpy as np
@@ -32,16 +33,41 @@ TEMPLATE = ("{% for message in messages %}{{ '<|im_start|>' + message['role'] + 
             "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}")
 
 
+def english_pieces():
+    """Every word of semio's questions and sign definitions, and each of its beginnings (as
+    SentencePiece reaches a word: by joining a piece and the next letter), so a question
+    costs about as many tokens as a real 32000-token vocabulary makes of it."""
+    data = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data")
+    text = ""
+    for root, _, files in os.walk(data):
+        for name in files:
+            if name.endswith(".tsv"):
+                with open(os.path.join(root, name), encoding="utf-8") as f:
+                    text += f.read() + " "
+    pieces = []
+    for word in sorted(set(re.findall(r"[A-Za-z]+", text))):
+        for start in ("\u2581", ""):
+            w = start + word
+            pieces += [w[:n] for n in range(2, len(w) + 1)]
+    return pieces
+
+
 def vocabulary(rng):
-    """Control tokens, the 256 bytes, printable ASCII, then made-up pieces to 32000."""
+    """Control tokens, the 256 bytes, printable ASCII, the English words semio asks in,
+    then made-up pieces to 32000. Scores: a longer piece is joined first."""
     tokens = ["<unk>", "<s>", "</s>", "<|im_start|>", "<|im_end|>"]
     types = [2, 3, 3, 3, 3]
     tokens += ["<0x%02X>" % b for b in range(256)]
     types += [6] * 256
     tokens += ["\u2581"] + [chr(c) for c in range(0x21, 0x7f)]
     types += [1] * (1 + 0x7f - 0x21)
-    letters = np.array(list("abcdefghijklmnopqrstuvwxyz"))
     seen = set(tokens)
+    for piece in english_pieces():
+        if piece not in seen:
+            seen.add(piece)
+            tokens.append(piece)
+            types.append(1)
+    letters = np.array(list("abcdefghijklmnopqrstuvwxyz"))
     while len(tokens) < N_VOCAB:
         n = int(rng.integers(2, 8))
         piece = ("\u2581" if rng.random() < 0.5 else "") + "".join(rng.choice(letters, n))
@@ -49,7 +75,7 @@ def vocabulary(rng):
             seen.add(piece)
             tokens.append(piece)
             types.append(1)
-    scores = [0.0] * 261 + [-float(i) / N_VOCAB for i in range(N_VOCAB - 261)]
+    scores = [0.0] * 261 + [float(len(t)) for t in tokens[261:]]
     return tokens, scores, types
 
 

@@ -50,6 +50,7 @@ int cmd_ask(int argc, char **argv)
         { "threads", required_argument, NULL, 2004 },
         { "n-ctx", required_argument, NULL, 2005 },
         { "no-share-prefix", no_argument, NULL, 2006 },
+        { "kv-cache", required_argument, NULL, 2007 },
         { "help", no_argument, NULL, 'h' },
         { 0 },
     };
@@ -135,6 +136,7 @@ int cmd_ask(int argc, char **argv)
             ls.n_ctx = (int)v;
             break;
         case 2006: ls.share_prefix = 0; break;
+        case 2007: ls.kv_cache = optarg; break;
         case 'Q':
             if (semio_kinematic_set(&ks, optarg, &err) < 0)
                 return cli_fail(&err, err.code), 2;

@@ -277,12 +277,14 @@ static const Command commands[] = {
       "\n"
       "       semio ask --study STUDY.db --run NAME --engine llamacpp --gguf MODEL.gguf\n"
       "       --mmproj PROJ.gguf [--gpu-layers N] [--threads N] [--n-ctx 8192]\n"
-      "       [--max-tokens 512] [--no-share-prefix]\n"
+      "       [--max-tokens 512] [--kv-cache f16|q8_0] [--no-share-prefix]\n"
       "\n"
       "runs a GGUF model and its vision projector in this process (llama.cpp's libllama and\n"
       "libmtmd; meson feature llamacpp, scripts/fetch-llama): each window's pictures are\n"
       "evaluated once for all its questions (--no-share-prefix: again for each), answers\n"
-      "are held to the answer's JSON by a grammar, P(yes) comes from the whole vocabulary.\n" },
+      "are held to the answer's JSON by a grammar, P(yes) comes from the whole vocabulary.\n"
+      "--kv-cache q8_0 halves the cache's memory and what each answer token reads (long\n"
+      "windows on a GPU); the cache's type is part of the run's settings.\n" },
 
     { "export", cmd_export, "write a run's answers, the labels or the ratings as CSV or JSONL",
       "usage: semio export --study STUDY.db --run NAME [--format pilot-csv|jsonl] [-o FILE]\n"

@@ -268,6 +268,9 @@ typedef struct SemioLlamacppSettings {
     uint32_t seed;             /**< the sampler's (default 0; sampling is greedy) */
     int share_prefix;          /**< 1 (default): a window's pictures evaluated once for all its
                                     questions; 0: every question from scratch (benchmarks) */
+    const char *kv_cache;      /**< the KV cache's number type: "f16" (NULL, the default) or
+                                    "q8_0" (half the memory and the reading per token, with
+                                    flash attention; answers may differ a little) */
 } SemioLlamacppSettings;
 
 SEMIO_API void semio_llamacpp_default_settings(SemioLlamacppSettings *s);

@@ -292,6 +292,10 @@ static int open_model(Llamacpp *l, SemioError *err)
     cp.n_threads = cp.n_threads_batch = s->threads;
     cp.n_seq_max = 1;
     cp.no_perf = true;
+    if (s->kv_cache && !strcmp(s->kv_cache, "q8_0")) { /* a quantized V needs flash attention */
+        cp.type_k = cp.type_v = GGML_TYPE_Q8_0;
+        cp.flash_attn_type = LLAMA_FLASH_ATTN_TYPE_ENABLED;
+    }
     last_log_error[0] = '\0';
     if (!(l->ctx = llama_init_from_model(l->model, cp)))
         return out_of_memory(last_log_error)
@@ -324,6 +328,9 @@ static int llamacpp_open(void **out, const void *settings, SemioError *err)
         return semio_fail(err, SEMIO_ERR_INVALID,
                           "llamacpp: %s is asked with pictures: its projector is required "
                           "(--mmproj)", s->gguf);
+    if (s->kv_cache && strcmp(s->kv_cache, "f16") && strcmp(s->kv_cache, "q8_0"))
+        return semio_fail(err, SEMIO_ERR_INVALID, "llamacpp: no KV cache type '%s' (f16, q8_0)",
+                          s->kv_cache);
     if (s->n_ctx < 64 || s->max_tokens < 1 || s->threads < 1)
         return semio_fail(err, SEMIO_ERR_INVALID,
                           "llamacpp: n_ctx, max_tokens and threads must be positive");
@@ -759,6 +766,8 @@ static int llamacpp_describe(const void *settings, json_object *run, char *model
     json_object_object_add(run, "n_ctx", json_object_new_int(s->n_ctx));
     json_object_object_add(run, "max_tokens", json_object_new_int(s->max_tokens));
     json_object_object_add(run, "seed", json_object_new_int64(s->seed));
+    if (s->kv_cache && strcmp(s->kv_cache, "f16")) /* f16 leaves earlier runs' settings as they were */
+        json_object_object_add(run, "kv_cache", json_object_new_string(s->kv_cache));
     const char *base = s->gguf ? strrchr(s->gguf, '/') : NULL;
     snprintf(model, model_size, "%s", base ? base + 1 : s->gguf ? s->gguf : "");
     snprintf(endpoints, endpoints_size, "in-process");
