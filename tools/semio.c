@@ -283,8 +283,8 @@ static const Command commands[] = {
       "libmtmd; meson feature llamacpp, scripts/fetch-llama): each window's pictures are\n"
       "evaluated once for all its questions (--no-share-prefix: again for each), answers\n"
       "are held to the answer's JSON by a grammar, P(yes) comes from the whole vocabulary.\n"
-      "--kv-cache q8_0 halves the cache's memory and what each answer token reads (long\n"
-      "windows on a GPU); the cache's type is part of the run's settings.\n" },
+      "--kv-cache q8_0 halves the cache's memory (a 60-frame window on a smaller GPU; on an\n"
+      "H200 it is not faster); the cache's type is part of the run's settings.\n" },
 
     { "export", cmd_export, "write a run's answers, the labels or the ratings as CSV or JSONL",
       "usage: semio export --study STUDY.db --run NAME [--format pilot-csv|jsonl] [-o FILE]\n"

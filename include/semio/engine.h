@@ -269,8 +269,8 @@ typedef struct SemioLlamacppSettings {
     int share_prefix;          /**< 1 (default): a window's pictures evaluated once for all its
                                     questions; 0: every question from scratch (benchmarks) */
     const char *kv_cache;      /**< the KV cache's number type: "f16" (NULL, the default) or
-                                    "q8_0" (half the memory and the reading per token, with
-                                    flash attention; answers may differ a little) */
+                                    "q8_0" (half the memory, with flash attention; answers
+                                    may differ a little; not faster on an H200) */
 } SemioLlamacppSettings;
 
 SEMIO_API void semio_llamacpp_default_settings(SemioLlamacppSettings *s);
