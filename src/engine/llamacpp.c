@@ -2,10 +2,11 @@
  * The engine "llamacpp": a GGUF model and its projector run in this process through
  * libllama and libmtmd. A window's pictures arrive as pixels (semio ask decodes the sampled
  * frames again from the recording: no JPEG between the video and the model) and, with the
- * text the OpenAI engine sends between them, are evaluated once into sequence 0; each question continues from them and its own
- * tokens are removed afterwards, so the next question finds the prefix as it was. Answers are
- * held to the answer's JSON by a grammar, and P(yes) is read from the whole vocabulary's
- * probabilities where the answer's word begins.
+ * text the OpenAI engine sends between them, are evaluated once into sequence 0; each
+ * question continues from them and its own tokens are removed afterwards, so the next
+ * question finds the prefix as it was. Answers are held to the answer's JSON by a grammar,
+ * and P(yes) is read from the whole vocabulary's probabilities where the answer's word
+ * begins.
  */
 #include <dlfcn.h>
 #include <errno.h>
