@@ -208,10 +208,11 @@ int main(int argc, char **argv)
     }
     cls->close(engine);
     qsort(t.rest, (size_t)t.rest_n, sizeof(double), cmp_double);
+    const char *kv = !o.url ? o.lc.kv_cache : NULL;
     printf("%s: %d windows of %d frames (%dx%d), %zu questions each, max_tokens %d%s%s%s\n",
            cls->name, o.windows, o.frames, o.width, o.height, nq, o.max_tokens,
            !o.url && !o.lc.share_prefix ? ", every question from scratch" : "",
-           !o.url && o.lc.kv_cache ? ", KV cache " : "", !o.url && o.lc.kv_cache ? o.lc.kv_cache : "");
+           kv ? ", KV cache " : "", kv ? kv : "");
     printf("  answered ok: %d of %d\n", t.ok, t.asked);
     printf("  a window's first question: %.3f s (mean)\n", t.first_ms / o.windows / 1000);
     if (t.rest_n > 0)

@@ -73,7 +73,8 @@ static long long one(SemioStudy *s, const char *sql)
 {
     sqlite3_stmt *st;
     long long v = -1;
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
         v = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
     return v;
@@ -91,7 +92,8 @@ static void pixels_are_the_sampled_frames(void)
     int64_t nseg = one(s, "SELECT count(*) FROM segments");
     CHECK(nseg >= 1);
     const SemioViewSpec *raw = semio_view_find("raw");
-    WindowSource jpeg_src = { .sampling = sampling }, pixel_src = { .sampling = sampling, .pixels = 1 };
+    WindowSource jpeg_src = { .sampling = sampling };
+    WindowSource pixel_src = { .sampling = sampling, .pixels = 1 };
     WindowInputs jp = { 0 }, px = { 0 };
     uint8_t *truth = malloc((size_t)W * H * 3);
     double jpeg_err = 0, pixel_err = 0;

@@ -672,7 +672,8 @@ static void ask_one(Llamacpp *l, const Window *w, const Question *q, Asked *a)
         }
     }
     if (!ended) {
-        snprintf(a->error, sizeof(a->error), "cut off at max_tokens (%d tokens)", l->set.max_tokens);
+        snprintf(a->error, sizeof(a->error), "cut off at max_tokens (%d tokens)",
+                 l->set.max_tokens);
         return;
     }
     a->ok = 1;
@@ -767,7 +768,8 @@ static int llamacpp_describe(const void *settings, json_object *run, char *model
     json_object_object_add(run, "n_ctx", json_object_new_int(s->n_ctx));
     json_object_object_add(run, "max_tokens", json_object_new_int(s->max_tokens));
     json_object_object_add(run, "seed", json_object_new_int64(s->seed));
-    if (s->kv_cache && strcmp(s->kv_cache, "f16")) /* f16 leaves earlier runs' settings as they were */
+    /* f16 is left out, so the settings of runs made before the choice existed still match */
+    if (s->kv_cache && strcmp(s->kv_cache, "f16"))
         json_object_object_add(run, "kv_cache", json_object_new_string(s->kv_cache));
     const char *base = s->gguf ? strrchr(s->gguf, '/') : NULL;
     snprintf(model, model_size, "%s", base ? base + 1 : s->gguf ? s->gguf : "");
