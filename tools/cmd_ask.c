@@ -207,8 +207,10 @@ int cmd_ask(int argc, char **argv)
         printf("%lld questions left to another process asking the same run\n",
                (long long)rep.elsewhere);
     if (rep.reported_tokens > 0)
-        printf("prefix reuse: %lld of %lld prompt tokens served from the server's cache (%.1f%%)\n",
+        printf("prefix reuse: %lld of %lld prompt tokens %s (%.1f%%)\n",
                (long long)rep.cached_tokens, (long long)rep.reported_tokens,
+               llamacpp ? "continued from the window's pictures already evaluated"
+                        : "served from the server's cache",
                100.0 * (double)rep.cached_tokens / (double)rep.reported_tokens);
     else if (!kinematic && !llamacpp && rep.answered + rep.failed > 0)
         printf("prefix reuse: %lld of %lld requests followed another of their window to its "
