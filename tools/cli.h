@@ -54,6 +54,21 @@ int cli_common_option(const Command *cmd, int opt, int *status);
 int cli_server_option(int opt, const char *arg, SemioOpenAISettings *s, int max_retries);
 
 /**
+ * The options of a command that asks a chat model (ask, judge): cli_server_option's (with
+ * --max-retries up to 1000), and 't' --temperature, 'M' --max-tokens, 'S' --no-structured,
+ * 'Z' --no-timestamps, 'x' --extra, 'y' --server, 'Y' --preset (its name into *preset; see
+ * cli_chat_preset), 'o' --mm, 'i' --image-field and 'I' --no-image-ids. Returns as
+ * cli_server_option does.
+ */
+int cli_chat_option(int opt, const char *arg, SemioOpenAISettings *s, const char **preset);
+
+/**
+ * Applies the --preset named (none when preset is NULL) beneath the --model, --server and
+ * --mm the command line gave itself: 0, or 2 (the exit status) after saying why.
+ */
+int cli_chat_preset(SemioOpenAISettings *s, const char *preset);
+
+/**
  * Adds the items of a comma-list option (`arg`, split in place and trimmed) to list[*n..],
  * at most `max` in all: 0, or 2 (the exit status) after saying `too_many`.
  */

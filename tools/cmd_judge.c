@@ -56,7 +56,7 @@ int cmd_judge(int argc, char **argv)
     while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         if (cli_common_option(cmd, opt, &status))
             return status;
-        int server = cli_server_option(opt, optarg, &oa, 1000);
+        int server = cli_chat_option(opt, optarg, &oa, &preset);
         if (server < 0)
             return 2;
         if (server)
@@ -83,31 +83,12 @@ int cmd_judge(int argc, char **argv)
             if (cli_int("concurrency", optarg, 1, 256, &v)) return 2;
             oa.concurrency = (int)v;
             break;
-        case 't': if (cli_double("temperature", optarg, 0, 2, &oa.temperature)) return 2; break;
-        case 'M':
-            if (cli_int("max-tokens", optarg, 1, 1 << 20, &v)) return 2;
-            oa.max_tokens = (int)v;
-            break;
-        case 'S': oa.structured = 0; break;
-        case 'Z': oa.timestamps = 0; break;
-        case 'x': oa.extra_json = optarg; break;
-        case 'y': oa.server = optarg; break;
-        case 'Y': preset = optarg; break;
-        case 'o': oa.mm_json = optarg; break;
-        case 'i': oa.image_fields_json = optarg; break;
-        case 'I': oa.image_ids = 0; break;
         }
     }
     if (optind < argc)
         return cli_error("judge: unexpected argument '%s'", argv[optind]), 2;
-    if (preset) { /* what the command line names itself wins over the preset */
-        SemioOpenAISettings given = oa;
-        if (semio_openai_preset(&oa, preset, &err) < 0)
-            return cli_fail(&err, err.code), 2;
-        oa.model = given.model ? given.model : oa.model;
-        oa.server = given.server ? given.server : oa.server;
-        oa.mm_json = given.mm_json ? given.mm_json : oa.mm_json;
-    }
+    if (cli_chat_preset(&oa, preset))
+        return 2;
     if (!study || !set.run)
         return cli_error("judge: --study and --run are required"), 2;
     if (!nurls || !oa.model)
