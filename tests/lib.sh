@@ -1,6 +1,11 @@
-# What the command-line test scripts share: the counters, ok/bad/skip, expect/has, built,
-# the summary line scripts/test and CI read. Sourced after SEMIO and T are set.
+# What the command-line test scripts share: the counters, ok/bad/skip, expect/has/check, sql,
+# built, the test server, the summary line scripts/test and CI read. Sourced after SEMIO and T
+# are set.
 passed=0 failed=0 skipped=0
+# The servers a script started (start_fake_openai adds them); a script that starts any has
+# `trap cleanup EXIT`, which stops them and removes $T (KEEP=1 keeps it).
+PIDS=""
+cleanup() { for p in $PIDS; do kill "$p" 2>/dev/null; done; [ -n "${KEEP:-}" ] || rm -rf "$T"; }
 
 ok() { echo "ok - $1"; passed=$((passed + 1)); }
 # skip WHAT: a check that cannot run here (a part semio was built without), not counted as
@@ -18,6 +23,22 @@ expect() {
 # has NAME FILE TEXT: FILE contains TEXT
 has() {
   if grep -qF -- "$3" "$2"; then ok "$1"; else bad "$1" "'$3' not in:" "$(head -c 600 "$2")"; fi
+}
+# check NAME COMMAND...: the command succeeds (else the end of $T/err is shown)
+check() { name=$1; shift; if "$@"; then ok "$name"; else bad "$name" "$(tail -c 600 "$T/err" 2>/dev/null)"; fi; }
+# sql QUERY: the first row of QUERY on the study $S
+sql() { python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print(*c.execute(sys.argv[2]).fetchone())' "$S" "$1"; }
+# start_fake_openai NAME [ARG...]: tests/fake_openai.py on 127.0.0.1 with ARGs, its requests
+# in $T/NAME.log; waits (5 s at most) for its port, sets PORT_NAME and LAST_PID and adds it
+# to PIDS
+start_fake_openai() {
+  fake=$1; shift
+  rm -f "$T/$fake.port"
+  python3 "$(dirname "$0")/fake_openai.py" --port-file "$T/$fake.port" --log "$T/$fake.log" "$@" &
+  LAST_PID=$!
+  PIDS="$PIDS $!"
+  n=0; while [ ! -s "$T/$fake.port" ] && [ $n -lt 100 ]; do sleep 0.05; n=$((n + 1)); done
+  eval "PORT_$fake=$(cat "$T/$fake.port")"
 }
 # finish: the summary line; the script fails when a test did
 finish() {

@@ -14,8 +14,6 @@ PLAYWRIGHT=$ROOT/third_party/playwright
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 MKCLIP=$(dirname "$SEMIO")/../tests/mkclip
 T=$(mktemp -d)
-PIDS=""
-cleanup() { for p in $PIDS; do kill "$p" 2>/dev/null; done; [ -n "${KEEP:-}" ] || rm -rf "$T"; }
 trap cleanup EXIT
 . "$HERE/lib.sh"
 nothing() { skip "the review app in a real browser: $1"; finish; exit; }
@@ -25,7 +23,6 @@ built serve || nothing "semio was built without meson feature 'serve' (libmicroh
 command -v node >/dev/null || nothing "no node (apt-get install nodejs)"
 node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' ||
   nothing "playwright-core needs node 20 or later, this is $(node --version)"
-check() { name=$1; shift; if "$@"; then ok "$name"; else bad "$name" "$(tail -c 600 "$T/err" 2>/dev/null)"; fi; }
 SHOTS=${SHOTS:-$T/shots}
 mkdir -p "$SHOTS" "$T/rec"
 
@@ -36,11 +33,9 @@ S="$T/s.db"
 "$SEMIO" ingest --study "$S" "$T/rec" > /dev/null 2>&1
 "$SEMIO" segment --study "$S" --window 4 --overlap 1 > /dev/null
 "$SEMIO" sample --study "$S" --frames 4 > /dev/null 2>&1
-python3 "$HERE/fake_openai.py" --port-file "$T/api.port" --log "$T/api.log" &
-PIDS="$PIDS $!"
-n=0; while [ ! -s "$T/api.port" ] && [ $n -lt 100 ]; do sleep 0.05; n=$((n + 1)); done
+start_fake_openai api
 for run in gpt-run qwen-run; do
-  "$SEMIO" ask --study "$S" --run $run --url "http://127.0.0.1:$(cat "$T/api.port")/v1" \
+  "$SEMIO" ask --study "$S" --run $run --url "http://127.0.0.1:$PORT_api/v1" \
     --model test-vlm --signs tonic,clonic > /dev/null 2> "$T/err"
 done
 # a model's justification is untrusted text: one run's are markup that runs if parsed

@@ -6,11 +6,8 @@
 # process alone stores. Usage: tests/test_concurrent.sh SEMIO
 set -u
 SEMIO=$(realpath "$1")
-HERE=$(cd "$(dirname "$0")" && pwd)
 MKCLIP=$(dirname "$SEMIO")/../tests/mkclip
 T=$(mktemp -d)
-PIDS=""
-cleanup() { for p in $PIDS; do kill "$p" 2>/dev/null; done; [ -n "${KEEP:-}" ] || rm -rf "$T"; }
 trap cleanup EXIT
 . "$(dirname "$0")/lib.sh"
 
@@ -116,10 +113,8 @@ C=$J same "enhance --jobs 2" views
 C=$J clean "enhance --jobs 2"
 
 # ---- ask with a server: each question asked once in all, by one process or the other
-python3 "$HERE/fake_openai.py" --port-file "$T/port" --log "$T/server.log" --faults "" --delay 0.05 --key "" --always "" &
-PIDS="$PIDS $!"
-n=0; while [ ! -s "$T/port" ] && [ $n -lt 100 ]; do sleep 0.05; n=$((n + 1)); done
-URL="http://127.0.0.1:$(cat "$T/port")/v1"
+start_fake_openai server --faults "" --delay 0.05 --key "" --always ""
+URL="http://127.0.0.1:$PORT_server/v1"
 together ask "$SEMIO" ask --study "$C" --run vlm --url "$URL" --model m --signs tonic,clonic --concurrency 2
 asked=$(wc -l < "$T/server.log")
 want=$((segs * 2))

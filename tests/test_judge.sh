@@ -8,26 +8,15 @@
 # error. Usage: tests/test_judge.sh SEMIO
 set -u
 SEMIO=$(realpath "$1")
-HERE=$(cd "$(dirname "$0")" && pwd)
 MKCLIP=$(dirname "$SEMIO")/../tests/mkclip
 T=$(mktemp -d)
-PIDS=""
-cleanup() { for p in $PIDS; do kill "$p" 2>/dev/null; done; [ -n "${KEEP:-}" ] || rm -rf "$T"; }
 trap cleanup EXIT
 . "$(dirname "$0")/lib.sh"
-check() { name=$1; shift; if "$@"; then ok "$name"; else bad "$name" "$(tail -c 600 "$T/err" 2>/dev/null)"; fi; }
-sql() { python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print(*c.execute(sys.argv[2]).fetchone())' "$S" "$1"; }
 sqlw() { python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit()' "$S" "$1"; }
 
 # start_server NAME [faults] [delay] [key] [always]: sets PORT_NAME
 start_server() {
-  rm -f "$T/$1.port"
-  python3 "$HERE/fake_openai.py" --port-file "$T/$1.port" --log "$T/$1.log" --faults "${2:-}" \
-    --delay "${3:-0}" --key "${4:-}" --always "${5:-}" &
-  LAST_PID=$!
-  PIDS="$PIDS $!"
-  n=0; while [ ! -s "$T/$1.port" ] && [ $n -lt 100 ]; do sleep 0.05; n=$((n + 1)); done
-  eval "PORT_$1=$(cat "$T/$1.port")"
+  start_fake_openai "$1" --faults "${2:-}" --delay "${3:-0}" --key "${4:-}" --always "${5:-}"
 }
 judged() { [ -f "$1" ] && grep -c '"judge": true' "$1" || echo 0; }
 # rated RATER [WHERE]: how many ratings the rater has

@@ -18,8 +18,6 @@ SEMIO=$(realpath "$1")
 HERE=$(cd "$(dirname "$0")" && pwd)
 MKCLIP=$(dirname "$SEMIO")/../tests/mkclip
 T=$(mktemp -d)
-server=""
-cleanup() { [ -z "$server" ] || kill "$server" 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$T"; }
 trap cleanup EXIT
 . "$HERE/lib.sh"
 
@@ -65,10 +63,8 @@ fi
 
 # the local test server, for transcribe and the openai engine: one for both studies, so the
 # runs record the same URL
-python3 "$HERE/fake_openai.py" --port-file "$T/port" --log "$T/server.log" 2> "$T/server.err" &
-server=$!
-n=0; while [ ! -s "$T/port" ] && [ $n -lt 100 ]; do sleep 0.05; n=$((n + 1)); done
-URL="http://127.0.0.1:$(cat "$T/port")/v1"
+start_fake_openai server 2> "$T/server.err"
+URL="http://127.0.0.1:$PORT_server/v1"
 
 # ---- the stages: each is `semio ...` on the study named by $1 (its folder takes the
 # exports). They exec semio, so that run in the background ($!) the process killed is semio

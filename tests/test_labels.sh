@@ -8,7 +8,6 @@ MKCLIP=$(dirname "$SEMIO")/../tests/mkclip
 T=$(mktemp -d)
 trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 . "$(dirname "$0")/lib.sh"
-sql() { python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print(*c.execute(sys.argv[2]).fetchone())' "$S" "$1"; }
 
 mkdir -p "$T/rec"
 "$MKCLIP" "$T/rec/P1@1-1-2024@R1@sz_v1.mp4" 300 64 48 > /dev/null || exit 1

@@ -13,8 +13,6 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 LLAMA=$(cd "$HERE/.." && pwd)/third_party/llama
 MKCLIP=$(dirname "$SEMIO")/../tests/mkclip
 T=$(mktemp -d)
-PIDS=""
-cleanup() { for p in $PIDS; do kill "$p" 2>/dev/null; done; [ -n "${KEEP:-}" ] || rm -rf "$T"; }
 trap cleanup EXIT
 . "$HERE/lib.sh"
 if [ "${SEMIO_TEST_PASS:-}" = core ]; then
@@ -33,8 +31,6 @@ if ! /usr/bin/python3 -c 'import numpy' 2>/dev/null; then
   finish
   exit
 fi
-check() { name=$1; shift; if "$@"; then ok "$name"; else bad "$name" "$(tail -c 600 "$T/err" 2>/dev/null)"; fi; }
-sql() { python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print(*c.execute(sys.argv[2]).fetchone())' "$S" "$1"; }
 of() { sql "SELECT $2 FROM answers a JOIN runs r ON r.id = a.run_id WHERE r.name = '$1' ${3:+AND $3}"; }
 
 /usr/bin/python3 "$HERE/make_tiny_vlm.py" --gguf-py "$LLAMA/src/gguf-py" --out "$T/model" --seed 1 2> "$T/err"

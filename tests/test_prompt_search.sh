@@ -7,23 +7,10 @@
 # Usage: tests/test_prompt_search.sh SEMIO
 set -u
 SEMIO=$(realpath "$1")
-HERE=$(cd "$(dirname "$0")" && pwd)
 MKCLIP=$(dirname "$SEMIO")/../tests/mkclip
 T=$(mktemp -d)
-PIDS=""
-cleanup() { for p in $PIDS; do kill "$p" 2>/dev/null; done; [ -n "${KEEP:-}" ] || rm -rf "$T"; }
 trap cleanup EXIT
 . "$(dirname "$0")/lib.sh"
-check() { name=$1; shift; if "$@"; then ok "$name"; else bad "$name" "$(tail -c 600 "$T/err" 2>/dev/null)"; fi; }
-sql() { python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print(*c.execute(sys.argv[2]).fetchone())' "$S" "$1"; }
-start_server() { # NAME [extra args]: sets PORT_NAME
-  name=$1; shift
-  rm -f "$T/$name.port"
-  python3 "$HERE/fake_openai.py" --port-file "$T/$name.port" --log "$T/$name.log" "$@" &
-  PIDS="$PIDS $!"
-  n=0; while [ ! -s "$T/$name.port" ] && [ $n -lt 100 ]; do sleep 0.05; n=$((n + 1)); done
-  eval "PORT_$name=$(cat "$T/$name.port")"
-}
 
 # 12 patients, a 4 s recording each of its own size; clonic yes for every other one
 mkdir -p "$T/rec"
@@ -43,8 +30,8 @@ S="$T/s.db"
 "$SEMIO" segment --study "$S" --window 1 > /dev/null
 "$SEMIO" sample --study "$S" --frames 2 > /dev/null 2>&1
 
-start_server a --truth "$T/truth.json"
-start_server r --truth "$T/truth.json" --reflect-bad 1
+start_fake_openai a --truth "$T/truth.json"
+start_fake_openai r --truth "$T/truth.json" --reflect-bad 1
 A="--url http://127.0.0.1:$PORT_a/v1 --model test-vlm --concurrency 1"
 R="--reflect-url http://127.0.0.1:$PORT_r/v1 --reflect-model test-llm"
 BUDGET=400

@@ -8,20 +8,9 @@ SEMIO=$(realpath "$1")
 HERE=$(cd "$(dirname "$0")" && pwd)
 MKCLIP=$(dirname "$SEMIO")/../tests/mkclip
 T=$(mktemp -d)
-PIDS=""
-cleanup() { for p in $PIDS; do kill "$p" 2>/dev/null; done; [ -n "${KEEP:-}" ] || rm -rf "$T"; }
 trap cleanup EXIT
 . "$(dirname "$0")/lib.sh"
 check() { name=$1; shift; if "$@"; then ok "$name"; else bad "$name" "$(tail -c 600 "$T/err" 2>/dev/null)" "$(tail -c 600 "$T/out" 2>/dev/null)"; fi; }
-sql() { python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print(*c.execute(sys.argv[2]).fetchone())' "$S" "$1"; }
-# start_server NAME: a server that reports cached tokens; sets PORT_NAME
-start_server() {
-  rm -f "$T/$1.port"
-  python3 "$HERE/fake_openai.py" --port-file "$T/$1.port" --log "$T/$1.log" --prefix-cache 1 &
-  PIDS="$PIDS $!"
-  n=0; while [ ! -s "$T/$1.port" ] && [ $n -lt 100 ]; do sleep 0.05; n=$((n + 1)); done
-  eval "PORT_$1=$(cat "$T/$1.port")"
-}
 # reuse OUT: the percentage of the prefix reuse line
 reuse() { sed -n 's/^prefix reuse: .* tokens served from the server.s cache (\([0-9.]*\)%)$/\1/p' "$1"; }
 
@@ -32,7 +21,7 @@ S="$T/s.db"
 "$SEMIO" ingest --study "$S" "$T/rec" > /dev/null 2>&1
 "$SEMIO" segment --study "$S" --window 4 --overlap 1 > /dev/null
 "$SEMIO" sample --study "$S" --frames 4 > /dev/null 2>&1
-start_server a
+start_fake_openai a --prefix-cache 1 # a server that reports cached tokens
 URL="http://127.0.0.1:$PORT_a/v1"
 ask() { "$SEMIO" ask --study "$S" --url "$URL" --model m --signs tonic,clonic "$@" > "$T/out" 2> "$T/err"; }
 

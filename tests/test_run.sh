@@ -146,10 +146,9 @@ has "kinematic names the problem" "$T/err" "go past its 300 frames"
 rm -rf "$T/nokp/$one"
 expect "ask --fallback needs --view face" 1 "$SEMIO" ask --study "$T/nokp.db" --run x --view pose --fallback raw --dry-run
 expect "ask --fallback only raw" 2 "$SEMIO" ask --study "$T/nokp.db" --run x --view face --fallback pose --dry-run
-python3 "$(dirname "$0")/fake_openai.py" --port-file "$T/port" --log "$T/server.log" &
-server=$!
-n=0; while [ ! -s "$T/port" ] && [ $n -lt 100 ]; do sleep 0.05; n=$((n + 1)); done
-URL="http://127.0.0.1:$(cat "$T/port")/v1"
+start_fake_openai server
+server=$LAST_PID
+URL="http://127.0.0.1:$PORT_server/v1"
 expect "ask --view face, no face views" 0 "$SEMIO" ask --study "$T/nokp.db" --run f --url "$URL" --model m --view face --signs facial
 has "nothing asked without the view" "$T/out" "0 answered now"
 expect "ask --view face --fallback raw" 0 "$SEMIO" ask --study "$T/nokp.db" --run fb --url "$URL" --model m --view face --fallback raw --signs facial

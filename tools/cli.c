@@ -143,6 +143,45 @@ int cli_server_option(int opt, const char *arg, SemioOpenAISettings *s, int max_
     return 0;
 }
 
+int cli_chat_option(int opt, const char *arg, SemioOpenAISettings *s, const char **preset)
+{
+    int server = cli_server_option(opt, arg, s, 1000);
+    if (server)
+        return server;
+    long long v;
+    switch (opt) {
+    case 't': return cli_double("temperature", arg, 0, 2, &s->temperature) ? -1 : 1;
+    case 'M':
+        if (cli_int("max-tokens", arg, 1, 1 << 20, &v))
+            return -1;
+        s->max_tokens = (int)v;
+        return 1;
+    case 'S': s->structured = 0; return 1;
+    case 'Z': s->timestamps = 0; return 1;
+    case 'x': s->extra_json = arg; return 1;
+    case 'y': s->server = arg; return 1;
+    case 'Y': *preset = arg; return 1;
+    case 'o': s->mm_json = arg; return 1;
+    case 'i': s->image_fields_json = arg; return 1;
+    case 'I': s->image_ids = 0; return 1;
+    }
+    return 0;
+}
+
+int cli_chat_preset(SemioOpenAISettings *s, const char *preset)
+{
+    if (!preset)
+        return 0;
+    SemioOpenAISettings given = *s; /* what the command line names itself wins over the preset */
+    SemioError err = { 0 };
+    if (semio_openai_preset(s, preset, &err) < 0)
+        return cli_fail(&err, err.code), 2;
+    s->model = given.model ? given.model : s->model;
+    s->server = given.server ? given.server : s->server;
+    s->mm_json = given.mm_json ? given.mm_json : s->mm_json;
+    return 0;
+}
+
 int cli_list_add(char *arg, const char **list, size_t *n, size_t max, const char *too_many)
 {
     size_t k = semio_list_split(arg, (char **)list + *n, max - *n);

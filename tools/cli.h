@@ -54,6 +54,40 @@ int cli_common_option(const Command *cmd, int opt, int *status);
 int cli_server_option(int opt, const char *arg, SemioOpenAISettings *s, int max_retries);
 
 /**
+ * The options of a command that asks a chat model (ask, judge): cli_server_option's (with
+ * --max-retries up to 1000), and 't' --temperature, 'M' --max-tokens, 'S' --no-structured,
+ * 'Z' --no-timestamps, 'x' --extra, 'y' --server, 'Y' --preset (its name into *preset; see
+ * cli_chat_preset), 'o' --mm, 'i' --image-field and 'I' --no-image-ids. Returns as
+ * cli_server_option does.
+ */
+int cli_chat_option(int opt, const char *arg, SemioOpenAISettings *s, const char **preset);
+
+/** cli_chat_option's long options, for a command's table. */
+#define CLI_CHAT_OPTIONS \
+    { "model", required_argument, NULL, 'm' }, \
+    { "api-key-env", required_argument, NULL, 'k' }, \
+    { "timeout", required_argument, NULL, 'T' }, \
+    { "connect-timeout", required_argument, NULL, 'C' }, \
+    { "max-retries", required_argument, NULL, 'R' }, \
+    { "max-wait", required_argument, NULL, 'X' }, \
+    { "temperature", required_argument, NULL, 't' }, \
+    { "max-tokens", required_argument, NULL, 'M' }, \
+    { "no-structured", no_argument, NULL, 'S' }, \
+    { "no-timestamps", no_argument, NULL, 'Z' }, \
+    { "extra", required_argument, NULL, 'x' }, \
+    { "server", required_argument, NULL, 'y' }, \
+    { "preset", required_argument, NULL, 'Y' }, \
+    { "mm", required_argument, NULL, 'o' }, \
+    { "image-field", required_argument, NULL, 'i' }, \
+    { "no-image-ids", no_argument, NULL, 'I' }
+
+/**
+ * Applies the --preset named (none when preset is NULL) beneath the --model, --server and
+ * --mm the command line gave itself: 0, or 2 (the exit status) after saying why.
+ */
+int cli_chat_preset(SemioOpenAISettings *s, const char *preset);
+
+/**
  * Adds the items of a comma-list option (`arg`, split in place and trimmed) to list[*n..],
  * at most `max` in all: 0, or 2 (the exit status) after saying `too_many`.
  */

@@ -13,7 +13,7 @@ int cmd_ask(int argc, char **argv)
         { "run", required_argument, NULL, 'r' },
         { "engine", required_argument, NULL, 'e' },
         { "url", required_argument, NULL, 'u' },
-        { "model", required_argument, NULL, 'm' },
+        CLI_CHAT_OPTIONS,
         { "signs", required_argument, NULL, 'g' },
         { "view", required_argument, NULL, 'v' },
         { "prompts", required_argument, NULL, 'p' },
@@ -22,22 +22,7 @@ int cmd_ask(int argc, char **argv)
         { "concurrency", required_argument, NULL, 'c' },
         { "jobs", required_argument, NULL, 'j' },
         { "dry-run", no_argument, NULL, 'n' },
-        { "api-key-env", required_argument, NULL, 'k' },
-        { "timeout", required_argument, NULL, 'T' },
-        { "connect-timeout", required_argument, NULL, 'C' },
-        { "temperature", required_argument, NULL, 't' },
-        { "max-tokens", required_argument, NULL, 'M' },
-        { "max-retries", required_argument, NULL, 'R' },
-        { "max-wait", required_argument, NULL, 'X' },
-        { "no-structured", no_argument, NULL, 'S' },
         { "no-logprobs", no_argument, NULL, 'L' },
-        { "no-timestamps", no_argument, NULL, 'Z' },
-        { "extra", required_argument, NULL, 'x' },
-        { "server", required_argument, NULL, 'y' },
-        { "preset", required_argument, NULL, 'Y' },
-        { "mm", required_argument, NULL, 'o' },
-        { "image-field", required_argument, NULL, 'i' },
-        { "no-image-ids", no_argument, NULL, 'I' },
         { "segments", required_argument, NULL, 'G' },
         { "sampling", required_argument, NULL, 'P' },
         { "keypoints", required_argument, NULL, 'K' },
@@ -71,9 +56,11 @@ int cmd_ask(int argc, char **argv)
     while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         if (cli_common_option(cmd, opt, &status))
             return status;
-        int server = cli_server_option(opt, optarg, &oa, 1000);
+        int server = cli_chat_option(opt, optarg, &oa, &preset);
         if (server < 0)
             return 2;
+        if (opt == 'M') /* the in-process model's limit too */
+            ls.max_tokens = oa.max_tokens;
         if (server)
             continue;
         switch (opt) {
@@ -98,20 +85,7 @@ int cmd_ask(int argc, char **argv)
             oa.concurrency = (int)v;
             break;
         case 'n': set.dry_run = 1; break;
-        case 't': if (cli_double("temperature", optarg, 0, 2, &oa.temperature)) return 2; break;
-        case 'M':
-            if (cli_int("max-tokens", optarg, 1, 1 << 20, &v)) return 2;
-            oa.max_tokens = ls.max_tokens = (int)v;
-            break;
-        case 'S': oa.structured = 0; break;
         case 'L': oa.logprobs = 0; break;
-        case 'Z': oa.timestamps = 0; break;
-        case 'x': oa.extra_json = optarg; break;
-        case 'y': oa.server = optarg; break;
-        case 'Y': preset = optarg; break;
-        case 'o': oa.mm_json = optarg; break;
-        case 'i': oa.image_fields_json = optarg; break;
-        case 'I': oa.image_ids = 0; break;
         case 'G': set.segments = optarg; break;
         case 'P': set.sampling = optarg; break;
         case 'K': set.keypoints = optarg; break;
@@ -143,14 +117,8 @@ int cmd_ask(int argc, char **argv)
             break;
         }
     }
-    if (preset) { /* what the command line names itself wins over the preset */
-        SemioOpenAISettings given = oa;
-        if (semio_openai_preset(&oa, preset, &err) < 0)
-            return cli_fail(&err, err.code), 2;
-        oa.model = given.model ? given.model : oa.model;
-        oa.server = given.server ? given.server : oa.server;
-        oa.mm_json = given.mm_json ? given.mm_json : oa.mm_json;
-    }
+    if (cli_chat_preset(&oa, preset))
+        return 2;
     int model = !strcmp(set.engine, "model");
     int kinematic = !strcmp(set.engine, "kinematic") || model; /* both measure, no server */
     if (!study || !set.run)

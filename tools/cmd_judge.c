@@ -19,28 +19,13 @@ int cmd_judge(int argc, char **argv)
         { "study", required_argument, NULL, 's' },
         { "run", required_argument, NULL, 'r' },
         { "url", required_argument, NULL, 'u' },
-        { "model", required_argument, NULL, 'm' },
+        CLI_CHAT_OPTIONS,
         { "name", required_argument, NULL, 'N' },
         { "signs", required_argument, NULL, 'g' },
         { "only", required_argument, NULL, 'O' },
         { "limit", required_argument, NULL, 'l' },
         { "redo", no_argument, NULL, 'D' },
         { "concurrency", required_argument, NULL, 'c' },
-        { "api-key-env", required_argument, NULL, 'k' },
-        { "timeout", required_argument, NULL, 'T' },
-        { "connect-timeout", required_argument, NULL, 'C' },
-        { "max-retries", required_argument, NULL, 'R' },
-        { "max-wait", required_argument, NULL, 'X' },
-        { "temperature", required_argument, NULL, 't' },
-        { "max-tokens", required_argument, NULL, 'M' },
-        { "no-structured", no_argument, NULL, 'S' },
-        { "no-timestamps", no_argument, NULL, 'Z' },
-        { "extra", required_argument, NULL, 'x' },
-        { "server", required_argument, NULL, 'y' },
-        { "preset", required_argument, NULL, 'Y' },
-        { "mm", required_argument, NULL, 'o' },
-        { "image-field", required_argument, NULL, 'i' },
-        { "no-image-ids", no_argument, NULL, 'I' },
         { "help", no_argument, NULL, 'h' },
         { 0 },
     };
@@ -56,7 +41,7 @@ int cmd_judge(int argc, char **argv)
     while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         if (cli_common_option(cmd, opt, &status))
             return status;
-        int server = cli_server_option(opt, optarg, &oa, 1000);
+        int server = cli_chat_option(opt, optarg, &oa, &preset);
         if (server < 0)
             return 2;
         if (server)
@@ -83,31 +68,12 @@ int cmd_judge(int argc, char **argv)
             if (cli_int("concurrency", optarg, 1, 256, &v)) return 2;
             oa.concurrency = (int)v;
             break;
-        case 't': if (cli_double("temperature", optarg, 0, 2, &oa.temperature)) return 2; break;
-        case 'M':
-            if (cli_int("max-tokens", optarg, 1, 1 << 20, &v)) return 2;
-            oa.max_tokens = (int)v;
-            break;
-        case 'S': oa.structured = 0; break;
-        case 'Z': oa.timestamps = 0; break;
-        case 'x': oa.extra_json = optarg; break;
-        case 'y': oa.server = optarg; break;
-        case 'Y': preset = optarg; break;
-        case 'o': oa.mm_json = optarg; break;
-        case 'i': oa.image_fields_json = optarg; break;
-        case 'I': oa.image_ids = 0; break;
         }
     }
     if (optind < argc)
         return cli_error("judge: unexpected argument '%s'", argv[optind]), 2;
-    if (preset) { /* what the command line names itself wins over the preset */
-        SemioOpenAISettings given = oa;
-        if (semio_openai_preset(&oa, preset, &err) < 0)
-            return cli_fail(&err, err.code), 2;
-        oa.model = given.model ? given.model : oa.model;
-        oa.server = given.server ? given.server : oa.server;
-        oa.mm_json = given.mm_json ? given.mm_json : oa.mm_json;
-    }
+    if (cli_chat_preset(&oa, preset))
+        return 2;
     if (!study || !set.run)
         return cli_error("judge: --study and --run are required"), 2;
     if (!nurls || !oa.model)
