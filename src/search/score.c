@@ -1,6 +1,5 @@
 /* Scoring a question on a search's windows: each window asked once per exact text, its
  * answer stored in the search's own run (the cache optimize and evaluate share). */
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +8,7 @@
 
 #include "engine/engine.h"
 #include "search/search.h"
+#include "stages/answers.h"
 #include "util/error.h"
 
 static const char VIEW[] = "raw";
@@ -129,11 +129,7 @@ int asker_open(Asker *a, SemioStudy *s, const char *search, const SemioSearchSet
                              "WHERE run_id = ? AND segment_id = ? AND sign = ? AND view = ? "
                              "AND prompt_hash = ?", err);
     if (r == 0)
-        r = semio_db_prepare(s, &a->insert, "INSERT INTO answers(run_id, video_id, segment_id, "
-                             "sign, view, prompt_hash, answer, p_yes, justification, onset_s, "
-                             "raw, status, attempts, latency_ms, prompt_tokens, "
-                             "completion_tokens, answered_at, error) VALUES (?,?,?,?,?,?,?,?,"
-                             "?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING", err);
+        r = semio_answers_prepare_insert(s, &a->insert, err);
     if (r == 0)
         r = semio_db_prepare(s, &a->keep_prompt, "INSERT INTO prompts(hash, text) VALUES (?, ?) "
                              "ON CONFLICT DO NOTHING", err);
@@ -210,45 +206,14 @@ static void on_answer(void *user, const SemioCompletion *c)
     (void)user;
     Flight *f = c->user;
     Asker *a = f->a;
-    static const char *const words[] = { "no", "yes", "na" };
     if (!c->ok && (c->stop_run || c->http_status == 401 || c->http_status == 403)) {
         if (!a->fatal)
             a->fatal = semio_fail(a->err, SEMIO_ERR_REFUSED, "prompts: %s; nothing was stored "
                                   "for the refused question", c->error ? c->error : "refused");
         return;
     }
-    sqlite3_stmt *st = a->insert;
-    char now[32];
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    sqlite3_bind_int64(st, 1, a->run);
-    sqlite3_bind_int64(st, 2, f->item->video);
-    sqlite3_bind_int64(st, 3, f->item->segment);
-    sqlite3_bind_text(st, 4, f->sign->id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, VIEW, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 6, f->hash, -1, SQLITE_STATIC);
-    if (c->ok)
-        sqlite3_bind_text(st, 7, words[c->answer.answer], -1, SQLITE_STATIC);
-    if (c->ok && !isnan(c->p_yes))
-        sqlite3_bind_double(st, 8, c->p_yes);
-    if (c->ok && c->answer.justification)
-        sqlite3_bind_text(st, 9, c->answer.justification, -1, SQLITE_STATIC);
-    if (c->ok && !isnan(c->answer.onset_s))
-        sqlite3_bind_double(st, 10, c->answer.onset_s);
-    if (c->raw)
-        sqlite3_bind_text(st, 11, c->raw, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 12, c->ok ? "ok" : "failed", -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 13, c->attempts);
-    sqlite3_bind_double(st, 14, c->latency_ms);
-    if (c->prompt_tokens >= 0)
-        sqlite3_bind_int(st, 15, c->prompt_tokens);
-    if (c->completion_tokens >= 0)
-        sqlite3_bind_int(st, 16, c->completion_tokens);
-    sqlite3_bind_text(st, 17, semio_db_now(now), -1, SQLITE_STATIC);
-    if (!c->ok)
-        sqlite3_bind_text(st, 18, c->error ? c->error : "failed (no reason given)", -1,
-                          SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_DONE && !a->fatal)
+    if (semio_store_answer(a->insert, a->run, f->item->video, f->item->segment, f->sign->id,
+                           VIEW, f->hash, c) < 0 && !a->fatal)
         a->fatal = semio_db_fail(a->s, a->err, "cannot store an answer");
 }
 

@@ -18,6 +18,7 @@
 #include "semio/eval.h"
 #include "semio/signs.h"
 #include "semio/stages.h"
+#include "stages/answers.h"
 #include "stages/window.h"
 #include "stages/workers.h"
 #include "study/db.h"
@@ -316,7 +317,6 @@ static void on_answer(void *user, const SemioCompletion *c)
     Worker *x = user;
     Pending *p = c->user;
     int64_t segment = p->segment;
-    static const char *const words[] = { "no", "yes", "na" };
     /* Credentials refused: no question will fare better, and a stored failure would keep
      * the corrected run from asking it again. Nothing is stored; the run stops. */
     if (!c->ok && (c->http_status == 401 || c->http_status == 403)) {
@@ -342,39 +342,9 @@ static void on_answer(void *user, const SemioCompletion *c)
         settle(x, segment);
         return;
     }
-    sqlite3_stmt *st = x->insert;
-    char now[32];
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    sqlite3_bind_int64(st, 1, p->q->rs->run);
-    sqlite3_bind_int64(st, 2, p->video);
-    sqlite3_bind_int64(st, 3, p->segment);
-    sqlite3_bind_text(st, 4, p->q->sign->id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, p->view, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 6, p->hash, -1, SQLITE_STATIC);
-    if (c->ok)
-        sqlite3_bind_text(st, 7, words[c->answer.answer], -1, SQLITE_STATIC);
-    if (c->ok && !isnan(c->p_yes))
-        sqlite3_bind_double(st, 8, c->p_yes);
-    if (c->ok && c->answer.justification)
-        sqlite3_bind_text(st, 9, c->answer.justification, -1, SQLITE_STATIC);
-    if (c->ok && !isnan(c->answer.onset_s))
-        sqlite3_bind_double(st, 10, c->answer.onset_s);
-    if (c->raw)
-        sqlite3_bind_text(st, 11, c->raw, -1, SQLITE_STATIC);
-    if (!c->ok) /* the reason beside the raw text it failed on: neither hides the other */
-        sqlite3_bind_text(st, 18, c->error ? c->error : "failed (no reason given)", -1,
-                          SQLITE_STATIC);
-    sqlite3_bind_text(st, 12, c->ok ? "ok" : "failed", -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 13, c->attempts);
-    sqlite3_bind_double(st, 14, c->latency_ms);
-    if (c->prompt_tokens >= 0)
-        sqlite3_bind_int(st, 15, c->prompt_tokens);
-    if (c->completion_tokens >= 0)
-        sqlite3_bind_int(st, 16, c->completion_tokens);
-    sqlite3_bind_text(st, 17, semio_db_now(now), -1, SQLITE_STATIC);
     /* One row, one commit (autocommit): a crash keeps every answer that arrived. */
-    if (sqlite3_step(st) != SQLITE_DONE && !x->fatal)
+    if (semio_store_answer(x->insert, p->q->rs->run, p->video, p->segment, p->q->sign->id,
+                           p->view, p->hash, c) < 0 && !x->fatal)
         x->fatal = semio_db_fail(x->s, x->err, "cannot store an answer");
     c->ok ? x->rep.answered++ : x->rep.failed++;
     if (c->prompt_tokens >= 0 && c->cached_tokens >= 0) {
@@ -396,14 +366,7 @@ static int prepare_answers(SemioStudy *s, sqlite3_stmt **done_q, sqlite3_stmt **
                                         "segment_id = ? AND sign = ? AND view = ? AND "
                                         "prompt_hash = ?", err);
     if (r == 0)
-        r = semio_db_prepare(s, insert, "INSERT INTO answers(run_id, video_id, segment_id, "
-                                        "sign, view, prompt_hash, answer, p_yes, "
-                                        "justification, onset_s, raw, status, attempts, "
-                                        "latency_ms, prompt_tokens, completion_tokens, "
-                                        "answered_at, error) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,"
-                                        "?,?,?,?,?,?) ON CONFLICT DO NOTHING", err);
-    /* DO NOTHING: where a window's claim went stale while its worker still asked (a
-     * machine asleep for 15 minutes), the answer stored first stays */
+        r = semio_answers_prepare_insert(s, insert, err);
     return r;
 }
 

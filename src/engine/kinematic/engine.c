@@ -9,23 +9,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/completions.h"
 #include "engine/engine.h"
 #include "semio/eval.h"
 #include "semio/kinematic.h"
 #include "util/clock.h"
 #include "util/error.h"
 
-typedef struct Done {
-    struct Done *next;
-    void *user;
-    SemioKinematicAnswer a;
-    double latency_ms;
-} Done;
-
 typedef struct Kinematic {
     SemioKinematicSettings set;
-    Done *head, **tail;
-    size_t pending;
+    SemioCompletions done; /* of SemioKinematicAnswer */
 } Kinematic;
 
 static void *kinematic_defaults(void)
@@ -58,7 +51,6 @@ static int kinematic_open(void **out, const void *settings, SemioError *err)
     if (!k)
         return semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
     k->set = *(const SemioKinematicSettings *)settings;
-    k->tail = &k->head;
     *out = k;
     return 0;
 }
@@ -76,48 +68,40 @@ static int kinematic_submit(void *priv, const SemioWindow *w, SemioError *err)
     /* the measurements serve every question: each answer carries its share of their time */
     double ms = (semio_monotonic_s() - t0) * 1000 / (double)(w->nquestions ? w->nquestions : 1);
     for (size_t i = 0; i < w->nquestions; i++) {
-        Done *d = calloc(1, sizeof(*d));
-        if (!d) {
-            r = semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
+        SemioKinematicAnswer *a = semio_completions_add(&k->done, sizeof(*a),
+                                                        w->questions[i].user, ms, err);
+        if (!a) {
+            r = SEMIO_ERR_NOMEM;
             break;
         }
-        semio_kinematic_answer(m, w->questions[i].sign->id, &d->a);
-        d->user = w->questions[i].user;
-        d->latency_ms = ms;
-        *k->tail = d;
-        k->tail = &d->next;
-        k->pending++;
+        semio_kinematic_answer(m, w->questions[i].sign->id, a);
     }
     semio_kinematic_close(&m);
     return r;
 }
 
+/* A sign that could not be measured fails, its justification saying why. */
+static void completion(void *item, SemioCompletion *c)
+{
+    SemioKinematicAnswer *a = item;
+    int ok = a->answer >= 0;
+    c->ok = ok;
+    c->answer = (SemioParsedAnswer){ ok ? a->answer : 0, ok ? a->justification : NULL,
+                                     a->onset_s };
+    c->p_yes = ok ? a->score : NAN;
+    c->raw = ok ? a->justification : NULL;
+    c->error = ok ? NULL : a->justification;
+}
+
 static int kinematic_wait(void *priv, SemioCompletionFn fn, void *user, SemioError *err)
 {
-    Kinematic *k = priv;
-    while (k->head) {
-        Done *d = k->head;
-        if (!(k->head = d->next))
-            k->tail = &k->head;
-        k->pending--;
-        int ok = d->a.answer >= 0;
-        SemioCompletion c = {
-            .user = d->user, .ok = ok,
-            .answer = { ok ? d->a.answer : 0, ok ? d->a.justification : NULL, d->a.onset_s },
-            .p_yes = ok ? d->a.score : NAN, .raw = ok ? d->a.justification : NULL, .attempts = 1,
-            .latency_ms = d->latency_ms, .prompt_tokens = -1, .completion_tokens = -1,
-            .cached_tokens = -1,
-            .error = ok ? NULL : d->a.justification,
-        };
-        fn(user, &c);
-        free(d);
-    }
+    semio_completions_deliver(&((Kinematic *)priv)->done, completion, fn, user);
     return 0;
 }
 
 static size_t kinematic_pending(const void *priv)
 {
-    return ((const Kinematic *)priv)->pending;
+    return ((const Kinematic *)priv)->done.pending;
 }
 
 static size_t kinematic_capacity(const void *priv)
@@ -128,11 +112,8 @@ static size_t kinematic_capacity(const void *priv)
 static void kinematic_close(void *priv)
 {
     Kinematic *k = priv;
-    while (k && k->head) {
-        Done *d = k->head;
-        k->head = d->next;
-        free(d);
-    }
+    if (k)
+        semio_completions_free(&k->done);
     free(k);
 }
 

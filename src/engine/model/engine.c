@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/completions.h"
 #include "engine/engine.h"
 #include "engine/model/model_file.h"
 #include "util/clock.h"
@@ -16,19 +17,15 @@
 #include "util/fs.h"
 
 typedef struct Done {
-    struct Done *next;
-    void *user;
     int ok;
     int yes;
     double p;
-    double latency_ms;
     char text[256];            /* the justification, or why it failed */
 } Done;
 
 typedef struct Model {
     ModelFile file;
-    Done *head, **tail;
-    size_t pending;
+    SemioCompletions done; /* of Done */
 } Model;
 
 static void model_fingerprint(const void *settings, char *out, size_t size)
@@ -76,7 +73,6 @@ static int model_open(void **out, const void *settings, SemioError *err)
         free(k);
         return r;
     }
-    k->tail = &k->head;
     *out = k;
     return 0;
 }
@@ -134,49 +130,38 @@ static int model_submit(void *priv, const SemioWindow *w, SemioError *err)
     /* the features serve every question: each answer carries its share of their time */
     double ms = (semio_monotonic_s() - t0) * 1000 / (double)(w->nquestions ? w->nquestions : 1);
     for (size_t i = 0; r == 0 && i < w->nquestions; i++) {
-        Done *d = calloc(1, sizeof(*d));
+        Done *d = semio_completions_add(&k->done, sizeof(*d), w->questions[i].user, ms, err);
         if (!d) {
-            r = semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
+            r = SEMIO_ERR_NOMEM;
             break;
         }
         answer(&k->file, &w->questions[i], row, d);
-        d->latency_ms = ms;
-        d->user = w->questions[i].user;
-        *k->tail = d;
-        k->tail = &d->next;
-        k->pending++;
     }
     free(row);
     return r;
 }
 
+static void completion(void *item, SemioCompletion *c)
+{
+    Done *d = item;
+    c->ok = d->ok;
+    c->answer = (SemioParsedAnswer){ d->yes ? SEMIO_ANSWER_YES : SEMIO_ANSWER_NO,
+                                     d->ok ? d->text : NULL, NAN };
+    c->p_yes = d->ok ? d->p : NAN;
+    c->raw = d->text;
+    c->error = d->ok ? NULL : d->text;
+}
+
 static int model_wait(void *priv, SemioCompletionFn fn, void *user, SemioError *err)
 {
-    Model *k = priv;
     (void)err;
-    while (k->head) {
-        Done *d = k->head;
-        if (!(k->head = d->next))
-            k->tail = &k->head;
-        k->pending--;
-        SemioCompletion c = {
-            .user = d->user, .ok = d->ok,
-            .answer = { d->yes ? SEMIO_ANSWER_YES : SEMIO_ANSWER_NO, d->ok ? d->text : NULL,
-                        NAN },
-            .p_yes = d->ok ? d->p : NAN, .raw = d->text, .attempts = 1,
-            .latency_ms = d->latency_ms, .prompt_tokens = -1, .completion_tokens = -1,
-            .cached_tokens = -1,
-            .error = d->ok ? NULL : d->text,
-        };
-        fn(user, &c);
-        free(d);
-    }
+    semio_completions_deliver(&((Model *)priv)->done, completion, fn, user);
     return 0;
 }
 
 static size_t model_pending(const void *priv)
 {
-    return ((const Model *)priv)->pending;
+    return ((const Model *)priv)->done.pending;
 }
 
 static size_t model_capacity(const void *priv)
@@ -188,13 +173,10 @@ static size_t model_capacity(const void *priv)
 static void model_close(void *priv)
 {
     Model *k = priv;
-    while (k && k->head) {
-        Done *d = k->head;
-        k->head = d->next;
-        free(d);
-    }
-    if (k)
+    if (k) {
+        semio_completions_free(&k->done);
         model_file_free(&k->file);
+    }
     free(k);
 }
 
