@@ -104,20 +104,24 @@ static void heatmap(const SemioEval *ev, FILE *f)
             sy + 9);
 }
 
+void report_html_f1_axis(FILE *f, int left, int width, int height, const char *label)
+{
+    fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+               "role=\"img\" aria-label=\"%s\">\n", left + width + 40, height, label);
+    for (int t = 0; t <= 10; t += 2) {
+        int x = left + width * t / 10;
+        fprintf(f, "<line x1=\"%d\" y1=\"14\" x2=\"%d\" y2=\"%d\" class=\"grid\"/>"
+                   "<text x=\"%d\" y=\"10\" text-anchor=\"middle\" class=\"lbl\">%.1f</text>\n",
+                x, x, height - 10, x, t / 10.0);
+    }
+}
+
 static void bars(const SemioEval *ev, FILE *f)
 {
     size_t R = semio_eval_runs(ev), S = semio_eval_signs(ev);
     int bh = 10, gap = 8, left = 190, width = 420;
     int row = (int)R * bh + gap, h = 40 + (int)S * row;
-    fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
-               "role=\"img\" aria-label=\"F1 with confidence intervals\">\n",
-            left + width + 40, h);
-    for (int t = 0; t <= 10; t += 2) {
-        int x = left + width * t / 10;
-        fprintf(f, "<line x1=\"%d\" y1=\"14\" x2=\"%d\" y2=\"%d\" class=\"grid\"/>"
-                   "<text x=\"%d\" y=\"10\" text-anchor=\"middle\" class=\"lbl\">%.1f</text>\n",
-                x, x, h - 10, x, t / 10.0);
-    }
+    report_html_f1_axis(f, left, width, h, "F1 with confidence intervals");
     for (size_t s = 0; s < S; s++) {
         int y0 = 20 + (int)s * row;
         fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" class=\"lbl\">", left - 8,

@@ -35,6 +35,9 @@ size_t report_pairs(const SemioEval *ev, size_t *a, size_t *b, size_t max);
 
 void report_html_esc(FILE *f, const char *s);
 void report_html_num(FILE *f, double v);
+/* An SVG plot's opening (named `label` for screen readers) and its F1 axis from 0 to 1 along
+ * the top, over `width` pixels from `left`, with grid lines down to `height` - 10. */
+void report_html_f1_axis(FILE *f, int left, int width, int height, const char *label);
 /* A perceptually ordered scale (viridis) from 0 to 1, as "#rrggbb". */
 void report_html_color(double v, char out[8]);
 

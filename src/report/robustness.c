@@ -134,15 +134,7 @@ int semio_robustness_write(const SemioEval *ev, const SemioRobustness *rb, Semio
 static void range_plot(const SemioEval *ev, const SemioRobustness *rb, FILE *f)
 {
     int row = 18, left = 190, width = 420, h = 40 + (int)rb->nsigns * row;
-    fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
-               "role=\"img\" aria-label=\"F1 range across prompt sets\">\n",
-            left + width + 40, h);
-    for (int t = 0; t <= 10; t += 2) {
-        int x = left + width * t / 10;
-        fprintf(f, "<line x1=\"%d\" y1=\"14\" x2=\"%d\" y2=\"%d\" class=\"grid\"/>"
-                   "<text x=\"%d\" y=\"10\" text-anchor=\"middle\" class=\"lbl\">%.1f</text>\n",
-                x, x, h - 10, x, t / 10.0);
-    }
+    report_html_f1_axis(f, left, width, h, "F1 range across prompt sets");
     for (size_t i = 0; i < rb->nsigns; i++) {
         const SemioRobustSign *g = &rb->signs[rb->order[i]];
         int y = 20 + (int)i * row + row / 2;
