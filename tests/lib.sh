@@ -46,3 +46,16 @@ finish() {
   echo "$passed passed, $failed failed"
   [ "$failed" -eq 0 ]
 }
+
+# sampled_study [INGEST_OPTION...]: S, a study of two recordings in $T/rec (Q1 320x240 and Q2
+# 352x288, 300 frames each) cut into 4 s windows overlapping by 1 s, 4 frames sampled from
+# each; MKCLIP is tests/mkclip
+sampled_study() {
+  mkdir -p "$T/rec"
+  "$MKCLIP" "$T/rec/Q1@1-1-2024@R1@sz_v1.mp4" 300 320 240 || exit 1
+  "$MKCLIP" "$T/rec/Q2@1-1-2024@R2@sz_v1.mp4" 300 352 288 || exit 1
+  S="$T/s.db"
+  "$SEMIO" ingest --study "$S" "$@" "$T/rec" > /dev/null
+  "$SEMIO" segment --study "$S" --window 4 --overlap 1 > /dev/null
+  "$SEMIO" sample --study "$S" --frames 4 > /dev/null 2>&1
+}

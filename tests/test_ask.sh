@@ -16,14 +16,8 @@ start_server() {
 }
 lines() { [ -f "$1" ] && wc -l < "$1" || echo 0; }
 
-mkdir -p "$T/rec"
 # two 10 s recordings of different sizes (so no two segments share a first frame)
-"$MKCLIP" "$T/rec/Q1@1-1-2024@R1@sz_v1.mp4" 300 320 240 || exit 1
-"$MKCLIP" "$T/rec/Q2@1-1-2024@R2@sz_v1.mp4" 300 352 288 || exit 1
-S="$T/s.db"
-"$SEMIO" ingest --study "$S" "$T/rec" > /dev/null
-"$SEMIO" segment --study "$S" --window 4 --overlap 1 > /dev/null
-"$SEMIO" sample --study "$S" --frames 4 > /dev/null 2>&1
+sampled_study
 
 start_server a
 URL="http://127.0.0.1:$PORT_a/v1"

@@ -27,12 +27,7 @@ SHOTS=${SHOTS:-$T/shots}
 mkdir -p "$SHOTS" "$T/rec"
 
 # the study: two 10 s recordings, windows of 4 s, 4 frames each, two runs of two signs
-"$MKCLIP" "$T/rec/Q1@1-1-2024@R1@sz_v1.mp4" 300 320 240 || exit 1
-"$MKCLIP" "$T/rec/Q2@1-1-2024@R2@sz_v1.mp4" 300 352 288 || exit 1
-S="$T/s.db"
-"$SEMIO" ingest --study "$S" "$T/rec" > /dev/null 2>&1
-"$SEMIO" segment --study "$S" --window 4 --overlap 1 > /dev/null
-"$SEMIO" sample --study "$S" --frames 4 > /dev/null 2>&1
+sampled_study
 start_fake_openai api
 for run in gpt-run qwen-run; do
   "$SEMIO" ask --study "$S" --run $run --url "http://127.0.0.1:$PORT_api/v1" \

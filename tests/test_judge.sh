@@ -22,15 +22,9 @@ judged() { [ -f "$1" ] && grep -c '"judge": true' "$1" || echo 0; }
 # rated RATER [WHERE]: how many ratings the rater has
 rated() { sql "SELECT count(*) FROM ratings g JOIN raters r ON r.id = g.rater_id WHERE r.name = '$1' ${2:+AND $2}"; }
 
-mkdir -p "$T/rec"
-# two 10 s recordings of different sizes, so no two windows share a first frame
-"$MKCLIP" "$T/rec/Q1@1-1-2024@R1@sz_v1.mp4" 300 320 240 || exit 1
-"$MKCLIP" "$T/rec/Q2@1-1-2024@R2@sz_v1.mp4" 300 352 288 || exit 1
 printf 'file_name,tonic,clonic\nQ1@1-1-2024@R1@sz_v1.mp4,yes,no\nQ2@1-1-2024@R2@sz_v1.mp4,no,\n' > "$T/labels.csv"
-S="$T/s.db"
-"$SEMIO" ingest --study "$S" --labels "$T/labels.csv" "$T/rec" > /dev/null
-"$SEMIO" segment --study "$S" --window 4 --overlap 1 > /dev/null
-"$SEMIO" sample --study "$S" --frames 4 > /dev/null 2>&1
+# two 10 s recordings of different sizes, so no two windows share a first frame
+sampled_study --labels "$T/labels.csv"
 
 start_server a
 URL="http://127.0.0.1:$PORT_a/v1"

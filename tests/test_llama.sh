@@ -71,13 +71,7 @@ fi
 ok "llama-server starts with the model and its projector"
 start_proxy pa "$PORT_a"
 
-mkdir -p "$T/rec"
-"$MKCLIP" "$T/rec/Q1@1-1-2024@R1@sz_v1.mp4" 300 320 240 || exit 1
-"$MKCLIP" "$T/rec/Q2@1-1-2024@R2@sz_v1.mp4" 300 352 288 || exit 1
-S="$T/s.db"
-"$SEMIO" ingest --study "$S" "$T/rec" > /dev/null 2>&1
-"$SEMIO" segment --study "$S" --window 4 --overlap 1 > /dev/null 2>&1
-"$SEMIO" sample --study "$S" --frames 4 > /dev/null 2>&1
+sampled_study
 
 # ---- answers with structured output and logprobs, one question at a time so that each
 # window's questions meet its pictures in the server's cache

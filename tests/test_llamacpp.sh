@@ -57,13 +57,7 @@ mk --out "$T/wide" --n-embd 512
 WM="$T/wide/tiny-vlm.gguf" WP="$T/wide/tiny-vlm-mmproj.gguf"
 check "a pair 512 wide is written" test -s "$WM" -a -s "$WP"
 
-mkdir -p "$T/rec"
-"$MKCLIP" "$T/rec/Q1@1-1-2024@R1@sz_v1.mp4" 300 320 240 || exit 1
-"$MKCLIP" "$T/rec/Q2@1-1-2024@R2@sz_v1.mp4" 300 352 288 || exit 1
-S="$T/s.db"
-"$SEMIO" ingest --study "$S" "$T/rec" > /dev/null 2>&1
-"$SEMIO" segment --study "$S" --window 4 --overlap 1 > /dev/null 2>&1
-"$SEMIO" sample --study "$S" --frames 4 > /dev/null 2>&1
+sampled_study
 
 ask() { run=$1; shift; "$SEMIO" ask --study "$S" --run "$run" --engine llamacpp --signs tonic,clonic,figure4,head_turning "$@" > "$T/out" 2> "$T/err"; rc=$?; return $rc; }
 

@@ -14,13 +14,7 @@ check() { name=$1; shift; if "$@"; then ok "$name"; else bad "$name" "$(tail -c 
 # reuse OUT: the percentage of the prefix reuse line
 reuse() { sed -n 's/^prefix reuse: .* tokens served from the server.s cache (\([0-9.]*\)%)$/\1/p' "$1"; }
 
-mkdir -p "$T/rec"
-"$MKCLIP" "$T/rec/Q1@1-1-2024@R1@sz_v1.mp4" 300 320 240 || exit 1
-"$MKCLIP" "$T/rec/Q2@1-1-2024@R2@sz_v1.mp4" 300 352 288 || exit 1
-S="$T/s.db"
-"$SEMIO" ingest --study "$S" "$T/rec" > /dev/null 2>&1
-"$SEMIO" segment --study "$S" --window 4 --overlap 1 > /dev/null
-"$SEMIO" sample --study "$S" --frames 4 > /dev/null 2>&1
+sampled_study
 start_fake_openai a --prefix-cache 1 # a server that reports cached tokens
 URL="http://127.0.0.1:$PORT_a/v1"
 ask() { "$SEMIO" ask --study "$S" --url "$URL" --model m --signs tonic,clonic "$@" > "$T/out" 2> "$T/err"; }
