@@ -22,6 +22,10 @@ import sys
 
 import numpy as np
 
+# the test model's writer: the encoder's blocks and the file's ending are the same here
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
+from make_tiny_vlm import encoder_blocks, finish  # noqa: E402
+
 # LLaVA-1.5 was trained at 4096 tokens; a window of 60 pictures is some 35k, and llama-server
 # caps its slots at the training context, so the file says 65536
 N_VOCAB, N_EMBD, N_HEAD, N_FF, N_LAYER, N_CTX = 32000, 4096, 32, 11008, 32, 65536
@@ -132,7 +136,7 @@ def text_model(gguf, path, rng, weights, layers):
         w.add_tensor(p + "ffn_gate.weight", weights.matrix(N_FF, N_EMBD))
         w.add_tensor(p + "ffn_up.weight", weights.matrix(N_FF, N_EMBD))
         w.add_tensor(p + "ffn_down.weight", weights.matrix(N_EMBD, N_FF))
-    write(w)
+    finish(w)
 
 
 def mmproj(gguf, path, weights):
@@ -159,30 +163,12 @@ def mmproj(gguf, path, weights):
     w.add_tensor("v.position_embd.weight", weights.matrix(n_pos, V_EMBD))
     w.add_tensor("v.pre_ln.weight", weights.vector(V_EMBD, 1.0))
     w.add_tensor("v.pre_ln.bias", weights.vector(V_EMBD, 0.0))
-    for il in range(V_LAYER):
-        p = "v.blk.%d." % il
-        for name in ("attn_q", "attn_k", "attn_v", "attn_out"):
-            w.add_tensor(p + name + ".weight", weights.matrix(V_EMBD, V_EMBD))
-            w.add_tensor(p + name + ".bias", weights.vector(V_EMBD))
-        for name in ("ln1", "ln2"):
-            w.add_tensor(p + name + ".weight", weights.vector(V_EMBD, 1.0))
-            w.add_tensor(p + name + ".bias", weights.vector(V_EMBD, 0.0))
-        w.add_tensor(p + "ffn_up.weight", weights.matrix(V_FF, V_EMBD))
-        w.add_tensor(p + "ffn_up.bias", weights.vector(V_FF))
-        w.add_tensor(p + "ffn_down.weight", weights.matrix(V_EMBD, V_FF))
-        w.add_tensor(p + "ffn_down.bias", weights.vector(V_EMBD))
+    encoder_blocks(w, "v", V_LAYER, V_EMBD, V_FF, weights.matrix, weights.vector)
     w.add_tensor("mm.0.weight", weights.matrix(N_EMBD, V_EMBD))
     w.add_tensor("mm.0.bias", weights.vector(N_EMBD))
     w.add_tensor("mm.2.weight", weights.matrix(N_EMBD, N_EMBD))
     w.add_tensor("mm.2.bias", weights.vector(N_EMBD))
-    write(w)
-
-
-def write(w):
-    w.write_header_to_file()
-    w.write_kv_data_to_file()
-    w.write_tensors_to_file()
-    w.close()
+    finish(w)
 
 
 def main():

@@ -177,10 +177,7 @@ def text_model(gguf, path, rng, n_embd):
         down = small(n_embd, N_FF)
         down[DECIDE] = 0
         w.add_tensor("blk.%d.ffn_down.weight" % il, down)
-    w.write_header_to_file()
-    w.write_kv_data_to_file()
-    w.write_tensors_to_file()
-    w.close()
+    finish(w)
     return n_vocab
 
 
@@ -209,18 +206,7 @@ def mmproj(gguf, path, rng, n_embd):
     w.add_tensor("v.patch_embd.weight", rand(V_EMBD, 3, V_PATCH, V_PATCH, s=0.1))
     w.add_tensor("v.patch_embd.bias", rand(V_EMBD))
     w.add_tensor("v.position_embd.weight", rand(n_patch, V_EMBD))
-    for il in range(V_LAYER):
-        p = "v.blk.%d." % il
-        for name in ("attn_q", "attn_k", "attn_v", "attn_out"):
-            w.add_tensor(p + name + ".weight", rand(V_EMBD, V_EMBD))
-            w.add_tensor(p + name + ".bias", rand(V_EMBD, s=0.02))
-        for name in ("ln1", "ln2"):
-            w.add_tensor(p + name + ".weight", np.ones(V_EMBD, f32))
-            w.add_tensor(p + name + ".bias", np.zeros(V_EMBD, f32))
-        w.add_tensor(p + "ffn_up.weight", rand(V_FF, V_EMBD))
-        w.add_tensor(p + "ffn_up.bias", rand(V_FF, s=0.02))
-        w.add_tensor(p + "ffn_down.weight", rand(V_EMBD, V_FF))
-        w.add_tensor(p + "ffn_down.bias", rand(V_EMBD, s=0.02))
+    encoder_blocks(w, "v", V_LAYER, V_EMBD, V_FF, rand, lambda n: rand(n, s=0.02))
     w.add_tensor("v.post_ln.weight", np.ones(V_EMBD, f32))
     w.add_tensor("v.post_ln.bias", np.zeros(V_EMBD, f32))
     # the projector: its output lies in the picture dimensions only, with the flag set
@@ -232,10 +218,7 @@ def mmproj(gguf, path, rng, n_embd):
     b2[IMG_FLAG] = 1.0
     w.add_tensor("mm.2.weight", w2)
     w.add_tensor("mm.2.bias", b2)
-    w.write_header_to_file()
-    w.write_kv_data_to_file()
-    w.write_tensors_to_file()
-    w.close()
+    finish(w)
 
 
 def audio_mmproj(gguf, path, rng, n_embd):
@@ -263,22 +246,34 @@ def audio_mmproj(gguf, path, rng, n_embd):
     w.add_tensor("a.conv1d.2.weight", rand(A_EMBD, A_EMBD, 3))
     w.add_tensor("a.conv1d.2.bias", rand(A_EMBD))
     w.add_tensor("a.position_embd.weight", rand(A_POS, A_EMBD))
-    for il in range(A_LAYER):
-        p = "a.blk.%d." % il
-        for name in ("attn_q", "attn_k", "attn_v", "attn_out"):
-            w.add_tensor(p + name + ".weight", rand(A_EMBD, A_EMBD))
-            w.add_tensor(p + name + ".bias", rand(A_EMBD))
-        for name in ("ln1", "ln2"):
-            w.add_tensor(p + name + ".weight", np.ones(A_EMBD, f32))
-            w.add_tensor(p + name + ".bias", np.zeros(A_EMBD, f32))
-        w.add_tensor(p + "ffn_up.weight", rand(A_FF, A_EMBD))
-        w.add_tensor(p + "ffn_up.bias", rand(A_FF))
-        w.add_tensor(p + "ffn_down.weight", rand(A_EMBD, A_FF))
-        w.add_tensor(p + "ffn_down.bias", rand(A_EMBD))
+    encoder_blocks(w, "a", A_LAYER, A_EMBD, A_FF, rand, rand)
     w.add_tensor("a.post_ln.weight", np.ones(A_EMBD, f32))
     w.add_tensor("a.post_ln.bias", np.zeros(A_EMBD, f32))
     w.add_tensor("mm.a.fc.weight", rand(n_embd, A_EMBD))
     w.add_tensor("mm.a.fc.bias", rand(n_embd))
+    finish(w)
+
+
+def encoder_blocks(w, prefix, layers, embd, ff, weight, bias):
+    """An encoder's transformer blocks as libmtmd names them ("v" for pictures, "a" for
+    sound): attention with biases, two layer norms, a feed-forward; weight(*shape) and
+    bias(n) make the random tensors, drawn in this order."""
+    f32 = np.float32
+    for il in range(layers):
+        p = "%s.blk.%d." % (prefix, il)
+        for name in ("attn_q", "attn_k", "attn_v", "attn_out"):
+            w.add_tensor(p + name + ".weight", weight(embd, embd))
+            w.add_tensor(p + name + ".bias", bias(embd))
+        for name in ("ln1", "ln2"):
+            w.add_tensor(p + name + ".weight", np.ones(embd, f32))
+            w.add_tensor(p + name + ".bias", np.zeros(embd, f32))
+        w.add_tensor(p + "ffn_up.weight", weight(ff, embd))
+        w.add_tensor(p + "ffn_up.bias", bias(ff))
+        w.add_tensor(p + "ffn_down.weight", weight(embd, ff))
+        w.add_tensor(p + "ffn_down.bias", bias(embd))
+
+
+def finish(w):
     w.write_header_to_file()
     w.write_kv_data_to_file()
     w.write_tensors_to_file()
