@@ -88,6 +88,24 @@ static int load_audio(SemioStudy *s, int64_t segment, const char *kind, WindowMe
     return r;
 }
 
+/* Room in f's arrays (*cap of them) for one more picture, its bytes NULL until read. */
+static int make_room(WindowMedia *f, size_t *cap, SemioError *err)
+{
+    if (f->n == *cap) {
+        size_t want = *cap ? *cap * 2 : 64;
+        SemioImagePart *np = realloc(f->parts, want * sizeof(*np));
+        if (np)
+            f->parts = np;
+        uint8_t **nd = np ? realloc(f->data, want * sizeof(*nd)) : NULL;
+        if (!nd)
+            return semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
+        f->data = nd;
+        *cap = want;
+    }
+    f->data[f->n] = NULL;
+    return 0;
+}
+
 /* Picture i's JPEG bytes replaced by their pixels. */
 static int to_pixels(WindowMedia *f, size_t i, const char *path, SemioError *err)
 {
@@ -181,21 +199,15 @@ static int load_pixels(SemioStudy *s, int64_t segment, int64_t sampling, Recordi
     size_t cap = 0;
     char path[PATH_MAX];
     while (r == 0 && sqlite3_step(st) == SQLITE_ROW) {
-        if (f->n == cap) {
-            cap = cap ? cap * 2 : 64;
-            SemioImagePart *np = realloc(f->parts, cap * sizeof(*np));
-            if (np)
-                f->parts = np;
-            uint8_t **nd = np ? realloc(f->data, cap * sizeof(*nd)) : NULL;
-            if (nd)
-                f->data = nd;
-            int64_t *ni = nd ? realloc(index, cap * sizeof(*ni)) : NULL;
-            if (!ni) {
-                r = semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
-                break;
-            }
-            index = ni;
+        size_t had = cap;
+        if ((r = make_room(f, &cap, err)) < 0)
+            break;
+        int64_t *ni = cap != had ? realloc(index, cap * sizeof(*ni)) : index;
+        if (!ni) {
+            r = semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
+            break;
         }
+        index = ni;
         if (!f->n) {
             snprintf(path, sizeof(path), "%s", (const char *)sqlite3_column_text(st, 5));
             f->width = sqlite3_column_int(st, 2);
@@ -204,7 +216,6 @@ static int load_pixels(SemioStudy *s, int64_t segment, int64_t sampling, Recordi
                                sqlite3_column_int64(st, 7), sqlite3_column_int64(st, 8), err);
         }
         index[f->n] = sqlite3_column_int64(st, 0);
-        f->data[f->n] = NULL;
         f->parts[f->n] = (SemioImagePart){ .time = sqlite3_column_double(st, 1) };
         f->n++;
     }
@@ -240,18 +251,8 @@ static int load_frames(SemioStudy *s, int64_t segment, int64_t sampling, const c
         sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
     size_t cap = 0;
     while (r == 0 && sqlite3_step(st) == SQLITE_ROW) {
-        if (f->n == cap) {
-            cap = cap ? cap * 2 : 64;
-            SemioImagePart *np = realloc(f->parts, cap * sizeof(*np));
-            uint8_t **nd = np ? realloc(f->data, cap * sizeof(*nd)) : NULL;
-            if (np)
-                f->parts = np;
-            if (!np || !nd) {
-                r = semio_fail(err, SEMIO_ERR_NOMEM, "out of memory");
-                break;
-            }
-            f->data = nd;
-        }
+        if ((r = make_room(f, &cap, err)) < 0)
+            break;
         char path[PATH_MAX + 256];
         char *data;
         size_t size;
